@@ -1,0 +1,15 @@
+import type { Platform } from '../platform/context.js';
+import type { Services } from './container.js';
+import { sql } from '../platform/db/index.js';
+
+/** Registers every module's job handlers, schedules and event subscribers. */
+export function registerJobs(p: Platform, s: Services) {
+  // House-keeping: finished jobs and handled events are kept a week for inspection, then removed.
+  p.jobs.register('platform.cleanup', async () => {
+    await p.db.execute(sql`DELETE FROM jobs WHERE state = 'done' AND finished_at < now() - interval '7 days'`);
+    await p.db.execute(sql`DELETE FROM staff_sessions WHERE expires_at < now()`);
+    await p.db.execute(sql`DELETE FROM idempotency_keys WHERE created_at < now() - interval '2 days'`);
+  });
+  p.jobs.schedule('platform.cleanup', 3600_000, 'platform.cleanup');
+  void s;
+}

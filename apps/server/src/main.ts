@@ -1,0 +1,67 @@
+import { ConfigError, loadConfig } from './platform/config.js';
+import { startRuntime } from './app/runtime.js';
+import { seedDemo } from './app/seed.js';
+
+/**
+ * `siyu all` (default, embedded): HTTP + worker + sandbox in one process.
+ * `siyu serve`: HTTP only. `siyu worker`: jobs only. `siyu migrate`: apply migrations and exit.
+ */
+async function main() {
+  const role = process.argv[2] ?? 'all';
+  if (!['all', 'serve', 'worker', 'migrate'].includes(role)) {
+    console.error(`unknown role "${role}"; use all | serve | worker | migrate`);
+    process.exit(2);
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const runtime = await startRuntime(config, { serve: role === 'all' || role === 'serve', worker: role === 'all' || role === 'worker' }, { defaultMetrics: true });
+  const log = runtime.platform.log;
+  if (role === 'migrate') {
+    await runtime.close();
+    return;
+  }
+  if (config.SEED_DEMO && role !== 'worker') {
+    const demo = await seedDemo(runtime.platform, runtime.services);
+    const base = runtime.platform.publicUrl();
+    const lines = [
+      '',
+      'Siyu is running',
+      `  API docs        ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
+      `  Merchant console ${base}/admin/`,
+      `  Storefront       ${base}/s/${demo.shopSlug}/`,
+      ...(config.SANDBOX ? [`  Sandbox (SMS inbox, WeChat Pay) ${base}/sandbox/`] : []),
+      `  Demo logins: ${demo.logins.map((l) => `${l.login} / ${l.password} (${l.role})`).join(', ')}`,
+      `  Demo customer phone: ${demo.customerPhone} (read the SMS code in the sandbox inbox)`,
+      '',
+    ];
+    console.log(lines.join('\n'));
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing in-flight requests and jobs');
+    const timer = setTimeout(() => {
+      log.error('shutdown took too long, exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS + 5000);
+    timer.unref();
+    await runtime.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

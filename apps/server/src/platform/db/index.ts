@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { sql, type SQL } from 'drizzle-orm';
+
+/** A Drizzle handle: the database itself or an open transaction (they share the query API). */
+export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
+
+export interface Database {
+  kind: 'pglite' | 'postgres';
+  db: Db;
+  /**
+   * Runs `fn` in one transaction. On PostgreSQL a serialization failure or deadlock is retried
+   * (the whole function runs again), so `fn` must only touch the database through `tx`.
+   * On PGlite there is one connection: using the outer `db` inside `fn` would wait forever.
+   */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /** Multi-statement SQL without parameters (migrations). */
+  exec(text: string): Promise<void>;
+  /** Runs `fn` while holding a cluster-wide lock (one migrator at a time across processes). */
+  exclusive<T>(key: number, fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface DbOptions {
+  databaseUrl?: string;
+  /** Directory for PGlite files; `memory://` for an in-memory database. */
+  dataDir: string;
+  /** PostgreSQL schema to use (tests isolate themselves in a fresh schema). */
+  schema?: string;
+  poolSize?: number;
+}
+
+const RETRYABLE = new Set(['40001', '40P01']);
+
+export async function createDatabase(opts: DbOptions): Promise<Database> {
+  if (opts.databaseUrl) return createPostgres(opts);
+  return createPglite(opts);
+}
+
+async function createPostgres(opts: DbOptions): Promise<Database> {
+  const pg = (await import('pg')).default;
+  const { drizzle } = await import('drizzle-orm/node-postgres');
+  // bigint (int8) and numeric come back as strings by default; counts and fen sums fit in JS numbers.
+  pg.types.setTypeParser(20, (v: string) => Number(v));
+  pg.types.setTypeParser(1700, (v: string) => Number(v));
+  if (opts.schema) {
+    const admin = new pg.Client({ connectionString: opts.databaseUrl });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA IF NOT EXISTS "${opts.schema}"`);
+    await admin.end();
+  }
+  const pool = new pg.Pool({
+    connectionString: opts.databaseUrl,
+    max: opts.poolSize ?? 10,
+    options: opts.schema ? `-c search_path="${opts.schema}",public` : undefined,
+  });
+  pool.on('error', () => {
+    /* idle client errors are reported by the next query */
+  });
+  const db = drizzle(pool) as unknown as Db;
+  return {
+    kind: 'postgres',
+    db,
+    async transaction(fn) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction((tx) => fn(tx as unknown as Db));
+        } catch (err) {
+          const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+          if (code && RETRYABLE.has(code) && attempt < 5) {
+            await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
+            continue;
+          }
+          throw err;
+        }
+      }
+    },
+    async exec(text) {
+      await pool.query(text);
+    },
+    async exclusive(key, fn) {
+      const conn = await pool.connect();
+      try {
+        await conn.query('SELECT pg_advisory_lock($1)', [key]);
+        try {
+          return await fn();
+        } finally {
+          await conn.query('SELECT pg_advisory_unlock($1)', [key]);
+        }
+      } finally {
+        conn.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+async function createPglite(opts: DbOptions): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const memory = opts.dataDir.startsWith('memory://');
+  if (!memory) fs.mkdirSync(path.resolve(opts.dataDir), { recursive: true });
+  const client = await PGlite.create(memory ? opts.dataDir : path.resolve(opts.dataDir, 'pglite'), {
+    parsers: { 20: (v: string) => Number(v), 1700: (v: string) => Number(v) },
+  });
+  const db = drizzle(client) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    transaction: (fn) => db.transaction((tx) => fn(tx as unknown as Db)),
+    async exec(text) {
+      await client.exec(text);
+    },
+    // One process owns a PGlite directory, so there is nobody to exclude.
+    exclusive: (_key, fn) => fn(),
+    async close() {
+      await client.close();
+    },
+  };
+}
+
+/** Rows of a raw query, the same on both drivers. */
+export async function rows<T = Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
+  const res = (await db.execute(query)) as unknown as { rows: T[] };
+  return res.rows;
+}
+
+export { sql };

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { HotStore, IdempotencyState, RateLimitResult } from './types.js';
+
+// Each multi-step operation is one Lua script, so it is atomic across every process using this Redis.
+const INCR_WITH_TTL = `
+local v = redis.call('INCRBY', KEYS[1], ARGV[1])
+if tonumber(ARGV[2]) > 0 and v == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return v`;
+
+const DECR_IF_ENOUGH = `
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local n = tonumber(ARGV[1])
+if cur < n then return -1 end
+return redis.call('DECRBY', KEYS[1], n)`;
+
+const RATE_LIMIT = `
+local v = redis.call('INCR', KEYS[1])
+if v == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+return {v, ttl}`;
+
+const UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+const IDEM_BEGIN = `
+local ok = redis.call('SET', KEYS[1], '{"s":"pending"}', 'PX', ARGV[1], 'NX')
+if ok then return false end
+return redis.call('GET', KEYS[1])`;
+
+export class RedisHotStore implements HotStore {
+  readonly kind = 'redis' as const;
+  readonly redis: Redis;
+
+  constructor(url: string, private prefix = 'siyu:') {
+    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 3, enableAutoPipelining: true });
+    this.redis.defineCommand('siyuIncrTtl', { numberOfKeys: 1, lua: INCR_WITH_TTL });
+    this.redis.defineCommand('siyuDecrIfEnough', { numberOfKeys: 1, lua: DECR_IF_ENOUGH });
+    this.redis.defineCommand('siyuRateLimit', { numberOfKeys: 1, lua: RATE_LIMIT });
+    this.redis.defineCommand('siyuUnlock', { numberOfKeys: 1, lua: UNLOCK });
+    this.redis.defineCommand('siyuIdemBegin', { numberOfKeys: 1, lua: IDEM_BEGIN });
+  }
+
+  private k(key: string) {
+    return this.prefix + key;
+  }
+
+  // ioredis adds defined commands at run time; this view gives them types.
+  private get cmd() {
+    return this.redis as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>;
+  }
+
+  async get(key: string) {
+    return this.redis.get(this.k(key));
+  }
+
+  async set(key: string, value: string, opts: { ttlMs?: number; nx?: boolean } = {}) {
+    const args: (string | number)[] = [];
+    if (opts.ttlMs) args.push('PX', opts.ttlMs);
+    if (opts.nx) args.push('NX');
+    const res = await (this.redis.set as unknown as (...a: (string | number)[]) => Promise<string | null>)(this.k(key), value, ...args);
+    return res === 'OK';
+  }
+
+  async del(key: string) {
+    await this.redis.del(this.k(key));
+  }
+
+  async incrBy(key: string, by: number, ttlMs = 0) {
+    return Number(await this.cmd.siyuIncrTtl(this.k(key), by, ttlMs));
+  }
+
+  async decrIfEnough(key: string, n: number) {
+    return Number(await this.cmd.siyuDecrIfEnough(this.k(key), n));
+  }
+
+  async rateLimit(key: string, limit: number, windowMs: number): Promise<RateLimitResult> {
+    const [count, ttl] = (await this.cmd.siyuRateLimit(this.k(key), windowMs)) as [number, number];
+    return { allowed: count <= limit, remaining: Math.max(0, limit - count), resetMs: ttl < 0 ? windowMs : ttl };
+  }
+
+  async lock(key: string, ttlMs: number) {
+    const token = randomUUID();
+    return (await this.set(key, token, { ttlMs, nx: true })) ? token : null;
+  }
+
+  async unlock(key: string, token: string) {
+    return Number(await this.cmd.siyuUnlock(this.k(key), token)) === 1;
+  }
+
+  async ttl(key: string) {
+    return this.redis.pttl(this.k(key));
+  }
+
+  async idempotencyBegin<T>(key: string, ttlMs: number): Promise<IdempotencyState<T>> {
+    const existing = (await this.cmd.siyuIdemBegin(this.k(key), ttlMs)) as string | null;
+    if (!existing) return { state: 'new' };
+    const rec = JSON.parse(existing) as { s: 'pending' } | { s: 'done'; v: T };
+    return rec.s === 'done' ? { state: 'done', value: rec.v } : { state: 'pending' };
+  }
+
+  async idempotencyComplete<T>(key: string, value: T, ttlMs: number) {
+    await this.redis.set(this.k(key), JSON.stringify({ s: 'done', v: value }), 'PX', ttlMs);
+  }
+
+  async idempotencyAbort(key: string) {
+    await this.redis.del(this.k(key));
+  }
+
+  async close() {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

@@ -1,0 +1,189 @@
+import type { Database, Db } from '../db/index.js';
+import { rows, sql } from '../db/index.js';
+import type { Logger } from '../logger.js';
+
+export interface JobRow {
+  id: number;
+  queue: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  max_attempts: number;
+}
+
+export type JobHandler = (payload: any, job: JobRow) => Promise<void>;
+
+export interface SendOptions {
+  /** Enqueue inside this transaction, so the job exists exactly when the change commits. */
+  tx?: Db;
+  delayMs?: number;
+  runAt?: Date;
+  /** At most one job per (queue, singletonKey), ever: duplicates are dropped. */
+  singletonKey?: string;
+  maxAttempts?: number;
+}
+
+interface Registration {
+  handler: JobHandler;
+  backoffMs: number;
+}
+
+/** Hooks that run on each poll before jobs are fetched (the outbox dispatcher uses one). */
+export type PollHook = () => Promise<number>;
+
+/**
+ * A Postgres job queue: `FOR UPDATE SKIP LOCKED` hands each job to one worker, failed jobs come back with
+ * exponential backoff, and a job whose worker died is picked up again when its lock expires.
+ * We use our own instead of pg-boss because it must run unchanged on PGlite's single connection and
+ * in the same transaction as the business change; see docs/architecture.md.
+ */
+export class JobQueue {
+  private handlers = new Map<string, Registration>();
+  private schedules: { name: string; everyMs: number; queue: string; payload: Record<string, unknown> }[] = [];
+  private pollHooks: PollHook[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private inFlight = new Set<Promise<void>>();
+  private polling: Promise<void> | null = null;
+  readonly stats = { completed: 0, failed: 0, retried: 0 };
+
+  constructor(
+    private database: Database,
+    private log: Logger,
+    private opts: { pollMs: number; batchSize?: number; lockMs?: number } = { pollMs: 250 },
+  ) {}
+
+  register(queue: string, handler: JobHandler, opts: { backoffMs?: number } = {}) {
+    this.handlers.set(queue, { handler, backoffMs: opts.backoffMs ?? 1000 });
+  }
+
+  /** A recurring job, run once per interval across all workers. */
+  schedule(name: string, everyMs: number, queue: string, payload: Record<string, unknown> = {}) {
+    this.schedules.push({ name, everyMs, queue, payload });
+  }
+
+  onPoll(hook: PollHook) {
+    this.pollHooks.push(hook);
+  }
+
+  async send(queue: string, payload: Record<string, unknown>, opts: SendOptions = {}) {
+    const db = opts.tx ?? this.database.db;
+    const runAt = opts.runAt ?? new Date(Date.now() + (opts.delayMs ?? 0));
+    await db.execute(sql`
+      INSERT INTO jobs (queue, payload, singleton_key, run_at, max_attempts)
+      VALUES (${queue}, ${JSON.stringify(payload)}::jsonb, ${opts.singletonKey ?? null}, ${runAt.toISOString()}::timestamptz, ${opts.maxAttempts ?? 5})
+      ON CONFLICT (queue, singleton_key) WHERE singleton_key IS NOT NULL DO NOTHING`);
+  }
+
+  start() {
+    if (this.running) return;
+    this.running = true;
+    const tick = async () => {
+      if (!this.running) return;
+      this.polling = this.pollOnce().then(
+        () => undefined,
+        (err) => this.log.error({ err }, 'job poll failed'),
+      );
+      await this.polling;
+      this.polling = null;
+      if (this.running) this.timer = setTimeout(tick, this.opts.pollMs);
+    };
+    void this.syncSchedules().then(tick);
+  }
+
+  /** Stops fetching new jobs and waits for the ones in progress (graceful shutdown). */
+  async stop(timeoutMs = 10_000) {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    const wait = Promise.all([this.polling, ...this.inFlight]);
+    await Promise.race([wait, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
+  private async syncSchedules() {
+    for (const s of this.schedules) {
+      await this.database.db.execute(sql`
+        INSERT INTO job_schedules (name, every_ms, next_run_at) VALUES (${s.name}, ${s.everyMs}, now())
+        ON CONFLICT (name) DO UPDATE SET every_ms = EXCLUDED.every_ms`);
+    }
+  }
+
+  private async runSchedules() {
+    for (const s of this.schedules) {
+      // Claiming the slot and enqueuing are one statement each; the singleton key makes a double claim harmless.
+      const claimed = await rows<{ slot: string }>(
+        this.database.db,
+        sql`UPDATE job_schedules SET next_run_at = now() + (${s.everyMs} || ' milliseconds')::interval
+            WHERE name = ${s.name} AND next_run_at <= now()
+            RETURNING to_char(next_run_at, 'YYYYMMDDHH24MISSMS') AS slot`,
+      );
+      if (claimed[0]) await this.send(s.queue, s.payload, { singletonKey: `${s.name}@${claimed[0].slot}` });
+    }
+  }
+
+  /** One round: run poll hooks and schedules, then fetch and run a batch of ready jobs. Returns jobs run. */
+  async pollOnce(): Promise<number> {
+    for (const hook of this.pollHooks) await hook();
+    await this.runSchedules();
+    const queues = [...this.handlers.keys()];
+    if (queues.length === 0) return 0;
+    const lockMs = this.opts.lockMs ?? 5 * 60_000;
+    const jobs = await rows<JobRow>(
+      this.database.db,
+      sql`UPDATE jobs SET state = 'active', attempts = attempts + 1,
+            locked_until = now() + (${lockMs} || ' milliseconds')::interval
+          WHERE id IN (
+            SELECT id FROM jobs
+            WHERE ((state = 'queued' AND run_at <= now()) OR (state = 'active' AND locked_until < now()))
+              AND queue IN (${sql.join(queues.map((q) => sql`${q}`), sql`, `)})
+            ORDER BY run_at, id
+            LIMIT ${this.opts.batchSize ?? 20}
+            FOR UPDATE SKIP LOCKED)
+          RETURNING id, queue, payload, attempts, max_attempts`,
+    );
+    await Promise.all(jobs.map((job) => this.track(this.runJob(job))));
+    return jobs.length;
+  }
+
+  private track(p: Promise<void>) {
+    this.inFlight.add(p);
+    return p.finally(() => this.inFlight.delete(p));
+  }
+
+  private async runJob(job: JobRow) {
+    const reg = this.handlers.get(job.queue)!;
+    try {
+      await reg.handler(job.payload, job);
+      await this.database.db.execute(sql`UPDATE jobs SET state = 'done', finished_at = now(), locked_until = NULL WHERE id = ${job.id}`);
+      this.stats.completed++;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (job.attempts >= job.max_attempts) {
+        this.stats.failed++;
+        this.log.error({ err, job: job.id, queue: job.queue }, 'job failed for good');
+        await this.database.db.execute(sql`UPDATE jobs SET state = 'failed', finished_at = now(), last_error = ${message} WHERE id = ${job.id}`);
+      } else {
+        this.stats.retried++;
+        const delay = reg.backoffMs * 2 ** (job.attempts - 1);
+        this.log.warn({ err, job: job.id, queue: job.queue, retryInMs: delay }, 'job failed, will retry');
+        await this.database.db.execute(sql`
+          UPDATE jobs SET state = 'queued', locked_until = NULL, last_error = ${message},
+            run_at = now() + (${delay} || ' milliseconds')::interval
+          WHERE id = ${job.id}`);
+      }
+    }
+  }
+
+  /**
+   * Runs rounds until nothing is ready (tests and scripts use this instead of waiting on timers).
+   * Jobs scheduled in the future are left alone.
+   */
+  async drain(maxRounds = 100) {
+    for (let i = 0; i < maxRounds; i++) {
+      const n = await this.pollOnce();
+      const pending = await rows<{ n: number }>(
+        this.database.db,
+        sql`SELECT count(*)::int AS n FROM outbox_events WHERE dispatched_at IS NULL`,
+      );
+      if (n === 0 && pending[0].n === 0) return;
+    }
+  }
+}

@@ -1,0 +1,5 @@
+/**
+ * Contracts shared by the server, the console, the storefront and the SDK: one zod schema per request
+ * body or query, so a form validates with exactly the rules the API enforces.
+ */
+export * from './common.js';

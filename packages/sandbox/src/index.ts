@@ -1,0 +1,31 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { wechatPaySandbox } from './wechatpay/index.js';
+import { wechatOAuthSandbox } from './wechat-oauth/index.js';
+import { smsSandbox } from './sms/index.js';
+
+/**
+ * Local simulators of the vendor APIs Siyu talks to, speaking the vendors' published protocols, so the
+ * whole product runs and is tested offline. Mounted at /sandbox in embedded mode.
+ */
+export interface SandboxOptions {
+  /** Absolute URL where this plugin is mounted (e.g. http://127.0.0.1:3000/sandbox). */
+  baseUrl(): string;
+}
+
+export const sandboxPlugin: FastifyPluginAsync<SandboxOptions> = async (app, opts) => {
+  await app.register(wechatPaySandbox, { prefix: '/wechatpay', baseUrl: () => `${opts.baseUrl()}/wechatpay` });
+  await app.register(wechatOAuthSandbox, { prefix: '/wechat', baseUrl: () => `${opts.baseUrl()}/wechat` });
+  await app.register(smsSandbox, { prefix: '/sms', baseUrl: () => `${opts.baseUrl()}/sms` });
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => {
+    reply.type('text/html; charset=utf-8');
+    return `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>Siyu 沙箱</title>
+<body style="font-family:sans-serif;max-width:640px;margin:2rem auto">
+<h1>Siyu 沙箱 Sandbox</h1>
+<p>本地模拟的第三方服务,按厂商公开协议实现。Local simulators of vendor APIs.</p>
+<ul>
+<li><a href="sms/inbox">短信收件箱 SMS inbox</a> — 查看发送的验证码</li>
+<li><a href="wechatpay/">微信支付 WeChat Pay v3</a></li>
+<li><a href="wechat/">微信网页授权 WeChat OAuth</a></li>
+</ul></body></html>`;
+  });
+};
