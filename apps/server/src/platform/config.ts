@@ -31,6 +31,21 @@ const ConfigSchema = z.object({
   SMS_CODE_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   SMS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   SMS_DAILY_LIMIT: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Verification-code requests one IP may make per hour (across phones). */
+  SMS_IP_HOURLY_LIMIT: z.coerce.number().int().min(1).max(100_000).default(30),
+  /** Tencent Cloud SMS credentials and app; the defaults are the sandbox's (packages/sandbox/src/sms). */
+  SMS_SECRET_ID: z.string().min(1).default('AKIDsandbox'),
+  SMS_SECRET_KEY: z.string().min(1).default('sandbox-secret-key'),
+  SMS_SDK_APP_ID: z.string().min(1).default('1400000001'),
+  SMS_SIGN_NAME: z.string().min(1).max(20).default('思域商城'),
+  SMS_REGION: z.string().min(1).default('ap-guangzhou'),
+  /** Approved template for verification codes: "您的验证码为{1},{2}分钟内有效…". */
+  SMS_TEMPLATE_VERIFY_CODE: z.string().min(1).default('1000001'),
+  /** WeChat official-account app used by shops without their own `settings.wechat` while SANDBOX is on. */
+  WECHAT_SANDBOX_APP_ID: z.string().min(1).default('wxsandbox000000001'),
+  WECHAT_SANDBOX_APP_SECRET: z.string().min(1).default('sandbox-app-secret'),
+  /** Where browsers are sent to authorize (open.weixin.qq.com); defaults to WECHAT_OAUTH_BASE_URL, then the sandbox. */
+  WECHAT_AUTHORIZE_BASE_URL: z.string().url().optional(),
   /** Run the vendor simulators (WeChat, WeChat Pay, SMS) inside this process. */
   SANDBOX: bool.default(true),
   /** Base URLs of vendor APIs; default to the in-process sandbox. */

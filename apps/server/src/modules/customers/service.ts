@@ -1,0 +1,264 @@
+import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import type { Platform } from '../../platform/context.js';
+import type { Db } from '../../platform/db/index.js';
+import { AppError, conflict, notFound, unauthorized, unprocessable } from '../../platform/errors.js';
+import { sha256 } from '../../platform/auth/tokens.js';
+import type { TenancyService } from '../../platform/tenancy/service.js';
+import type { StoreCustomer } from '../../platform/http/store-scope.js';
+import { CustomerAddresses } from './addresses.js';
+import { CustomerAdmin } from './admin.js';
+import { customerIdentities, customers, customerSessions } from './schema.js';
+import { TencentSmsClient, type SmsSender } from './sms/client.js';
+import { SmsVerification, type SmsPurpose } from './sms/verification.js';
+import { customerView, type CustomerRow } from './views.js';
+import { WechatOAuthClient, type WechatApp, type WechatScope } from './wechat-oauth/client.js';
+import { WechatSignIn } from './wechat-sign-in.js';
+import { customerRow, identitiesOf, lockKey, openSession, retryOnUnique, type SessionMeta } from './shared.js';
+
+/** last_active_at is informative; refresh it at most this often per customer. */
+const ACTIVE_REFRESH_MS = 5 * 60_000;
+
+/**
+ * Storefront customers: sign-in by SMS code or WeChat web authorization, sessions, profile and the
+ * "one person, one customer" rule across phone and WeChat (binding a phone that another customer has
+ * merges the two).
+ */
+export class CustomersService {
+  readonly addresses: CustomerAddresses;
+  readonly admin: CustomerAdmin;
+  readonly verification: SmsVerification;
+  readonly wechat: WechatOAuthClient;
+  private readonly wechatSignIn: WechatSignIn;
+  private readonly smsSender: () => SmsSender;
+
+  constructor(
+    private p: Platform,
+    private tenancy: TenancyService,
+    deps: { sms?: SmsSender; wechat?: WechatOAuthClient } = {},
+  ) {
+    const cfg = p.config;
+    const tencent = new TencentSmsClient({
+      baseUrl: () => cfg.SMS_BASE_URL ?? (cfg.SANDBOX ? `${p.selfUrl()}/sandbox/sms` : 'https://sms.tencentcloudapi.com'),
+      secretId: cfg.SMS_SECRET_ID,
+      secretKey: cfg.SMS_SECRET_KEY,
+      region: cfg.SMS_REGION,
+      smsSdkAppId: cfg.SMS_SDK_APP_ID,
+      signName: cfg.SMS_SIGN_NAME,
+      templates: { verifyCode: cfg.SMS_TEMPLATE_VERIFY_CODE },
+    });
+    this.smsSender = () => deps.sms ?? tencent;
+    // Browsers are sent to the public address; the server calls the API on its own address.
+    this.wechat =
+      deps.wechat ??
+      new WechatOAuthClient({
+        authorizeBaseUrl: () => cfg.WECHAT_AUTHORIZE_BASE_URL ?? cfg.WECHAT_OAUTH_BASE_URL ?? (cfg.SANDBOX ? `${p.publicUrl()}/sandbox/wechat` : 'https://open.weixin.qq.com'),
+        apiBaseUrl: () => cfg.WECHAT_OAUTH_BASE_URL ?? (cfg.SANDBOX ? `${p.selfUrl()}/sandbox/wechat` : 'https://api.weixin.qq.com'),
+      });
+    this.wechatSignIn = new WechatSignIn(p, this.wechat, (shopId) => this.wechatApp(shopId));
+    this.verification = new SmsVerification(p, this.smsSender);
+    this.addresses = new CustomerAddresses(p);
+    this.admin = new CustomerAdmin(p);
+  }
+
+  // ---- for other modules -------------------------------------------------------------------------
+
+  /** The customer behind a bearer token, for this shop only; null when unknown, expired or merged away. */
+  async resolveToken(shopId: string, token: string): Promise<StoreCustomer | null> {
+    const now = this.p.now();
+    const [row] = await this.p.db
+      .select({ id: customers.id, shopId: customers.shopId, lastActiveAt: customers.lastActiveAt })
+      .from(customerSessions)
+      .innerJoin(customers, eq(customers.id, customerSessions.customerId))
+      .where(and(eq(customerSessions.tokenHash, sha256(token)), eq(customerSessions.shopId, shopId), gt(customerSessions.expiresAt, now), isNull(customers.mergedInto)));
+    if (!row) return null;
+    if (now.getTime() - row.lastActiveAt.getTime() > ACTIVE_REFRESH_MS) {
+      void this.p.db
+        .update(customers)
+        .set({ lastActiveAt: now })
+        .where(and(eq(customers.id, row.id), lt(customers.lastActiveAt, now)))
+        .catch(() => undefined);
+    }
+    return { id: row.id, shopId: row.shopId };
+  }
+
+  /** A customer of the shop (merged ones too, with `mergedInto` set); 404 for another shop's id. */
+  async getCustomer(shopId: string, id: string, db: Db = this.p.db) {
+    const row = await customerRow(db, shopId, id);
+    if (!row) throw notFound('Customer', { field: 'customerId' });
+    const wechat = await identitiesOf(db, shopId, id);
+    return { ...customerView(row, wechat.length > 0), source: row.source, mergedInto: row.mergedInto };
+  }
+
+  getAddress(shopId: string, customerId: string, addressId: string, db: Db = this.p.db) {
+    return this.addresses.get(shopId, customerId, addressId, db);
+  }
+
+  /** The customer's openid under a WeChat app (for JSAPI payment and service messages), or null. */
+  async wechatOpenid(shopId: string, customerId: string, appId: string, db: Db = this.p.db): Promise<string | null> {
+    const [row] = await db
+      .select({ openid: customerIdentities.openid })
+      .from(customerIdentities)
+      .where(and(eq(customerIdentities.shopId, shopId), eq(customerIdentities.customerId, customerId), eq(customerIdentities.provider, 'wechat'), eq(customerIdentities.appId, appId)));
+    return row?.openid ?? null;
+  }
+
+  findIdsByPhone(shopId: string, phone: string) {
+    return this.admin.findIdsByPhone(shopId, phone);
+  }
+
+  phonesFor(shopId: string, customerIds: string[]) {
+    return this.admin.phonesFor(shopId, customerIds);
+  }
+
+  newCustomersByDay(shopId: string, from: Date) {
+    return this.admin.newCustomersByDay(shopId, from);
+  }
+
+  /** The WeChat official account a shop signs customers in with. */
+  async wechatApp(shopId: string, db: Db = this.p.db): Promise<WechatApp> {
+    const settings = await this.tenancy.settings(shopId, db);
+    if (settings.wechat?.appId && settings.wechat.appSecret) return { appId: settings.wechat.appId, appSecret: settings.wechat.appSecret };
+    if (this.p.config.SANDBOX) return { appId: this.p.config.WECHAT_SANDBOX_APP_ID, appSecret: this.p.config.WECHAT_SANDBOX_APP_SECRET };
+    throw unprocessable('WECHAT_NOT_CONFIGURED', 'This shop has no WeChat official account configured');
+  }
+
+  // ---- SMS sign-in -------------------------------------------------------------------------------
+
+  sendSmsCode(shopId: string, input: { phone: string; purpose: SmsPurpose; ip?: string }) {
+    return this.verification.send(shopId, input);
+  }
+
+  async signInWithSms(shopId: string, input: { phone: string; code: string } & SessionMeta) {
+    await this.verification.verify(shopId, { phone: input.phone, purpose: 'sign_in', code: input.code });
+    return this.p.database.transaction(async (tx) => {
+      const { customer, created } = await this.findOrCreateByPhone(tx, shopId, input.phone);
+      const session = await openSession(this.p, tx, shopId, customer.id, 'sms', input);
+      return { ...session, created, customer: customerView(customer, (await identitiesOf(tx, shopId, customer.id)).length > 0) };
+    });
+  }
+
+  /**
+   * Finds the shop's customer with this phone or creates one. The partial unique index decides races:
+   * a parallel insert waits for the first and then does nothing, and the select sees the winner.
+   */
+  async findOrCreateByPhone(tx: Db, shopId: string, phone: string): Promise<{ customer: CustomerRow; created: boolean }> {
+    const now = this.p.now();
+    const [inserted] = await tx
+      .insert(customers)
+      .values({ shopId, phone, source: 'sms', registeredAt: now, lastActiveAt: now })
+      .onConflictDoNothing({ target: [customers.shopId, customers.phone], where: sql`phone IS NOT NULL` })
+      .returning();
+    if (inserted) {
+      await this.p.events.emit(tx, { shopId, type: 'customer.registered', payload: { customerId: inserted.id, source: 'sms' } });
+      return { customer: inserted, created: true };
+    }
+    const [existing] = await tx
+      .update(customers)
+      .set({ lastActiveAt: now })
+      .where(and(eq(customers.shopId, shopId), eq(customers.phone, phone)))
+      .returning();
+    if (!existing) throw new AppError(409, 'CONFLICT_RETRY', 'Please try again');
+    return { customer: existing, created: false };
+  }
+
+  // ---- WeChat sign-in ----------------------------------------------------------------------------
+
+  wechatAuthorizeUrl(shopId: string, input: { scope: WechatScope; redirect: string }) {
+    return this.wechatSignIn.authorizeUrl(shopId, input);
+  }
+
+  signInWithWechat(shopId: string, input: { code: string; state?: string } & SessionMeta) {
+    return this.wechatSignIn.signIn(shopId, input);
+  }
+
+  // ---- sessions and profile ----------------------------------------------------------------------
+
+  async signOut(shopId: string, token: string) {
+    await this.p.db.delete(customerSessions).where(and(eq(customerSessions.tokenHash, sha256(token)), eq(customerSessions.shopId, shopId)));
+  }
+
+  async me(shopId: string, customerId: string) {
+    const c = await this.getCustomer(shopId, customerId);
+    const { source: _s, mergedInto: _m, ...view } = c;
+    return view;
+  }
+
+  async updateMe(shopId: string, customerId: string, patch: { nickname?: string; avatarUrl?: string | null; gender?: 'unknown' | 'male' | 'female' }) {
+    const [row] = await this.p.db
+      .update(customers)
+      .set({ ...patch, updatedAt: this.p.now() })
+      .where(and(eq(customers.id, customerId), eq(customers.shopId, shopId), isNull(customers.mergedInto)))
+      .returning();
+    if (!row) throw unauthorized('SESSION_EXPIRED', 'Session expired, sign in again');
+    return this.me(shopId, customerId);
+  }
+
+  // ---- one person, one customer ------------------------------------------------------------------
+
+  /**
+   * Binds a verified phone to the signed-in customer. When another customer already has it, both are
+   * the same person: the newer is merged into the older (identities, addresses, phone), its sessions end,
+   * `customer.merged` tells other modules to move their rows, and the caller gets a token for the survivor.
+   */
+  async bindPhone(shopId: string, customerId: string, input: { phone: string; code: string; currentToken: string } & SessionMeta) {
+    await this.verification.verify(shopId, { phone: input.phone, purpose: 'bind', code: input.code });
+    return retryOnUnique(() =>
+      this.p.database.transaction(async (tx) => {
+        await lockKey(tx, `customer:phone:${shopId}:${input.phone}`);
+        const [me] = await tx.select().from(customers).where(and(eq(customers.id, customerId), eq(customers.shopId, shopId))).for('update');
+        if (!me || me.mergedInto) throw unauthorized('SESSION_EXPIRED', 'Session expired, sign in again');
+        const wechat = async (id: string) => (await identitiesOf(tx, shopId, id)).length > 0;
+        if (me.phone === input.phone) return { token: input.currentToken, merged: false, customer: customerView(me, await wechat(me.id)) };
+        if (me.phone) throw conflict('PHONE_ALREADY_BOUND', 'This account already has a phone number', { field: 'phone' });
+        const [other] = await tx.select().from(customers).where(and(eq(customers.shopId, shopId), eq(customers.phone, input.phone))).for('update');
+        if (!other) {
+          const [row] = await tx.update(customers).set({ phone: input.phone, updatedAt: this.p.now() }).where(eq(customers.id, me.id)).returning();
+          return { token: input.currentToken, merged: false, customer: customerView(row, await wechat(row.id)) };
+        }
+        const [into, from] = me.registeredAt < other.registeredAt || (me.registeredAt.getTime() === other.registeredAt.getTime() && me.id < other.id) ? [me, other] : [other, me];
+        const survivor = await this.merge(tx, shopId, from, into, input.phone);
+        const session = await openSession(this.p, tx, shopId, survivor.id, 'merge', input);
+        return { token: session.token, expiresAt: session.expiresAt, merged: true, mergedFrom: from.id, customer: customerView(survivor, await wechat(survivor.id)) };
+      }),
+    );
+  }
+
+  private async merge(tx: Db, shopId: string, from: CustomerRow, into: CustomerRow, phone: string): Promise<CustomerRow> {
+    const now = this.p.now();
+    await tx.update(customerIdentities).set({ customerId: into.id }).where(and(eq(customerIdentities.shopId, shopId), eq(customerIdentities.customerId, from.id)));
+    // Moved addresses keep their default only when the survivor has none (the statement sees the old rows).
+    await tx.execute(sql`
+      UPDATE customer_addresses SET customer_id = ${into.id},
+        is_default = is_default AND NOT EXISTS (SELECT 1 FROM customer_addresses d WHERE d.customer_id = ${into.id} AND d.is_default)
+      WHERE shop_id = ${shopId} AND customer_id = ${from.id}`);
+    await tx.update(customers).set({ mergedInto: into.id }).where(and(eq(customers.shopId, shopId), eq(customers.mergedInto, from.id)));
+    await tx.update(customers).set({ phone: null, mergedInto: into.id, mergedAt: now, updatedAt: now }).where(eq(customers.id, from.id));
+    await tx.delete(customerSessions).where(eq(customerSessions.customerId, from.id));
+    const [survivor] = await tx
+      .update(customers)
+      .set({
+        phone,
+        nickname: into.nickname ?? from.nickname,
+        avatarUrl: into.avatarUrl ?? from.avatarUrl,
+        gender: into.gender !== 'unknown' ? into.gender : from.gender,
+        province: into.province ?? from.province,
+        city: into.city ?? from.city,
+        lastActiveAt: now,
+        updatedAt: now,
+      })
+      .where(eq(customers.id, into.id))
+      .returning();
+    await this.p.events.emit(tx, { shopId, type: 'customer.merged', payload: { fromCustomerId: from.id, intoCustomerId: into.id } });
+    return survivor;
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------
+
+  /** Removes sessions that ended (run by a scheduled job). */
+  async purgeExpiredSessions() {
+    await this.p.db.delete(customerSessions).where(lt(customerSessions.expiresAt, this.p.now()));
+  }
+}
+
+/** Other modules import the service under this name. */
+export type CustomerService = CustomersService;
