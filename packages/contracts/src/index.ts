@@ -3,3 +3,6 @@
  * body or query, so a form validates with exactly the rules the API enforces.
  */
 export * from './common.js';
+export * from './catalog.js';
+export * from './customers.js';
+export * from './orders.js';

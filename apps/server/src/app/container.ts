@@ -1,6 +1,18 @@
 import type { Platform } from '../platform/context.js';
 import { AuthService } from '../platform/auth/service.js';
 import { TenancyService } from '../platform/tenancy/service.js';
+import { CustomersService } from '../modules/customers/service.js';
+import { InventoryService } from '../modules/inventory/service.js';
+import { CatalogService } from '../modules/catalog/service.js';
+import { CategoryService } from '../modules/catalog/categories.js';
+import { MediaService } from '../modules/catalog/media.js';
+import { ImportService } from '../modules/catalog/import.js';
+import { ShippingService } from '../modules/orders/shipping-service.js';
+import { CartService } from '../modules/orders/cart-service.js';
+import { CheckoutService } from '../modules/orders/checkout.js';
+import { OrderService } from '../modules/orders/service.js';
+import { PaymentService } from '../modules/orders/payment-service.js';
+import { RefundService } from '../modules/orders/refund-service.js';
 
 /**
  * The composition root: every service, built once, in dependency order. Modules reach each other only
@@ -9,7 +21,20 @@ import { TenancyService } from '../platform/tenancy/service.js';
 export async function createServices(p: Platform) {
   const tenancy = new TenancyService(p);
   const auth = new AuthService(p);
-  return { tenancy, auth };
+  const customers = new CustomersService(p, tenancy);
+  const inventory = new InventoryService(p);
+  const categories = new CategoryService(p);
+  const catalog = new CatalogService(p, inventory);
+  const media = new MediaService(p);
+  const catalogImports = new ImportService(p, catalog, categories);
+  const shipping = new ShippingService(p);
+  const cart = new CartService(p, catalog, inventory);
+  const checkout = new CheckoutService(p, tenancy, catalog, inventory, customers, shipping, cart);
+  const orders = new OrderService(p, inventory, catalog);
+  const payments = new PaymentService(p, tenancy, customers, orders);
+  const refunds = new RefundService(p, inventory, payments);
+  payments.attachRefunds(refunds);
+  return { tenancy, auth, customers, inventory, categories, catalog, media, catalogImports, shipping, cart, checkout, orders, payments, refunds };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -1,6 +1,9 @@
 import type { Platform } from '../platform/context.js';
 import type { Services } from './container.js';
 import { sql } from '../platform/db/index.js';
+import { registerCustomerJobs } from '../modules/customers/jobs.js';
+import { registerCatalogJobs } from '../modules/catalog/jobs.js';
+import { registerOrderJobs } from '../modules/orders/jobs.js';
 
 /** Registers every module's job handlers, schedules and event subscribers. */
 export function registerJobs(p: Platform, s: Services) {
@@ -11,5 +14,8 @@ export function registerJobs(p: Platform, s: Services) {
     await p.db.execute(sql`DELETE FROM idempotency_keys WHERE created_at < now() - interval '2 days'`);
   });
   p.jobs.schedule('platform.cleanup', 3600_000, 'platform.cleanup');
+  registerCustomerJobs(p, s.customers);
+  registerCatalogJobs(p, { imports: s.catalogImports });
+  registerOrderJobs(p, s);
   void s;
 }

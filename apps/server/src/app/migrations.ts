@@ -7,4 +7,8 @@ const src = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Migration folders in the order they apply: platform first, then modules by dependency. */
 export const migrationSources: MigrationSource[] = [
   { owner: 'platform', dir: path.join(src, 'platform/migrations') },
+  { owner: 'customers', dir: path.join(src, 'modules/customers/migrations') },
+  { owner: 'catalog', dir: path.join(src, 'modules/catalog/migrations') },
+  { owner: 'inventory', dir: path.join(src, 'modules/inventory/migrations') },
+  { owner: 'orders', dir: path.join(src, 'modules/orders/migrations') },
 ];

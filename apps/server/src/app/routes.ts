@@ -3,6 +3,12 @@ import { sandboxPlugin } from '@siyu/sandbox';
 import type { Platform } from '../platform/context.js';
 import { installStoreScope } from '../platform/http/store-scope.js';
 import type { Services } from './container.js';
+import { customerAdminRoutes, customerStoreRoutes } from '../modules/customers/routes.js';
+import { catalogAdminRoutes } from '../modules/catalog/routes.js';
+import { catalogStoreRoutes, mediaPublicRoutes } from '../modules/catalog/store-routes.js';
+import { orderAdminRoutes } from '../modules/orders/routes-admin.js';
+import { orderStoreRoutes } from '../modules/orders/routes-store.js';
+import { wechatPayCallbackRoutes } from '../modules/orders/routes-pay.js';
 
 /**
  * Where each module's routes are mounted. `admin` runs inside the /api/admin scope (staff auth and
@@ -11,11 +17,17 @@ import type { Services } from './container.js';
  */
 export const registerModuleRoutes = {
   async admin(admin: FastifyInstance, p: Platform, s: Services) {
+    await admin.register(customerAdminRoutes, { customers: s.customers });
+    await admin.register(catalogAdminRoutes, { catalog: s.catalog, categories: s.categories, imports: s.catalogImports, media: s.media });
+    await admin.register(orderAdminRoutes, { p, orders: s.orders, refunds: s.refunds, shipping: s.shipping, customers: s.customers });
     void admin;
     void p;
     void s;
   },
   async store(store: FastifyInstance, p: Platform, s: Services) {
+    await store.register(customerStoreRoutes, { customers: s.customers });
+    await store.register(catalogStoreRoutes, { catalog: s.catalog, categories: s.categories });
+    await store.register(orderStoreRoutes, { cart: s.cart, checkout: s.checkout, orders: s.orders, payments: s.payments, refunds: s.refunds, shipping: s.shipping });
     void store;
     void p;
     void s;
@@ -28,14 +40,15 @@ export const registerModuleRoutes = {
       },
       { prefix: '/api/store/:shop' },
     );
+    mediaPublicRoutes(app, s.media);
+    await app.register(wechatPayCallbackRoutes, { payments: s.payments });
     if (p.config.SANDBOX) {
       await app.register(sandboxPlugin, { prefix: '/sandbox', baseUrl: () => `${p.selfUrl()}/sandbox` });
     }
   },
 };
 
-/** Until the customers module is wired in, no bearer token is a valid customer. */
+/** A bearer token is a customer session of the shop in the URL (another shop's token is refused). */
 function resolveCustomer(s: Services) {
-  void s;
-  return async () => null;
+  return (shopId: string, token: string) => s.customers.resolveToken(shopId, token);
 }

@@ -31,6 +31,8 @@ export interface WechatPayMerchantConfig {
   apiV3Key: string;
   /** WeChat Pay verification keys by serial: platform certificates or a `PUB_KEY_ID_…` public key. */
   platformKeys: Record<string, string>;
+  /** Sandbox only: lets a restarted in-process sandbox recognise this merchant again. */
+  sandboxRestoreToken?: string;
 }
 
 export const staff = pgTable('staff', {

@@ -1,0 +1,203 @@
+import { and, eq } from 'drizzle-orm';
+import type { Platform } from '../../platform/context.js';
+import type { Db } from '../../platform/db/index.js';
+import { AppError, badRequest, conflict, unprocessable } from '../../platform/errors.js';
+import type { TenancyService } from '../../platform/tenancy/service.js';
+import type { CatalogService } from '../catalog/service.js';
+import type { CustomersService as CustomerService } from '../customers/service.js';
+import type { InventoryService } from '../inventory/service.js';
+import type { CartService } from './cart-service.js';
+import { newOrderNo } from './order-no.js';
+import { priceOrder, type PricingResult, type PricingStep, defaultSteps } from './pricing.js';
+import { orderHistory, orderItems, orders, type AddressSnapshot, type PickupSnapshot } from './schema.js';
+import type { ShippingService } from './shipping-service.js';
+
+export interface CheckoutInput {
+  items: { skuId: string; quantity: number }[];
+  fulfilment: 'express' | 'pickup';
+  addressId?: string;
+  pickupPointId?: string;
+  remark?: string;
+  fromCart?: boolean;
+}
+
+interface Prepared {
+  pricing: PricingResult;
+  address: AddressSnapshot | null;
+  pickupPoint: PickupSnapshot | null;
+  lines: { skuId: string; productId: string; title: string; specText: string; skuCode: string | null; imageUrl: string | null; quantity: number }[];
+}
+
+/** Turns a cart into a priced order that holds its stock: the convert step of the loop. */
+export class CheckoutService {
+  /** Pricing steps; the promotions module will add its own here. */
+  readonly steps: PricingStep[] = [...defaultSteps];
+
+  constructor(
+    private p: Platform,
+    private tenancy: TenancyService,
+    private catalog: CatalogService,
+    private inventory: InventoryService,
+    private customers: CustomerService,
+    private shipping: ShippingService,
+    private cart: CartService,
+  ) {}
+
+  /** What the order would cost, line by line, without writing anything. */
+  async preview(shopId: string, customerId: string, input: CheckoutInput) {
+    const prepared = await this.prepare(this.p.db, shopId, customerId, input);
+    return { ...prepared.pricing, address: prepared.address, pickupPoint: prepared.pickupPoint };
+  }
+
+  private async prepare(db: Db, shopId: string, customerId: string, input: CheckoutInput): Promise<Prepared> {
+    const seen = new Set<string>();
+    input.items.forEach((it, i) => {
+      if (seen.has(it.skuId)) throw badRequest('SKU_DUPLICATE', 'The same SKU appears twice', { field: `items.${i}.skuId` });
+      seen.add(it.skuId);
+    });
+    const skus = new Map((await this.catalog.skusForOrder(db, shopId, input.items.map((i) => i.skuId))).map((s) => [s.skuId, s]));
+    const lines = input.items.map((it, i) => {
+      const sku = skus.get(it.skuId);
+      if (!sku) throw unprocessable('SKU_NOT_FOUND', 'This product option does not exist', { field: `items.${i}.skuId`, skuId: it.skuId });
+      if (sku.productStatus !== 'on_sale') throw conflict('PRODUCT_NOT_ON_SALE', `${sku.productTitle} is not on sale`, { field: `items.${i}.skuId`, skuId: it.skuId });
+      return { sku, quantity: it.quantity };
+    });
+    let address: AddressSnapshot | null = null;
+    let pickupPoint: PickupSnapshot | null = null;
+    if (input.fulfilment === 'express') {
+      if (!input.addressId) throw badRequest('ADDRESS_REQUIRED', 'Choose a delivery address', { field: 'addressId' });
+      const a = await this.customers.getAddress(shopId, customerId, input.addressId, db);
+      address = { contactName: a.contactName, phone: a.phone, province: a.province, city: a.city, district: a.district, detail: a.detail };
+    } else {
+      if (!input.pickupPointId) throw badRequest('PICKUP_POINT_REQUIRED', 'Choose a pickup point', { field: 'pickupPointId' });
+      const pp = await this.shipping.getPickupPoint(shopId, input.pickupPointId, db);
+      if (!pp.active) throw conflict('PICKUP_POINT_CLOSED', 'This pickup point is closed', { field: 'pickupPointId' });
+      pickupPoint = { id: pp.id, name: pp.name, address: pp.address, phone: pp.phone, hours: pp.hours };
+    }
+    const template = input.fulfilment === 'express' ? await this.shipping.defaultTemplate(shopId, db) : null;
+    const pricing = priceOrder(
+      {
+        lines: lines.map(({ sku, quantity }) => ({
+          skuId: sku.skuId,
+          productId: sku.productId,
+          categoryId: sku.categoryId,
+          title: sku.productTitle,
+          specText: sku.specText,
+          unitPriceFen: sku.price,
+          quantity,
+          weightGrams: sku.weightGrams ?? 0,
+        })),
+        fulfilment: input.fulfilment,
+        province: address?.province,
+        shippingTemplate: template,
+        customerId,
+        at: this.p.now(),
+      },
+      this.steps,
+    );
+    return {
+      pricing,
+      address,
+      pickupPoint,
+      lines: lines.map(({ sku, quantity }) => ({
+        skuId: sku.skuId,
+        productId: sku.productId,
+        title: sku.productTitle,
+        specText: sku.specText,
+        skuCode: sku.skuCode ?? null,
+        imageUrl: sku.imageUrl ?? null,
+        quantity,
+      })),
+    };
+  }
+
+  /**
+   * Creates the order and reserves its stock in one transaction: either the customer has an order that
+   * holds every unit, or nothing was written. A retry with the same Idempotency-Key returns the first order.
+   */
+  async placeOrder(shopId: string, customerId: string, input: CheckoutInput, idempotencyKey?: string): Promise<{ orderId: string; created: boolean }> {
+    if (idempotencyKey) {
+      const existing = await this.findByKey(shopId, customerId, idempotencyKey);
+      if (existing) return { orderId: existing, created: false };
+    }
+    const settings = await this.tenancy.settings(shopId);
+    try {
+      const orderId = await this.p.database.transaction(async (tx) => {
+        const prepared = await this.prepare(tx, shopId, customerId, input);
+        const now = this.p.now();
+        const payExpiresAt = new Date(now.getTime() + settings.unpaidTimeoutMinutes * 60_000);
+        const { pricing } = prepared;
+        const [order] = await tx
+          .insert(orders)
+          .values({
+            shopId,
+            orderNo: newOrderNo(now),
+            customerId,
+            status: 'pending_payment',
+            fulfilment: input.fulfilment,
+            address: prepared.address,
+            pickupPoint: prepared.pickupPoint,
+            itemsTotalFen: pricing.itemsTotalFen,
+            discountFen: pricing.discountFen,
+            shippingFen: pricing.shippingFen,
+            payableFen: pricing.payableFen,
+            pricing,
+            remark: input.remark,
+            idempotencyKey: idempotencyKey ?? null,
+            payExpiresAt,
+          })
+          .returning({ id: orders.id, orderNo: orders.orderNo });
+        await tx.insert(orderItems).values(
+          pricing.lines.map((l, i) => ({
+            shopId,
+            orderId: order.id,
+            skuId: l.skuId,
+            productId: l.productId,
+            title: l.title,
+            specText: l.specText,
+            skuCode: prepared.lines[i].skuCode,
+            imageUrl: prepared.lines[i].imageUrl,
+            unitPriceFen: l.unitPriceFen,
+            quantity: l.quantity,
+            lineTotalFen: l.lineTotalFen,
+            discountFen: l.discountFen,
+            payableFen: l.payableFen,
+          })),
+        );
+        await this.inventory.reserve(tx, shopId, order.id, pricing.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity })));
+        await tx.insert(orderHistory).values({ shopId, orderId: order.id, action: 'create', fromStatus: null, toStatus: 'pending_payment', actorType: 'customer', actorId: customerId });
+        if (input.fromCart) await this.cart.removeBought(tx, shopId, customerId, pricing.lines.map((l) => l.skuId));
+        await this.p.events.emit(tx, {
+          shopId,
+          type: 'order.created',
+          payload: { orderId: order.id, orderNo: order.orderNo, customerId, payableFen: pricing.payableFen, items: pricing.lines.map((l) => ({ skuId: l.skuId, productId: l.productId, quantity: l.quantity })) },
+        });
+        await this.p.jobs.send('orders.auto-cancel', { shopId, orderId: order.id }, { tx, runAt: payExpiresAt, singletonKey: order.id });
+        return order.id;
+      });
+      this.p.metrics.domain.inc({ type: 'order.created' });
+      return { orderId, created: true };
+    } catch (err) {
+      // Two identical retries raced: the loser finds the winner's order.
+      if (idempotencyKey && isUniqueViolation(err)) {
+        const existing = await this.findByKey(shopId, customerId, idempotencyKey);
+        if (existing) return { orderId: existing, created: false };
+      }
+      throw err;
+    }
+  }
+
+  private async findByKey(shopId: string, customerId: string, key: string) {
+    const [row] = await this.p.db
+      .select({ id: orders.id })
+      .from(orders)
+      .where(and(eq(orders.shopId, shopId), eq(orders.customerId, customerId), eq(orders.idempotencyKey, key)));
+    return row?.id ?? null;
+  }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  if (err instanceof AppError) return false;
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e.code === '23505' || e.cause?.code === '23505';
+}

@@ -1,0 +1,57 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../platform/db/index.js';
+import { conflict, notFound } from '../../platform/errors.js';
+import { orderHistory, orders, type Order, type OrderStatus } from './schema.js';
+import { nextStatus, type OrderAction } from './state.js';
+
+export interface TransitionActor {
+  type: 'customer' | 'staff' | 'api_key' | 'system';
+  id?: string;
+}
+
+/** Locks the order row for the rest of the transaction. Another shop's order is simply not found. */
+export async function lockOrder(tx: Db, shopId: string, orderId: string): Promise<Order> {
+  const [order] = await tx.select().from(orders).where(and(eq(orders.id, orderId), eq(orders.shopId, shopId))).for('update');
+  if (!order) throw notFound('Order', { field: 'orderId' });
+  return order;
+}
+
+/**
+ * Moves an order along the state machine (refusing illegal moves), applies the accompanying column
+ * changes and writes the timeline entry, all in the caller's transaction.
+ */
+export async function transition(
+  tx: Db,
+  order: Order,
+  action: OrderAction,
+  actor: TransitionActor,
+  patch: Partial<typeof orders.$inferInsert> = {},
+  note?: string,
+): Promise<Order> {
+  const to = nextStatus(order.status, action, order.statusBeforeRefund);
+  const extra: Partial<typeof orders.$inferInsert> = {};
+  if (action === 'request_refund') extra.statusBeforeRefund = order.status;
+  if (action === 'refund_closed' || action === 'refund_full') extra.statusBeforeRefund = null;
+  const [updated] = await tx
+    .update(orders)
+    .set({ ...patch, ...extra, status: to, updatedAt: sql`now()` })
+    .where(and(eq(orders.id, order.id), eq(orders.status, order.status)))
+    .returning();
+  // The row is locked, so this only happens if a caller forgot lockOrder: fail loudly rather than lose a change.
+  if (!updated) throw conflict('ORDER_CHANGED', 'The order changed meanwhile, try again', { field: 'status' });
+  await tx.insert(orderHistory).values({
+    shopId: order.shopId,
+    orderId: order.id,
+    action,
+    fromStatus: order.status,
+    toStatus: to,
+    actorType: actor.type,
+    actorId: actor.id,
+    note,
+  });
+  return updated;
+}
+
+export function isTerminal(status: OrderStatus) {
+  return status === 'cancelled' || status === 'refunded';
+}

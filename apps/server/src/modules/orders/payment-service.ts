@@ -1,0 +1,216 @@
+import { and, eq } from 'drizzle-orm';
+import type { Platform } from '../../platform/context.js';
+import type { Db } from '../../platform/db/index.js';
+import { conflict, notFound, unprocessable } from '../../platform/errors.js';
+import type { TenancyService } from '../../platform/tenancy/service.js';
+import type { WechatPayMerchantConfig } from '../../platform/tenancy/schema.js';
+import type { CustomersService as CustomerService } from '../customers/service.js';
+import { lockOrder } from './lifecycle.js';
+import { orderHistory, paymentNotifications, payments, type Order } from './schema.js';
+import type { OrderService } from './service.js';
+import type { RefundService } from './refund-service.js';
+import { createSandboxMerchant, restoreSandboxMerchant, WechatPayClient } from './wechatpay/client.js';
+
+interface WechatTransaction {
+  out_trade_no: string;
+  transaction_id?: string;
+  trade_state: string;
+  mchid?: string;
+  amount?: { total: number; payer_total?: number };
+  payer?: { openid?: string };
+  success_time?: string;
+}
+
+/** WeChat Pay v3 JSAPI for orders: prepay, the notify callback, active queries and closing. */
+export class PaymentService {
+  private refunds!: RefundService;
+  /** Shops whose sandbox merchant this process has re-registered (the sandbox keeps state in memory). */
+  private restored = new Set<string>();
+
+  constructor(
+    private p: Platform,
+    private tenancy: TenancyService,
+    private customers: CustomerService,
+    private orders: OrderService,
+  ) {}
+
+  /** Refunds and payments call each other; the container wires the cycle after both exist. */
+  attachRefunds(refunds: RefundService) {
+    this.refunds = refunds;
+  }
+
+  wechatBaseUrl() {
+    return this.p.config.WECHATPAY_BASE_URL ?? `${this.p.selfUrl()}/sandbox/wechatpay`;
+  }
+
+  notifyUrl(shopId: string, kind: 'pay' | 'refund') {
+    return `${this.p.publicUrl()}/api/pay/wechatpay/${kind === 'pay' ? 'notify' : 'refund-notify'}/${shopId}`;
+  }
+
+  /**
+   * The shop's merchant account. In sandbox mode a shop without one gets a sandbox merchant on first
+   * use, so a fresh install can take payments at once.
+   */
+  async merchant(shopId: string): Promise<WechatPayMerchantConfig> {
+    const settings = await this.tenancy.settings(shopId);
+    if (settings.wechatPay) {
+      const token = settings.wechatPay.sandboxRestoreToken;
+      if (token && this.p.config.SANDBOX && !this.restored.has(shopId)) {
+        await restoreSandboxMerchant(this.wechatBaseUrl(), token);
+        this.restored.add(shopId);
+      }
+      return settings.wechatPay;
+    }
+    if (!this.p.config.SANDBOX || this.p.config.WECHATPAY_BASE_URL) {
+      throw conflict('PAYMENT_NOT_CONFIGURED', 'This shop has not set up WeChat Pay yet', { field: 'wechatPay' });
+    }
+    const lock = await this.p.hot.lock(`wechatpay-provision:${shopId}`, 10_000);
+    try {
+      const again = await this.tenancy.settings(shopId);
+      if (again.wechatPay) return again.wechatPay;
+      const { verifyMode: _mode, restoreToken, ...merchant } = await createSandboxMerchant(this.wechatBaseUrl(), { appId: settings.wechat?.appId });
+      const config: WechatPayMerchantConfig = { ...merchant, sandboxRestoreToken: restoreToken };
+      await this.tenancy.updateShop({ shopId, type: 'system', id: 'system', name: 'system', role: 'owner' }, { settings: { wechatPay: config } });
+      this.restored.add(shopId);
+      return config;
+    } finally {
+      if (lock) await this.p.hot.unlock(`wechatpay-provision:${shopId}`, lock);
+    }
+  }
+
+  async client(shopId: string) {
+    const { sandboxRestoreToken: _t, ...merchant } = await this.merchant(shopId);
+    return new WechatPayClient({ baseUrl: this.wechatBaseUrl(), ...merchant });
+  }
+
+  /** Starts (or resumes) paying an order: returns what the storefront needs to open the pay sheet. */
+  async startPayment(shopId: string, customerId: string, orderId: string, returnUrl?: string) {
+    const order = await this.orders.get(shopId, orderId);
+    if (order.customerId !== customerId) throw notFound('Order', { field: 'orderId' });
+    if (order.status !== 'pending_payment') throw conflict('ORDER_STATE_INVALID', `The order is ${order.status}`, { field: 'status', status: order.status });
+    if (order.payExpiresAt <= this.p.now()) throw conflict('ORDER_PAYMENT_EXPIRED', 'The payment window has closed', { field: 'orderId' });
+    const merchant = await this.merchant(shopId);
+    const client = await this.client(shopId);
+    let openid = await this.customers.wechatOpenid(shopId, customerId, merchant.appId);
+    if (!openid) {
+      // JSAPI needs the payer's openid; a phone-only customer must first pass snsapi_base in WeChat.
+      // The sandbox accepts any payer, so demos and tests can pay without that round trip.
+      if (!this.p.config.SANDBOX) throw conflict('WECHAT_AUTH_REQUIRED', 'Open the shop in WeChat to pay', { field: 'openid' });
+      openid = `sandbox-payer-${customerId}`;
+    }
+    const outTradeNo = order.orderNo;
+    await this.p.db
+      .insert(payments)
+      .values({ shopId, orderId, provider: 'wechatpay', outTradeNo, amountFen: order.payableFen, status: 'pending', payerOpenid: openid })
+      .onConflictDoNothing();
+    const { prepayId } = await client.jsapiPrepay({
+      description: `订单 ${order.orderNo}`,
+      outTradeNo,
+      amountFen: order.payableFen,
+      payerOpenid: openid,
+      notifyUrl: this.notifyUrl(shopId, 'pay'),
+      timeExpire: order.payExpiresAt,
+    });
+    await this.p.db.update(payments).set({ prepayId, updatedAt: new Date() }).where(eq(payments.orderId, orderId));
+    const cashierUrl = this.p.config.SANDBOX && !this.p.config.WECHATPAY_BASE_URL
+      ? `${this.p.publicUrl()}/sandbox/wechatpay/pay?prepay_id=${encodeURIComponent(prepayId)}${returnUrl ? `&redirect=${encodeURIComponent(returnUrl)}` : ''}`
+      : null;
+    return { orderId, amountFen: order.payableFen, prepayId, payParams: client.jsapiPayParams(prepayId), cashierUrl };
+  }
+
+  /**
+   * The notify callback. Verifies the signature over the raw body and decrypts; a duplicate notification
+   * (WeChat retries for ~24 h) is acknowledged and changes nothing; a forged one throws before any write.
+   */
+  async handleNotification(shopId: string, headers: Record<string, string | string[] | undefined>, rawBody: string) {
+    await this.tenancy.getShop(shopId);
+    const { mchId } = await this.merchant(shopId);
+    const client = await this.client(shopId);
+    const note = await client.parseNotification(headers, rawBody);
+    const resource = note.resource as unknown as Record<string, unknown>;
+    return this.p.database.transaction(async (tx) => {
+      const fresh = await tx
+        .insert(paymentNotifications)
+        .values({
+          notificationId: note.id,
+          shopId,
+          eventType: note.eventType,
+          outTradeNo: (resource.out_trade_no as string) ?? null,
+          outRefundNo: (resource.out_refund_no as string) ?? null,
+          outcome: 'processed',
+        })
+        .onConflictDoNothing()
+        .returning();
+      if (fresh.length === 0) return { outcome: 'duplicate' as const };
+      if (note.eventType === 'TRANSACTION.SUCCESS') {
+        await this.applyTransaction(tx, shopId, resource as unknown as WechatTransaction, mchId);
+      } else if (note.eventType.startsWith('REFUND.')) {
+        await this.refunds.applyRefundResult(tx, shopId, resource);
+      }
+      return { outcome: 'processed' as const };
+    });
+  }
+
+  /** Asks WeChat how the payment stands (used when returning from the pay sheet and before auto-cancel). */
+  async syncPayment(shopId: string, orderId: string) {
+    const order = await this.orders.get(shopId, orderId);
+    const [payment] = await this.p.db.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.shopId, shopId)));
+    if (!payment || payment.status !== 'pending' || !payment.prepayId) return order;
+    const { mchId } = await this.merchant(shopId);
+    const client = await this.client(shopId);
+    const trx = (await client.queryByOutTradeNo(payment.outTradeNo)) as WechatTransaction;
+    if (trx.trade_state === 'SUCCESS') {
+      await this.p.database.transaction((tx) => this.applyTransaction(tx, shopId, trx, mchId));
+    }
+    return this.orders.get(shopId, orderId);
+  }
+
+  /** Closes the WeChat transaction of a cancelled order so the customer can no longer pay it. */
+  async closeAtWechat(shopId: string, orderId: string) {
+    const [payment] = await this.p.db.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.shopId, shopId)));
+    if (!payment?.prepayId) return;
+    const client = await this.client(shopId);
+    await client.close(payment.outTradeNo);
+  }
+
+  /**
+   * Records a successful WeChat transaction against its order, exactly once. `mchId` is looked up by the
+   * caller before the transaction (PGlite has one connection: no outside reads inside it).
+   */
+  async applyTransaction(tx: Db, shopId: string, trx: WechatTransaction, mchId: string) {
+    const [payment] = await tx.select().from(payments).where(and(eq(payments.outTradeNo, trx.out_trade_no), eq(payments.shopId, shopId))).for('update');
+    if (!payment) throw notFound('Payment', { field: 'out_trade_no' });
+    if (payment.status === 'paid') return;
+    const total = trx.amount?.total;
+    if (total !== payment.amountFen) {
+      this.p.log.error({ shopId, outTradeNo: trx.out_trade_no, expected: payment.amountFen, got: total }, 'payment amount mismatch');
+      throw unprocessable('PAYMENT_AMOUNT_MISMATCH', 'Paid amount does not match the order', { field: 'amount.total', expected: payment.amountFen, received: total });
+    }
+    if (trx.mchid && trx.mchid !== mchId) throw unprocessable('PAYMENT_MERCHANT_MISMATCH', 'Notification for another merchant', { field: 'mchid' });
+    await tx
+      .update(payments)
+      .set({ status: 'paid', transactionId: trx.transaction_id ?? null, paidAt: trx.success_time ? new Date(trx.success_time) : this.p.now(), updatedAt: new Date() })
+      .where(eq(payments.id, payment.id));
+    const order = await lockOrder(tx, shopId, payment.orderId);
+    if (order.status === 'pending_payment') {
+      await this.orders.markPaidLocked(tx, order, total);
+      this.p.metrics.domain.inc({ type: 'order.paid' });
+    } else {
+      await this.paidAfterCancel(tx, order, total);
+    }
+  }
+
+  // The customer paid just as the order timed out: the money goes straight back, the order stays cancelled.
+  private async paidAfterCancel(tx: Db, order: Order, amountFen: number) {
+    await tx.insert(orderHistory).values({
+      shopId: order.shopId,
+      orderId: order.id,
+      action: 'late_payment',
+      fromStatus: order.status,
+      toStatus: order.status,
+      actorType: 'system',
+      note: `订单已关闭后收到支付 ${(amountFen / 100).toFixed(2)} 元,自动原路退回`,
+    });
+    await this.refunds.refundLatePayment(tx, order, amountFen);
+  }
+}

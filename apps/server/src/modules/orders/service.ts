@@ -1,0 +1,207 @@
+import { and, desc, eq, gte, ilike, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
+import type { Actor, Platform } from '../../platform/context.js';
+import type { Db } from '../../platform/db/index.js';
+import { conflict, notFound, tooMany } from '../../platform/errors.js';
+import type { CatalogService } from '../catalog/service.js';
+import type { InventoryService } from '../inventory/service.js';
+import { lockOrder, transition, type TransitionActor } from './lifecycle.js';
+import { CARRIERS, newPickupCode } from './order-no.js';
+import { orderHistory, orderItems, orders, payments, refunds, type Order, type OrderStatus } from './schema.js';
+
+export interface OrderListQuery {
+  status?: OrderStatus;
+  orderNo?: string;
+  customerIds?: string[];
+  fulfilment?: 'express' | 'pickup';
+  from?: Date;
+  to?: Date;
+  page: number;
+  pageSize: number;
+}
+
+const staffActor = (a: Actor): TransitionActor => ({ type: a.type === 'api_key' ? 'api_key' : a.type === 'system' ? 'system' : 'staff', id: a.id });
+
+/** Orders after checkout: reading them and moving them through fulfilment. Payments and refunds have their own services. */
+export class OrderService {
+  constructor(
+    private p: Platform,
+    private inventory: InventoryService,
+    private catalog: CatalogService,
+  ) {}
+
+  async get(shopId: string, orderId: string, db: Db = this.p.db) {
+    const [order] = await db.select().from(orders).where(and(eq(orders.id, orderId), eq(orders.shopId, shopId)));
+    if (!order) throw notFound('Order', { field: 'orderId' });
+    return order;
+  }
+
+  /** Everything the order detail page shows: lines, timeline, payment and after-sales. */
+  async detail(shopId: string, orderId: string, customerId?: string) {
+    const order = await this.get(shopId, orderId);
+    if (customerId && order.customerId !== customerId) throw notFound('Order', { field: 'orderId' });
+    const [items, history, [payment], refundList] = await Promise.all([
+      this.p.db.select().from(orderItems).where(eq(orderItems.orderId, order.id)).orderBy(orderItems.id),
+      this.p.db.select().from(orderHistory).where(eq(orderHistory.orderId, order.id)).orderBy(orderHistory.id),
+      this.p.db.select().from(payments).where(eq(payments.orderId, order.id)),
+      this.p.db.select().from(refunds).where(eq(refunds.orderId, order.id)).orderBy(refunds.createdAt),
+    ]);
+    return {
+      ...present(order),
+      items,
+      history,
+      payment: payment ? { provider: payment.provider, status: payment.status, amountFen: payment.amountFen, transactionId: payment.transactionId, paidAt: payment.paidAt } : null,
+      refunds: refundList,
+    };
+  }
+
+  async list(shopId: string, q: OrderListQuery) {
+    const conds: SQL[] = [eq(orders.shopId, shopId)];
+    if (q.status) conds.push(eq(orders.status, q.status));
+    if (q.orderNo) conds.push(ilike(orders.orderNo, `${q.orderNo.replace(/[%_]/g, '')}%`));
+    if (q.customerIds) conds.push(q.customerIds.length ? inArray(orders.customerId, q.customerIds) : sql`false`);
+    if (q.fulfilment) conds.push(eq(orders.fulfilment, q.fulfilment));
+    if (q.from) conds.push(gte(orders.createdAt, q.from));
+    if (q.to) conds.push(lte(orders.createdAt, q.to));
+    const where = and(...conds);
+    const [rows, [count]] = await Promise.all([
+      this.p.db.select().from(orders).where(where).orderBy(desc(orders.createdAt), desc(orders.id)).limit(q.pageSize).offset((q.page - 1) * q.pageSize),
+      this.p.db.select({ n: sql<number>`count(*)::int` }).from(orders).where(where),
+    ]);
+    const items = rows.length
+      ? await this.p.db.select().from(orderItems).where(inArray(orderItems.orderId, rows.map((r) => r.id)))
+      : [];
+    return {
+      items: rows.map((o) => ({ ...present(o), items: items.filter((i) => i.orderId === o.id) })),
+      total: count.n,
+      page: q.page,
+      pageSize: q.pageSize,
+    };
+  }
+
+  /** Cancels an unpaid order and gives its stock back. */
+  async cancel(shopId: string, orderId: string, by: TransitionActor, reason: string, customerId?: string) {
+    const order = await this.p.database.transaction(async (tx) => {
+      const current = await lockOrder(tx, shopId, orderId);
+      if (customerId && current.customerId !== customerId) throw notFound('Order', { field: 'orderId' });
+      return this.cancelLocked(tx, current, by, reason);
+    });
+    return order;
+  }
+
+  /** Cancel inside a transaction that already holds the order lock (auto-cancel uses it too). */
+  async cancelLocked(tx: Db, order: Order, by: TransitionActor, reason: string) {
+    const updated = await transition(tx, order, 'cancel', by, { cancelledAt: this.p.now(), cancelReason: reason }, reason);
+    await this.inventory.release(tx, order.shopId, order.id);
+    await tx.update(payments).set({ status: 'closed', updatedAt: new Date() }).where(and(eq(payments.orderId, order.id), eq(payments.status, 'pending')));
+    await this.p.events.emit(tx, { shopId: order.shopId, type: 'order.cancelled', payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, reason } });
+    return updated;
+  }
+
+  async cancelByStaff(actor: Actor, orderId: string, reason: string) {
+    const before = await this.get(actor.shopId, orderId);
+    const after = await this.cancel(actor.shopId, orderId, staffActor(actor), reason);
+    return { before: present(before), after: present(after) };
+  }
+
+  async ship(actor: Actor, orderId: string, input: { carrier: string; trackingNo: string }) {
+    if (!CARRIERS[input.carrier]) throw conflict('CARRIER_UNKNOWN', 'Unknown carrier', { field: 'carrier' });
+    return this.p.database.transaction(async (tx) => {
+      const order = await lockOrder(tx, actor.shopId, orderId);
+      if (order.fulfilment !== 'express') throw conflict('FULFILMENT_MISMATCH', 'A pickup order is not shipped; verify its pickup code instead', { field: 'fulfilment' });
+      const after = await transition(tx, order, 'ship', staffActor(actor), { carrier: input.carrier, trackingNo: input.trackingNo, shippedAt: this.p.now() }, `${CARRIERS[input.carrier]} ${input.trackingNo}`);
+      await this.p.events.emit(tx, { shopId: order.shopId, type: 'order.shipped', payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, carrier: input.carrier, trackingNo: input.trackingNo } });
+      return { before: present(order), after: present(after) };
+    });
+  }
+
+  /** The customer confirms receipt, or the system does after the shop's auto-complete period. */
+  async complete(shopId: string, orderId: string, by: TransitionActor, customerId?: string) {
+    return this.p.database.transaction(async (tx) => {
+      const order = await lockOrder(tx, shopId, orderId);
+      if (customerId && order.customerId !== customerId) throw notFound('Order', { field: 'orderId' });
+      const after = await transition(tx, order, 'complete', by, { completedAt: this.p.now() });
+      await this.p.events.emit(tx, { shopId, type: 'order.completed', payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId } });
+      return present(after);
+    });
+  }
+
+  /** What a pickup code belongs to, so store staff can check the goods before handing them over. */
+  async findByPickupCode(actor: Actor, code: string) {
+    await this.limitPickupAttempts(actor);
+    const [order] = await this.p.db.select().from(orders).where(and(eq(orders.shopId, actor.shopId), eq(orders.pickupCode, code)));
+    if (!order) throw notFound('Pickup code', { field: 'code' });
+    return this.detail(actor.shopId, order.id);
+  }
+
+  /** 核销: store staff verify the customer's pickup code and hand over the goods. */
+  async verifyPickup(actor: Actor, code: string) {
+    await this.limitPickupAttempts(actor);
+    return this.p.database.transaction(async (tx) => {
+      const [found] = await tx.select({ id: orders.id }).from(orders).where(and(eq(orders.shopId, actor.shopId), eq(orders.pickupCode, code)));
+      if (!found) throw notFound('Pickup code', { field: 'code' });
+      const order = await lockOrder(tx, actor.shopId, found.id);
+      if (order.status === 'completed') throw conflict('PICKUP_CODE_USED', 'This pickup code was already used', { field: 'code' });
+      if (order.status !== 'paid') throw conflict('ORDER_STATE_INVALID', `The order is ${order.status}`, { field: 'code', status: order.status });
+      const after = await transition(tx, order, 'verify_pickup', staffActor(actor), { completedAt: this.p.now() }, '到店自提核销');
+      await this.p.events.emit(tx, { shopId: order.shopId, type: 'order.completed', payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, pickup: true } });
+      return { before: present(order), after: present(after) };
+    });
+  }
+
+  // An 8-digit code is guessable by brute force; cap attempts per staff member.
+  private async limitPickupAttempts(actor: Actor) {
+    const r = await this.p.hot.rateLimit(`pickup-verify:${actor.shopId}:${actor.id}`, 30, 60_000);
+    if (!r.allowed) throw tooMany('RATE_LIMITED', 'Too many pickup code checks, wait a minute', { retryAfterSeconds: Math.ceil(r.resetMs / 1000) });
+  }
+
+  /** Marks the order paid inside the payment's transaction (the caller holds the order lock). */
+  async markPaidLocked(tx: Db, order: Order, amountFen: number) {
+    const patch: Partial<typeof orders.$inferInsert> = { paidFen: amountFen, paidAt: this.p.now() };
+    if (order.fulfilment === 'pickup') patch.pickupCode = await this.uniquePickupCode(tx, order.shopId);
+    const after = await transition(tx, order, 'pay', { type: 'system' }, patch, `微信支付 ${(amountFen / 100).toFixed(2)} 元`);
+    await this.inventory.commit(tx, order.shopId, order.id);
+    const items = await tx.select().from(orderItems).where(eq(orderItems.orderId, order.id));
+    await this.catalog.recordSales(tx, order.shopId, items.map((i) => ({ productId: i.productId, quantity: i.quantity })));
+    await this.p.events.emit(tx, {
+      shopId: order.shopId,
+      type: 'order.paid',
+      payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, paidFen: amountFen, items: items.map((i) => ({ skuId: i.skuId, productId: i.productId, quantity: i.quantity, payableFen: i.payableFen })) },
+    });
+    return after;
+  }
+
+  private async uniquePickupCode(tx: Db, shopId: string) {
+    for (;;) {
+      const code = newPickupCode();
+      const [taken] = await tx.select({ id: orders.id }).from(orders).where(and(eq(orders.shopId, shopId), eq(orders.pickupCode, code)));
+      if (!taken) return code;
+    }
+  }
+
+  /** Unpaid orders whose payment window has passed (the sweeper's safety net behind per-order jobs). */
+  async expiredUnpaid(limit = 100) {
+    return this.p.db
+      .select({ id: orders.id, shopId: orders.shopId })
+      .from(orders)
+      .where(and(eq(orders.status, 'pending_payment'), lt(orders.payExpiresAt, this.p.now())))
+      .limit(limit);
+  }
+
+  async dueForAutoComplete(limit = 100) {
+    return this.p.db.execute(sql`
+      SELECT o.id, o.shop_id FROM orders o JOIN shops s ON s.id = o.shop_id
+      WHERE o.status = 'shipped'
+        AND o.shipped_at < now() - make_interval(days => COALESCE((s.settings->>'autoCompleteDays')::int, 10))
+      LIMIT ${limit}`) as unknown as Promise<{ rows: { id: string; shop_id: string }[] }>;
+  }
+
+  async moveCustomer(tx: Db, shopId: string, fromCustomerId: string, intoCustomerId: string) {
+    await tx.update(orders).set({ customerId: intoCustomerId }).where(and(eq(orders.shopId, shopId), eq(orders.customerId, fromCustomerId)));
+  }
+}
+
+/** The order as the API shows it (internal columns left out). */
+export function present(o: Order) {
+  const { idempotencyKey: _k, statusBeforeRefund: _s, ...rest } = o;
+  return { ...rest, carrierName: o.carrier ? (CARRIERS[o.carrier] ?? o.carrier) : null };
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+const Qty = z.number().int('must be a whole number').min(1, 'at least 1').max(999, 'at most 999');
+const Text = (max: number) => z.string().trim().max(max);
+
+export const ORDER_STATUSES = ['pending_payment', 'paid', 'shipped', 'completed', 'cancelled', 'refund_requested', 'refunded'] as const;
+export const OrderStatus = z.enum(ORDER_STATUSES);
+
+export const ORDER_STATUS_LABELS: Record<(typeof ORDER_STATUSES)[number], { zh: string; en: string }> = {
+  pending_payment: { zh: '待付款', en: 'Awaiting payment' },
+  paid: { zh: '待发货', en: 'Paid' },
+  shipped: { zh: '已发货', en: 'Shipped' },
+  completed: { zh: '已完成', en: 'Completed' },
+  cancelled: { zh: '已取消', en: 'Cancelled' },
+  refund_requested: { zh: '售后中', en: 'After-sales' },
+  refunded: { zh: '已退款', en: 'Refunded' },
+};
+
+export const CartAddBody = z.object({ skuId: z.uuid(), quantity: Qty });
+export const CartUpdateBody = z.object({ quantity: Qty.optional(), selected: z.boolean().optional() });
+
+export const CheckoutBody = z
+  .object({
+    items: z.array(z.object({ skuId: z.uuid(), quantity: Qty })).min(1, 'choose at least one item').max(50, 'at most 50 lines'),
+    fulfilment: z.enum(['express', 'pickup']),
+    addressId: z.uuid().optional(),
+    pickupPointId: z.uuid().optional(),
+    remark: Text(200).optional(),
+    fromCart: z.boolean().optional(),
+  })
+  .strict();
+
+export const PayBody = z.object({ returnUrl: z.string().url().max(500).optional() });
+
+export const RefundItemsSchema = z
+  .array(z.object({ orderItemId: z.uuid(), quantity: Qty }))
+  .min(1, 'choose at least one line')
+  .max(50);
+
+export const RefundRequestBody = z.object({
+  type: z.enum(['refund_only', 'return_refund']),
+  items: RefundItemsSchema,
+  reason: Text(200).min(1, 'give a reason'),
+});
+
+export const StaffRefundBody = z.object({
+  items: RefundItemsSchema,
+  reason: Text(200).min(1, 'give a reason'),
+  restock: z.boolean().optional(),
+});
+
+export const ReturnShipmentBody = z.object({ carrier: z.string().min(1).max(10), trackingNo: z.string().trim().regex(/^[A-Za-z0-9-]{6,32}$/, '6–32 letters or digits') });
+export const ShipBody = ReturnShipmentBody;
+export const RejectBody = z.object({ reason: Text(200).min(1, 'give a reason') });
+export const CancelBody = z.object({ reason: Text(200).min(1).default('买家取消') });
+export const PickupCodeBody = z.object({ code: z.string().regex(/^\d{8}$/, '8 digits') });
+
+export const OrderListQuery = z.object({
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  status: OrderStatus.optional(),
+  orderNo: z.string().trim().max(32).optional(),
+  phone: z.string().trim().regex(/^\d{3,11}$/, 'digits only').optional(),
+  customerId: z.uuid().optional(),
+  fulfilment: z.enum(['express', 'pickup']).optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+});
+
+const ShippingRule = z.object({
+  regions: z.array(z.string().min(2).max(20)).max(40),
+  first: z.number().int().min(1).max(1_000_000),
+  firstFeeFen: z.number().int().min(0).max(1_000_000),
+  additional: z.number().int().min(0).max(1_000_000),
+  additionalFeeFen: z.number().int().min(0).max(1_000_000),
+});
+
+export const ShippingTemplateBody = z.object({
+  name: Text(40).min(1),
+  chargeBy: z.enum(['piece', 'weight']),
+  rules: z.array(ShippingRule).min(1, 'add at least one rule').max(40),
+  freeOverFen: z.number().int().min(0).max(100_000_000).nullable().default(null),
+  excludedRegions: z.array(z.string().min(2).max(20)).max(40).default([]),
+  isDefault: z.boolean().default(false),
+});
+
+export const PickupPointBody = z.object({
+  name: Text(40).min(1),
+  address: Text(200).min(1),
+  phone: Text(30).nullable().optional(),
+  hours: Text(60).nullable().optional(),
+  active: z.boolean().optional(),
+});
