@@ -14,6 +14,7 @@ import { authRoutes } from '../platform/auth/routes.js';
 import { tenancyRoutes } from '../platform/tenancy/routes.js';
 import type { Services } from './container.js';
 import { registerModuleRoutes } from './routes.js';
+import { serveApps } from './static.js';
 
 export interface BuiltApp {
   app: FastifyInstance;
@@ -47,6 +48,8 @@ export async function buildApp(p: Platform, services: Services): Promise<BuiltAp
         connectSrc: ["'self'"],
         formAction: ["'self'"],
         frameAncestors: ["'self'"],
+        // Self-hosted shops often start on plain http; forcing https sub-requests would break them.
+        upgradeInsecureRequests: null,
       },
     },
     crossOriginEmbedderPolicy: false,
@@ -80,6 +83,7 @@ export async function buildApp(p: Platform, services: Services): Promise<BuiltAp
   }, { prefix: '/api/admin' });
 
   await registerModuleRoutes.public(app, p, services);
+  await serveApps(app);
 
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/admin/'));
 

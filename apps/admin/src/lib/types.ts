@@ -1,0 +1,138 @@
+/** Shapes of the API answers the console reads (the server's views, kept narrow to what is shown). */
+export interface Paged<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export type ProductStatus = 'draft' | 'on_sale' | 'off_shelf';
+
+export interface ProductRow {
+  id: string;
+  title: string;
+  subtitle: string;
+  categoryId: string | null;
+  status: ProductStatus;
+  images: string[];
+  minPrice: number;
+  maxPrice: number;
+  salesCount: number;
+  stock: number;
+  skuCount: number;
+  createdAt: string;
+}
+
+export interface ProductDetail extends Omit<ProductRow, 'stock' | 'skuCount'> {
+  description: string;
+  specAttributes: { name: string; values: string[] }[];
+  weightGrams: number;
+  skus: {
+    id: string;
+    specValues: Record<string, string>;
+    specText: string;
+    skuCode: string;
+    price: number;
+    marketPrice: number | null;
+    weightGrams: number | null;
+    stock: { available: number; reserved: number; sold: number };
+  }[];
+}
+
+export interface CategoryNode {
+  id: string;
+  name: string;
+  parentId: string | null;
+  sortOrder: number;
+  imageUrl: string | null;
+  productCount: number;
+  children: CategoryNode[];
+}
+
+export type OrderStatus = 'pending_payment' | 'paid' | 'shipped' | 'completed' | 'cancelled' | 'refund_requested' | 'refunded';
+
+export interface OrderItem {
+  id: string;
+  skuId: string;
+  productId: string;
+  title: string;
+  specText: string;
+  skuCode: string | null;
+  imageUrl: string | null;
+  unitPriceFen: number;
+  quantity: number;
+  lineTotalFen: number;
+  discountFen: number;
+  payableFen: number;
+  refundedQty: number;
+  refundedFen: number;
+}
+
+export interface Order {
+  id: string;
+  orderNo: string;
+  customerId: string;
+  customerPhone?: string | null;
+  status: OrderStatus;
+  fulfilment: 'express' | 'pickup';
+  address: { contactName: string; phone: string; province: string; city: string; district: string; detail: string } | null;
+  pickupPoint: { id: string; name: string; address: string; phone: string | null; hours: string | null } | null;
+  pickupCode: string | null;
+  itemsTotalFen: number;
+  discountFen: number;
+  shippingFen: number;
+  payableFen: number;
+  paidFen: number;
+  refundedFen: number;
+  remark: string | null;
+  carrier: string | null;
+  carrierName: string | null;
+  trackingNo: string | null;
+  cancelReason: string | null;
+  payExpiresAt: string;
+  paidAt: string | null;
+  shippedAt: string | null;
+  completedAt: string | null;
+  cancelledAt: string | null;
+  createdAt: string;
+  items: OrderItem[];
+}
+
+export interface Refund {
+  id: string;
+  orderId: string;
+  refundNo: string;
+  type: 'refund_only' | 'return_refund';
+  status: 'requested' | 'awaiting_return' | 'returned' | 'processing' | 'refunded' | 'rejected' | 'cancelled';
+  amountFen: number;
+  shippingFen: number;
+  items: { orderItemId: string; quantity: number; amountFen: number }[];
+  reason: string;
+  requestedBy: 'customer' | 'staff';
+  returnCarrier: string | null;
+  returnTrackingNo: string | null;
+  rejectReason: string | null;
+  refundedAt: string | null;
+  createdAt: string;
+}
+
+export interface OrderDetail extends Order {
+  history: { id: number; action: string; fromStatus: string | null; toStatus: string; actorType: string; actorId: string | null; note: string | null; createdAt: string }[];
+  payment: { provider: string; status: string; amountFen: number; transactionId: string | null; paidAt: string | null } | null;
+  refunds: Refund[];
+  customer: Customer | null;
+}
+
+export interface Customer {
+  id: string;
+  phone: string | null;
+  nickname: string | null;
+  avatarUrl: string | null;
+  gender: 'unknown' | 'male' | 'female';
+  province: string | null;
+  city: string | null;
+  source: 'sms' | 'wechat' | 'import';
+  remark: string | null;
+  registeredAt: string;
+  lastActiveAt: string | null;
+}

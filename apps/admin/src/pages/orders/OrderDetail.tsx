@@ -1,0 +1,238 @@
+import { useState } from 'react';
+import { Link, useParams } from 'react-router-dom';
+import { Button, Card, Col, Descriptions, Popconfirm, Row, Skeleton, Space, Steps, Table, Timeline } from 'antd';
+import { api } from '../../lib/api';
+import { feedback, showError } from '../../lib/feedback';
+import { useApi } from '../../lib/hooks';
+import { useI18n } from '../../lib/i18n';
+import { useAuth } from '../../lib/auth';
+import { formatFen } from '../../lib/money';
+import { fmtTime } from '../../lib/format';
+import { LoadError } from '../../components/Results';
+import { OrderStatusTag, RefundStatusTag } from '../../components/StatusTag';
+import type { MessageKey } from '../../lib/dict';
+import type { OrderDetail as Detail, OrderItem, Refund } from '../../lib/types';
+import ShipModal from './ShipModal';
+import RefundModal from './RefundModal';
+
+export default function OrderDetail() {
+  const { id } = useParams();
+  const { t } = useI18n();
+  const { can } = useAuth();
+  const { data: o, error, loading, reload } = useApi<Detail>(`/orders/${id}`);
+  const [shipOpen, setShipOpen] = useState(false);
+  const [refundOpen, setRefundOpen] = useState(false);
+
+  if (error) return <LoadError error={error} onRetry={reload} />;
+  if (!o) return <div className="page-card"><Skeleton active={loading} /></div>;
+
+  const cancel = async () => {
+    try {
+      await api.post(`/orders/${o.id}/cancel`, { reason: t('order.cancel') });
+      feedback.message.success(t('order.cancelled'));
+      reload();
+    } catch (err) {
+      showError(err);
+    }
+  };
+
+  const stepIndex = o.completedAt ? 3 : o.shippedAt ? 2 : o.paidAt ? 1 : 0;
+  const canRefund = can('orders:refund') && ['paid', 'shipped', 'completed'].includes(o.status) && o.items.some((i) => i.quantity > i.refundedQty);
+  const historyTitle = (action: string) => {
+    const key = `history.${action}` as MessageKey;
+    const s = t(key);
+    return s === key ? action : s;
+  };
+
+  return (
+    <div data-testid="order-detail" data-status={o.status}>
+      <Card variant="borderless" style={{ marginBottom: 16 }}>
+        <div className="toolbar" style={{ marginBottom: 8 }}>
+          <h1 className="page-title" style={{ margin: 0 }}>
+            {t('order.no')}:<span data-testid="order-no">{o.orderNo}</span>
+          </h1>
+          <span data-testid="order-status"><OrderStatusTag status={o.status} /></span>
+          <span className="spacer" />
+          <Space>
+            {can('orders:fulfil') && o.status === 'paid' && o.fulfilment === 'express' && (
+              <Button type="primary" onClick={() => setShipOpen(true)} data-testid="order-ship">
+                {t('order.ship')}
+              </Button>
+            )}
+            {canRefund && (
+              <Button danger onClick={() => setRefundOpen(true)} data-testid="order-refund">
+                {t('order.refund')}
+              </Button>
+            )}
+            {can('orders:fulfil') && o.status === 'pending_payment' && (
+              <Popconfirm title={`${t('order.cancel')}?`} onConfirm={cancel} okText={t('common.confirm')} cancelText={t('common.cancel')} okButtonProps={{ danger: true }}>
+                <Button data-testid="order-cancel">{t('order.cancel')}</Button>
+              </Popconfirm>
+            )}
+          </Space>
+        </div>
+        {o.status !== 'cancelled' && (
+          <Steps
+            size="small"
+            current={stepIndex}
+            style={{ marginTop: 16 }}
+            items={[
+              { title: t('order.steps.placed'), content: fmtTime(o.createdAt) },
+              { title: t('order.steps.paid'), content: o.paidAt ? fmtTime(o.paidAt) : undefined },
+              { title: o.fulfilment === 'pickup' ? t('order.fulfilment.pickup') : t('order.steps.shipped'), content: o.shippedAt ? fmtTime(o.shippedAt) : undefined },
+              { title: t('order.steps.completed'), content: o.completedAt ? fmtTime(o.completedAt) : undefined },
+            ]}
+          />
+        )}
+      </Card>
+
+      <Row gutter={16}>
+        <Col xs={24} xl={16}>
+          <Card title={t('order.info')} variant="borderless" style={{ marginBottom: 16 }}>
+            <Descriptions
+              column={{ xs: 1, md: 2 }}
+              size="small"
+              items={[
+                { key: 'created', label: t('order.createdAt'), children: fmtTime(o.createdAt) },
+                { key: 'ful', label: t('order.fulfilment'), children: t(`order.fulfilment.${o.fulfilment}`) },
+                {
+                  key: 'cust',
+                  label: t('order.customer'),
+                  children: o.customer ? <Link to={`/customers/${o.customerId}`}>{o.customer.nickname ?? o.customer.phone ?? o.customerId.slice(0, 8)}</Link> : '-',
+                },
+                { key: 'phone', label: t('common.phone'), children: o.customer?.phone ?? '-' },
+                { key: 'paidAt', label: t('order.paidAt'), children: fmtTime(o.paidAt) },
+                { key: 'tx', label: t('order.transactionId'), children: o.payment?.transactionId ?? '-' },
+                { key: 'remark', label: t('order.remark'), children: o.remark || '-', span: 2 },
+                ...(o.cancelReason ? [{ key: 'cancel', label: t('order.cancelled'), children: o.cancelReason, span: 2 }] : []),
+              ]}
+            />
+          </Card>
+
+          <Card title={o.fulfilment === 'pickup' ? t('order.pickupPoint') : t('order.address')} variant="borderless" style={{ marginBottom: 16 }}>
+            {o.fulfilment === 'express' && o.address && (
+              <Descriptions
+                column={1}
+                size="small"
+                items={[
+                  { key: 'who', label: t('order.address'), children: `${o.address.contactName} ${o.address.phone}` },
+                  { key: 'where', label: ' ', children: `${o.address.province}${o.address.city}${o.address.district} ${o.address.detail}` },
+                  { key: 'carrier', label: t('order.carrier'), children: o.carrierName ?? '-' },
+                  { key: 'track', label: t('order.trackingNo'), children: <span data-testid="order-tracking-no">{o.trackingNo ?? '-'}</span> },
+                ]}
+              />
+            )}
+            {o.fulfilment === 'pickup' && o.pickupPoint && (
+              <Descriptions
+                column={1}
+                size="small"
+                items={[
+                  { key: 'name', label: t('pickupPoint.name'), children: o.pickupPoint.name },
+                  { key: 'addr', label: t('pickupPoint.address'), children: o.pickupPoint.address },
+                  { key: 'phone', label: t('pickupPoint.phone'), children: o.pickupPoint.phone ?? '-' },
+                  { key: 'code', label: t('order.pickupCode'), children: o.pickupCode ?? '-' },
+                ]}
+              />
+            )}
+          </Card>
+
+          <Card title={t('order.items')} variant="borderless" style={{ marginBottom: 16 }}>
+            <Table<OrderItem>
+              size="small"
+              rowKey="id"
+              pagination={false}
+              dataSource={o.items}
+              scroll={{ x: 640 }}
+              columns={[
+                {
+                  title: t('order.goods'),
+                  key: 'g',
+                  render: (_, i) => (
+                    <div className="product-cell">
+                      {i.imageUrl ? <img src={i.imageUrl} alt="" /> : <span className="img-placeholder" />}
+                      <div>
+                        <Link to={`/products/${i.productId}`}>{i.title}</Link>
+                        <div className="muted" style={{ fontSize: 12 }}>{i.specText}{i.skuCode ? ` · ${i.skuCode}` : ''}</div>
+                      </div>
+                    </div>
+                  ),
+                },
+                { title: t('order.unitPrice'), dataIndex: 'unitPriceFen', width: 100, render: (v: number) => formatFen(v) },
+                { title: t('order.quantity'), dataIndex: 'quantity', width: 70 },
+                { title: t('order.discount'), dataIndex: 'discountFen', width: 90, render: (v: number) => (v ? `-${formatFen(v)}` : '-') },
+                { title: t('order.paid'), dataIndex: 'payableFen', width: 100, render: (v: number) => formatFen(v) },
+                { title: t('order.refunded'), key: 'rf', width: 110, render: (_, i) => (i.refundedQty ? `${i.refundedQty} / ${formatFen(i.refundedFen)}` : '-') },
+              ]}
+            />
+            <div className="amount-rows" style={{ marginTop: 16 }} data-testid="order-amounts">
+              <div><span>{t('order.itemsTotal')}</span><span>{formatFen(o.itemsTotalFen)}</span></div>
+              <div><span>{t('order.discount')}</span><span>-{formatFen(o.discountFen)}</span></div>
+              <div><span>{t('order.shippingFee')}</span><span>{formatFen(o.shippingFen)}</span></div>
+              <div className="total"><span>{t('order.payable')}</span><span>{formatFen(o.payableFen)}</span></div>
+              <div><span>{t('order.paid')}</span><span data-testid="order-paid">{formatFen(o.paidFen)}</span></div>
+              {o.refundedFen > 0 && <div><span>{t('order.refundedTotal')}</span><span data-testid="order-refunded">{formatFen(o.refundedFen)}</span></div>}
+            </div>
+          </Card>
+
+          {o.refunds.length > 0 && (
+            <Card title={t('order.refunds')} variant="borderless" style={{ marginBottom: 16 }}>
+              <Table<Refund>
+                size="small"
+                rowKey="id"
+                pagination={false}
+                dataSource={o.refunds}
+                columns={[
+                  { title: t('refund.no'), dataIndex: 'refundNo' },
+                  { title: t('refund.type'), dataIndex: 'type', render: (v: Refund['type']) => t(`refund.type.${v}`) },
+                  { title: t('refund.amount'), dataIndex: 'amountFen', render: (v: number) => formatFen(v) },
+                  { title: t('refund.reason'), dataIndex: 'reason' },
+                  { title: t('common.status'), dataIndex: 'status', render: (s: Refund['status']) => <RefundStatusTag status={s} /> },
+                  { title: t('common.createdAt'), dataIndex: 'createdAt', render: fmtTime },
+                ]}
+              />
+            </Card>
+          )}
+        </Col>
+        <Col xs={24} xl={8}>
+          <Card title={t('order.timeline')} variant="borderless" style={{ marginBottom: 16 }}>
+            <Timeline
+              data-testid="order-timeline"
+              items={[...o.history].reverse().map((h, i) => ({
+                key: h.id,
+                color: i === 0 ? 'blue' : 'gray',
+                title: fmtTime(h.createdAt),
+                content: (
+                  <div>
+                    <div style={{ fontWeight: 500 }}>{historyTitle(h.action)}</div>
+                    <div className="muted" style={{ fontSize: 12 }}>
+                      {t(`history.actor.${h.actorType}` as MessageKey)}
+                      {h.note ? ` · ${h.note}` : ''}
+                    </div>
+                  </div>
+                ),
+              }))}
+            />
+          </Card>
+        </Col>
+      </Row>
+
+      <ShipModal
+        order={shipOpen ? o : null}
+        onClose={() => setShipOpen(false)}
+        onShipped={() => {
+          setShipOpen(false);
+          reload();
+        }}
+      />
+      <RefundModal
+        order={o}
+        open={refundOpen}
+        onClose={() => setRefundOpen(false)}
+        onDone={() => {
+          setRefundOpen(false);
+          reload();
+        }}
+      />
+    </div>
+  );
+}

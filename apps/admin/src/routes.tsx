@@ -1,0 +1,46 @@
+import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import type { MessageKey } from './lib/dict';
+
+/** Every page of the console: its path (under /admin), title, breadcrumb parent and required permission. */
+export interface PageDef {
+  path: string;
+  title: MessageKey;
+  permission: string;
+  /** Breadcrumb parents, outermost first (menu group titles and parent pages). */
+  crumbs: { title: MessageKey; path?: string }[];
+  component: LazyExoticComponent<ComponentType>;
+}
+
+const goods = { title: 'nav.goods' as const };
+const orders = { title: 'nav.orderGroup' as const };
+const customers = { title: 'nav.customers' as const };
+const settings = { title: 'nav.settings' as const };
+
+export const PAGES: PageDef[] = [
+  { path: '/', title: 'nav.dashboard', permission: 'dashboard:read', crumbs: [], component: lazy(() => import('./pages/Dashboard')) },
+  { path: '/products', title: 'nav.products', permission: 'catalog:read', crumbs: [goods], component: lazy(() => import('./pages/products/ProductList')) },
+  { path: '/products/new', title: 'nav.newProduct', permission: 'catalog:write', crumbs: [goods, { title: 'nav.products', path: '/products' }], component: lazy(() => import('./pages/products/ProductEdit')) },
+  { path: '/products/:id', title: 'nav.editProduct', permission: 'catalog:read', crumbs: [goods, { title: 'nav.products', path: '/products' }], component: lazy(() => import('./pages/products/ProductEdit')) },
+  { path: '/categories', title: 'nav.categories', permission: 'catalog:read', crumbs: [goods], component: lazy(() => import('./pages/products/Categories')) },
+  { path: '/products/import', title: 'nav.import', permission: 'catalog:import', crumbs: [goods], component: lazy(() => import('./pages/products/ImportPage')) },
+  { path: '/orders', title: 'nav.orders', permission: 'orders:read', crumbs: [orders], component: lazy(() => import('./pages/orders/OrderList')) },
+  { path: '/orders/:id', title: 'nav.orderDetail', permission: 'orders:read', crumbs: [orders, { title: 'nav.orders', path: '/orders' }], component: lazy(() => import('./pages/orders/OrderDetail')) },
+  { path: '/refunds', title: 'nav.refunds', permission: 'orders:read', crumbs: [orders], component: lazy(() => import('./pages/orders/Refunds')) },
+  { path: '/pickup', title: 'nav.pickup', permission: 'orders:fulfil', crumbs: [orders], component: lazy(() => import('./pages/orders/PickupVerify')) },
+  { path: '/shipping-templates', title: 'nav.shipping', permission: 'orders:read', crumbs: [orders], component: lazy(() => import('./pages/orders/ShippingTemplates')) },
+  { path: '/pickup-points', title: 'nav.pickupPoints', permission: 'orders:read', crumbs: [orders], component: lazy(() => import('./pages/orders/PickupPoints')) },
+  { path: '/customers', title: 'nav.customerList', permission: 'customers:read', crumbs: [customers], component: lazy(() => import('./pages/customers/CustomerList')) },
+  { path: '/customers/:id', title: 'nav.customerDetail', permission: 'customers:read', crumbs: [customers, { title: 'nav.customerList', path: '/customers' }], component: lazy(() => import('./pages/customers/CustomerDetail')) },
+  { path: '/settings', title: 'nav.shop', permission: 'self:read', crumbs: [settings], component: lazy(() => import('./pages/settings/ShopSettings')) },
+  { path: '/staff', title: 'nav.staff', permission: 'staff:read', crumbs: [settings], component: lazy(() => import('./pages/settings/Staff')) },
+  { path: '/api-keys', title: 'nav.apiKeys', permission: 'apikeys:manage', crumbs: [settings], component: lazy(() => import('./pages/settings/ApiKeys')) },
+];
+
+/** The left menu: groups of page paths. */
+export const MENU: { key: string; title: MessageKey; icon: string; children?: string[] }[] = [
+  { key: '/', title: 'nav.dashboard', icon: 'dashboard' },
+  { key: 'goods', title: 'nav.goods', icon: 'goods', children: ['/products', '/categories', '/products/import'] },
+  { key: 'orders', title: 'nav.orderGroup', icon: 'orders', children: ['/orders', '/refunds', '/pickup', '/shipping-templates', '/pickup-points'] },
+  { key: 'customers', title: 'nav.customers', icon: 'customers', children: ['/customers'] },
+  { key: 'settings', title: 'nav.settings', icon: 'settings', children: ['/settings', '/staff', '/api-keys'] },
+];
