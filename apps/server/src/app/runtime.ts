@@ -19,7 +19,7 @@ export interface Runtime {
  * Starts the roles this process plays: `serve` (HTTP), `worker` (jobs, outbox dispatch, schedules),
  * or both. Embedded mode runs both in one process.
  */
-export async function startRuntime(config: Config, roles: { serve: boolean; worker: boolean; listen?: { host: string; port: number } }, opts: PlatformOptions = {}): Promise<Runtime> {
+export async function startRuntime(config: Config, roles: { serve: boolean; worker: boolean; listen?: { host: string; port: number }; extraRoutes?: (app: BuiltApp['app']) => void }, opts: PlatformOptions = {}): Promise<Runtime> {
   const platform = await createPlatform(config, opts);
   await migrate(platform.database, migrationSources);
   const services = await createServices(platform);
@@ -30,6 +30,7 @@ export async function startRuntime(config: Config, roles: { serve: boolean; work
   let url: string | undefined;
   if (roles.serve) {
     http = await buildApp(platform, services);
+    roles.extraRoutes?.(http.app); // tests add probe routes here, before listen() freezes the router
     const listen = roles.listen ?? { host: config.HOST, port: config.PORT };
     await http.app.listen(listen);
     const addr = http.app.server.address();

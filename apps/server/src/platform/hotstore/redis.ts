@@ -3,9 +3,12 @@ import { Redis } from 'ioredis';
 import type { HotStore, IdempotencyState, RateLimitResult } from './types.js';
 
 // Each multi-step operation is one Lua script, so it is atomic across every process using this Redis.
+// "Created" is decided by EXISTS, not by the new value equalling the increment: a key that already held 0
+// would otherwise get a TTL it never had, or have its window extended.
 const INCR_WITH_TTL = `
+local existed = redis.call('EXISTS', KEYS[1])
 local v = redis.call('INCRBY', KEYS[1], ARGV[1])
-if tonumber(ARGV[2]) > 0 and v == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if tonumber(ARGV[2]) > 0 and existed == 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return v`;
 
 const DECR_IF_ENOUGH = `

@@ -44,6 +44,7 @@ export class JobQueue {
   private running = false;
   private inFlight = new Set<Promise<void>>();
   private polling: Promise<void> | null = null;
+  private schedulesSynced = false;
   readonly stats = { completed: 0, failed: 0, retried: 0 };
 
   constructor(
@@ -79,7 +80,13 @@ export class JobQueue {
     this.running = true;
     const tick = async () => {
       if (!this.running) return;
-      this.polling = this.pollOnce().then(
+      // Schedules are (re)registered inside the loop: a database error at start-up is retried on the next
+      // tick instead of becoming an unhandled rejection that leaves the worker alive but never polling.
+      const round = this.schedulesSynced ? this.pollOnce() : this.syncSchedules().then(() => {
+        this.schedulesSynced = true;
+        return this.pollOnce();
+      });
+      this.polling = round.then(
         () => undefined,
         (err) => this.log.error({ err }, 'job poll failed'),
       );
@@ -87,7 +94,7 @@ export class JobQueue {
       this.polling = null;
       if (this.running) this.timer = setTimeout(tick, this.opts.pollMs);
     };
-    void this.syncSchedules().then(tick);
+    void tick();
   }
 
   /** Stops fetching new jobs and waits for the ones in progress (graceful shutdown). */

@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HotStore } from './types.js';
+import { MemoryHotStore } from './memory.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// The same contract, run against every hot store this machine can reach: process memory always,
+// Redis when REDIS_URL is set (under a key prefix unique to this run, removed afterwards).
+const runPrefix = `hs-test:${randomBytes(5).toString('hex')}:`;
+const stores: [string, () => Promise<HotStore>][] = [['memory', async () => new MemoryHotStore()]];
+if (process.env.REDIS_URL) {
+  stores.push([
+    'redis',
+    async () => {
+      const { RedisHotStore } = await import('./redis.js');
+      return new RedisHotStore(process.env.REDIS_URL!, runPrefix);
+    },
+  ]);
+}
+
+describe.each(stores)('%s hot store', (kind, make) => {
+  let hot: HotStore;
+  let n = 0;
+  const key = (name: string) => `${name}:${++n}`;
+
+  beforeAll(async () => {
+    hot = await make();
+    expect(hot.kind).toBe(kind);
+  });
+  afterAll(async () => {
+    if (hot?.kind === 'redis') {
+      const { RedisHotStore } = await import('./redis.js');
+      const redis = (hot as InstanceType<typeof RedisHotStore>).redis;
+      const left = await redis.keys(`${runPrefix}*`);
+      if (left.length) await redis.del(...left);
+      expect(await redis.keys(`${runPrefix}*`)).toEqual([]);
+    }
+    await hot?.close();
+  });
+
+  it('gets and sets, with nx only when absent', async () => {
+    const k = key('kv');
+    expect(await hot.get(k)).toBeNull();
+    expect(await hot.set(k, 'a')).toBe(true);
+    expect(await hot.get(k)).toBe('a');
+    expect(await hot.set(k, 'b', { nx: true })).toBe(false);
+    expect(await hot.get(k)).toBe('a');
+    expect(await hot.set(k, 'c')).toBe(true);
+    expect(await hot.get(k)).toBe('c');
+    await hot.del(k);
+    expect(await hot.get(k)).toBeNull();
+    expect(await hot.set(k, 'd', { nx: true })).toBe(true);
+    expect(await hot.get(k)).toBe('d');
+  });
+
+  it('reports ttl (-1 without expiry, -2 when absent) and expires keys', async () => {
+    const k = key('ttl');
+    expect(await hot.ttl(k)).toBe(-2);
+    await hot.set(k, 'forever');
+    expect(await hot.ttl(k)).toBe(-1);
+    await hot.set(k, 'brief', { ttlMs: 80 });
+    const left = await hot.ttl(k);
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(80);
+    await sleep(150);
+    expect(await hot.get(k)).toBeNull();
+    expect(await hot.ttl(k)).toBe(-2);
+    // An expired key is absent for nx as well.
+    expect(await hot.set(k, 'again', { nx: true })).toBe(true);
+  });
+
+  it('incrBy sets the TTL only when it creates the key', async () => {
+    const k = key('incr');
+    expect(await hot.incrBy(k, 5, 80)).toBe(5);
+    const first = await hot.ttl(k);
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThanOrEqual(80);
+    expect(await hot.incrBy(k, -2, 10_000)).toBe(3);
+    // The second call did not extend the window.
+    expect(await hot.ttl(k)).toBeLessThanOrEqual(first);
+    await sleep(150);
+    expect(await hot.incrBy(k, 7, 10_000)).toBe(7);
+    expect(await hot.ttl(k)).toBeGreaterThan(80);
+
+    // A key that exists without expiry keeps having none, even when its value happens to be 0.
+    const zero = key('incr-zero');
+    await hot.set(zero, '0');
+    expect(await hot.incrBy(zero, 4, 10_000)).toBe(4);
+    expect(await hot.ttl(zero)).toBe(-1);
+
+    const plain = key('incr-plain');
+    expect(await hot.incrBy(plain, 1)).toBe(1);
+    expect(await hot.ttl(plain)).toBe(-1);
+  });
+
+  it('decrIfEnough never goes below zero: 500 parallel takes of 100 units, exactly 100 succeed', async () => {
+    const k = key('stock');
+    await hot.set(k, '100');
+    const results = await Promise.all(Array.from({ length: 500 }, () => hot.decrIfEnough(k, 1)));
+    const ok = results.filter((r) => r >= 0);
+    expect(ok).toHaveLength(100);
+    expect(results.filter((r) => r === -1)).toHaveLength(400);
+    // Each success saw a different remaining amount: 99 down to 0.
+    expect(new Set(ok).size).toBe(100);
+    expect(Math.min(...ok)).toBe(0);
+    expect(await hot.get(k)).toBe('0');
+  });
+
+  it('decrIfEnough refuses more than is left and treats a missing key as 0', async () => {
+    const k = key('stock2');
+    expect(await hot.decrIfEnough(k, 1)).toBe(-1);
+    await hot.set(k, '5');
+    expect(await hot.decrIfEnough(k, 6)).toBe(-1);
+    expect(await hot.get(k)).toBe('5');
+    expect(await hot.decrIfEnough(k, 5)).toBe(0);
+    expect(await hot.decrIfEnough(k, 1)).toBe(-1);
+    expect(await hot.get(k)).toBe('0');
+  });
+
+  it('rateLimit counts hits in a fixed window and resets after it', async () => {
+    const k = key('rl');
+    const hits = [];
+    for (let i = 0; i < 5; i++) hits.push(await hot.rateLimit(k, 3, 150));
+    expect(hits.map((h) => h.allowed)).toEqual([true, true, true, false, false]);
+    expect(hits.map((h) => h.remaining)).toEqual([2, 1, 0, 0, 0]);
+    for (const h of hits) {
+      expect(h.resetMs).toBeGreaterThan(0);
+      expect(h.resetMs).toBeLessThanOrEqual(150);
+    }
+    await sleep(250);
+    const fresh = await hot.rateLimit(k, 3, 150);
+    expect(fresh).toMatchObject({ allowed: true, remaining: 2 });
+  });
+
+  it('rateLimit counts parallel hits exactly', async () => {
+    const k = key('rl-par');
+    const hits = await Promise.all(Array.from({ length: 50 }, () => hot.rateLimit(k, 20, 10_000)));
+    expect(hits.filter((h) => h.allowed)).toHaveLength(20);
+  });
+
+  it('lock is exclusive and only its token unlocks it', async () => {
+    const k = key('lock');
+    const token = await hot.lock(k, 10_000);
+    expect(token).toBeTruthy();
+    expect(await hot.lock(k, 10_000)).toBeNull();
+    expect(await hot.unlock(k, 'someone-else')).toBe(false);
+    expect(await hot.lock(k, 10_000)).toBeNull();
+    expect(await hot.unlock(k, token!)).toBe(true);
+    expect(await hot.unlock(k, token!)).toBe(false);
+    const next = await hot.lock(k, 10_000);
+    expect(next).toBeTruthy();
+    expect(next).not.toBe(token);
+    expect(await hot.unlock(k, next!)).toBe(true);
+  });
+
+  it('parallel lock attempts have exactly one winner', async () => {
+    const k = key('lock-par');
+    const tokens = await Promise.all(Array.from({ length: 50 }, () => hot.lock(k, 10_000)));
+    expect(tokens.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('an expired lock can be taken by another, and the old token no longer unlocks it', async () => {
+    const k = key('lock-exp');
+    const old = await hot.lock(k, 60);
+    expect(old).toBeTruthy();
+    await sleep(150);
+    const taken = await hot.lock(k, 10_000);
+    expect(taken).toBeTruthy();
+    expect(await hot.unlock(k, old!)).toBe(false);
+    expect(await hot.lock(k, 10_000)).toBeNull();
+    expect(await hot.unlock(k, taken!)).toBe(true);
+  });
+
+  it('idempotency: parallel begins give exactly one new, then done with the value', async () => {
+    const k = key('idem');
+    const states = await Promise.all(Array.from({ length: 50 }, () => hot.idempotencyBegin<{ orderId: string }>(k, 10_000)));
+    expect(states.filter((s) => s.state === 'new')).toHaveLength(1);
+    expect(states.filter((s) => s.state === 'pending')).toHaveLength(49);
+    await hot.idempotencyComplete(k, { orderId: 'o-1' }, 10_000);
+    expect(await hot.idempotencyBegin(k, 10_000)).toEqual({ state: 'done', value: { orderId: 'o-1' } });
+  });
+
+  it('idempotency: abort lets the operation start again, once', async () => {
+    const k = key('idem-abort');
+    expect((await hot.idempotencyBegin(k, 10_000)).state).toBe('new');
+    expect((await hot.idempotencyBegin(k, 10_000)).state).toBe('pending');
+    await hot.idempotencyAbort(k);
+    const again = await Promise.all(Array.from({ length: 20 }, () => hot.idempotencyBegin(k, 10_000)));
+    expect(again.filter((s) => s.state === 'new')).toHaveLength(1);
+  });
+
+  it('idempotency: a pending record expires so a crashed attempt does not block forever', async () => {
+    const k = key('idem-exp');
+    expect((await hot.idempotencyBegin(k, 60)).state).toBe('new');
+    await sleep(150);
+    expect((await hot.idempotencyBegin(k, 10_000)).state).toBe('new');
+  });
+});
