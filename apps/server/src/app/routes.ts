@@ -9,6 +9,7 @@ import { catalogStoreRoutes, mediaPublicRoutes } from '../modules/catalog/store-
 import { orderAdminRoutes } from '../modules/orders/routes-admin.js';
 import { orderStoreRoutes } from '../modules/orders/routes-store.js';
 import { wechatPayCallbackRoutes } from '../modules/orders/routes-pay.js';
+import { tenancyStoreRoutes } from '../platform/tenancy/routes.js';
 
 /**
  * Where each module's routes are mounted. `admin` runs inside the /api/admin scope (staff auth and
@@ -25,6 +26,7 @@ export const registerModuleRoutes = {
     void s;
   },
   async store(store: FastifyInstance, p: Platform, s: Services) {
+    await store.register(tenancyStoreRoutes, { tenancy: s.tenancy });
     await store.register(customerStoreRoutes, { customers: s.customers });
     await store.register(catalogStoreRoutes, { catalog: s.catalog, categories: s.categories });
     await store.register(orderStoreRoutes, { cart: s.cart, checkout: s.checkout, orders: s.orders, payments: s.payments, refunds: s.refunds, shipping: s.shipping });

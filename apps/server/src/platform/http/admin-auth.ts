@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor, Platform } from '../context.js';
 import type { AuthService } from '../auth/service.js';
 import type { TenancyService } from '../tenancy/service.js';
-import { can } from '../auth/rbac.js';
+import { can, type Permission } from '../auth/rbac.js';
 import { AppError, forbidden, unauthorized } from '../errors.js';
 import { safeEqual } from '../auth/tokens.js';
 
@@ -10,6 +10,16 @@ export const SESSION_COOKIE = 'siyu_session';
 export const CSRF_COOKIE = 'siyu_csrf';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 const REDACT = /password|secret|token|key/i;
+
+/**
+ * What every /api/admin route declared, by `METHOD /url`, collected as routes register. Keyed by
+ * Platform (one per app) so the permission test can compare the declarations with ROLE_PERMISSIONS.
+ */
+const declared = new WeakMap<Platform, Map<string, { permission?: Permission; public?: boolean }>>();
+
+export function declaredPermissions(p: Platform): ReadonlyMap<string, { permission?: Permission; public?: boolean }> {
+  return declared.get(p) ?? new Map();
+}
 
 /** The authenticated staff member or API key behind an admin request. */
 export function actorOf(req: FastifyRequest): Actor {
@@ -28,6 +38,12 @@ function redact(body: unknown): unknown {
  * every successful write.
  */
 export function installAdminAuth(app: FastifyInstance, p: Platform, auth: AuthService, tenancy: TenancyService) {
+  const routes = new Map<string, { permission?: Permission; public?: boolean }>();
+  declared.set(p, routes);
+  app.addHook('onRoute', (route) => {
+    const config = (route.config ?? {}) as { permission?: Permission; public?: boolean };
+    for (const method of [route.method].flat()) routes.set(`${method} ${route.url}`, { permission: config.permission, public: config.public });
+  });
   app.addHook('onRequest', async (req) => {
     const config = req.routeOptions.config;
     if (config.public) return;
@@ -75,6 +91,4 @@ export function installAdminAuth(app: FastifyInstance, p: Platform, auth: AuthSe
       .catch((err) => req.log.error({ err }, 'audit write failed'));
     return payload;
   });
-
-  void p;
 }

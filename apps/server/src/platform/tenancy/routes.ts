@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { actorOf } from '../http/admin-auth.js';
+import { shopOf } from '../http/store-scope.js';
 import { publicShop, type TenancyService } from './service.js';
 
 /** The shop's own settings and its audit log. Mounted under /api/admin. */
@@ -74,4 +75,12 @@ export const tenancyRoutes: FastifyPluginAsyncZod<{ tenancy: TenancyService }> =
     config: { permission: 'audit:read' },
     schema: { tags, summary: 'Audit log of staff writes, newest first', querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), beforeId: z.coerce.number().int().positive().optional() }) },
   }, async (req) => ({ items: await tenancy.listAudit(actorOf(req).shopId, req.query) }));
+};
+
+/** What a storefront may know about the shop it is in. Mounted under /api/store/:shop. */
+export const tenancyStoreRoutes: FastifyPluginAsyncZod<{ tenancy: TenancyService }> = async (app, { tenancy }) => {
+  app.get('/shop', { schema: { tags: ['storefront'], summary: 'The shop this storefront belongs to: name, logo, service phone' } }, async (req) => {
+    const shop = await tenancy.getShopBySlug(shopOf(req).slug);
+    return { slug: shop.slug, name: shop.name, logoUrl: shop.logoUrl ?? null, servicePhone: shop.settings?.servicePhone ?? null };
+  });
 };

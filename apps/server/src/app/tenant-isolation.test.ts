@@ -1,0 +1,553 @@
+import { createCipheriv, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type StaffSession, type TestApp } from '../testing/harness.js';
+import { addAddress, bearer, nextPhone, payOrder, signInCustomer, type CustomerFixture } from '../testing/commerce.js';
+import { upload } from '../modules/catalog/testing/fixtures.js';
+import { fillPath, rawCall, registeredRoutes, routeKey, staffHeaders, type Route } from './route-walk.js';
+
+/**
+ * Shop A gets one of everything; shop B (its owner, its customer) then reaches for A's data through
+ * every route. Every route the app serves must be named below, so a new route cannot skip the walk.
+ */
+const MARK = 'SHOPA'; // in every name A's data carries, so a leak shows up even without an id
+
+let t: TestApp;
+let A: { shopId: string; slug: string; owner: StaffSession };
+let B: { shopId: string; slug: string; owner: StaffSession };
+let c1: CustomerFixture; // A's customer with the orders
+let c2: CustomerFixture; // another customer of A
+let cb: CustomerFixture; // B's customer
+
+/** A's ids, by what they are. */
+const a = {} as {
+  category: string; emptyCategory: string; product: string; draftProduct: string; sku: string; cartSku: string;
+  media: string; import: string; template: string; pickupPoint: string; staff: string; apiKey: string; apiKeySecret: string;
+  address: string; pending: string; pendingNo: string; pendingFen: number; paid: string; paidItem: string; shipped: string; pickup: string; pickupCode: string;
+  awaitingReturnOrder: string; awaitingReturn: string; returnedOrder: string; returned: string; requestedOrder: string; requested: string;
+  requestedItem: string;
+};
+let bAddress: string;
+let bSku: string;
+let bPaid: { id: string; payableFen: number; items: { id: string }[] };
+/** Every string of A's that must never appear in an answer to B. */
+let secrets: string[] = [];
+
+const store = (slug: string, path: string) => `/api/store/${slug}${path}`;
+
+async function place(c: CustomerFixture, body: Record<string, unknown>) {
+  const res = await t.call('POST', store(A.slug, '/orders'), { headers: bearer(c), body });
+  if (res.status !== 201) throw new Error(`order failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { id: string; orderNo: string; payableFen: number; items: { id: string }[] };
+}
+
+async function paidExpress(shipped = false) {
+  const o = await place(c1, { items: [{ skuId: a.sku, quantity: 1 }], fulfilment: 'express', addressId: a.address });
+  await payOrder(t, A.slug, c1, o.id);
+  if (shipped) {
+    const s = await t.call('POST', `/api/admin/orders/${o.id}/ship`, { session: A.owner, body: { carrier: 'SF', trackingNo: `SF${Date.now()}` } });
+    expect(s.status).toBe(200);
+  }
+  secrets.push(o.id, o.orderNo);
+  return o;
+}
+
+async function returnRequest(o: { id: string; items: { id: string }[] }) {
+  const r = await t.call('POST', store(A.slug, `/orders/${o.id}/refunds`), { headers: bearer(c1), body: { type: 'return_refund', items: [{ orderItemId: o.items[0].id, quantity: 1 }], reason: `${MARK} 退货` } });
+  expect(r.status).toBe(201);
+  expect((await t.call('POST', `/api/admin/refunds/${r.body.id}/approve`, { session: A.owner })).body.status).toBe('awaiting_return');
+  return r.body.id as string;
+}
+
+beforeAll(async () => {
+  t = await startTestApp({ SMS_IP_HOURLY_LIMIT: '100000', SMS_DAILY_LIMIT: '1000', SIGNIN_RATE_PER_MINUTE: '10000' });
+  const tag = randomBytes(3).toString('hex');
+  A = await t.createShop(`tenant-a-${tag}`);
+  B = await t.createShop(`tenant-b-${tag}`);
+  const own = { session: A.owner };
+
+  // Catalog: a category holding a product with a 2-SKU matrix, an empty category, a draft, an image, an import.
+  a.category = (await t.call('POST', '/api/admin/categories', { ...own, body: { name: `${MARK} 分类` } })).body.id;
+  a.emptyCategory = (await t.call('POST', '/api/admin/categories', { ...own, body: { name: `${MARK} 空分类` } })).body.id;
+  const product = await t.call('POST', '/api/admin/products', {
+    ...own,
+    body: { title: `${MARK} T恤`, status: 'on_sale', categoryId: a.category, specAttributes: [{ name: '颜色', values: ['红', '蓝'] }], weightGrams: 300, skus: [{ specValues: { 颜色: '红' }, price: 1000, stock: 100 }, { specValues: { 颜色: '蓝' }, price: 1000, stock: 100 }] },
+  });
+  expect(product.status).toBe(201);
+  a.product = product.body.id;
+  [a.sku, a.cartSku] = product.body.skus.map((s: { id: string }) => s.id);
+  a.draftProduct = (await t.call('POST', '/api/admin/products', { ...own, body: { title: `${MARK} 草稿`, skus: [{ price: 500, stock: 1 }] } })).body.id;
+  const gif = Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(20)]);
+  a.media = (await upload(t, '/api/admin/media', A.owner, `${MARK}.gif`, gif, 'image/gif')).body.id;
+  const imp = await upload(t, '/api/admin/catalog/imports', A.owner, `${MARK}.csv`, `商品名称,售价(元)\n${MARK} 导入,1.00\n,坏行\n`, 'text/csv');
+  expect(imp.status).toBe(202);
+  a.import = imp.body.id;
+  await t.drain();
+
+  // Shipping, people and keys.
+  a.template = (await t.call('POST', '/api/admin/shipping-templates', { ...own, body: { name: `${MARK} 全国`, chargeBy: 'piece', rules: [{ regions: [], first: 1, firstFeeFen: 800, additional: 1, additionalFeeFen: 200 }], isDefault: true } })).body.id;
+  a.pickupPoint = (await t.call('POST', '/api/admin/pickup-points', { ...own, body: { name: `${MARK} 南山店`, address: '深圳市南山区科技园' } })).body.id;
+  a.staff = (await t.createStaff(A.owner, 'operator')).actor.id;
+  const key = await t.call('POST', '/api/admin/api-keys', { ...own, body: { name: `${MARK} ERP`, role: 'operator' } });
+  a.apiKey = key.body.id;
+  a.apiKeySecret = key.body.key;
+
+  // Customers: c1 with an address, a cart line and orders in every state; c2 with nothing.
+  c1 = await signInCustomer(t, A.slug);
+  c2 = await signInCustomer(t, A.slug);
+  await t.call('PATCH', store(A.slug, '/me'), { headers: bearer(c1), body: { nickname: `${MARK} 买家` } });
+  a.address = await addAddress(t, A.slug, c1);
+  await t.call('POST', store(A.slug, '/cart/items'), { headers: bearer(c1), body: { skuId: a.cartSku, quantity: 2 } });
+
+  const pending = await place(c1, { items: [{ skuId: a.sku, quantity: 1 }], fulfilment: 'express', addressId: a.address });
+  expect((await t.call('POST', store(A.slug, `/orders/${pending.id}/pay`), { headers: bearer(c1), body: {} })).status).toBe(200);
+  Object.assign(a, { pending: pending.id, pendingNo: pending.orderNo, pendingFen: pending.payableFen });
+  const paid = await paidExpress();
+  Object.assign(a, { paid: paid.id, paidItem: paid.items[0].id });
+  a.shipped = (await paidExpress(true)).id;
+  const pickup = await place(c1, { items: [{ skuId: a.sku, quantity: 1 }], fulfilment: 'pickup', pickupPointId: a.pickupPoint });
+  a.pickup = pickup.id;
+  a.pickupCode = (await payOrder(t, A.slug, c1, pickup.id)).pickupCode;
+  const awaiting = await paidExpress(true);
+  Object.assign(a, { awaitingReturnOrder: awaiting.id, awaitingReturn: await returnRequest(awaiting) });
+  const returned = await paidExpress(true);
+  Object.assign(a, { returnedOrder: returned.id, returned: await returnRequest(returned) });
+  const back = await t.call('POST', store(A.slug, `/orders/${returned.id}/refunds/${a.returned}/return`), { headers: bearer(c1), body: { carrier: 'YTO', trackingNo: 'YT9876543210' } });
+  expect(back.body.status).toBe('returned');
+  const requested = await paidExpress();
+  const req = await t.call('POST', store(A.slug, `/orders/${requested.id}/refunds`), { headers: bearer(c1), body: { type: 'refund_only', items: [{ orderItemId: requested.items[0].id, quantity: 1 }], reason: `${MARK} 不想要了` } });
+  expect(req.status).toBe(201);
+  Object.assign(a, { requestedOrder: requested.id, requested: req.body.id, requestedItem: requested.items[0].id });
+  await t.drain();
+
+  // Shop B: its own customer, address and product, so B-side calls are otherwise valid.
+  cb = await signInCustomer(t, B.slug);
+  bAddress = await addAddress(t, B.slug, cb);
+  bSku = (await t.call('POST', '/api/admin/products', { session: B.owner, body: { title: 'B 的商品', status: 'on_sale', skus: [{ price: 900, stock: 10 }] } })).body.skus[0].id;
+  const bOrder = await t.call('POST', store(B.slug, '/orders'), { headers: bearer(cb), body: { items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'express', addressId: bAddress } });
+  expect(bOrder.status).toBe(201);
+  await payOrder(t, B.slug, cb, bOrder.body.id);
+  bPaid = bOrder.body;
+
+  secrets = [...secrets, MARK, A.shopId, A.slug, c1.customerId, c2.customerId, a.apiKeySecret, pending.id, pending.orderNo, pickup.id, pickup.orderNo,
+    ...Object.values(a).filter((v): v is string => typeof v === 'string' && /^[0-9a-f-]{36}$/.test(v))];
+}, 240_000);
+afterAll(() => t?.close());
+
+/** What shop A looks like to its owner and to c1: compared before and after B's attempts. */
+async function snapshotA() {
+  const get = async (path: string) => {
+    const res = await rawCall(t, 'GET', path, { headers: staffHeaders(A.owner) });
+    return [res.status, res.body];
+  };
+  const mine = async (path: string) => (await t.call('GET', store(A.slug, path), { headers: bearer(c1) })).body;
+  const orders = [a.pending, a.paid, a.shipped, a.pickup, a.awaitingReturnOrder, a.returnedOrder, a.requestedOrder];
+  const snap = {
+    products: await Promise.all([a.product, a.draftProduct].map((id) => get(`/api/admin/products/${id}`))),
+    categories: await get('/api/admin/categories'),
+    media: await get('/api/admin/media'),
+    import: await get(`/api/admin/catalog/imports/${a.import}`),
+    ledger: await get(`/api/admin/skus/${a.sku}/stock-ledger`),
+    templates: await get('/api/admin/shipping-templates'),
+    pickupPoints: await get('/api/admin/pickup-points'),
+    staff: await get('/api/admin/staff'),
+    apiKeys: await get('/api/admin/api-keys'),
+    customers: await Promise.all([c1, c2].map((c) => get(`/api/admin/customers/${c.customerId}`))),
+    orders: await Promise.all(orders.map((id) => get(`/api/admin/orders/${id}`))),
+    refunds: await get('/api/admin/refunds'),
+    shop: await get('/api/admin/shop'),
+    audit: await get('/api/admin/audit-log?limit=200'),
+    dashboard: await get('/api/admin/dashboard'),
+    cart: await mine('/cart'),
+    addresses: await mine('/me/addresses'),
+    myOrders: await mine('/orders'),
+  };
+  // Activity stamps move on their own (a session in use); they are not A's data changing.
+  return JSON.parse(JSON.stringify(snap, (k, v) => (/^last(Active|Used|Seen|SignIn)/.test(k) ? undefined : v)));
+}
+
+/** Names anything of A's found in an answer given to someone outside A (bar what the caller itself sent). */
+function leaks(text: string, sent: unknown = ''): string[] {
+  const echo = typeof sent === 'string' ? sent : JSON.stringify(sent);
+  return secrets.filter((s) => text.includes(s) && !echo.includes(s));
+}
+
+const bOwner = () => staffHeaders(B.owner);
+const isOk = (status: number) => status >= 200 && status < 300;
+
+// ---------------------------------------------------------------------------------------------------
+// Admin routes. `foreign`: the path names one of A's records (B must get 404). `ref`: the body names
+// A's records (B must not succeed). `list`: B's answer must mention nothing of A's. `own`: a write
+// that only ever touches the caller's shop (A must stay unchanged — checked by the snapshot).
+type AdminCase =
+  | { kind: 'foreign'; params: () => Record<string, string>; body?: () => unknown }
+  | { kind: 'ref'; body: () => unknown; expect?: number[] }
+  | { kind: 'list'; queries?: () => string[] }
+  | { kind: 'own'; run: () => Promise<{ status: number }> };
+
+const shipBody = () => ({ carrier: 'SF', trackingNo: 'SF0000000099' });
+const templateBody = () => ({ name: 'B 改的模板', chargeBy: 'piece', rules: [{ regions: [], first: 1, firstFeeFen: 1, additional: 1, additionalFeeFen: 1 }], isDefault: true });
+const productBody = (extra: Record<string, unknown> = {}) => ({ title: 'B 改的商品', status: 'on_sale', skus: [{ price: 1, stock: 1 }], ...extra });
+
+const ADMIN: Record<string, AdminCase> = {
+  'POST /api/admin/auth/sign-in': { kind: 'own', run: () => t.call('POST', '/api/admin/auth/sign-in', { body: { login: B.owner.login, password: B.owner.password } }) },
+  // Signing out a session of B's (a fresh one, B's working session stays) must not end A's.
+  'POST /api/admin/auth/sign-out': { kind: 'own', run: async () => t.call('POST', '/api/admin/auth/sign-out', { session: await t.signIn(B.owner.login, B.owner.password) }) },
+  'GET /api/admin/auth/me': { kind: 'list' },
+  'GET /api/admin/roles': { kind: 'list' },
+  'GET /api/admin/staff': { kind: 'list' },
+  'POST /api/admin/staff': { kind: 'own', run: () => t.call('POST', '/api/admin/staff', { session: B.owner, body: { login: `b-staff-${Date.now()}`, password: 'staff-password-1', displayName: 'B 员工', role: 'operator' } }) },
+  'PATCH /api/admin/staff/{id}': { kind: 'foreign', params: () => ({ id: a.staff }), body: () => ({ displayName: 'B 改的', status: 'disabled', password: 'hijacked-pass-1' }) },
+  'GET /api/admin/api-keys': { kind: 'list' },
+  'POST /api/admin/api-keys': { kind: 'own', run: () => t.call('POST', '/api/admin/api-keys', { session: B.owner, body: { name: 'B key', role: 'operator' } }) },
+  'DELETE /api/admin/api-keys/{id}': { kind: 'foreign', params: () => ({ id: a.apiKey }) },
+  'GET /api/admin/shop': { kind: 'list' },
+  'PATCH /api/admin/shop': { kind: 'own', run: () => t.call('PATCH', '/api/admin/shop', { session: B.owner, body: { name: 'B 新名字', settings: { servicePhone: '0755-1' } } }) },
+  'PUT /api/admin/shop/wechat': { kind: 'own', run: () => t.call('PUT', '/api/admin/shop/wechat', { session: B.owner, body: { appId: 'wx0123456789abcdef', appSecret: 'b-secret-0123456789' } }) },
+  'PUT /api/admin/shop/wechat-pay': {
+    kind: 'own',
+    run: () => {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+      return t.call('PUT', '/api/admin/shop/wechat-pay', { session: B.owner, body: { mchId: '1900000109', appId: 'wx0123456789abcdef', serialNo: 'ABCDEF0123456789', privateKeyPem: privateKey, apiV3Key: 'b'.repeat(32), platformKeys: { PUB_KEY_ID_0000000001: publicKey } } });
+    },
+  },
+  'GET /api/admin/audit-log': { kind: 'list' },
+  'GET /api/admin/customers': { kind: 'list', queries: () => ['', `?q=${c1.phone}`] },
+  'GET /api/admin/customers/{id}': { kind: 'foreign', params: () => ({ id: c1.customerId }) },
+  'PATCH /api/admin/customers/{id}': { kind: 'foreign', params: () => ({ id: c1.customerId }), body: () => ({ nickname: 'B 改的', remark: 'B 改的' }) },
+  'GET /api/admin/categories': { kind: 'list' },
+  'POST /api/admin/categories': { kind: 'ref', body: () => ({ name: 'B 子分类', parentId: a.category }) },
+  'PATCH /api/admin/categories/{id}': { kind: 'foreign', params: () => ({ id: a.category }), body: () => ({ name: 'B 改的' }) },
+  'DELETE /api/admin/categories/{id}': { kind: 'foreign', params: () => ({ id: a.emptyCategory }) },
+  'GET /api/admin/products': { kind: 'list', queries: () => ['', `?q=${MARK}`, `?categoryId=${a.category}`] },
+  'GET /api/admin/products/export.xlsx': { kind: 'list', queries: () => ['', `?categoryId=${a.category}`] },
+  'GET /api/admin/products/{id}': { kind: 'foreign', params: () => ({ id: a.product }) },
+  'POST /api/admin/products': { kind: 'ref', body: () => productBody({ categoryId: a.category }) },
+  'PUT /api/admin/products/{id}': { kind: 'foreign', params: () => ({ id: a.product }), body: () => productBody() },
+  'POST /api/admin/products/bulk-status': { kind: 'ref', body: () => ({ ids: [a.product], status: 'off_shelf' }) },
+  'DELETE /api/admin/products/{id}': { kind: 'foreign', params: () => ({ id: a.draftProduct }) },
+  'POST /api/admin/skus/{id}/stock': { kind: 'foreign', params: () => ({ id: a.sku }), body: () => ({ available: 0, reason: 'B 盘点' }) },
+  'GET /api/admin/skus/{id}/stock-ledger': { kind: 'foreign', params: () => ({ id: a.sku }) },
+  'GET /api/admin/catalog/import-template.xlsx': { kind: 'list' },
+  'POST /api/admin/catalog/imports': { kind: 'own', run: () => upload(t, '/api/admin/catalog/imports', B.owner, 'b.csv', '商品名称,售价(元)\nB 导入,1.00\n', 'text/csv') },
+  'GET /api/admin/catalog/imports': { kind: 'list' },
+  'GET /api/admin/catalog/imports/{id}': { kind: 'foreign', params: () => ({ id: a.import }) },
+  'GET /api/admin/catalog/imports/{id}/errors.xlsx': { kind: 'foreign', params: () => ({ id: a.import }) },
+  'POST /api/admin/media': { kind: 'own', run: () => upload(t, '/api/admin/media', B.owner, 'b.gif', Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(20)]), 'image/gif') },
+  'GET /api/admin/media': { kind: 'list' },
+  'DELETE /api/admin/media/{id}': { kind: 'foreign', params: () => ({ id: a.media }) },
+  'GET /api/admin/orders': { kind: 'list', queries: () => ['', `?customerId=${c1.customerId}`, `?orderNo=${a.pendingNo}`, `?phone=${c1.phone}`] },
+  'GET /api/admin/orders/export.xlsx': { kind: 'list', queries: () => ['', `?customerId=${c1.customerId}`] },
+  'GET /api/admin/orders/{id}': { kind: 'foreign', params: () => ({ id: a.paid }) },
+  'POST /api/admin/orders/{id}/ship': { kind: 'foreign', params: () => ({ id: a.paid }), body: shipBody },
+  'POST /api/admin/orders/{id}/cancel': { kind: 'foreign', params: () => ({ id: a.pending }), body: () => ({ reason: 'B 取消' }) },
+  'POST /api/admin/orders/pickup/lookup': { kind: 'ref', body: () => ({ code: a.pickupCode }), expect: [404] },
+  'POST /api/admin/orders/pickup/verify': { kind: 'ref', body: () => ({ code: a.pickupCode }), expect: [404] },
+  'POST /api/admin/orders/{id}/refunds': { kind: 'foreign', params: () => ({ id: a.paid }), body: () => ({ items: [{ orderItemId: a.paidItem, quantity: 1 }], reason: 'B 退款' }) },
+  'GET /api/admin/refunds': { kind: 'list', queries: () => ['', '?status=requested', '?status=returned'] },
+  'POST /api/admin/refunds/{id}/approve': { kind: 'foreign', params: () => ({ id: a.requested }) },
+  'POST /api/admin/refunds/{id}/confirm-return': { kind: 'foreign', params: () => ({ id: a.returned }) },
+  'POST /api/admin/refunds/{id}/reject': { kind: 'foreign', params: () => ({ id: a.requested }), body: () => ({ reason: 'B 拒绝' }) },
+  'GET /api/admin/carriers': { kind: 'list' },
+  'GET /api/admin/dashboard': { kind: 'list' },
+  'GET /api/admin/shipping-templates': { kind: 'list' },
+  'POST /api/admin/shipping-templates': { kind: 'own', run: () => t.call('POST', '/api/admin/shipping-templates', { session: B.owner, body: templateBody() }) },
+  'PUT /api/admin/shipping-templates/{id}': { kind: 'foreign', params: () => ({ id: a.template }), body: templateBody },
+  'DELETE /api/admin/shipping-templates/{id}': { kind: 'foreign', params: () => ({ id: a.template }) },
+  'GET /api/admin/pickup-points': { kind: 'list' },
+  'POST /api/admin/pickup-points': { kind: 'own', run: () => t.call('POST', '/api/admin/pickup-points', { session: B.owner, body: { name: 'B 店', address: 'B 地址' } }) },
+  'PATCH /api/admin/pickup-points/{id}': { kind: 'foreign', params: () => ({ id: a.pickupPoint }), body: () => ({ name: 'B 改的', active: false }) },
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Storefront routes. `owned`: the path names a record of one customer (order, address, refund) —
+// another customer, in the same shop or another, gets 404. `shop`: the path names a record of the
+// shop (product, SKU) — another shop gets 404. `open`: no record in the path; `refs` are bodies that
+// name A's records and must fail when sent to B's storefront.
+type StoreCase =
+  | { kind: 'owned' | 'shop'; params: () => Record<string, string>; body?: () => unknown; expect?: number[] }
+  | { kind: 'open'; body?: () => unknown; refs?: () => unknown[]; queries?: () => string[]; ownStatus?: number[] };
+
+const STORE: Record<string, StoreCase> = {
+  'GET /api/store/{shop}/shop': { kind: 'open' },
+  'POST /api/store/{shop}/auth/sms-code': { kind: 'open', body: () => ({ phone: nextPhone(), purpose: 'sign_in' }) },
+  'POST /api/store/{shop}/auth/sign-in/sms': { kind: 'open', body: () => ({ phone: c1.phone, code: '000000' }) },
+  // B's WeChat account was set to a made-up appid by the admin walk; the WeChat sandbox refuses it (502).
+  'POST /api/store/{shop}/auth/sign-in/wechat': { kind: 'open', body: () => ({ code: 'not-a-code' }), ownStatus: [400, 401, 409, 422, 502] },
+  'GET /api/store/{shop}/auth/wechat/authorize-url': { kind: 'open', queries: () => ['?redirect=https%3A%2F%2Fshop.example%2Fcb'] },
+  'POST /api/store/{shop}/auth/sign-out': { kind: 'open' },
+  'GET /api/store/{shop}/me': { kind: 'open' },
+  'PATCH /api/store/{shop}/me': { kind: 'open', body: () => ({ nickname: 'B 买家' }) },
+  'POST /api/store/{shop}/me/bind-phone': { kind: 'open', body: () => ({ phone: c1.phone, code: '000000' }) },
+  'GET /api/store/{shop}/me/addresses': { kind: 'open' },
+  'POST /api/store/{shop}/me/addresses': { kind: 'open', body: () => ({ contactName: '李四', phone: cb.phone, province: '广东省', city: '深圳市', district: '福田区', detail: 'B 地址', isDefault: false }) },
+  'GET /api/store/{shop}/me/addresses/{id}': { kind: 'owned', params: () => ({ id: a.address }) },
+  'PATCH /api/store/{shop}/me/addresses/{id}': { kind: 'owned', params: () => ({ id: a.address }), body: () => ({ detail: 'B 改的', isDefault: true }) },
+  'DELETE /api/store/{shop}/me/addresses/{id}': { kind: 'owned', params: () => ({ id: a.address }) },
+  'GET /api/store/{shop}/categories': { kind: 'open' },
+  'GET /api/store/{shop}/products': { kind: 'open', queries: () => ['', `?q=${MARK}`, `?categoryId=${a.category}`] },
+  'GET /api/store/{shop}/products/{id}': { kind: 'shop', params: () => ({ id: a.product }) },
+  'GET /api/store/{shop}/cart': { kind: 'open' },
+  'POST /api/store/{shop}/cart/items': { kind: 'open', body: () => ({ skuId: bSku, quantity: 1 }), refs: () => [{ skuId: a.sku, quantity: 1 }] },
+  'PATCH /api/store/{shop}/cart/items/{skuId}': { kind: 'shop', params: () => ({ skuId: a.cartSku }), body: () => ({ quantity: 5, selected: false }) },
+  // Removing a line that is not in one's own cart is a no-op answering the (own) cart.
+  'DELETE /api/store/{shop}/cart/items/{skuId}': { kind: 'shop', params: () => ({ skuId: a.cartSku }), expect: [200, 404] },
+  'GET /api/store/{shop}/pickup-points': { kind: 'open' },
+  'GET /api/store/{shop}/carriers': { kind: 'open' },
+  'POST /api/store/{shop}/checkout/preview': { kind: 'open', body: () => ({ items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'express', addressId: bAddress }), refs: () => orderRefs() },
+  'POST /api/store/{shop}/orders': { kind: 'open', refs: () => orderRefs() },
+  'GET /api/store/{shop}/orders': { kind: 'open' },
+  'GET /api/store/{shop}/orders/{id}': { kind: 'owned', params: () => ({ id: a.paid }) },
+  'POST /api/store/{shop}/orders/{id}/cancel': { kind: 'owned', params: () => ({ id: a.pending }), body: () => ({ reason: '别人取消' }) },
+  'POST /api/store/{shop}/orders/{id}/pay': { kind: 'owned', params: () => ({ id: a.pending }), body: () => ({}) },
+  'POST /api/store/{shop}/orders/{id}/sync-payment': { kind: 'owned', params: () => ({ id: a.pending }) },
+  'POST /api/store/{shop}/orders/{id}/confirm-receipt': { kind: 'owned', params: () => ({ id: a.shipped }) },
+  'POST /api/store/{shop}/orders/{id}/refunds': { kind: 'owned', params: () => ({ id: a.paid }), body: () => ({ type: 'refund_only', items: [{ orderItemId: a.paidItem, quantity: 1 }], reason: '别人退款' }) },
+  'POST /api/store/{shop}/orders/{id}/refunds/{refundId}/return': { kind: 'owned', params: () => ({ id: a.awaitingReturnOrder, refundId: a.awaitingReturn }), body: () => ({ carrier: 'YTO', trackingNo: 'YT0000000001' }) },
+  'POST /api/store/{shop}/orders/{id}/refunds/{refundId}/cancel': { kind: 'owned', params: () => ({ id: a.requestedOrder, refundId: a.requested }) },
+};
+
+/** Orders (and previews) that borrow one of A's SKUs, addresses or pickup points. */
+function orderRefs() {
+  return [
+    { items: [{ skuId: a.sku, quantity: 1 }], fulfilment: 'express', addressId: bAddress },
+    { items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'express', addressId: a.address },
+    { items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'pickup', pickupPointId: a.pickupPoint },
+  ];
+}
+
+/** Routes outside both walks, and why. */
+const ALLOWED: Record<string, string> = {
+  'GET /': 'redirect to the console',
+  'GET /openapi.json': 'API description',
+  'GET /healthz': 'liveness', 'GET /readyz': 'readiness', 'GET /metrics': 'process metrics, no shop data',
+  // Public by design: keys are random, a URL is known only to whoever was given it.
+  'GET /media/*': 'uploaded images',
+  // Covered below by "payment notifications": signed per shop, checked against that shop's keys.
+  'POST /api/pay/wechatpay/notify/{shopId}': 'payment notify', 'POST /api/pay/wechatpay/refund-notify/{shopId}': 'refund notify',
+};
+const ALLOWED_PREFIXES = ['/docs', '/sandbox', '/admin', '/s/', '/shop-assets/'];
+
+describe('the walk knows every route', () => {
+  it('names every registered route in the admin or storefront table, or allows it with a reason', () => {
+    const unknown = registeredRoutes(t)
+      .map(routeKey)
+      .filter((k) => !(k in ADMIN) && !(k in STORE) && !(k in ALLOWED) && !ALLOWED_PREFIXES.some((p) => k.split(' ')[1].startsWith(p)));
+    expect(unknown).toEqual([]);
+    const registered = new Set(registeredRoutes(t).map(routeKey));
+    expect(Object.keys({ ...ADMIN, ...STORE, ...ALLOWED }).filter((k) => !registered.has(k))).toEqual([]);
+  });
+});
+
+describe("shop B's staff cannot reach shop A's records", () => {
+  let before: unknown;
+  beforeAll(async () => {
+    before = await snapshotA();
+  });
+
+  it("answers 404 on every admin route given one of A's ids, and changes nothing", async () => {
+    const failures: string[] = [];
+    let walked = 0;
+    for (const [key, c] of Object.entries(ADMIN)) {
+      if (c.kind !== 'foreign') continue;
+      const [method, path] = key.split(' ');
+      const res = await rawCall(t, method, fillPath(path, c.params()), { headers: bOwner(), body: c.body?.() });
+      walked++;
+      if (res.status !== 404 || res.body?.error?.code !== 'NOT_FOUND') failures.push(`${key}: ${res.status} ${res.text.slice(0, 200)}`);
+    }
+    expect(failures).toEqual([]);
+    // Every admin route with a path parameter is walked this way.
+    const withParams = Object.keys(ADMIN).filter((k) => k.includes('{'));
+    expect(withParams.filter((k) => ADMIN[k].kind !== 'foreign')).toEqual([]);
+    expect(walked).toBe(withParams.length);
+  });
+
+  it("refuses writes whose body names A's records", async () => {
+    const failures: string[] = [];
+    for (const [key, c] of Object.entries(ADMIN)) {
+      if (c.kind !== 'ref') continue;
+      const [method, path] = key.split(' ');
+      const body = c.body();
+      const res = await rawCall(t, method, path, { headers: bOwner(), body });
+      const ok = c.expect ? c.expect.includes(res.status) : res.status >= 400 && res.status < 500 && res.status !== 403;
+      if (!ok || leaks(res.text, body).length) failures.push(`${key}: ${res.status} ${res.text.slice(0, 200)}`);
+    }
+    // B's own paid order, refunded with one of A's order lines.
+    const mixed = { items: [{ orderItemId: a.paidItem, quantity: 1 }], reason: 'B 退款' };
+    const res = await t.call('POST', `/api/admin/orders/${bPaid.id}/refunds`, { session: B.owner, body: mixed });
+    if (res.status !== 404) failures.push(`refund of B's order with A's line: ${res.status} ${JSON.stringify(res.body)}`);
+    expect(failures).toEqual([]);
+  });
+
+  it("lists nothing of A's on any admin list", async () => {
+    const failures: string[] = [];
+    for (const [key, c] of Object.entries(ADMIN)) {
+      if (c.kind !== 'list') continue;
+      const [method, path] = key.split(' ');
+      for (const q of c.queries?.() ?? ['']) {
+        const res = await rawCall(t, method, path + q, { headers: bOwner() });
+        if (res.status !== 200) failures.push(`${key}${q}: ${res.status} ${res.text.slice(0, 200)}`);
+        const found = leaks(res.text);
+        if (found.length) failures.push(`${key}${q} shows ${found.join(', ')}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    // B's figures are B's one paid order and one customer, none of A's seven orders.
+    const dash = (await t.call('GET', '/api/admin/dashboard', { session: B.owner })).body;
+    expect(dash.last7Days).toMatchObject({ orders: 1, paidOrders: 1, paidFen: bPaid.payableFen, newCustomers: 1 });
+  });
+
+  it("keeps B's own writes in shop B", async () => {
+    const failures: string[] = [];
+    for (const [key, c] of Object.entries(ADMIN)) {
+      if (c.kind !== 'own') continue;
+      const res = await c.run();
+      if (!isOk(res.status)) failures.push(`${key}: ${res.status} ${JSON.stringify((res as { body?: unknown }).body).slice(0, 200)}`);
+    }
+    expect(failures).toEqual([]);
+    // B's keys work in B only: an API key of A's answers as A, never as B.
+    const me = await t.call('GET', '/api/admin/auth/me', { headers: { authorization: `Bearer ${a.apiKeySecret}` } });
+    expect(me.body.actor.shopId).toBe(A.shopId);
+  });
+
+  it("leaves shop A exactly as it was", async () => {
+    await t.drain();
+    expect(await snapshotA()).toEqual(before);
+  });
+});
+
+describe('storefront tenancy', () => {
+  let before: unknown;
+  beforeAll(async () => {
+    before = await snapshotA();
+  });
+
+  const storeRoutes = () => Object.entries(STORE).map(([key, c]) => {
+    const [method, path] = key.split(' ');
+    return { key, c, method, path };
+  });
+  const urlFor = (path: string, slug: string, c: StoreCase) => fillPath(path, { shop: slug, ...('params' in c ? c.params() : {}) });
+
+  it("refuses B's customer token at A's storefront on every route (401 SESSION_EXPIRED)", async () => {
+    const failures: string[] = [];
+    for (const { key, c, method, path } of storeRoutes()) {
+      const res = await rawCall(t, method, urlFor(path, A.slug, c), { headers: bearer(cb), body: c.body?.() ?? (method === 'POST' ? {} : undefined) });
+      if (res.status !== 401 || res.body?.error?.code !== 'SESSION_EXPIRED') failures.push(`${key}: ${res.status} ${res.text.slice(0, 200)}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("answers 404 when A's order, address, refund, product or SKU ids are used at B's storefront", async () => {
+    const failures: string[] = [];
+    for (const { key, c, method, path } of storeRoutes()) {
+      if (c.kind === 'open') continue;
+      const res = await rawCall(t, method, urlFor(path, B.slug, c), { headers: bearer(cb), body: c.body?.() });
+      const ok = (c.expect ?? [404]).includes(res.status);
+      if (!ok || leaks(res.text).length) failures.push(`${key}: ${res.status} ${res.text.slice(0, 200)}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("answers 404 when another customer of A uses c1's order, address and refund ids", async () => {
+    const failures: string[] = [];
+    for (const { key, c, method, path } of storeRoutes()) {
+      if (c.kind !== 'owned') continue;
+      const res = await rawCall(t, method, urlFor(path, A.slug, c), { headers: bearer(c2), body: c.body?.() });
+      if (res.status !== 404 || res.text.includes(a.address) || res.text.includes(MARK)) failures.push(`${key}: ${res.status} ${res.text.slice(0, 200)}`);
+    }
+    expect(failures).toEqual([]);
+    const theirs = await t.call('GET', store(A.slug, '/orders'), { headers: bearer(c2) });
+    expect(theirs.body.items).toEqual([]);
+    expect((await t.call('GET', store(A.slug, '/me/addresses'), { headers: bearer(c2) })).body.items).toEqual([]);
+    // c2 cannot ship an order to c1's address.
+    const borrowed = await t.call('POST', store(A.slug, '/orders'), { headers: bearer(c2), body: { items: [{ skuId: a.sku, quantity: 1 }], fulfilment: 'express', addressId: a.address } });
+    expect(borrowed.status).toBeGreaterThanOrEqual(400);
+    expect(borrowed.status).toBeLessThan(500);
+  });
+
+  it("shows B's customer nothing of A's, and refuses bodies that borrow A's records", async () => {
+    const failures: string[] = [];
+    for (const { key, c, method, path } of storeRoutes()) {
+      if (c.kind !== 'open') continue;
+      if (method === 'GET') {
+        for (const q of c.queries?.() ?? ['']) {
+          const res = await rawCall(t, method, urlFor(path, B.slug, c) + q, { headers: bearer(cb) });
+          if (res.status !== 200 || leaks(res.text, q).length) failures.push(`${key}${q}: ${res.status} ${leaks(res.text, q).join(', ')} ${res.text.slice(0, 200)}`);
+        }
+      }
+      for (const body of c.refs?.() ?? []) {
+        const res = await rawCall(t, method, urlFor(path, B.slug, c), { headers: bearer(cb), body });
+        if (res.status < 400 || res.status >= 500 || leaks(res.text, body).length) failures.push(`${key} ${JSON.stringify(body)}: ${res.status} ${res.text.slice(0, 200)}`);
+      }
+    }
+    // B's customer's own paid order, with A's order line or A's refund.
+    const mine = (p: string) => store(B.slug, `/orders/${bPaid.id}${p}`);
+    const mixed = [
+      await t.call('POST', mine('/refunds'), { headers: bearer(cb), body: { type: 'refund_only', items: [{ orderItemId: a.paidItem, quantity: 1 }], reason: '混用' } }),
+      await t.call('POST', mine(`/refunds/${a.requested}/cancel`), { headers: bearer(cb) }),
+      await t.call('POST', mine(`/refunds/${a.awaitingReturn}/return`), { headers: bearer(cb), body: { carrier: 'YTO', trackingNo: 'YT0000000002' } }),
+    ];
+    for (const res of mixed) if (res.status !== 404) failures.push(`B's order with A's line/refund: ${res.status} ${JSON.stringify(res.body)}`);
+    expect(failures).toEqual([]);
+  });
+
+  it("keeps B's own storefront writes in shop B", async () => {
+    const failures: string[] = [];
+    for (const { key, c, method, path } of storeRoutes()) {
+      if (c.kind !== 'open' || method === 'GET' || !c.body) continue;
+      const body = c.body();
+      const res = await rawCall(t, method, urlFor(path, B.slug, c), { headers: key.includes('/auth/') ? {} : bearer(cb), body });
+      const ok = c.ownStatus ? c.ownStatus.includes(res.status) : res.status < 500;
+      if (!ok || leaks(res.text, body).length) failures.push(`${key}: ${res.status} ${res.text.slice(0, 200)}`);
+    }
+    expect(failures).toEqual([]);
+    // A's customer's phone signs in at B as a new customer of B, not as c1.
+    const same = await signInCustomer(t, B.slug, c1.phone);
+    expect(same.customerId).not.toBe(c1.customerId);
+    const throwaway = await signInCustomer(t, B.slug);
+    expect((await t.call('POST', store(B.slug, '/auth/sign-out'), { headers: bearer(throwaway) })).status).toBe(200);
+    expect((await t.call('GET', store(A.slug, '/me'), { headers: bearer(c1) })).status).toBe(200);
+  });
+
+  it("leaves shop A exactly as it was", async () => {
+    await t.drain();
+    expect(await snapshotA()).toEqual(before);
+  });
+});
+
+describe('payment notifications', () => {
+  /** A genuine WeChat Pay notification for A's pending order, signed and encrypted with A's sandbox merchant keys. */
+  async function notificationForA() {
+    const wechatPay = (await t.services.tenancy.settings(A.shopId)).wechatPay!;
+    const restore = JSON.parse(Buffer.from(wechatPay.sandboxRestoreToken!, 'base64url').toString('utf8')) as { platformSerial: string; platformPrivateKeyPem: string };
+    const resource = JSON.stringify({
+      appid: wechatPay.appId, mchid: wechatPay.mchId, out_trade_no: a.pendingNo, transaction_id: `42000${Date.now()}`, trade_type: 'JSAPI', trade_state: 'SUCCESS',
+      success_time: new Date().toISOString(), payer: { openid: `sandbox-payer-${c1.customerId}` }, amount: { total: a.pendingFen, payer_total: a.pendingFen, currency: 'CNY', payer_currency: 'CNY' },
+    });
+    const nonce = randomBytes(6).toString('hex');
+    const cipher = createCipheriv('aes-256-gcm', Buffer.from(wechatPay.apiV3Key, 'utf8'), Buffer.from(nonce, 'utf8'));
+    cipher.setAAD(Buffer.from('transaction'));
+    const ciphertext = Buffer.concat([cipher.update(resource, 'utf8'), cipher.final(), cipher.getAuthTag()]).toString('base64');
+    const body = JSON.stringify({
+      id: `note-${randomBytes(4).toString('hex')}`, create_time: new Date().toISOString(), resource_type: 'encrypt-resource', event_type: 'TRANSACTION.SUCCESS', summary: '支付成功',
+      resource: { original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', ciphertext, associated_data: 'transaction', nonce },
+    });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signNonce = randomBytes(16).toString('hex');
+    const signature = sign('sha256', Buffer.from(`${timestamp}\n${signNonce}\n${body}\n`), restore.platformPrivateKeyPem).toString('base64');
+    return { body, headers: { 'content-type': 'application/json', 'wechatpay-timestamp': timestamp, 'wechatpay-nonce': signNonce, 'wechatpay-signature': signature, 'wechatpay-serial': restore.platformSerial } };
+  }
+
+  it("refuses A's notification at B's notify URL; the same notification pays the order at A's", async () => {
+    const note = await notificationForA();
+    for (const kind of ['notify', 'refund-notify']) {
+      const res = await fetch(`${t.url}/api/pay/wechatpay/${kind}/${B.shopId}`, { method: 'POST', headers: note.headers, body: note.body });
+      expect(res.status, kind).toBe(401);
+      expect(((await res.json()) as any).error.code).toBe('PAYMENT_SIGNATURE_INVALID');
+    }
+    expect((await t.call('GET', `/api/admin/orders/${a.pending}`, { session: A.owner })).body.status).toBe('pending_payment');
+    // The control: it was a genuine notification of A's, so A's own URL takes it.
+    const atA = await fetch(`${t.url}/api/pay/wechatpay/notify/${A.shopId}`, { method: 'POST', headers: note.headers, body: note.body });
+    expect(atA.status).toBe(204);
+    expect((await t.call('GET', `/api/admin/orders/${a.pending}`, { session: A.owner })).body.status).toBe('paid');
+  });
+});
