@@ -8,13 +8,19 @@ export const OrderStatus = z.enum(ORDER_STATUSES);
 
 export const ORDER_STATUS_LABELS: Record<(typeof ORDER_STATUSES)[number], { zh: string; en: string }> = {
   pending_payment: { zh: '待付款', en: 'Awaiting payment' },
-  paid: { zh: '待发货', en: 'Paid' },
+  paid: { zh: '待发货', en: 'Awaiting shipment' },
   shipped: { zh: '已发货', en: 'Shipped' },
   completed: { zh: '已完成', en: 'Completed' },
   cancelled: { zh: '已取消', en: 'Cancelled' },
   refund_requested: { zh: '售后中', en: 'After-sales' },
   refunded: { zh: '已退款', en: 'Refunded' },
 };
+
+/** The label a person reads: a paid pickup order waits for the customer (待自提), not for shipping. */
+export function orderStatusLabel(status: (typeof ORDER_STATUSES)[number], fulfilment?: 'express' | 'pickup'): { zh: string; en: string } {
+  if (status === 'paid' && fulfilment === 'pickup') return { zh: '待自提', en: 'Awaiting pickup' };
+  return ORDER_STATUS_LABELS[status];
+}
 
 export const CartAddBody = z.object({ skuId: z.uuid(), quantity: Qty });
 export const CartUpdateBody = z.object({ quantity: Qty.optional(), selected: z.boolean().optional() });

@@ -1,5 +1,5 @@
 import { Tag } from 'antd';
-import { ORDER_STATUS_LABELS } from '@siyu/contracts';
+import { ORDER_STATUS_LABELS, orderStatusLabel } from '@siyu/contracts';
 import { useI18n } from '../lib/i18n';
 import type { OrderStatus, ProductStatus, Refund } from '../lib/types';
 
@@ -13,9 +13,9 @@ const ORDER_COLORS: Record<OrderStatus, string> = {
   refunded: 'purple',
 };
 
-export function OrderStatusTag({ status }: { status: OrderStatus }) {
+export function OrderStatusTag({ status, fulfilment }: { status: OrderStatus; fulfilment?: 'express' | 'pickup' }) {
   const { lang } = useI18n();
-  const label = ORDER_STATUS_LABELS[status];
+  const label = orderStatusLabel(status, fulfilment);
   return <Tag color={ORDER_COLORS[status]}>{label ? (lang === 'zh-CN' ? label.zh : label.en) : status}</Tag>;
 }
 

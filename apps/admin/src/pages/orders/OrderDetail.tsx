@@ -51,7 +51,7 @@ export default function OrderDetail() {
           <h1 className="page-title" style={{ margin: 0 }}>
             {t('order.no')}:<span data-testid="order-no">{o.orderNo}</span>
           </h1>
-          <span data-testid="order-status"><OrderStatusTag status={o.status} /></span>
+          <span data-testid="order-status"><OrderStatusTag status={o.status} fulfilment={o.fulfilment} /></span>
           <span className="spacer" />
           <Space>
             {can('orders:fulfil') && o.status === 'paid' && o.fulfilment === 'express' && (
@@ -115,8 +115,17 @@ export default function OrderDetail() {
                 column={1}
                 size="small"
                 items={[
-                  { key: 'who', label: t('order.address'), children: `${o.address.contactName} ${o.address.phone}` },
-                  { key: 'where', label: ' ', children: `${o.address.province}${o.address.city}${o.address.district} ${o.address.detail}` },
+                  {
+                    key: 'who',
+                    label: t('order.address'),
+                    // One item on two lines: a second item with a blank label rendered a stray ":".
+                    children: (
+                      <div>
+                        <div>{`${o.address.contactName} ${o.address.phone}`}</div>
+                        <div>{`${o.address.province}${o.address.city}${o.address.district} ${o.address.detail}`}</div>
+                      </div>
+                    ),
+                  },
                   { key: 'carrier', label: t('order.carrier'), children: o.carrierName ?? '-' },
                   { key: 'track', label: t('order.trackingNo'), children: <span data-testid="order-tracking-no">{o.trackingNo ?? '-'}</span> },
                 ]}

@@ -53,7 +53,7 @@ export function useOrderColumns(onShip?: (o: Order) => void): TableProps<Order>[
     },
     { title: t('order.customerPhone'), dataIndex: 'customerPhone', width: 130, render: (p: string | null) => p ?? '-' },
     { title: t('order.fulfilment'), dataIndex: 'fulfilment', width: 100, render: (f: Order['fulfilment']) => t(`order.fulfilment.${f}`) },
-    { title: t('common.status'), dataIndex: 'status', width: 100, render: (s: Order['status']) => <OrderStatusTag status={s} /> },
+    { title: t('common.status'), dataIndex: 'status', width: 100, render: (s: Order['status'], o: Order) => <OrderStatusTag status={s} fulfilment={o.fulfilment} /> },
     { title: t('order.createdAt'), dataIndex: 'createdAt', width: 170, render: fmtTime },
     {
       title: t('common.actions'),

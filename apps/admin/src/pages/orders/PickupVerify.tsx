@@ -102,7 +102,7 @@ export default function PickupVerify() {
           title={
             <Space>
               <Link to={`/orders/${order.id}`}>{order.orderNo}</Link>
-              <OrderStatusTag status={order.status} />
+              <OrderStatusTag status={order.status} fulfilment={order.fulfilment} />
             </Space>
           }
           extra={

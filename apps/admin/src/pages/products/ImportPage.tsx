@@ -10,7 +10,7 @@ import { fmtTime } from '../../lib/format';
 interface ImportRecord {
   id: string;
   fileName: string;
-  status: 'pending' | 'running' | 'done' | 'failed';
+  status: 'queued' | 'running' | 'done' | 'failed';
   total: number;
   processed: number;
   succeeded: number;
@@ -24,7 +24,7 @@ interface ImportRecord {
   finishedAt: string | null;
 }
 
-const STATUS_COLORS = { pending: 'default', running: 'processing', done: 'success', failed: 'error' } as const;
+const STATUS_COLORS = { queued: 'default', running: 'processing', done: 'success', failed: 'error' } as const;
 const finished = (r: ImportRecord) => r.status === 'done' || r.status === 'failed';
 
 export default function ImportPage() {

@@ -7,7 +7,7 @@ import type { CatalogService } from '../catalog/service.js';
 import type { CustomersService as CustomerService } from '../customers/service.js';
 import type { InventoryService } from '../inventory/service.js';
 import type { CartService } from './cart-service.js';
-import { newOrderNo } from './order-no.js';
+import { newOrderNo, nextOrderSequence } from './order-no.js';
 import { priceOrder, type PricingResult, type PricingStep, defaultSteps } from './pricing.js';
 import { orderHistory, orderItems, orders, type AddressSnapshot, type PickupSnapshot } from './schema.js';
 import type { ShippingService } from './shipping-service.js';
@@ -131,7 +131,7 @@ export class CheckoutService {
           .insert(orders)
           .values({
             shopId,
-            orderNo: newOrderNo(now),
+            orderNo: newOrderNo(now, await nextOrderSequence(tx)),
             customerId,
             status: 'pending_payment',
             fulfilment: input.fulfilment,

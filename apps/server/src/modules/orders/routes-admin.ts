@@ -25,6 +25,12 @@ const IdParams = z.object({ id: z.uuid() });
 export const orderAdminRoutes: FastifyPluginAsyncZod<Deps> = async (app, d) => {
   const tags = ['orders'];
 
+  // The customer who placed it (name, phone) beside the order, as staff see it at the counter or in the detail.
+  const withCustomer = async <O extends { customerId: string }>(shopId: string, order: O) => ({
+    ...order,
+    customer: await d.customers.getCustomer(shopId, order.customerId).catch(() => null),
+  });
+
   // A phone filter becomes the customer ids that own that phone number (customers own the phone data).
   const filters = async (shopId: string, q: z.infer<typeof OrderListQuery>) => {
     const { phone, customerId, ...rest } = q;
@@ -56,9 +62,7 @@ export const orderAdminRoutes: FastifyPluginAsyncZod<Deps> = async (app, d) => {
 
   app.get('/orders/:id', { config: { permission: 'orders:read' }, schema: { tags, summary: 'Order detail with timeline', params: IdParams } }, async (req) => {
     const shopId = actorOf(req).shopId;
-    const detail = await d.orders.detail(shopId, req.params.id);
-    const customer = await d.customers.getCustomer(shopId, detail.customerId).catch(() => null);
-    return { ...detail, customer };
+    return withCustomer(shopId, await d.orders.detail(shopId, req.params.id));
   });
 
   app.post('/orders/:id/ship', { config: { permission: 'orders:fulfil' }, schema: { tags, summary: 'Ship with carrier and tracking number', params: IdParams, body: ShipBody } }, async (req) => {
@@ -74,7 +78,7 @@ export const orderAdminRoutes: FastifyPluginAsyncZod<Deps> = async (app, d) => {
   });
 
   app.post('/orders/pickup/lookup', { config: { permission: 'orders:fulfil', noAudit: true }, schema: { tags, summary: 'Look up an order by its pickup code', body: PickupCodeBody } }, async (req) =>
-    d.orders.findByPickupCode(actorOf(req), req.body.code));
+    withCustomer(actorOf(req).shopId, await d.orders.findByPickupCode(actorOf(req), req.body.code)));
 
   app.post('/orders/pickup/verify', { config: { permission: 'orders:fulfil' }, schema: { tags, summary: 'Verify a pickup code (核销) and complete the order', body: PickupCodeBody } }, async (req) => {
     const { before, after } = await d.orders.verifyPickup(actorOf(req), req.body.code);
