@@ -1,0 +1,79 @@
+import { DotLoading } from 'antd-mobile';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import { RequireAuth } from './components/RequireAuth';
+import { TabLayout } from './components/TabLayout';
+import { basename } from './lib/shop';
+import { SessionProvider } from './lib/session';
+import { ShopProvider } from './lib/shop-info';
+import Home from './pages/Home';
+
+const Category = lazy(() => import('./pages/Category'));
+const Search = lazy(() => import('./pages/Search'));
+const ProductPage = lazy(() => import('./pages/Product'));
+const CartPage = lazy(() => import('./pages/Cart'));
+const Checkout = lazy(() => import('./pages/Checkout'));
+const PayResult = lazy(() => import('./pages/PayResult'));
+const Orders = lazy(() => import('./pages/Orders'));
+const OrderDetail = lazy(() => import('./pages/OrderDetail'));
+const AfterSale = lazy(() => import('./pages/AfterSale'));
+const Me = lazy(() => import('./pages/Me'));
+const Profile = lazy(() => import('./pages/Profile'));
+const Addresses = lazy(() => import('./pages/Addresses'));
+const AddressEdit = lazy(() => import('./pages/AddressEdit'));
+const Login = lazy(() => import('./pages/Login'));
+
+function Loading() {
+  return (
+    <div className="center-pad" style={{ paddingTop: 80 }} aria-busy="true">
+      <DotLoading color="primary" />
+      <span className="sr-only">加载中</span>
+    </div>
+  );
+}
+
+function ScrollTop() {
+  const { pathname } = useLocation();
+  useEffect(() => {
+    window.scrollTo(0, 0);
+  }, [pathname]);
+  return null;
+}
+
+const auth = (el: ReactNode) => <RequireAuth>{el}</RequireAuth>;
+
+export function App() {
+  return (
+    <BrowserRouter basename={basename}>
+      <ShopProvider>
+        <SessionProvider>
+          <ScrollTop />
+          <Suspense fallback={<Loading />}>
+            <Routes>
+              <Route element={<TabLayout />}>
+                <Route index element={<Home />} />
+                <Route path="category" element={<Category />} />
+                <Route path="category/:id" element={<Category />} />
+                <Route path="cart" element={<CartPage />} />
+                <Route path="me" element={<Me />} />
+              </Route>
+              <Route path="search" element={<Search />} />
+              <Route path="products/:id" element={<ProductPage />} />
+              <Route path="login" element={<Login />} />
+              <Route path="checkout" element={auth(<Checkout />)} />
+              <Route path="pay/result/:id" element={auth(<PayResult />)} />
+              <Route path="orders" element={auth(<Orders />)} />
+              <Route path="orders/:id" element={auth(<OrderDetail />)} />
+              <Route path="orders/:id/after-sale" element={auth(<AfterSale />)} />
+              <Route path="me/profile" element={auth(<Profile />)} />
+              <Route path="me/addresses" element={auth(<Addresses />)} />
+              <Route path="me/addresses/new" element={auth(<AddressEdit />)} />
+              <Route path="me/addresses/:id" element={auth(<AddressEdit />)} />
+              <Route path="*" element={<Navigate to="/" replace />} />
+            </Routes>
+          </Suspense>
+        </SessionProvider>
+      </ShopProvider>
+    </BrowserRouter>
+  );
+}

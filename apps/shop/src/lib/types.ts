@@ -1,0 +1,239 @@
+/** Response shapes of the storefront API (/api/store/:shop/…), as the server modules return them. */
+
+export interface Paged<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export interface Category {
+  id: string;
+  name: string;
+  imageUrl: string | null;
+  children: Category[];
+}
+
+export interface ProductSummary {
+  id: string;
+  title: string;
+  subtitle: string;
+  imageUrl: string | null;
+  categoryId: string | null;
+  minPrice: number;
+  maxPrice: number;
+  salesCount: number;
+  soldOut: boolean;
+}
+
+export interface SpecAttribute {
+  name: string;
+  values: string[];
+}
+
+export interface StoreSku {
+  id: string;
+  specValues: Record<string, string>;
+  specText: string;
+  price: number;
+  marketPrice: number | null;
+  available: number;
+  soldOut: boolean;
+}
+
+export interface ProductDetail {
+  id: string;
+  title: string;
+  subtitle: string;
+  description: string;
+  categoryId: string | null;
+  images: string[];
+  specAttributes: SpecAttribute[];
+  minPrice: number;
+  maxPrice: number;
+  salesCount: number;
+  soldOut: boolean;
+  skus: StoreSku[];
+}
+
+export interface Customer {
+  id: string;
+  phone: string | null;
+  nickname: string | null;
+  avatarUrl: string | null;
+  gender: 'unknown' | 'male' | 'female';
+  registeredAt: string;
+  wechatBound: boolean;
+}
+
+export interface SignInResult {
+  token: string;
+  expiresAt: string;
+  customer: Customer;
+}
+
+export interface Address {
+  id: string;
+  contactName: string;
+  phone: string;
+  province: string;
+  city: string;
+  district: string;
+  detail: string;
+  postalCode: string | null;
+  isDefault: boolean;
+}
+
+export type CartProblem = 'SKU_NOT_FOUND' | 'PRODUCT_NOT_ON_SALE' | 'STOCK_INSUFFICIENT' | null;
+
+export interface CartLine {
+  skuId: string;
+  quantity: number;
+  selected: boolean;
+  productId: string | null;
+  title: string;
+  specText: string;
+  imageUrl: string | null;
+  unitPriceFen: number;
+  available: number;
+  problem: CartProblem;
+}
+
+export interface Cart {
+  items: CartLine[];
+  selectedCount: number;
+  selectedTotalFen: number;
+}
+
+export interface PickupPoint {
+  id: string;
+  name: string;
+  address: string;
+  phone: string | null;
+  hours: string | null;
+  active?: boolean;
+}
+
+export interface PricedLine {
+  skuId: string;
+  productId: string;
+  title: string;
+  specText: string;
+  unitPriceFen: number;
+  quantity: number;
+  lineTotalFen: number;
+  discountFen: number;
+  payableFen: number;
+}
+
+export interface Adjustment {
+  code: string;
+  label: string;
+  amountFen: number;
+  skuId?: string;
+}
+
+export interface CheckoutPreview {
+  lines: PricedLine[];
+  itemsTotalFen: number;
+  discountFen: number;
+  shippingFen: number;
+  payableFen: number;
+  adjustments: Adjustment[];
+  shipping: { method: 'express' | 'pickup'; reason: string; free: boolean };
+  address: Omit<Address, 'id' | 'isDefault' | 'postalCode'> | null;
+  pickupPoint: PickupPoint | null;
+}
+
+export type OrderStatus = 'pending_payment' | 'paid' | 'shipped' | 'completed' | 'cancelled' | 'refund_requested' | 'refunded';
+export type RefundStatus = 'requested' | 'awaiting_return' | 'returned' | 'processing' | 'refunded' | 'rejected' | 'cancelled';
+
+export interface OrderItem {
+  id: string;
+  skuId: string;
+  productId: string;
+  title: string;
+  specText: string;
+  imageUrl: string | null;
+  unitPriceFen: number;
+  quantity: number;
+  lineTotalFen: number;
+  discountFen: number;
+  payableFen: number;
+  refundedQty: number;
+  refundedFen: number;
+}
+
+export interface OrderHistoryEntry {
+  id: number;
+  action: string;
+  fromStatus: string | null;
+  toStatus: string;
+  actorType: string;
+  note: string | null;
+  createdAt: string;
+}
+
+export interface Refund {
+  id: string;
+  refundNo: string;
+  type: 'refund_only' | 'return_refund';
+  status: RefundStatus;
+  amountFen: number;
+  shippingFen: number;
+  items: { orderItemId: string; quantity: number; amountFen: number }[];
+  reason: string;
+  returnCarrier: string | null;
+  returnTrackingNo: string | null;
+  rejectReason: string | null;
+  refundedAt: string | null;
+  createdAt: string;
+}
+
+export interface Order {
+  id: string;
+  orderNo: string;
+  status: OrderStatus;
+  fulfilment: 'express' | 'pickup';
+  address: { contactName: string; phone: string; province: string; city: string; district: string; detail: string } | null;
+  pickupPoint: PickupPoint | null;
+  pickupCode: string | null;
+  itemsTotalFen: number;
+  discountFen: number;
+  shippingFen: number;
+  payableFen: number;
+  paidFen: number;
+  refundedFen: number;
+  pricing: { adjustments?: Adjustment[] } | null;
+  remark: string | null;
+  carrier: string | null;
+  carrierName: string | null;
+  trackingNo: string | null;
+  cancelReason: string | null;
+  payExpiresAt: string;
+  paidAt: string | null;
+  shippedAt: string | null;
+  completedAt: string | null;
+  cancelledAt: string | null;
+  createdAt: string;
+  items: OrderItem[];
+}
+
+export interface OrderDetail extends Order {
+  history: OrderHistoryEntry[];
+  payment: { provider: string; status: string; amountFen: number; transactionId: string | null; paidAt: string | null } | null;
+  refunds: Refund[];
+}
+
+export interface PayStart {
+  orderId: string;
+  amountFen: number;
+  prepayId: string;
+  payParams: Record<string, string>;
+  cashierUrl: string | null;
+}
+
+export interface Carrier {
+  code: string;
+  name: string;
+}

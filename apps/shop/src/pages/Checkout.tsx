@@ -1,0 +1,287 @@
+import { Button, Dialog, Skeleton, TextArea, Toast } from 'antd-mobile';
+import { EnvironmentOutline, LocationFill, RightOutline } from 'antd-mobile-icons';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useNavigate } from 'react-router-dom';
+import { Img } from '../components/Img';
+import { Page } from '../components/Page';
+import { Price } from '../components/Price';
+import { EmptyState } from '../components/States';
+import { ApiError, api, errorMessage, uuid } from '../lib/api';
+import { checkoutDraft, type CheckoutDraft } from '../lib/checkout-draft';
+import { fullAddress, money } from '../lib/format';
+import { useLoad } from '../lib/hooks';
+import { startPayment } from '../lib/pay';
+import { useSession } from '../lib/session';
+import type { Address, CheckoutPreview, Order, PickupPoint } from '../lib/types';
+
+export default function Checkout() {
+  const navigate = useNavigate();
+  const session = useSession();
+  const [draft, setDraft] = useState<CheckoutDraft | null>(() => checkoutDraft.get());
+  const [submitting, setSubmitting] = useState(false);
+  const submittingRef = useRef(false);
+
+  const update = (p: Partial<CheckoutDraft>) => {
+    setDraft((d) => {
+      if (!d) return d;
+      const next = { ...d, ...p };
+      checkoutDraft.set(next);
+      return next;
+    });
+  };
+
+  const fulfilment = draft?.fulfilment ?? 'express';
+  const addresses = useLoad(() => api<{ items: Address[] }>('GET', '/me/addresses'), []);
+  const points = useLoad(() => api<{ items: PickupPoint[] }>('GET', '/pickup-points'), []);
+
+  const address = useMemo(() => {
+    const list = addresses.data?.items ?? [];
+    return list.find((a) => a.id === draft?.addressId) ?? list.find((a) => a.isDefault) ?? list[0] ?? null;
+  }, [addresses.data, draft?.addressId]);
+  const activePoints = (points.data?.items ?? []).filter((p) => p.active !== false);
+  const point = activePoints.find((p) => p.id === draft?.pickupPointId) ?? null;
+
+  const body = draft && {
+    items: draft.items,
+    fulfilment,
+    ...(fulfilment === 'express' ? { addressId: address?.id } : { pickupPointId: point?.id }),
+    ...(draft.remark?.trim() ? { remark: draft.remark.trim() } : {}),
+    fromCart: draft.fromCart,
+  };
+  const ready = !!draft && (fulfilment === 'express' ? !!address : !!point);
+  const previewKey = JSON.stringify(body ? { ...body, remark: undefined } : null);
+  const preview = useLoad(
+    () => (ready && body ? api<CheckoutPreview>('POST', '/checkout/preview', { body }) : Promise.resolve(null)),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [previewKey, ready],
+  );
+
+  useEffect(() => {
+    if (fulfilment === 'pickup' && !draft?.pickupPointId && activePoints.length === 1) update({ pickupPointId: activePoints[0].id });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [fulfilment, activePoints.length]);
+
+  if (!draft || draft.items.length === 0) {
+    return (
+      <Page title="确认订单" back>
+        <EmptyState
+          title="没有要结算的商品"
+          action={
+            <Button color="primary" className="btn-round" onClick={() => navigate('/cart', { replace: true })}>
+              返回购物车
+            </Button>
+          }
+        />
+      </Page>
+    );
+  }
+
+  const submit = async () => {
+    if (submittingRef.current || !body) return;
+    if (fulfilment === 'express' && !address) return void Toast.show({ content: '请先添加收货地址' });
+    if (fulfilment === 'pickup' && !point) return void Toast.show({ content: '请选择自提门店' });
+    submittingRef.current = true;
+    setSubmitting(true);
+    // One key per checkout attempt, saved before the request: a retry after a lost answer reuses it.
+    const key = draft.key ?? uuid();
+    if (!draft.key) update({ key });
+    let order: Order;
+    try {
+      order = await api<Order>('POST', '/orders', { body, headers: { 'Idempotency-Key': key } });
+    } catch (err) {
+      submittingRef.current = false;
+      setSubmitting(false);
+      if (err instanceof ApiError && err.status === 0) {
+        Toast.show({ icon: 'fail', content: '网络异常,请重新提交(不会重复下单)' });
+      } else {
+        await Dialog.alert({ title: '下单失败', content: errorMessage(err), confirmText: '知道了' });
+        void preview.reload();
+      }
+      return;
+    }
+    checkoutDraft.clear();
+    void session.refreshCart();
+    navigate(`/orders/${order.id}`, { replace: true });
+    try {
+      const outcome = await startPayment(order.id);
+      if (outcome.kind === 'returned') navigate(`/pay/result/${order.id}?result=${outcome.result}`, { replace: true });
+    } catch (err) {
+      Toast.show({ content: err instanceof ApiError ? err.message : (err as Error).message });
+    }
+  };
+
+  const lines = preview.data?.lines;
+  const adjustments = (preview.data?.adjustments ?? []).filter((a) => a.code !== 'shipping' && a.amountFen !== 0);
+
+  return (
+    <Page title="确认订单" back actionbar testId="page-checkout">
+      <div className="seg" role="radiogroup" aria-label="配送方式" data-testid="fulfilment-switch">
+        {(
+          [
+            ['express', '快递配送'],
+            ['pickup', '到店自提'],
+          ] as const
+        ).map(([k, label]) => (
+          <button key={k} type="button" role="radio" aria-checked={fulfilment === k} onClick={() => update({ fulfilment: k })} data-testid={`fulfilment-${k}`}>
+            {label}
+          </button>
+        ))}
+      </div>
+
+      {fulfilment === 'express' ? (
+        <section className="card" aria-label="收货地址">
+          <div className="addr-stripe" aria-hidden="true" />
+          {addresses.loading && !addresses.data ? (
+            <Skeleton.Paragraph lineCount={2} animated />
+          ) : address ? (
+            <button type="button" className="addr-card" onClick={() => navigate('/me/addresses?select=1')} data-testid="checkout-address" aria-label={`收货地址:${address.contactName} ${address.phone} ${fullAddress(address)},点击更换`}>
+              <LocationFill fontSize={22} color="var(--shop-red)" aria-hidden />
+              <span style={{ flex: 1, minWidth: 0 }}>
+                <span style={{ display: 'block', fontWeight: 600, fontSize: 15 }}>
+                  {address.contactName} <span style={{ fontWeight: 400 }}>{address.phone}</span>
+                </span>
+                <span className="small muted ellipsis-2" style={{ marginTop: 4 }}>
+                  {fullAddress(address)}
+                </span>
+              </span>
+              <RightOutline aria-hidden />
+            </button>
+          ) : (
+            <Button block color="primary" fill="outline" onClick={() => navigate('/me/addresses/new?select=1')} data-testid="checkout-add-address">
+              + 添加收货地址
+            </Button>
+          )}
+        </section>
+      ) : (
+        <section className="card" aria-labelledby="pickup-title">
+          <div className="card-title" id="pickup-title">
+            选择自提门店
+          </div>
+          {points.loading && !points.data ? (
+            <Skeleton.Paragraph lineCount={2} animated />
+          ) : activePoints.length === 0 ? (
+            <p className="muted">商家暂未开通到店自提,请选择快递配送</p>
+          ) : (
+            <div role="radiogroup" aria-labelledby="pickup-title">
+              {activePoints.map((p) => (
+                <button key={p.id} type="button" role="radio" aria-checked={point?.id === p.id} className="pickup-opt" onClick={() => update({ pickupPointId: p.id })} data-testid="pickup-point" data-pickup-point-id={p.id}>
+                  <EnvironmentOutline fontSize={18} aria-hidden style={{ marginTop: 2 }} />
+                  <span style={{ flex: 1 }}>
+                    <span style={{ display: 'block', fontWeight: 600 }}>{p.name}</span>
+                    <span className="small muted" style={{ display: 'block' }}>
+                      {p.address}
+                    </span>
+                    {(p.hours || p.phone) && (
+                      <span className="small muted" style={{ display: 'block' }}>
+                        {[p.hours && `营业时间 ${p.hours}`, p.phone && `电话 ${p.phone}`].filter(Boolean).join(' · ')}
+                      </span>
+                    )}
+                  </span>
+                </button>
+              ))}
+            </div>
+          )}
+          <p className="small muted" style={{ margin: '4px 0 0' }}>
+            支付成功后将生成提货码,到店出示即可提货
+          </p>
+        </section>
+      )}
+
+      <section className="card" aria-label="商品清单">
+        {lines
+          ? lines.map((l) => (
+              <div key={l.skuId} className="line-item" data-testid="checkout-line">
+                <div className="thumb">
+                  <Img src={draft.images[l.skuId]} alt={l.title} />
+                </div>
+                <div className="info">
+                  <div className="ellipsis-2">{l.title}</div>
+                  {l.specText && <span className="spec-pill">{l.specText}</span>}
+                  <div className="row between" style={{ marginTop: 4 }}>
+                    <Price fen={l.unitPriceFen} />
+                    <span className="muted">×{l.quantity}</span>
+                  </div>
+                </div>
+              </div>
+            ))
+          : draft.items.map((it) => {
+              const info = draft.info?.[it.skuId];
+              return (
+                <div key={it.skuId} className="line-item" data-testid="checkout-line">
+                  <div className="thumb">
+                    <Img src={draft.images[it.skuId]} alt={info?.title ?? '商品图片'} />
+                  </div>
+                  <div className="info">
+                    {info ? (
+                      <>
+                        <div className="ellipsis-2">{info.title}</div>
+                        {info.specText && <span className="spec-pill">{info.specText}</span>}
+                      </>
+                    ) : (
+                      <Skeleton.Paragraph lineCount={2} animated={preview.loading} />
+                    )}
+                    <div className="row between" style={{ marginTop: 4 }}>
+                      {info ? <Price fen={info.priceFen} /> : <span />}
+                      <span className="muted">×{it.quantity}</span>
+                    </div>
+                  </div>
+                </div>
+              );
+            })}
+        <label className="remark">
+          <span>订单备注</span>
+          <TextArea placeholder="选填,可填写您的特殊要求" value={draft.remark ?? ''} onChange={(v) => update({ remark: v })} maxLength={200} rows={1} autoSize aria-label="订单备注" data-testid="checkout-remark" />
+        </label>
+      </section>
+
+      <section className="card" aria-label="金额明细" data-testid="checkout-amounts">
+        {preview.error ? (
+          <p className="problem" role="alert" data-testid="checkout-error">
+            {preview.error.message}
+          </p>
+        ) : !ready ? (
+          <p className="muted">{fulfilment === 'express' ? '请先选择收货地址' : '请先选择自提门店'}</p>
+        ) : !preview.data ? (
+          <Skeleton.Paragraph lineCount={3} animated />
+        ) : (
+          <>
+            <div className="kv">
+              <span>商品金额</span>
+              <span className="v">{money(preview.data.itemsTotalFen)}</span>
+            </div>
+            {adjustments.map((a, i) => (
+              <div className="kv" key={`${a.code}-${i}`}>
+                <span>{a.label}</span>
+                <span className="v price">{money(a.amountFen)}</span>
+              </div>
+            ))}
+            <div className="kv">
+              <span>
+                运费
+                {preview.data.shipping.reason && <span className="small muted">({preview.data.shipping.reason})</span>}
+              </span>
+              <span className="v" data-testid="checkout-shipping">
+                {preview.data.shippingFen ? `+${money(preview.data.shippingFen)}` : fulfilment === 'pickup' ? '到店自提 免运费' : '免运费'}
+              </span>
+            </div>
+            <div className="kv" style={{ borderTop: '1px solid #f0f0f0', marginTop: 4, paddingTop: 10 }}>
+              <span>实付款</span>
+              <Price fen={preview.data.payableFen} size="md" testId="checkout-payable" />
+            </div>
+          </>
+        )}
+      </section>
+
+      <div className="fixed-bottom actionbar" role="toolbar" aria-label="提交订单">
+        <div className="grow" style={{ textAlign: 'right' }}>
+          <span className="small">共 {draft.items.reduce((n, i) => n + i.quantity, 0)} 件,</span>
+          合计:
+          {preview.data ? <Price fen={preview.data.payableFen} size="md" /> : <span className="muted">—</span>}
+        </div>
+        <Button color="primary" className="btn-round" style={{ minWidth: 120 }} loading={submitting} disabled={!preview.data || submitting} onClick={submit} data-testid="submit-order">
+          提交订单
+        </Button>
+      </div>
+    </Page>
+  );
+}

@@ -1,0 +1,113 @@
+import { PullToRefresh, Swiper } from 'antd-mobile';
+import { SearchOutline } from 'antd-mobile-icons';
+import { useNavigate } from 'react-router-dom';
+import { ListFooter } from '../components/ListFooter';
+import { Page } from '../components/Page';
+import { ProductCard, ProductGridSkeleton } from '../components/ProductCard';
+import { EmptyState, ErrorState } from '../components/States';
+import { api } from '../lib/api';
+import { useLoad } from '../lib/hooks';
+import { usePaged } from '../lib/paged';
+import { useShop } from '../lib/shop-info';
+import type { Category, Paged, ProductSummary } from '../lib/types';
+
+const SHORTCUT_COLORS = ['#d9001b', '#c2410c', '#a16207', '#15803d', '#0369a1', '#6d28d9', '#be185d', '#0f766e', '#4d7c0f'];
+const BANNER_BG = ['linear-gradient(120deg,#b8001a,#e0432c)', 'linear-gradient(120deg,#9a3412,#c2410c)', 'linear-gradient(120deg,#1e3a8a,#1d4ed8)'];
+
+export default function Home() {
+  const shop = useShop();
+  const navigate = useNavigate();
+  const cats = useLoad(() => api<{ items: Category[] }>('GET', '/categories'), []);
+  const list = usePaged((page) => api<Paged<ProductSummary>>('GET', '/products', { query: { page, pageSize: 10, sort: '-created' } }), []);
+  const highlights = list.items.filter((p) => p.imageUrl && !p.soldOut).slice(0, 3);
+
+  return (
+    <Page title={shop.name} tabbar bare testId="page-home">
+      <PullToRefresh
+        onRefresh={async () => {
+          await Promise.all([list.reset(), cats.reload()]);
+        }}
+      >
+        <header className="home-header">
+          <h1>
+            <span className="logo" aria-hidden="true">
+              {shop.name.slice(0, 1)}
+            </span>
+            <span data-testid="shop-name">{shop.name}</span>
+          </h1>
+          <button type="button" className="home-search" onClick={() => navigate('/search')} data-testid="home-search">
+            <SearchOutline aria-hidden /> 搜索店内商品
+          </button>
+        </header>
+
+        <section className="home-banner" aria-label="店铺推荐">
+          <Swiper autoplay={highlights.length > 1} loop={highlights.length > 1} style={{ '--height': '150px' } as React.CSSProperties}>
+            {(highlights.length ? highlights : [null]).map((p, i) => (
+              <Swiper.Item key={p?.id ?? 'welcome'}>
+                {p ? (
+                  <button
+                    type="button"
+                    className="banner-slide"
+                    style={{ background: BANNER_BG[i % BANNER_BG.length], border: 0, width: '100%', textAlign: 'left', cursor: 'pointer', flexDirection: 'row', alignItems: 'center', gap: 16 }}
+                    onClick={() => navigate(`/products/${p.id}`)}
+                  >
+                    <span style={{ flex: 1, display: 'flex', flexDirection: 'column', color: '#fff', minWidth: 0 }}>
+                      <small>新品推荐</small>
+                      <b className="ellipsis-2">{p.title}</b>
+                      <span>立即查看 ›</span>
+                    </span>
+                    <img src={p.imageUrl!} alt="" style={{ width: 110, height: 110, objectFit: 'cover', borderRadius: 10, background: '#fff' }} />
+                  </button>
+                ) : (
+                  <div className="banner-slide" style={{ background: BANNER_BG[0] }}>
+                    <b>欢迎光临 {shop.name}</b>
+                    <span>精选好物 · 微信支付 · 安心购</span>
+                  </div>
+                )}
+              </Swiper.Item>
+            ))}
+          </Swiper>
+        </section>
+
+        {cats.data && cats.data.items.length > 0 && (
+          <nav className="card" aria-label="商品分类">
+            <div className="shortcuts">
+              {cats.data.items.slice(0, 9).map((c, i) => (
+                <button key={c.id} type="button" className="shortcut" onClick={() => navigate(`/category/${c.id}`)} data-testid="category-shortcut">
+                  <span className="ico" style={{ background: SHORTCUT_COLORS[i % SHORTCUT_COLORS.length] }} aria-hidden="true">
+                    {c.imageUrl ? <img src={c.imageUrl} alt="" /> : c.name.slice(0, 1)}
+                  </span>
+                  <span className="ellipsis" style={{ maxWidth: '100%' }}>
+                    {c.name}
+                  </span>
+                </button>
+              ))}
+              <button type="button" className="shortcut" onClick={() => navigate('/category')}>
+                <span className="ico" style={{ background: '#595959' }} aria-hidden="true">
+                  全
+                </span>
+                <span>全部分类</span>
+              </button>
+            </div>
+          </nav>
+        )}
+
+        <h2 className="section-title">为你推荐</h2>
+        {list.initialLoading ? (
+          <ProductGridSkeleton count={4} />
+        ) : list.error && list.items.length === 0 ? (
+          <ErrorState error={list.error} onRetry={list.reset} />
+        ) : list.items.length === 0 ? (
+          <EmptyState title="店铺还没有上架商品" description="过几天再来看看吧" />
+        ) : (
+          <div className="grid2" data-testid="product-grid">
+            {list.items.map((p) => (
+              <ProductCard key={p.id} p={p} />
+            ))}
+          </div>
+        )}
+        <ListFooter hasMore={list.hasMore} loadMore={list.loadMore} count={list.items.length} />
+      </PullToRefresh>
+    </Page>
+  );
+}

@@ -1,0 +1,112 @@
+import { Avatar, Button, Dialog, List } from 'antd-mobile';
+import { BillOutline, EnvironmentOutline, PayCircleOutline, ReceiptOutline, TruckOutline, UndoOutline, UserSetOutline } from 'antd-mobile-icons';
+import { Link, useNavigate } from 'react-router-dom';
+import { Page } from '../components/Page';
+import { api } from '../lib/api';
+import { maskPhone } from '../lib/format';
+import { useLoad } from '../lib/hooks';
+import { useSession } from '../lib/session';
+import type { Paged, Order } from '../lib/types';
+
+const SHORTCUTS = [
+  { key: 'pending_payment', label: '待付款', icon: PayCircleOutline },
+  { key: 'paid', label: '待发货', icon: ReceiptOutline },
+  { key: 'shipped', label: '已发货', icon: TruckOutline },
+  { key: 'completed', label: '已完成', icon: BillOutline },
+  { key: 'refund_requested', label: '售后', icon: UndoOutline },
+];
+
+export default function Me() {
+  const { customer, token, signOut } = useSession();
+  const navigate = useNavigate();
+  const counts = useLoad(async () => {
+    if (!token) return {} as Record<string, number>;
+    const res = await Promise.all(SHORTCUTS.slice(0, 3).map((s) => api<Paged<Order>>('GET', '/orders', { query: { status: s.key, pageSize: 1 } })));
+    return Object.fromEntries(SHORTCUTS.slice(0, 3).map((s, i) => [s.key, res[i].total]));
+  }, [token]);
+
+  const name = customer?.nickname || (customer?.phone ? `用户${customer.phone.slice(-4)}` : '微信用户');
+
+  return (
+    <Page title="个人中心" tabbar bare testId="page-me">
+      <header className="me-header">
+        <Avatar src={customer?.avatarUrl ?? ''} className="avatar" alt={token ? `${name}的头像` : '未登录头像'} />
+        {token ? (
+          <div>
+            <h1 style={{ margin: 0, fontSize: 19 }} data-testid="me-name">
+              {name}
+            </h1>
+            <div style={{ opacity: 0.95, fontSize: 13, marginTop: 4 }}>{customer?.phone ? maskPhone(customer.phone) : '未绑定手机号'}</div>
+          </div>
+        ) : (
+          <div>
+            <h1 style={{ margin: '0 0 6px', fontSize: 19 }}>欢迎光临</h1>
+            <Button size="small" className="btn-round" onClick={() => navigate('/login?redirect=%2Fme')} data-testid="me-sign-in">
+              登录 / 注册
+            </Button>
+          </div>
+        )}
+      </header>
+
+      <section className="card" style={{ marginTop: -32, position: 'relative' }} aria-labelledby="my-orders">
+        <div className="card-title">
+          <h2 id="my-orders" style={{ fontSize: 15, margin: 0 }}>
+            我的订单
+          </h2>
+          <Link to="/orders" className="small muted" data-testid="all-orders">
+            全部订单 ›
+          </Link>
+        </div>
+        <nav className="order-shortcuts" aria-label="订单状态">
+          {SHORTCUTS.map((s) => {
+            const Icon = s.icon;
+            const n = counts.data?.[s.key] ?? 0;
+            return (
+              <Link key={s.key} to={`/orders?status=${s.key}`} data-testid={`me-orders-${s.key}`}>
+                <span className="tab-icon">
+                  <Icon aria-hidden fontSize={24} />
+                  {n > 0 && (
+                    <span className="dot-badge" aria-hidden="true">
+                      {n > 99 ? '99+' : n}
+                    </span>
+                  )}
+                </span>
+                <span>{s.label}</span>
+                {n > 0 && <span className="sr-only">,{n} 个</span>}
+              </Link>
+            );
+          })}
+        </nav>
+      </section>
+
+      <section className="card" style={{ padding: 0, overflow: 'hidden' }} aria-label="我的服务">
+        <List>
+          <List.Item prefix={<EnvironmentOutline aria-hidden />} onClick={() => navigate('/me/addresses')} data-testid="me-addresses">
+            收货地址
+          </List.Item>
+          <List.Item prefix={<UserSetOutline aria-hidden />} onClick={() => navigate('/me/profile')} data-testid="me-profile">
+            个人资料
+          </List.Item>
+        </List>
+      </section>
+
+      {token && (
+        <div style={{ padding: '12px' }}>
+          <Button
+            block
+            className="btn-round"
+            onClick={async () => {
+              if (await Dialog.confirm({ content: '确定退出登录吗?', confirmText: '退出', cancelText: '取消' })) {
+                await signOut();
+                navigate('/', { replace: true });
+              }
+            }}
+            data-testid="sign-out"
+          >
+            退出登录
+          </Button>
+        </div>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,185 @@
+import { Button, Skeleton, Swiper, Toast } from 'antd-mobile';
+import { RightOutline, ShopbagOutline, AppOutline } from 'antd-mobile-icons';
+import { useCallback, useState } from 'react';
+import { useLocation, useNavigate, useParams } from 'react-router-dom';
+import { Img } from '../components/Img';
+import { Page } from '../components/Page';
+import { MarketPrice, Price } from '../components/Price';
+import { RichText } from '../components/RichText';
+import { SkuPopup, type SkuAction } from '../components/SkuPopup';
+import { ErrorState } from '../components/States';
+import { api } from '../lib/api';
+import { checkoutDraft } from '../lib/checkout-draft';
+import { toastError, useLoad } from '../lib/hooks';
+import { useSession } from '../lib/session';
+import type { Cart, ProductDetail, StoreSku } from '../lib/types';
+
+export default function ProductPage() {
+  const { id = '' } = useParams();
+  const navigate = useNavigate();
+  const loc = useLocation();
+  const session = useSession();
+  const { data: p, error, reload } = useLoad(() => api<ProductDetail>('GET', `/products/${encodeURIComponent(id)}`), [id]);
+  const [popup, setPopup] = useState<{ open: boolean; action: SkuAction | null }>({ open: false, action: null });
+  const [busy, setBusy] = useState(false);
+  const [picked, setPicked] = useState<{ sku: StoreSku | null; qty: number }>({ sku: null, qty: 1 });
+  const [slide, setSlide] = useState(0);
+  const onSelect = useCallback((sku: StoreSku | null, qty: number) => setPicked({ sku, qty }), []);
+
+  if (error) {
+    return (
+      <Page title="商品详情" back>
+        <ErrorState error={error} onRetry={reload} />
+      </Page>
+    );
+  }
+  if (!p) {
+    return (
+      <Page title="商品详情" back>
+        <Skeleton animated style={{ '--width': '100%', '--height': '375px', '--border-radius': '0' } as React.CSSProperties} />
+        <div className="pd-info">
+          <Skeleton.Title animated />
+          <Skeleton.Paragraph lineCount={3} animated />
+        </div>
+      </Page>
+    );
+  }
+
+  const needSignIn = () => {
+    if (session.token) return false;
+    Toast.show({ content: '请先登录' });
+    navigate(`/login?redirect=${encodeURIComponent(loc.pathname)}`);
+    return true;
+  };
+
+  const open = (action: SkuAction | null) => {
+    if (action && needSignIn()) return;
+    setPopup({ open: true, action });
+  };
+
+  const confirm = async (sku: StoreSku, quantity: number, action: SkuAction) => {
+    if (needSignIn()) return;
+    if (action === 'buy') {
+      checkoutDraft.set({
+        items: [{ skuId: sku.id, quantity }],
+        fromCart: false,
+        images: { [sku.id]: p.images[0] ?? null },
+        info: { [sku.id]: { title: p.title, specText: sku.specText, priceFen: sku.price } },
+      });
+      setPopup({ open: false, action: null });
+      navigate('/checkout');
+      return;
+    }
+    setBusy(true);
+    try {
+      const cart = await api<Cart>('POST', '/cart/items', { body: { skuId: sku.id, quantity } });
+      session.setCart(cart);
+      setPopup({ open: false, action: null });
+      Toast.show({ icon: 'success', content: '已加入购物车' });
+    } catch (err) {
+      toastError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const priceSku = picked.sku ?? [...p.skus].sort((a, b) => a.price - b.price)[0];
+  const images = p.images.length ? p.images : [null];
+  const hasSpecs = p.specAttributes.length > 0;
+
+  return (
+    <Page title={p.title} back actionbar testId="page-product">
+      <section className="pd-swiper" aria-label="商品图片">
+        <Swiper
+          onIndexChange={setSlide}
+          indicator={(total, cur) => (images.length > 1 ? <div className="pd-indicator" aria-hidden="true">{`${cur + 1}/${total}`}</div> : null)}
+        >
+          {images.map((src, i) => (
+            <Swiper.Item key={`${src}-${i}`}>
+              <div className="slide">
+                <Img src={src} alt={`${p.title} 图片 ${i + 1}`} lazy={i > 0} />
+              </div>
+            </Swiper.Item>
+          ))}
+        </Swiper>
+        <span className="sr-only" aria-live="polite">{`第 ${slide + 1} 张,共 ${images.length} 张`}</span>
+      </section>
+
+      <section className="pd-info">
+        <div className="row between">
+          <div>
+            <Price fen={picked.sku ? picked.sku.price : p.minPrice} size="lg" from={!picked.sku && p.maxPrice > p.minPrice} testId="product-price" />
+            <MarketPrice fen={priceSku?.marketPrice} />
+          </div>
+          <span className="small muted">已售 {p.salesCount}</span>
+        </div>
+        <h2 className="pd-title" data-testid="product-title">
+          {p.title}
+        </h2>
+        {p.subtitle && <p className="small muted" style={{ margin: 0 }}>{p.subtitle}</p>}
+      </section>
+
+      <section className="pd-cell card" style={{ margin: '10px 0 0', borderRadius: 0 }}>
+        {hasSpecs && (
+          <button type="button" className="cell-btn" onClick={() => open(null)} data-testid="open-sku">
+            <span className="muted">已选</span>
+            <span className="grow ellipsis">{picked.sku ? `${picked.sku.specText},${picked.qty} 件` : `请选择 ${p.specAttributes.map((a) => a.name).join(' ')}`}</span>
+            <RightOutline aria-hidden />
+          </button>
+        )}
+        <div className="cell-btn" style={{ cursor: 'default' }}>
+          <span className="muted">配送</span>
+          <span className="grow">快递配送 · 到店自提</span>
+        </div>
+        <div className="cell-btn" style={{ cursor: 'default' }}>
+          <span className="muted">库存</span>
+          <span className="grow" data-testid="product-stock">
+            {p.soldOut ? '已售罄' : picked.sku ? (picked.sku.soldOut ? '已售罄' : `库存 ${picked.sku.available} 件`) : '有货'}
+          </span>
+        </div>
+      </section>
+
+      <section className="pd-desc" aria-labelledby="desc-title">
+        <h3 id="desc-title" style={{ fontSize: 15, margin: '0 0 8px' }}>
+          商品详情
+        </h3>
+        {p.description ? <RichText source={p.description} alt={p.title} /> : <p className="muted">商家暂未填写商品详情</p>}
+      </section>
+
+      <div className="fixed-bottom actionbar" role="toolbar" aria-label="购买操作">
+        <button type="button" className="icon-btn" onClick={() => navigate('/')}>
+          <AppOutline fontSize={22} aria-hidden />
+          <span>店铺</span>
+        </button>
+        <button type="button" className="icon-btn" onClick={() => navigate('/cart')} data-testid="go-cart">
+          <span className="tab-icon">
+            <ShopbagOutline fontSize={22} aria-hidden />
+            {session.cartCount > 0 && (
+              <span className="dot-badge" aria-hidden="true">
+                {session.cartCount > 99 ? '99+' : session.cartCount}
+              </span>
+            )}
+          </span>
+          <span>购物车</span>
+          {session.cartCount > 0 && <span className="sr-only">,{session.cartCount} 件商品</span>}
+        </button>
+        {p.soldOut ? (
+          <Button block color="default" className="btn-round grow" disabled>
+            已售罄
+          </Button>
+        ) : (
+          <div className="grow row" style={{ gap: 0 }}>
+            <Button block className="btn-orange" style={{ borderRadius: '999px 0 0 999px' }} onClick={() => open('cart')} data-testid="add-to-cart">
+              加入购物车
+            </Button>
+            <Button block color="primary" style={{ borderRadius: '0 999px 999px 0' }} onClick={() => open('buy')} data-testid="buy-now">
+              立即购买
+            </Button>
+          </div>
+        )}
+      </div>
+
+      <SkuPopup product={p} visible={popup.open} action={popup.action} busy={busy} onClose={() => setPopup({ open: false, action: null })} onConfirm={confirm} onSelect={onSelect} />
+    </Page>
+  );
+}
