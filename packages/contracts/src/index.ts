@@ -6,3 +6,4 @@ export * from './common.js';
 export * from './catalog.js';
 export * from './customers.js';
 export * from './orders.js';
+export * from './promotions.js';

@@ -33,6 +33,8 @@ export const CheckoutBody = z
     pickupPointId: z.uuid().optional(),
     remark: Text(200).optional(),
     fromCart: z.boolean().optional(),
+    /** A coupon of mine; absent picks the best one, null uses none. */
+    couponId: z.uuid().nullable().optional(),
   })
   .strict();
 

@@ -13,6 +13,12 @@ import { CheckoutService } from '../modules/orders/checkout.js';
 import { OrderService } from '../modules/orders/service.js';
 import { PaymentService } from '../modules/orders/payment-service.js';
 import { RefundService } from '../modules/orders/refund-service.js';
+import { CouponService } from '../modules/promotions/coupon-service.js';
+import { CouponCentre } from '../modules/promotions/centre.js';
+import { CouponBatchService } from '../modules/promotions/batch-service.js';
+import { GiftService } from '../modules/promotions/gift-service.js';
+import { ActivityService } from '../modules/promotions/activity-service.js';
+import { promotionsCheckoutExtension } from '../modules/promotions/checkout-extension.js';
 
 /**
  * The composition root: every service, built once, in dependency order. Modules reach each other only
@@ -34,7 +40,16 @@ export async function createServices(p: Platform) {
   const payments = new PaymentService(p, tenancy, customers, orders);
   const refunds = new RefundService(p, inventory, payments);
   payments.attachRefunds(refunds);
-  return { tenancy, auth, customers, inventory, categories, catalog, media, catalogImports, shipping, cart, checkout, orders, payments, refunds };
+  const coupons = new CouponService(p, catalog, categories, orders);
+  const couponCentre = new CouponCentre(p, coupons);
+  const couponBatches = new CouponBatchService(p, coupons, customers, orders);
+  const gifts = new GiftService(p, coupons);
+  const activities = new ActivityService(p, catalog, categories);
+  checkout.extend(promotionsCheckoutExtension(p, { coupons, activities, orders, catalog, inventory }));
+  return {
+    tenancy, auth, customers, inventory, categories, catalog, media, catalogImports, shipping, cart, checkout, orders, payments, refunds,
+    coupons, couponCentre, couponBatches, gifts, activities,
+  };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -4,6 +4,7 @@ import { sql } from '../platform/db/index.js';
 import { registerCustomerJobs } from '../modules/customers/jobs.js';
 import { registerCatalogJobs } from '../modules/catalog/jobs.js';
 import { registerOrderJobs } from '../modules/orders/jobs.js';
+import { registerPromotionJobs } from '../modules/promotions/jobs.js';
 
 /** Registers every module's job handlers, schedules and event subscribers. */
 export function registerJobs(p: Platform, s: Services) {
@@ -17,5 +18,6 @@ export function registerJobs(p: Platform, s: Services) {
   registerCustomerJobs(p, s.customers);
   registerCatalogJobs(p, { imports: s.catalogImports });
   registerOrderJobs(p, s);
+  registerPromotionJobs(p, { coupons: s.coupons, batches: s.couponBatches, gifts: s.gifts });
   void s;
 }

@@ -11,4 +11,5 @@ export const migrationSources: MigrationSource[] = [
   { owner: 'catalog', dir: path.join(src, 'modules/catalog/migrations') },
   { owner: 'inventory', dir: path.join(src, 'modules/inventory/migrations') },
   { owner: 'orders', dir: path.join(src, 'modules/orders/migrations') },
+  { owner: 'promotions', dir: path.join(src, 'modules/promotions/migrations') },
 ];

@@ -10,6 +10,8 @@ import { orderAdminRoutes } from '../modules/orders/routes-admin.js';
 import { orderStoreRoutes } from '../modules/orders/routes-store.js';
 import { wechatPayCallbackRoutes } from '../modules/orders/routes-pay.js';
 import { tenancyStoreRoutes } from '../platform/tenancy/routes.js';
+import { promotionAdminRoutes } from '../modules/promotions/routes-admin.js';
+import { promotionStoreRoutes } from '../modules/promotions/routes-store.js';
 
 /**
  * Where each module's routes are mounted. `admin` runs inside the /api/admin scope (staff auth and
@@ -21,18 +23,15 @@ export const registerModuleRoutes = {
     await admin.register(customerAdminRoutes, { customers: s.customers });
     await admin.register(catalogAdminRoutes, { catalog: s.catalog, categories: s.categories, imports: s.catalogImports, media: s.media });
     await admin.register(orderAdminRoutes, { p, orders: s.orders, refunds: s.refunds, shipping: s.shipping, customers: s.customers });
-    void admin;
-    void p;
-    void s;
+    await admin.register(promotionAdminRoutes, { coupons: s.coupons, batches: s.couponBatches, gifts: s.gifts, activities: s.activities });
   },
   async store(store: FastifyInstance, p: Platform, s: Services) {
     await store.register(tenancyStoreRoutes, { tenancy: s.tenancy });
     await store.register(customerStoreRoutes, { customers: s.customers });
     await store.register(catalogStoreRoutes, { catalog: s.catalog, categories: s.categories });
     await store.register(orderStoreRoutes, { cart: s.cart, checkout: s.checkout, orders: s.orders, payments: s.payments, refunds: s.refunds, shipping: s.shipping });
-    void store;
+    await store.register(promotionStoreRoutes, { coupons: s.coupons, centre: s.couponCentre, activities: s.activities, catalog: s.catalog });
     void p;
-    void s;
   },
   async public(app: FastifyInstance, p: Platform, s: Services) {
     await app.register(

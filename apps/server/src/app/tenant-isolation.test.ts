@@ -25,6 +25,7 @@ const a = {} as {
   address: string; pending: string; pendingNo: string; pendingFen: number; paid: string; paidItem: string; shipped: string; pickup: string; pickupCode: string;
   awaitingReturnOrder: string; awaitingReturn: string; returnedOrder: string; returned: string; requestedOrder: string; requested: string;
   requestedItem: string;
+  coupon: string; couponPack: string; couponBatch: string; activity: string; myCoupon: string;
 };
 let bAddress: string;
 let bSku: string;
@@ -117,6 +118,14 @@ beforeAll(async () => {
   const req = await t.call('POST', store(A.slug, `/orders/${requested.id}/refunds`), { headers: bearer(c1), body: { type: 'refund_only', items: [{ orderItemId: requested.items[0].id, quantity: 1 }], reason: `${MARK} 不想要了` } });
   expect(req.status).toBe(201);
   Object.assign(a, { requestedOrder: requested.id, requested: req.body.id, requestedItem: requested.items[0].id });
+
+  // Promotions: a coupon c1 holds, a pack, an issue batch and an activity on A's product.
+  a.coupon = (await t.call('POST', '/api/admin/coupons', { ...own, body: { name: `${MARK} 满100减20`, kind: 'amount_off', thresholdFen: 10000, amountOffFen: 2000, validity: { type: 'relative', days: 7 }, totalQuantity: 100, perCustomerLimit: 5 } })).body.id;
+  a.myCoupon = (await t.call('POST', store(A.slug, `/coupons/${a.coupon}/claim`), { headers: bearer(c1) })).body.id;
+  a.couponPack = (await t.call('POST', '/api/admin/coupon-packs', { ...own, body: { name: `${MARK} 礼包`, items: [{ templateId: a.coupon, quantity: 1 }] } })).body.id;
+  a.couponBatch = (await t.call('POST', `/api/admin/coupons/${a.coupon}/issue`, { ...own, body: { target: { type: 'customers', customerIds: [c2.customerId] } } })).body.id;
+  a.activity = (await t.call('POST', '/api/admin/activities', { ...own, body: { kind: 'limited_discount', name: `${MARK} 限时`, startsAt: new Date(Date.now() - 3600_000).toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString(), rules: { items: [{ productId: a.product, percentPaid: 90 }] } } })).body.id;
+  expect([a.coupon, a.myCoupon, a.couponPack, a.couponBatch, a.activity].every(Boolean)).toBe(true);
   await t.drain();
 
   // Shop B: its own customer, address and product, so B-side calls are otherwise valid.
@@ -256,6 +265,27 @@ const ADMIN: Record<string, AdminCase> = {
   'GET /api/admin/pickup-points': { kind: 'list' },
   'POST /api/admin/pickup-points': { kind: 'own', run: () => t.call('POST', '/api/admin/pickup-points', { session: B.owner, body: { name: 'B 店', address: 'B 地址' } }) },
   'PATCH /api/admin/pickup-points/{id}': { kind: 'foreign', params: () => ({ id: a.pickupPoint }), body: () => ({ name: 'B 改的', active: false }) },
+  'GET /api/admin/coupons': { kind: 'list', queries: () => ['', `?q=${MARK}`] },
+  'POST /api/admin/coupons': { kind: 'ref', body: () => ({ name: 'B 券', kind: 'gift', giftProductId: a.product, validity: { type: 'relative', days: 1 }, totalQuantity: 1 }) },
+  'GET /api/admin/coupons/{id}': { kind: 'foreign', params: () => ({ id: a.coupon }) },
+  'PATCH /api/admin/coupons/{id}': { kind: 'foreign', params: () => ({ id: a.coupon }), body: () => ({ name: 'B 改的', totalQuantity: 1000 }) },
+  'POST /api/admin/coupons/{id}/{action}': { kind: 'foreign', params: () => ({ id: a.coupon, action: 'end' }) },
+  'GET /api/admin/coupons/{id}/coupons': { kind: 'foreign', params: () => ({ id: a.coupon }) },
+  'POST /api/admin/coupons/{id}/issue': { kind: 'foreign', params: () => ({ id: a.coupon }), body: () => ({ target: { type: 'segment', segment: 'all_customers' } }) },
+  'GET /api/admin/coupons/{id}/batches': { kind: 'foreign', params: () => ({ id: a.coupon }) },
+  'GET /api/admin/coupon-batches/{id}': { kind: 'foreign', params: () => ({ id: a.couponBatch }) },
+  'GET /api/admin/coupon-packs': { kind: 'list' },
+  'POST /api/admin/coupon-packs': { kind: 'ref', body: () => ({ name: 'B 礼包', items: [{ templateId: a.coupon, quantity: 1 }] }) },
+  'PATCH /api/admin/coupon-packs/{id}': { kind: 'foreign', params: () => ({ id: a.couponPack }), body: () => ({ name: 'B 改的', items: [{ templateId: a.coupon, quantity: 2 }] }) },
+  'DELETE /api/admin/coupon-packs/{id}': { kind: 'foreign', params: () => ({ id: a.couponPack }) },
+  'GET /api/admin/coupon-gifts': { kind: 'list' },
+  // B's gift rule naming A's pack.
+  'PUT /api/admin/coupon-gifts/{kind}': { kind: 'foreign', params: () => ({ kind: 'new_customer' }), body: () => ({ enabled: true, packId: a.couponPack }) },
+  'GET /api/admin/activities': { kind: 'list', queries: () => ['', `?q=${MARK}`, '?status=running'] },
+  'POST /api/admin/activities': { kind: 'ref', body: () => ({ kind: 'limited_discount', name: 'B 限时', startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 3600_000).toISOString(), rules: { items: [{ productId: a.product, percentPaid: 50 }] } }) },
+  'GET /api/admin/activities/{id}': { kind: 'foreign', params: () => ({ id: a.activity }) },
+  'PUT /api/admin/activities/{id}': { kind: 'foreign', params: () => ({ id: a.activity }), body: () => ({ kind: 'limited_discount', name: 'B 改的', startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 3600_000).toISOString(), rules: { items: [{ productId: bSku, percentPaid: 50 }] } }) },
+  'POST /api/admin/activities/{id}/{action}': { kind: 'foreign', params: () => ({ id: a.activity, action: 'end' }) },
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -269,6 +299,11 @@ type StoreCase =
 
 const STORE: Record<string, StoreCase> = {
   'GET /api/store/{shop}/shop': { kind: 'open' },
+  'GET /api/store/{shop}/coupons': { kind: 'open' },
+  'GET /api/store/{shop}/coupons/{id}': { kind: 'shop', params: () => ({ id: a.coupon }) },
+  'POST /api/store/{shop}/coupons/{id}/claim': { kind: 'shop', params: () => ({ id: a.coupon }) },
+  'GET /api/store/{shop}/me/coupons': { kind: 'open' },
+  'GET /api/store/{shop}/products/{id}/promotions': { kind: 'shop', params: () => ({ id: a.product }) },
   'POST /api/store/{shop}/auth/sms-code': { kind: 'open', body: () => ({ phone: nextPhone(), purpose: 'sign_in' }) },
   'POST /api/store/{shop}/auth/sign-in/sms': { kind: 'open', body: () => ({ phone: c1.phone, code: '000000' }) },
   // B's WeChat account was set to a made-up appid by the admin walk; the WeChat sandbox refuses it (502).
@@ -312,6 +347,7 @@ function orderRefs() {
     { items: [{ skuId: a.sku, quantity: 1 }], fulfilment: 'express', addressId: bAddress },
     { items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'express', addressId: a.address },
     { items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'pickup', pickupPointId: a.pickupPoint },
+    { items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'express', addressId: bAddress, couponId: a.myCoupon },
   ];
 }
 

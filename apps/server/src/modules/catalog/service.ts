@@ -268,6 +268,22 @@ export class CatalogService {
     }));
   }
 
+  /** Which of `ids` are this shop's products (not deleted); promotions check the products they name. */
+  async existingProductIds(shopId: string, ids: string[], db: Db = this.p.db): Promise<Set<string>> {
+    const wanted = [...new Set(ids)].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+    if (wanted.length === 0) return new Set();
+    const list = await db.select({ id: products.id }).from(products).where(and(eq(products.shopId, shopId), inArray(products.id, wanted), isNull(products.deletedAt)));
+    return new Set(list.map((r) => r.id));
+  }
+
+  /** Product titles by id, for labels ("兑换券:手冲咖啡豆"). */
+  async titles(shopId: string, ids: string[], db: Db = this.p.db): Promise<Map<string, string>> {
+    const wanted = [...new Set(ids)].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+    if (wanted.length === 0) return new Map();
+    const list = await db.select({ id: products.id, title: products.title }).from(products).where(and(eq(products.shopId, shopId), inArray(products.id, wanted)));
+    return new Map(list.map((r) => [r.id, r.title]));
+  }
+
   /** Adds sold units to the products' sales counts (negative for refunds; never below 0). */
   async recordSales(tx: Db, shopId: string, lines: { productId: string; quantity: number }[]): Promise<void> {
     const merged = new Map<string, number>();

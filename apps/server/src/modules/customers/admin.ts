@@ -69,6 +69,33 @@ export class CustomerAdmin {
     return new Map(list.map((r) => [r.id, r.phone]));
   }
 
+  /** Customer id per exact phone, for lists merchants paste or upload (chunks keep the IN list small). */
+  async idsByPhones(shopId: string, phones: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const unique = [...new Set(phones)];
+    for (let i = 0; i < unique.length; i += 1000) {
+      const list = await this.p.db.select({ id: customers.id, phone: customers.phone }).from(customers).where(and(eq(customers.shopId, shopId), inArray(customers.phone, unique.slice(i, i + 1000))));
+      for (const r of list) if (r.phone) out.set(r.phone, r.id);
+    }
+    return out;
+  }
+
+  /** Which ids are live customers of the shop (merged-away ones are not). */
+  async existingIds(shopId: string, ids: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 1000) {
+      const list = await this.p.db.select({ id: customers.id }).from(customers).where(and(eq(customers.shopId, shopId), inArray(customers.id, unique.slice(i, i + 1000)), isNull(customers.mergedInto)));
+      for (const r of list) out.add(r.id);
+    }
+    return out;
+  }
+
+  async allIds(shopId: string): Promise<string[]> {
+    const list = await this.p.db.select({ id: customers.id }).from(customers).where(and(eq(customers.shopId, shopId), isNull(customers.mergedInto))).orderBy(customers.registeredAt);
+    return list.map((r) => r.id);
+  }
+
   /** Customers registered per Asia/Shanghai calendar day (YYYY-MM-DD) since `from`; merged ones are not new people. */
   async newCustomersByDay(shopId: string, from: Date): Promise<Map<string, number>> {
     const day = sql<string>`to_char(${customers.registeredAt} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')`;

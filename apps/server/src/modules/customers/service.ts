@@ -110,6 +110,18 @@ export class CustomersService {
     return this.admin.phonesFor(shopId, customerIds);
   }
 
+  idsByPhones(shopId: string, phones: string[]) {
+    return this.admin.idsByPhones(shopId, phones);
+  }
+
+  existingIds(shopId: string, ids: string[]) {
+    return this.admin.existingIds(shopId, ids);
+  }
+
+  allIds(shopId: string) {
+    return this.admin.allIds(shopId);
+  }
+
   newCustomersByDay(shopId: string, from: Date) {
     return this.admin.newCustomersByDay(shopId, from);
   }

@@ -8,7 +8,7 @@ import type { CustomersService as CustomerService } from '../customers/service.j
 import type { InventoryService } from '../inventory/service.js';
 import type { CartService } from './cart-service.js';
 import { newOrderNo, nextOrderSequence } from './order-no.js';
-import { priceOrder, type PricingResult, type PricingStep, defaultSteps } from './pricing.js';
+import { priceOrder, type PricingInput, type PricingLineInput, type PricingResult, type PricingStep, defaultSteps } from './pricing.js';
 import { orderHistory, orderItems, orders, type AddressSnapshot, type PickupSnapshot } from './schema.js';
 import type { ShippingService } from './shipping-service.js';
 
@@ -19,10 +19,30 @@ export interface CheckoutInput {
   pickupPointId?: string;
   remark?: string;
   fromCart?: boolean;
+  /** The coupon the customer chose; absent lets the promotions extension pick the best, null means none. */
+  couponId?: string | null;
+}
+
+/** A line a step may add (满赠 gift), with what the order line needs to show it. */
+export type GiftCandidate = PricingLineInput & { skuCode: string | null; imageUrl: string | null };
+
+/**
+ * How another module takes part in checkout without checkout knowing it: it loads what its pure pricing
+ * steps need, may settle a choice by pricing alternatives (the best coupon), and, inside the order's
+ * transaction, claims what the final pricing used (marks the coupon used) — throwing rolls the order back.
+ */
+export interface CheckoutExtension {
+  code: string;
+  steps: PricingStep[];
+  load(db: Db, q: { shopId: string; customerId: string; input: CheckoutInput; lines: PricingLineInput[]; at: Date }): Promise<{ context: unknown; giftCandidates?: GiftCandidate[] }>;
+  settle?(context: unknown, price: (context: unknown) => PricingResult): { context: unknown; extras?: Record<string, unknown> };
+  commit?(tx: Db, order: { id: string; orderNo: string; shopId: string; customerId: string }, pricing: PricingResult, context: unknown): Promise<void>;
 }
 
 interface Prepared {
   pricing: PricingResult;
+  context: Record<string, unknown>;
+  extras: Record<string, unknown>;
   address: AddressSnapshot | null;
   pickupPoint: PickupSnapshot | null;
   lines: { skuId: string; productId: string; title: string; specText: string; skuCode: string | null; imageUrl: string | null; quantity: number }[];
@@ -30,8 +50,15 @@ interface Prepared {
 
 /** Turns a cart into a priced order that holds its stock: the convert step of the loop. */
 export class CheckoutService {
-  /** Pricing steps; the promotions module will add its own here. */
+  /** Pricing steps: shipping here, the rest from extensions. */
   readonly steps: PricingStep[] = [...defaultSteps];
+  private readonly extensions: CheckoutExtension[] = [];
+
+  /** Called once at composition (app/container.ts). */
+  extend(extension: CheckoutExtension) {
+    this.extensions.push(extension);
+    this.steps.push(...extension.steps);
+  }
 
   constructor(
     private p: Platform,
@@ -46,7 +73,7 @@ export class CheckoutService {
   /** What the order would cost, line by line, without writing anything. */
   async preview(shopId: string, customerId: string, input: CheckoutInput) {
     const prepared = await this.prepare(this.p.db, shopId, customerId, input);
-    return { ...prepared.pricing, address: prepared.address, pickupPoint: prepared.pickupPoint };
+    return { ...prepared.pricing, ...prepared.extras, address: prepared.address, pickupPoint: prepared.pickupPoint };
   }
 
   private async prepare(db: Db, shopId: string, customerId: string, input: CheckoutInput): Promise<Prepared> {
@@ -75,39 +102,69 @@ export class CheckoutService {
       pickupPoint = { id: pp.id, name: pp.name, address: pp.address, phone: pp.phone, hours: pp.hours };
     }
     const template = input.fulfilment === 'express' ? await this.shipping.defaultTemplate(shopId, db) : null;
-    const pricing = priceOrder(
-      {
-        lines: lines.map(({ sku, quantity }) => ({
-          skuId: sku.skuId,
-          productId: sku.productId,
-          categoryId: sku.categoryId,
-          title: sku.productTitle,
-          specText: sku.specText,
-          unitPriceFen: sku.price,
-          quantity,
-          weightGrams: sku.weightGrams ?? 0,
-        })),
-        fulfilment: input.fulfilment,
-        province: address?.province,
-        shippingTemplate: template,
-        customerId,
-        at: this.p.now(),
-      },
-      this.steps,
-    );
+    const at = this.p.now();
+    const baseLines: PricingLineInput[] = lines.map(({ sku, quantity }) => ({
+      skuId: sku.skuId,
+      productId: sku.productId,
+      categoryId: sku.categoryId,
+      title: sku.productTitle,
+      specText: sku.specText,
+      unitPriceFen: sku.price,
+      quantity,
+      weightGrams: sku.weightGrams ?? 0,
+    }));
+    const context: Record<string, unknown> = {};
+    const giftCandidates: GiftCandidate[] = [];
+    for (const ext of this.extensions) {
+      const loaded = await ext.load(db, { shopId, customerId, input, lines: baseLines, at });
+      context[ext.code] = loaded.context;
+      giftCandidates.push(...(loaded.giftCandidates ?? []));
+    }
+    const pricingInput: PricingInput = {
+      lines: baseLines,
+      fulfilment: input.fulfilment,
+      province: address?.province,
+      shippingTemplate: template,
+      customerId,
+      at,
+      context,
+      giftCandidates,
+    };
+    const extras: Record<string, unknown> = {};
+    for (const ext of this.extensions) {
+      if (!ext.settle) continue;
+      const settled = ext.settle(context[ext.code], (alt) => priceOrder({ ...pricingInput, context: { ...context, [ext.code]: alt } }, this.steps));
+      context[ext.code] = settled.context;
+      Object.assign(extras, settled.extras ?? {});
+    }
+    const pricing = priceOrder(pricingInput, this.steps);
+    const giftInfo = new Map(giftCandidates.map((g) => [g.skuId, g]));
     return {
       pricing,
+      context,
+      extras,
       address,
       pickupPoint,
-      lines: lines.map(({ sku, quantity }) => ({
-        skuId: sku.skuId,
-        productId: sku.productId,
-        title: sku.productTitle,
-        specText: sku.specText,
-        skuCode: sku.skuCode ?? null,
-        imageUrl: sku.imageUrl ?? null,
-        quantity,
-      })),
+      lines: [
+        ...lines.map(({ sku, quantity }) => ({
+          skuId: sku.skuId,
+          productId: sku.productId,
+          title: sku.productTitle,
+          specText: sku.specText,
+          skuCode: sku.skuCode ?? null,
+          imageUrl: sku.imageUrl ?? null,
+          quantity,
+        })),
+        ...pricing.lines.slice(lines.length).map((l) => ({
+          skuId: l.skuId,
+          productId: l.productId,
+          title: l.title,
+          specText: l.specText,
+          skuCode: giftInfo.get(l.skuId)?.skuCode ?? null,
+          imageUrl: giftInfo.get(l.skuId)?.imageUrl ?? null,
+          quantity: l.quantity,
+        })),
+      ],
     };
   }
 
@@ -153,7 +210,7 @@ export class CheckoutService {
             orderId: order.id,
             skuId: l.skuId,
             productId: l.productId,
-            title: l.title,
+            title: l.gift ? `【赠品】${l.title}` : l.title,
             specText: l.specText,
             skuCode: prepared.lines[i].skuCode,
             imageUrl: prepared.lines[i].imageUrl,
@@ -162,11 +219,13 @@ export class CheckoutService {
             lineTotalFen: l.lineTotalFen,
             discountFen: l.discountFen,
             payableFen: l.payableFen,
+            position: i,
           })),
         );
         await this.inventory.reserve(tx, shopId, order.id, pricing.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity })));
+        for (const ext of this.extensions) await ext.commit?.(tx, { id: order.id, orderNo: order.orderNo, shopId, customerId }, pricing, prepared.context[ext.code]);
         await tx.insert(orderHistory).values({ shopId, orderId: order.id, action: 'create', fromStatus: null, toStatus: 'pending_payment', actorType: 'customer', actorId: customerId });
-        if (input.fromCart) await this.cart.removeBought(tx, shopId, customerId, pricing.lines.map((l) => l.skuId));
+        if (input.fromCart) await this.cart.removeBought(tx, shopId, customerId, input.items.map((l) => l.skuId));
         await this.p.events.emit(tx, {
           shopId,
           type: 'order.created',

@@ -1,10 +1,11 @@
 import { quoteShipping, type ShippingTemplateDef } from './shipping.js';
 
 /**
- * The one pricing function checkout, preview and the storefront use. It runs a list of steps over a
- * mutable state; the promotions module extends pricing by adding steps (activity price, coupons, points…)
- * before `shipping`, never by editing this file. Every saving is an adjustment with a human reason, and
- * order-level savings are allocated to lines so refunds can give back exactly what each line cost.
+ * The one pricing function checkout, preview and the storefront use: pure and deterministic — (cart,
+ * customer facts, time, loaded offers) → lines, savings, payable. It runs steps sorted by `stage` over a
+ * mutable state; a module extends pricing by adding a step (activity price, bundle, coupon, points…),
+ * never by editing this file. Every saving is an adjustment with a human reason, and order-level savings
+ * are allocated to lines so refunds can give back exactly what each line cost.
  */
 export interface PricingLineInput {
   skuId: string;
@@ -25,7 +26,26 @@ export interface PricingInput {
   shippingTemplate?: ShippingTemplateDef | null;
   customerId?: string;
   at: Date;
+  /** Data each extension loaded for its steps (activities, the chosen coupon…), by extension code. */
+  context?: Record<string, unknown>;
+  /** Lines the steps may add (满赠 gifts), with what checkout needs to reserve them. */
+  giftCandidates?: PricingLineInput[];
 }
+
+/**
+ * The documented order in which savings apply. Gaps leave room: member prices (150), points (500) and
+ * stored value (600) come with the loyalty module.
+ */
+export const STAGES = {
+  activityPrice: 100,
+  memberPrice: 150,
+  bundle: 200,
+  fullReduction: 300,
+  coupon: 400,
+  points: 500,
+  storedValue: 600,
+  shipping: 900,
+} as const;
 
 export interface Adjustment {
   /** Which step made it (e.g. `shipping`, later `coupon`, `full_reduction`). */
@@ -35,6 +55,10 @@ export interface Adjustment {
   /** Negative for a saving, positive for a charge. */
   amountFen: number;
   skuId?: string;
+  /** The activity or coupon that gave it. */
+  ref?: string;
+  /** Units it covered, where that matters (a per-customer limit on discounted units). */
+  quantity?: number;
 }
 
 export interface PricedLine {
@@ -47,6 +71,8 @@ export interface PricedLine {
   lineTotalFen: number;
   discountFen: number;
   payableFen: number;
+  /** A 满赠 gift: charged at ¥0 (its whole price is the saving). */
+  gift?: boolean;
 }
 
 export interface PricingResult {
@@ -56,18 +82,42 @@ export interface PricingResult {
   shippingFen: number;
   payableFen: number;
   adjustments: Adjustment[];
+  gifts: GiftLine[];
+  notes: PricingNote[];
   shipping: { method: 'express' | 'pickup'; reason: string; free: boolean };
+}
+
+export interface GiftLine {
+  skuId: string;
+  productId: string;
+  title: string;
+  specText: string;
+  quantity: number;
+  reason: string;
+}
+
+export interface PricingNote {
+  code: string;
+  ref?: string;
+  message: string;
 }
 
 export interface PricingState {
   lines: PricedLine[];
   adjustments: Adjustment[];
+  gifts: GiftLine[];
+  /** The input rows of gift lines (weight for shipping). */
+  giftInputs: PricingLineInput[];
+  /** Why an offer did not apply, or what would unlock it ("再买¥5.00可减¥20"). */
+  notes: PricingNote[];
   shippingFen: number;
   shipping: PricingResult['shipping'];
 }
 
 export interface PricingStep {
   code: string;
+  /** Where it runs in the documented order (STAGES); equal stages keep registration order. */
+  stage?: number;
   apply(state: PricingState, input: PricingInput): void;
 }
 
@@ -86,21 +136,59 @@ export function allocate(amount: number, weights: number[]): number[] {
   return parts;
 }
 
-/** Applies an order-level saving to the lines, never making a line negative. */
-export function applyOrderDiscount(state: PricingState, adj: Omit<Adjustment, 'amountFen'> & { savingFen: number }) {
-  const room = state.lines.reduce((s, l) => s + l.payableFen, 0);
+/**
+ * Applies an order-level saving to the lines (all, or the `lines` indexes a promotion covers) in
+ * proportion to what each still costs, never making a line negative. Returns the saving applied.
+ */
+export function applyOrderDiscount(state: PricingState, adj: Omit<Adjustment, 'amountFen'> & { savingFen: number; lines?: number[] }): number {
+  const idx = adj.lines ?? state.lines.map((_, i) => i);
+  const room = idx.reduce((s, i) => s + state.lines[i].payableFen, 0);
   const saving = Math.min(adj.savingFen, room);
-  if (saving <= 0) return;
-  const parts = allocate(saving, state.lines.map((l) => l.payableFen));
-  state.lines.forEach((l, i) => {
-    l.discountFen += parts[i];
-    l.payableFen -= parts[i];
+  if (saving <= 0) return 0;
+  const parts = allocate(saving, idx.map((i) => state.lines[i].payableFen));
+  idx.forEach((lineIndex, k) => {
+    const l = state.lines[lineIndex];
+    l.discountFen += parts[k];
+    l.payableFen -= parts[k];
   });
-  state.adjustments.push({ code: adj.code, label: adj.label, amountFen: -saving });
+  state.adjustments.push({ code: adj.code, label: adj.label, amountFen: -saving, ...(adj.ref ? { ref: adj.ref } : {}) });
+  return saving;
+}
+
+/** Lowers one line's price (an activity price), recording the saving against its SKU. */
+export function applyLineDiscount(state: PricingState, lineIndex: number, adj: Omit<Adjustment, 'amountFen' | 'skuId'> & { savingFen: number }): number {
+  const l = state.lines[lineIndex];
+  const saving = Math.min(adj.savingFen, l.payableFen);
+  if (saving <= 0) return 0;
+  l.discountFen += saving;
+  l.payableFen -= saving;
+  state.adjustments.push({ code: adj.code, label: adj.label, amountFen: -saving, skuId: l.skuId, ...(adj.ref ? { ref: adj.ref } : {}), ...(adj.quantity ? { quantity: adj.quantity } : {}) });
+  return saving;
+}
+
+/** Adds a free gift line (满赠): its price is shown and wholly discounted. */
+export function addGiftLine(state: PricingState, gift: PricingLineInput, adj: { code: string; label: string; ref?: string }) {
+  const total = gift.unitPriceFen * gift.quantity;
+  state.lines.push({
+    skuId: gift.skuId,
+    productId: gift.productId,
+    title: gift.title,
+    specText: gift.specText,
+    unitPriceFen: gift.unitPriceFen,
+    quantity: gift.quantity,
+    lineTotalFen: total,
+    discountFen: total,
+    payableFen: 0,
+    gift: true,
+  });
+  state.gifts.push({ skuId: gift.skuId, productId: gift.productId, title: gift.title, specText: gift.specText, quantity: gift.quantity, reason: adj.label });
+  state.giftInputs.push(gift);
+  if (total > 0) state.adjustments.push({ code: adj.code, label: `${adj.label}(赠品)`, amountFen: -total, skuId: gift.skuId, ...(adj.ref ? { ref: adj.ref } : {}) });
 }
 
 export const shippingStep: PricingStep = {
   code: 'shipping',
+  stage: STAGES.shipping,
   apply(state, input) {
     if (input.fulfilment === 'pickup') {
       state.shipping = { method: 'pickup', reason: '到店自提,无需运费', free: true };
@@ -113,7 +201,7 @@ export const shippingStep: PricingStep = {
     const quote = quoteShipping(input.shippingTemplate, {
       province: input.province ?? '',
       pieces: state.lines.reduce((s, l) => s + l.quantity, 0),
-      weightGrams: input.lines.reduce((s, l) => s + l.weightGrams * l.quantity, 0),
+      weightGrams: [...input.lines, ...state.giftInputs].reduce((s, l) => s + l.weightGrams * l.quantity, 0),
       goodsPayableFen: state.lines.reduce((s, l) => s + l.payableFen, 0),
     });
     state.shippingFen = quote.feeFen;
@@ -139,10 +227,14 @@ export function priceOrder(input: PricingInput, steps: PricingStep[] = defaultSt
       payableFen: l.unitPriceFen * l.quantity,
     })),
     adjustments: [],
+    gifts: [],
+    giftInputs: [],
+    notes: [],
     shippingFen: 0,
     shipping: { method: input.fulfilment, reason: '', free: true },
   };
-  for (const step of steps) step.apply(state, input);
+  const ordered = steps.map((step, i) => ({ step, i })).sort((a, b) => (a.step.stage ?? STAGES.fullReduction) - (b.step.stage ?? STAGES.fullReduction) || a.i - b.i);
+  for (const { step } of ordered) step.apply(state, input);
   const itemsTotalFen = state.lines.reduce((s, l) => s + l.lineTotalFen, 0);
   const discountFen = state.lines.reduce((s, l) => s + l.discountFen, 0);
   const goods = state.lines.reduce((s, l) => s + l.payableFen, 0);
@@ -153,6 +245,8 @@ export function priceOrder(input: PricingInput, steps: PricingStep[] = defaultSt
     shippingFen: state.shippingFen,
     payableFen: goods + state.shippingFen,
     adjustments: state.adjustments,
+    gifts: state.gifts,
+    notes: state.notes,
     shipping: state.shipping,
   };
 }

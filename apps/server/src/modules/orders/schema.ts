@@ -110,6 +110,7 @@ export const orderItems = pgTable('order_items', {
   payableFen: integer('payable_fen').notNull(),
   refundedQty: integer('refunded_qty').notNull().default(0),
   refundedFen: integer('refunded_fen').notNull().default(0),
+  position: integer('position').notNull().default(0),
 });
 
 export const orderHistory = pgTable('order_history', {

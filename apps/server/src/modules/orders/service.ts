@@ -1,6 +1,6 @@
-import { and, desc, eq, gte, ilike, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, ilike, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Actor, Platform } from '../../platform/context.js';
-import type { Db } from '../../platform/db/index.js';
+import { rows, type Db } from '../../platform/db/index.js';
 import { conflict, notFound, tooMany } from '../../platform/errors.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { InventoryService } from '../inventory/service.js';
@@ -40,7 +40,7 @@ export class OrderService {
     const order = await this.get(shopId, orderId);
     if (customerId && order.customerId !== customerId) throw notFound('Order', { field: 'orderId' });
     const [items, history, [payment], refundList] = await Promise.all([
-      this.p.db.select().from(orderItems).where(eq(orderItems.orderId, order.id)).orderBy(orderItems.id),
+      this.p.db.select().from(orderItems).where(eq(orderItems.orderId, order.id)).orderBy(orderItems.position, orderItems.id),
       this.p.db.select().from(orderHistory).where(eq(orderHistory.orderId, order.id)).orderBy(orderHistory.id),
       this.p.db.select().from(payments).where(eq(payments.orderId, order.id)),
       this.p.db.select().from(refunds).where(eq(refunds.orderId, order.id)).orderBy(refunds.createdAt),
@@ -68,7 +68,7 @@ export class OrderService {
       this.p.db.select({ n: sql<number>`count(*)::int` }).from(orders).where(where),
     ]);
     const items = rows.length
-      ? await this.p.db.select().from(orderItems).where(inArray(orderItems.orderId, rows.map((r) => r.id)))
+      ? await this.p.db.select().from(orderItems).where(inArray(orderItems.orderId, rows.map((r) => r.id))).orderBy(orderItems.position, orderItems.id)
       : [];
     return {
       items: rows.map((o) => ({ ...present(o), items: items.filter((i) => i.orderId === o.id) })),
@@ -185,6 +185,22 @@ export class OrderService {
       .from(orders)
       .where(and(eq(orders.status, 'pending_payment'), lt(orders.payExpiresAt, this.p.now())))
       .limit(limit);
+  }
+
+  /** Whether the customer ever paid an order here (new-customer offers are for those who have not). */
+  async hasPaidOrder(shopId: string, customerId: string, db: Db = this.p.db): Promise<boolean> {
+    const [row] = await db.select({ id: orders.id }).from(orders).where(and(eq(orders.shopId, shopId), eq(orders.customerId, customerId), isNotNull(orders.paidAt))).limit(1);
+    return !!row;
+  }
+
+  /** Customers of the shop with (or without) a paid order, for issuing coupons to a segment. */
+  async customerIdsByOrdering(shopId: string, ordered: boolean, db: Db = this.p.db): Promise<string[]> {
+    const list = await rows<{ id: string }>(db, sql`
+      SELECT c.id FROM customers c
+      WHERE c.shop_id = ${shopId} AND c.merged_into IS NULL
+        AND ${ordered ? sql`EXISTS` : sql`NOT EXISTS`} (SELECT 1 FROM orders o WHERE o.shop_id = c.shop_id AND o.customer_id = c.id AND o.paid_at IS NOT NULL)
+      ORDER BY c.registered_at`);
+    return list.map((r) => r.id);
   }
 
   async dueForAutoComplete(limit = 100) {

@@ -18,6 +18,9 @@ export const PERMISSIONS = {
   'customers:read': 'View customers',
   'customers:write': 'Edit customers',
   'shipping:manage': 'Manage shipping fee templates and pickup points',
+  'promotions:read': 'View coupons, activities and their statistics',
+  'promotions:write': 'Create and change coupons, packs, gifts and activities',
+  'promotions:issue': 'Issue coupons to customers (定向发券)',
   'settings:write': 'Change shop settings',
   'staff:read': 'View staff',
   'staff:manage': 'Create staff and change roles',
@@ -35,15 +38,16 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   operator: [
     'self:read', 'dashboard:read', 'catalog:read', 'catalog:write', 'catalog:import', 'media:upload',
     'orders:read', 'orders:fulfil', 'orders:refund', 'orders:export', 'customers:read', 'customers:write',
-    'shipping:manage', 'staff:read',
+    'shipping:manage', 'staff:read', 'promotions:read', 'promotions:write', 'promotions:issue',
   ],
   customer_service: [
     'self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'orders:fulfil', 'orders:refund',
-    'customers:read', 'customers:write',
+    'customers:read', 'customers:write', 'promotions:read', 'promotions:issue',
   ],
-  planner: ['self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'customers:read'],
-  copywriter: ['self:read', 'catalog:read', 'media:upload'],
-  designer: ['self:read', 'catalog:read', 'media:upload'],
+  // Planners (策划) design the campaigns; copywriters and designers see them to write and draw for them.
+  planner: ['self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'customers:read', 'promotions:read', 'promotions:write', 'promotions:issue'],
+  copywriter: ['self:read', 'catalog:read', 'media:upload', 'promotions:read'],
+  designer: ['self:read', 'catalog:read', 'media:upload', 'promotions:read'],
 };
 
 export function can(role: Role, permission: Permission): boolean {
