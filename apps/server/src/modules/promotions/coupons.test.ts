@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { rows } from '../../platform/db/index.js';
 import { startTestApp, type TestApp } from '../../testing/harness.js';
-import { bearer, createProduct, nextPhone, payOrder, signInCustomer, type CustomerFixture, type ShopFixture } from '../../testing/commerce.js';
+import { bearer, createProduct, nextPhone, payOrder, signInCustomer, waitFor, type CustomerFixture, type ShopFixture } from '../../testing/commerce.js';
 
 let t: TestApp;
 let shop: ShopFixture;
@@ -178,6 +178,30 @@ describe('using coupons at checkout', () => {
     const mine = await t.call('GET', store('/me/coupons?status=unused'), { headers: bearer(c) });
     expect(mine.body.items.map((x: { id: string }) => x.id)).toContain(coupon.id);
     expect((await checkout(c, [{ skuId, quantity: 2 }], coupon.id)).status).toBe(201);
+  });
+
+  it('refunds each line what it paid after the coupon, and a full refund gives the coupon back', async () => {
+    const tpl = await template({});
+    const [c] = await customers(1);
+    const coupon = (await claim(c, tpl.id)).body;
+    const second = await createProduct(t, shop.owner, { title: '滤纸', priceFen: 3000, stock: 10 });
+    // ¥60 + ¥30 + ¥30 = ¥120 − ¥20, split ¥10 / ¥5 / ¥5 … by what each line costs
+    const placed = await checkout(c, [{ skuId, quantity: 1 }, { skuId: second.skus[0].id, quantity: 2 }], coupon.id);
+    expect(placed.body.items.map((i: { discountFen: number; payableFen: number }) => [i.discountFen, i.payableFen])).toEqual([[1000, 5000], [1000, 5000]]);
+    await payOrder(t, shop.slug, c, placed.body.id);
+    const one = await t.call('POST', `/api/admin/orders/${placed.body.id}/refunds`, { session: shop.owner, body: { items: [{ orderItemId: placed.body.items[1].id, quantity: 1 }], reason: '缺货' } });
+    expect(one.body.amountFen).toBe(2500);
+    await t.drain();
+    await waitFor(async () => (await t.call('GET', `/api/admin/orders/${placed.body.id}`, { session: shop.owner })).body.refundedFen === 2500, 'first refund');
+    const notYet = await t.call('GET', store('/me/coupons?status=used'), { headers: bearer(c) });
+    expect(notYet.body.items.map((x: { id: string }) => x.id)).toContain(coupon.id);
+    const rest = await t.call('POST', `/api/admin/orders/${placed.body.id}/refunds`, { session: shop.owner, body: { items: [{ orderItemId: placed.body.items[0].id, quantity: 1 }, { orderItemId: placed.body.items[1].id, quantity: 1 }], reason: '缺货' } });
+    expect(rest.body.amountFen).toBe(5000 + 2500);
+    await t.drain();
+    await waitFor(async () => (await t.call('GET', `/api/admin/orders/${placed.body.id}`, { session: shop.owner })).body.status === 'refunded', 'full refund');
+    await t.drain();
+    const back = await t.call('GET', store('/me/coupons?status=unused'), { headers: bearer(c) });
+    expect(back.body.items.map((x: { id: string }) => x.id)).toContain(coupon.id);
   });
 
   it('refuses an expired or unmet coupon at checkout with COUPON_NOT_APPLICABLE, and someone else’s as not found', async () => {
