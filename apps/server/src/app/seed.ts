@@ -45,7 +45,7 @@ function combos(specs: Record<string, string[]>): Record<string, string>[] {
 
 /**
  * Seeds the demo shop on first run — staff, categories, products with pictures and stock, a shipping
- * template and a pickup point — so a fresh install can be tried end to end at once. Later runs change nothing.
+ * template, a pickup point and two claimable coupons — so a fresh install can be tried end to end at once. Later runs change nothing.
  */
 export async function seedDemo(p: Platform, s: Services): Promise<DemoInfo> {
   const info: DemoInfo = { shopSlug: DEMO_SLUG, logins: [OWNER, ...STAFF], customerPhone: '13800138000' };
@@ -91,6 +91,10 @@ export async function seedDemo(p: Platform, s: Services): Promise<DemoInfo> {
     isDefault: true,
   });
   await s.shipping.createPickupPoint(actor, { name: '深圳南山旗舰店', address: '广东省深圳市南山区科技园南区 1 号', phone: '0755-88886666', hours: '10:00-22:00' });
+  // Coupons in the claim centre, so the storefront shows promotions at once; nothing is given automatically.
+  const coupon = { scope: 'all' as const, scopeIds: [], excludedProductIds: [], audience: 'all' as const, perCustomerLimit: 1, stacksWithActivities: true, claimable: true };
+  await s.coupons.createTemplate(actor, { ...coupon, name: '全场满100减20', kind: 'amount_off', thresholdFen: 10000, amountOffFen: 2000, validity: { type: 'relative', days: 30 }, totalQuantity: 1000 });
+  await s.coupons.createTemplate(actor, { ...coupon, name: '新人无门槛5元', kind: 'no_threshold', thresholdFen: 0, amountOffFen: 500, audience: 'new_customers', validity: { type: 'relative', days: 7 }, totalQuantity: 5000 });
   p.log.info({ shop: shop.slug }, 'demo shop seeded');
   return info;
 }
