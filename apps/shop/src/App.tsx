@@ -22,6 +22,9 @@ const Profile = lazy(() => import('./pages/Profile'));
 const Addresses = lazy(() => import('./pages/Addresses'));
 const AddressEdit = lazy(() => import('./pages/AddressEdit'));
 const Login = lazy(() => import('./pages/Login'));
+const CouponCenter = lazy(() => import('./pages/CouponCenter'));
+const CouponClaim = lazy(() => import('./pages/CouponClaim'));
+const MyCoupons = lazy(() => import('./pages/MyCoupons'));
 
 function Loading() {
   return (
@@ -60,6 +63,9 @@ export function App() {
               <Route path="search" element={<Search />} />
               <Route path="products/:id" element={<ProductPage />} />
               <Route path="login" element={<Login />} />
+              <Route path="coupons" element={<CouponCenter />} />
+              <Route path="coupons/:id" element={<CouponClaim />} />
+              <Route path="me/coupons" element={auth(<MyCoupons />)} />
               <Route path="checkout" element={auth(<Checkout />)} />
               <Route path="pay/result/:id" element={auth(<PayResult />)} />
               <Route path="orders" element={auth(<Orders />)} />

@@ -14,6 +14,8 @@ export interface CheckoutDraft {
   pickupPointId?: string;
   fulfilment?: 'express' | 'pickup';
   remark?: string;
+  /** The coupon the customer picked: absent lets the server choose the best, null means none. */
+  couponId?: string | null;
 }
 
 const KEY = `siyu:shop:${shopSlug}:checkout`;

@@ -124,13 +124,27 @@ export interface PricedLine {
   lineTotalFen: number;
   discountFen: number;
   payableFen: number;
+  /** A 满赠 gift line: its price is wholly discounted. */
+  gift?: boolean;
 }
 
 export interface Adjustment {
+  /** limited_discount | bundle | full_reduction | coupon | shipping; savings are negative. */
   code: string;
   label: string;
   amountFen: number;
   skuId?: string;
+  ref?: string;
+}
+
+/** A 满赠 gift line: added at ¥0 by a full-reduction tier. */
+export interface PromoGift {
+  skuId: string;
+  productId: string;
+  title: string;
+  specText: string;
+  quantity: number;
+  reason: string;
 }
 
 export interface CheckoutPreview {
@@ -140,6 +154,11 @@ export interface CheckoutPreview {
   shippingFen: number;
   payableFen: number;
   adjustments: Adjustment[];
+  /** Present once the promotions module prices the order. */
+  gifts?: PromoGift[];
+  coupons?: CheckoutCoupons;
+  /** Why an offer did not apply, or what would unlock one ("再买¥5.00可减¥20"). */
+  notes?: { code: string; ref?: string; message: string }[];
   shipping: { method: 'express' | 'pickup'; reason: string; free: boolean };
   address: Omit<Address, 'id' | 'isDefault' | 'postalCode'> | null;
   pickupPoint: PickupPoint | null;
@@ -204,7 +223,7 @@ export interface Order {
   payableFen: number;
   paidFen: number;
   refundedFen: number;
-  pricing: { adjustments?: Adjustment[] } | null;
+  pricing: { adjustments?: Adjustment[]; gifts?: PromoGift[] } | null;
   remark: string | null;
   carrier: string | null;
   carrierName: string | null;
@@ -236,4 +255,96 @@ export interface PayStart {
 export interface Carrier {
   code: string;
   name: string;
+}
+
+// Promotions (docs/promotions.md, storefront API)
+
+export type CouponKind = 'amount_off' | 'percent_off' | 'no_threshold' | 'gift';
+
+/** The money side of a coupon, shared by claim-centre and issued coupons. */
+export interface CouponValue {
+  id: string;
+  name: string;
+  kind: CouponKind;
+  label: string;
+  scopeText: string;
+  thresholdFen: number;
+  amountOffFen: number | null;
+  percentPaid: number | null;
+  maxDiscountFen: number | null;
+}
+
+/** A coupon template as the claim centre and a claim link show it. */
+export interface CentreCoupon extends CouponValue {
+  /** "领取后7天内有效" / "2026.11.01–2026.11.30" */
+  validityText: string;
+  description: string | null;
+  remaining: number;
+  /** 0 when not signed in. */
+  claimedByMe: number;
+  canClaim: boolean;
+  /** Sent by the server beside the documented fields: 新客专享 coupons are tagged. */
+  audience?: 'all' | 'new_customers';
+  /** Why not: "已领完", "已领取", "仅限新客", "活动已暂停", "活动已结束". */
+  reason: string | null;
+}
+
+export type MyCouponStatus = 'unused' | 'used' | 'expired' | 'revoked';
+
+/** A coupon issued to the signed-in customer. */
+export interface MyCoupon extends CouponValue {
+  templateId: string;
+  validFrom: string;
+  validTo: string;
+  status: MyCouponStatus;
+  usedAt: string | null;
+  orderId: string | null;
+  source: string;
+}
+
+export interface MyCoupons {
+  items: MyCoupon[];
+  counts: { unused: number; used: number; expired: number };
+}
+
+export interface CheckoutCoupons {
+  selectedId: string | null;
+  available: { coupon: MyCoupon; savingFen: number }[];
+  unavailable: { coupon: MyCoupon; reason: string }[];
+}
+
+export interface BundleItem {
+  productId: string;
+  title: string;
+  quantity: number;
+  imageUrl: string | null;
+  minPriceFen: number;
+  skus: { skuId: string; specText: string; priceFen: number; available: number }[];
+}
+
+export interface ProductBundle {
+  activityId: string;
+  name: string;
+  priceFen: number;
+  originalFen: number;
+  items: BundleItem[];
+}
+
+export interface LimitedDiscount {
+  activityId: string;
+  name: string;
+  startsAt: string;
+  endsAt: string;
+  running: boolean;
+  /** Units per customer at the activity price; 0 = no limit. */
+  perCustomerLimit: number;
+  label: string;
+  skus: { skuId: string; priceFen: number; originalFen: number }[];
+}
+
+export interface ProductPromotions {
+  limitedDiscount: LimitedDiscount | null;
+  fullReductions: { activityId: string; name: string; label: string; endsAt: string }[];
+  bundles: ProductBundle[];
+  coupons: CentreCoupon[];
 }

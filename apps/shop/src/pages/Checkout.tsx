@@ -2,8 +2,11 @@ import { Button, Dialog, Skeleton, TextArea, Toast } from 'antd-mobile';
 import { EnvironmentOutline, LocationFill, RightOutline } from 'antd-mobile-icons';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
+import { couponErrorText } from '../components/CouponActions';
+import { CouponPicker } from '../components/CouponPicker';
 import { Img } from '../components/Img';
 import { Page } from '../components/Page';
+import { PromoGiftLines, PromoSavings, savingLines } from '../components/PromoLines';
 import { Price } from '../components/Price';
 import { EmptyState } from '../components/States';
 import { ApiError, api, errorMessage, uuid } from '../lib/api';
@@ -14,14 +17,23 @@ import { startPayment } from '../lib/pay';
 import { useSession } from '../lib/session';
 import type { Address, CheckoutPreview, Order, PickupPoint } from '../lib/types';
 
+const COUPON_REFUSALS = new Set(['COUPON_ALREADY_USED', 'COUPON_NOT_APPLICABLE']);
+
+/**
+ * The customer's coupon choice rides in the draft (so choosing an address and coming back keeps it):
+ * absent = let the server pick the best, null = no coupon, an id = that coupon. A new checkout starts a
+ * new draft, so a stale choice never carries over.
+ */
+type Draft = CheckoutDraft;
+
 export default function Checkout() {
   const navigate = useNavigate();
   const session = useSession();
-  const [draft, setDraft] = useState<CheckoutDraft | null>(() => checkoutDraft.get());
+  const [draft, setDraft] = useState<Draft | null>(() => checkoutDraft.get());
   const [submitting, setSubmitting] = useState(false);
   const submittingRef = useRef(false);
 
-  const update = (p: Partial<CheckoutDraft>) => {
+  const update = (p: Partial<Draft>) => {
     setDraft((d) => {
       if (!d) return d;
       const next = { ...d, ...p };
@@ -46,6 +58,7 @@ export default function Checkout() {
     fulfilment,
     ...(fulfilment === 'express' ? { addressId: address?.id } : { pickupPointId: point?.id }),
     ...(draft.remark?.trim() ? { remark: draft.remark.trim() } : {}),
+    ...(draft.couponId !== undefined ? { couponId: draft.couponId } : {}),
     fromCart: draft.fromCart,
   };
   const ready = !!draft && (fulfilment === 'express' ? !!address : !!point);
@@ -60,6 +73,17 @@ export default function Checkout() {
     if (fulfilment === 'pickup' && !draft?.pickupPointId && activePoints.length === 1) update({ pickupPointId: activePoints[0].id });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [fulfilment, activePoints.length]);
+
+  // A chosen coupon that no longer applies (used by another order, expired): go back to the best one.
+  const previewCode = preview.error?.code;
+  const chosenGone = typeof draft?.couponId === 'string' && !!preview.data?.coupons && !preview.data.coupons.available.some((a) => a.coupon.id === draft.couponId);
+  useEffect(() => {
+    if ((previewCode && COUPON_REFUSALS.has(previewCode) && draft?.couponId) || chosenGone) {
+      Toast.show({ content: '所选优惠券已不可用,已为你重新选择' });
+      update({ couponId: undefined });
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [previewCode, chosenGone]);
 
   if (!draft || draft.items.length === 0) {
     return (
@@ -87,12 +111,20 @@ export default function Checkout() {
     if (!draft.key) update({ key });
     let order: Order;
     try {
-      order = await api<Order>('POST', '/orders', { body, headers: { 'Idempotency-Key': key } });
+      // The coupon the customer saw (the server's pick included) is the one ordered, or a 409 says why not.
+      const coupons = preview.data?.coupons;
+      const orderBody = coupons && draft.couponId === undefined ? { ...body, couponId: coupons.selectedId } : body;
+      order = await api<Order>('POST', '/orders', { body: orderBody, headers: { 'Idempotency-Key': key } });
     } catch (err) {
       submittingRef.current = false;
       setSubmitting(false);
       if (err instanceof ApiError && err.status === 0) {
         Toast.show({ icon: 'fail', content: '网络异常,请重新提交(不会重复下单)' });
+      } else if (err instanceof ApiError && COUPON_REFUSALS.has(err.code)) {
+        // The coupon went to a parallel order or no longer applies: re-price (best remaining coupon) and say why.
+        await Dialog.alert({ title: '优惠券不可用', content: `${couponErrorText(err)},已为你重新计算优惠,请确认后再提交`, confirmText: '知道了' });
+        if (draft.couponId !== undefined) update({ couponId: undefined });
+        else void preview.reload();
       } else {
         await Dialog.alert({ title: '下单失败', content: errorMessage(err), confirmText: '知道了' });
         void preview.reload();
@@ -110,8 +142,17 @@ export default function Checkout() {
     }
   };
 
-  const lines = preview.data?.lines;
-  const adjustments = (preview.data?.adjustments ?? []).filter((a) => a.code !== 'shipping' && a.amountFen !== 0);
+  // 满赠 gifts are priced as lines (their whole price saved); they are listed apart, as 赠品 ×1 ¥0.00.
+  const lines = preview.data?.lines.filter((l) => !l.gift);
+  const coupons = preview.data?.coupons;
+  // With the coupon row present the coupon saving is shown there, not twice.
+  const adjustments = savingLines(preview.data?.adjustments, coupons ? ['coupon'] : []);
+  const couponSaving = -(preview.data?.adjustments ?? []).filter((a) => a.code === 'coupon').reduce((n, a) => n + a.amountFen, 0);
+  const gifts =
+    preview.data?.gifts ??
+    (preview.data?.lines ?? []).filter((l) => l.gift).map((l) => ({ skuId: l.skuId, productId: l.productId, title: l.title, specText: l.specText, quantity: l.quantity, reason: '' }));
+  // Hints such as "再买¥5.00可减¥20"; coupon notes are shown per coupon in the picker instead.
+  const notes = (preview.data?.notes ?? []).filter((n) => n.code !== 'coupon');
 
   return (
     <Page title="确认订单" back actionbar testId="page-checkout">
@@ -228,6 +269,7 @@ export default function Checkout() {
                 </div>
               );
             })}
+        {lines && <PromoGiftLines gifts={gifts} />}
         <label className="remark">
           <span>订单备注</span>
           <TextArea placeholder="选填,可填写您的特殊要求" value={draft.remark ?? ''} onChange={(v) => update({ remark: v })} maxLength={200} rows={1} autoSize aria-label="订单备注" data-testid="checkout-remark" />
@@ -249,12 +291,13 @@ export default function Checkout() {
               <span>商品金额</span>
               <span className="v">{money(preview.data.itemsTotalFen)}</span>
             </div>
-            {adjustments.map((a, i) => (
-              <div className="kv" key={`${a.code}-${i}`}>
-                <span>{a.label}</span>
-                <span className="v price">{money(a.amountFen)}</span>
-              </div>
+            <PromoSavings adjustments={adjustments} />
+            {notes.map((n, i) => (
+              <p key={`${n.code}-${n.ref ?? ''}-${i}`} className="promo-note" data-testid="promo-note">
+                {n.message}
+              </p>
             ))}
+            {coupons && <CouponPicker coupons={coupons} savingFen={couponSaving} disabled={submitting || preview.loading} onChoose={(id) => update({ couponId: id })} />}
             <div className="kv">
               <span>
                 运费

@@ -1,5 +1,5 @@
 import { PullToRefresh, Swiper } from 'antd-mobile';
-import { SearchOutline } from 'antd-mobile-icons';
+import { RightOutline, SearchOutline } from 'antd-mobile-icons';
 import { useNavigate } from 'react-router-dom';
 import { ListFooter } from '../components/ListFooter';
 import { Page } from '../components/Page';
@@ -9,7 +9,7 @@ import { api } from '../lib/api';
 import { useLoad } from '../lib/hooks';
 import { usePaged } from '../lib/paged';
 import { useShop } from '../lib/shop-info';
-import type { Category, Paged, ProductSummary } from '../lib/types';
+import type { CentreCoupon, Category, Paged, ProductSummary } from '../lib/types';
 
 const SHORTCUT_COLORS = ['#d9001b', '#c2410c', '#a16207', '#15803d', '#0369a1', '#6d28d9', '#be185d', '#0f766e', '#4d7c0f'];
 const BANNER_BG = ['linear-gradient(120deg,#b8001a,#e0432c)', 'linear-gradient(120deg,#9a3412,#c2410c)', 'linear-gradient(120deg,#1e3a8a,#1d4ed8)'];
@@ -19,13 +19,16 @@ export default function Home() {
   const navigate = useNavigate();
   const cats = useLoad(() => api<{ items: Category[] }>('GET', '/categories'), []);
   const list = usePaged((page) => api<Paged<ProductSummary>>('GET', '/products', { query: { page, pageSize: 10, sort: '-created' } }), []);
+  // The claim-centre entry shows only when there is something to claim.
+  const coupons = useLoad(() => api<{ items: CentreCoupon[] }>('GET', '/coupons').catch(() => null), []);
+  const claimable = (coupons.data?.items ?? []).filter((c) => c.canClaim);
   const highlights = list.items.filter((p) => p.imageUrl && !p.soldOut).slice(0, 3);
 
   return (
     <Page title={shop.name} tabbar bare testId="page-home">
       <PullToRefresh
         onRefresh={async () => {
-          await Promise.all([list.reset(), cats.reload()]);
+          await Promise.all([list.reset(), cats.reload(), coupons.reload()]);
         }}
       >
         <header className="home-header">
@@ -90,6 +93,25 @@ export default function Home() {
               </button>
             </div>
           </nav>
+        )}
+
+        {claimable.length > 0 && (
+          <button type="button" className="promo-entry" onClick={() => navigate('/coupons')} data-testid="home-coupon-entry">
+            <span className="promo-entry-title">
+              <b>领券中心</b>
+              <span className="small">{claimable.length} 张好券待领取</span>
+            </span>
+            <span className="promo-entry-chips" aria-hidden="true">
+              {claimable.slice(0, 2).map((c) => (
+                <span key={c.id} className="coupon-chip">
+                  {c.label}
+                </span>
+              ))}
+            </span>
+            <span className="promo-entry-go">
+              去领券 <RightOutline aria-hidden />
+            </span>
+          </button>
         )}
 
         <h2 className="section-title">为你推荐</h2>

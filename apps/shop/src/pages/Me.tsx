@@ -1,12 +1,12 @@
 import { Avatar, Button, Dialog, List } from 'antd-mobile';
-import { BillOutline, EnvironmentOutline, PayCircleOutline, ReceiptOutline, TruckOutline, UndoOutline, UserSetOutline } from 'antd-mobile-icons';
+import { BillOutline, CouponOutline, EnvironmentOutline, GiftOutline, PayCircleOutline, ReceiptOutline, TruckOutline, UndoOutline, UserSetOutline } from 'antd-mobile-icons';
 import { Link, useNavigate } from 'react-router-dom';
 import { Page } from '../components/Page';
 import { api } from '../lib/api';
 import { maskPhone } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { useSession } from '../lib/session';
-import type { Paged, Order } from '../lib/types';
+import type { MyCoupons, Paged, Order } from '../lib/types';
 
 const SHORTCUTS = [
   { key: 'pending_payment', label: '待付款', icon: PayCircleOutline },
@@ -24,6 +24,10 @@ export default function Me() {
     const res = await Promise.all(SHORTCUTS.slice(0, 3).map((s) => api<Paged<Order>>('GET', '/orders', { query: { status: s.key, pageSize: 1 } })));
     return Object.fromEntries(SHORTCUTS.slice(0, 3).map((s, i) => [s.key, res[i].total]));
   }, [token]);
+
+  // The unused count beside 我的优惠券; the entry works without it.
+  const coupons = useLoad(() => (token ? api<MyCoupons>('GET', '/me/coupons', { query: { status: 'unused' } }).then((r) => r.counts.unused) : Promise.resolve(null)), [token]);
+  const unused = coupons.error ? null : coupons.data;
 
   const name = customer?.nickname || (customer?.phone ? `用户${customer.phone.slice(-4)}` : '微信用户');
 
@@ -81,6 +85,17 @@ export default function Me() {
 
       <section className="card" style={{ padding: 0, overflow: 'hidden' }} aria-label="我的服务">
         <List>
+          <List.Item
+            prefix={<CouponOutline aria-hidden />}
+            extra={unused ? <span className="coupon-count" data-testid="me-coupons-count">{unused} 张可用</span> : undefined}
+            onClick={() => navigate('/me/coupons')}
+            data-testid="me-coupons"
+          >
+            我的优惠券
+          </List.Item>
+          <List.Item prefix={<GiftOutline aria-hidden />} onClick={() => navigate('/coupons')} data-testid="me-coupon-center">
+            领券中心
+          </List.Item>
           <List.Item prefix={<EnvironmentOutline aria-hidden />} onClick={() => navigate('/me/addresses')} data-testid="me-addresses">
             收货地址
           </List.Item>

@@ -5,7 +5,8 @@ import { useEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { Img } from '../components/Img';
 import { Page } from '../components/Page';
-import { Price } from '../components/Price';
+import { MarketPrice, Price } from '../components/Price';
+import { PromoGiftLines, PromoSavings, savingLines } from '../components/PromoLines';
 import { QrCode } from '../components/QrCode';
 import { ErrorState } from '../components/States';
 import { ApiError, api } from '../lib/api';
@@ -149,6 +150,11 @@ export default function OrderDetail() {
     }
   };
   const hasActions = o.status === 'pending_payment' || o.status === 'shipped' || canRefund;
+  // 满赠 gifts are order items whose whole price was saved (titled 【赠品】); any gift not among them is listed after.
+  const gifts = o.pricing?.gifts ?? [];
+  const giftSkus = new Set(gifts.map((g) => g.skuId));
+  const isGift = (i: Detail['items'][number]) => i.title.startsWith('【赠品】') || (giftSkus.has(i.skuId) && i.payableFen === 0 && i.discountFen > 0);
+  const extraGifts = gifts.filter((g) => !o.items.some((i) => i.skuId === g.skuId && isGift(i)));
 
   return (
     <Page title="订单详情" back="/orders" actionbar={hasActions} testId="page-order-detail">
@@ -266,26 +272,39 @@ export default function OrderDetail() {
             </div>
             <div className="info">
               <button type="button" className="order-body ellipsis-2" onClick={() => navigate(`/products/${i.productId}`)}>
-                {i.title}
+                {isGift(i) && <span className="promo-tag">赠品</span>}
+                {isGift(i) ? i.title.replace(/^【赠品】/, '') : i.title}
               </button>
               {i.specText && <span className="spec-pill">{i.specText}</span>}
               <div className="row between" style={{ marginTop: 4 }}>
-                <Price fen={i.unitPriceFen} />
+                {isGift(i) ? (
+                  <span>
+                    <Price fen={0} />
+                    <MarketPrice fen={i.unitPriceFen} />
+                  </span>
+                ) : (
+                  <Price fen={i.unitPriceFen} />
+                )}
                 <span className="muted">×{i.quantity}</span>
               </div>
               {i.refundedQty > 0 && <div className="small problem">已退 {i.refundedQty} 件</div>}
             </div>
           </div>
         ))}
+        <PromoGiftLines gifts={extraGifts} />
         <div className="kv">
           <span>商品金额</span>
           <span className="v">{money(o.itemsTotalFen)}</span>
         </div>
-        {o.discountFen > 0 && (
-          <div className="kv">
-            <span>优惠</span>
-            <span className="v price">-{money(o.discountFen)}</span>
-          </div>
+        {savingLines(o.pricing?.adjustments).length > 0 ? (
+          <PromoSavings adjustments={savingLines(o.pricing?.adjustments)} />
+        ) : (
+          o.discountFen > 0 && (
+            <div className="kv">
+              <span>优惠</span>
+              <span className="v price">-{money(o.discountFen)}</span>
+            </div>
+          )
         )}
         <div className="kv">
           <span>运费</span>

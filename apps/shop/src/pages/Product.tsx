@@ -1,10 +1,12 @@
 import { Button, Skeleton, Swiper, Toast } from 'antd-mobile';
 import { RightOutline, ShopbagOutline, AppOutline } from 'antd-mobile-icons';
-import { useCallback, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { useLocation, useNavigate, useParams } from 'react-router-dom';
 import { Img } from '../components/Img';
 import { Page } from '../components/Page';
 import { MarketPrice, Price } from '../components/Price';
+import { PromoBundles } from '../components/PromoBundles';
+import { PromoCoupons, PromoFlash, PromoReductions, flashPhase, withActivityPrices } from '../components/PromoProduct';
 import { RichText } from '../components/RichText';
 import { SkuPopup, type SkuAction } from '../components/SkuPopup';
 import { ErrorState } from '../components/States';
@@ -12,14 +14,22 @@ import { api } from '../lib/api';
 import { checkoutDraft } from '../lib/checkout-draft';
 import { toastError, useLoad } from '../lib/hooks';
 import { useSession } from '../lib/session';
-import type { Cart, ProductDetail, StoreSku } from '../lib/types';
+import type { CentreCoupon, Cart, ProductDetail, ProductPromotions, StoreSku } from '../lib/types';
 
 export default function ProductPage() {
   const { id = '' } = useParams();
   const navigate = useNavigate();
   const loc = useLocation();
   const session = useSession();
-  const { data: p, error, reload } = useLoad(() => api<ProductDetail>('GET', `/products/${encodeURIComponent(id)}`), [id]);
+  const { data: product, error, reload } = useLoad(() => api<ProductDetail>('GET', `/products/${encodeURIComponent(id)}`), [id]);
+  // Promotions never block the product page: without them it shows regular prices.
+  const promos = useLoad(() => api<ProductPromotions>('GET', `/products/${encodeURIComponent(id)}/promotions`).catch(() => null), [id, session.token]);
+  const promoData = promos.data;
+  const setPromos = promos.setData;
+  const flash = promoData?.limitedDiscount ?? null;
+  // While a 限时折扣 runs, the SKU picker (and the price here) show the activity price.
+  const p = useMemo(() => withActivityPrices(product, flash), [product, flash]);
+  const onCouponUpdate = useCallback((c: CentreCoupon) => setPromos((d) => d && { ...d, coupons: d.coupons.map((x) => (x.id === c.id ? c : x)) }), [setPromos]);
   const [popup, setPopup] = useState<{ open: boolean; action: SkuAction | null }>({ open: false, action: null });
   const [busy, setBusy] = useState(false);
   const [picked, setPicked] = useState<{ sku: StoreSku | null; qty: number }>({ sku: null, qty: 1 });
@@ -84,6 +94,7 @@ export default function ProductPage() {
   };
 
   const priceSku = picked.sku ?? [...p.skus].sort((a, b) => a.price - b.price)[0];
+  const phase = flashPhase(flash);
   const images = p.images.length ? p.images : [null];
   const hasSpecs = p.specAttributes.length > 0;
 
@@ -105,21 +116,29 @@ export default function ProductPage() {
         <span className="sr-only" aria-live="polite">{`第 ${slide + 1} 张,共 ${images.length} 张`}</span>
       </section>
 
+      {flash && phase && <PromoFlash discount={flash} sku={picked.sku} onPhaseEnd={() => void promos.reload()} />}
+
       <section className="pd-info">
-        <div className="row between">
-          <div>
-            <Price fen={picked.sku ? picked.sku.price : p.minPrice} size="lg" from={!picked.sku && p.maxPrice > p.minPrice} testId="product-price" />
-            <MarketPrice fen={priceSku?.marketPrice} />
+        {phase !== 'running' && (
+          <div className="row between">
+            <div>
+              <Price fen={picked.sku ? picked.sku.price : p.minPrice} size="lg" from={!picked.sku && p.maxPrice > p.minPrice} testId="product-price" />
+              <MarketPrice fen={priceSku?.marketPrice} />
+            </div>
+            <span className="small muted">已售 {p.salesCount}</span>
           </div>
-          <span className="small muted">已售 {p.salesCount}</span>
-        </div>
+        )}
         <h2 className="pd-title" data-testid="product-title">
           {p.title}
         </h2>
         {p.subtitle && <p className="small muted" style={{ margin: 0 }}>{p.subtitle}</p>}
+        {/* With the 限时折扣 band carrying the price, sales move under the title. */}
+        {phase === 'running' && <p className="small muted" style={{ margin: '4px 0 0' }}>已售 {p.salesCount}</p>}
       </section>
 
       <section className="pd-cell card" style={{ margin: '10px 0 0', borderRadius: 0 }}>
+        {promoData && <PromoCoupons productId={p.id} coupons={promoData.coupons} onUpdate={onCouponUpdate} />}
+        {promoData && <PromoReductions items={promoData.fullReductions} />}
         {hasSpecs && (
           <button type="button" className="cell-btn" onClick={() => open(null)} data-testid="open-sku">
             <span className="muted">已选</span>
@@ -138,6 +157,8 @@ export default function ProductPage() {
           </span>
         </div>
       </section>
+
+      {promoData && <PromoBundles bundles={promoData.bundles} />}
 
       <section className="pd-desc" aria-labelledby="desc-title">
         <h3 id="desc-title" style={{ fontSize: 15, margin: '0 0 8px' }}>
