@@ -15,6 +15,7 @@ const goods = { title: 'nav.goods' as const };
 const orders = { title: 'nav.orderGroup' as const };
 const customers = { title: 'nav.customers' as const };
 const settings = { title: 'nav.settings' as const };
+const marketing = { title: 'nav.marketing' as const };
 
 export const PAGES: PageDef[] = [
   { path: '/', title: 'nav.dashboard', permission: 'dashboard:read', crumbs: [], component: lazy(() => import('./pages/Dashboard')) },
@@ -31,6 +32,14 @@ export const PAGES: PageDef[] = [
   { path: '/pickup-points', title: 'nav.pickupPoints', permission: 'orders:read', crumbs: [orders], component: lazy(() => import('./pages/orders/PickupPoints')) },
   { path: '/customers', title: 'nav.customerList', permission: 'customers:read', crumbs: [customers], component: lazy(() => import('./pages/customers/CustomerList')) },
   { path: '/customers/:id', title: 'nav.customerDetail', permission: 'customers:read', crumbs: [customers, { title: 'nav.customerList', path: '/customers' }], component: lazy(() => import('./pages/customers/CustomerDetail')) },
+  { path: '/coupons', title: 'nav.coupons', permission: 'promotions:read', crumbs: [marketing], component: lazy(() => import('./pages/promotions/CouponList')) },
+  { path: '/coupons/new', title: 'nav.newCoupon', permission: 'promotions:write', crumbs: [marketing, { title: 'nav.coupons', path: '/coupons' }], component: lazy(() => import('./pages/promotions/CouponEdit')) },
+  { path: '/coupons/:id', title: 'nav.couponDetail', permission: 'promotions:read', crumbs: [marketing, { title: 'nav.coupons', path: '/coupons' }], component: lazy(() => import('./pages/promotions/CouponDetail')) },
+  { path: '/coupons/:id/edit', title: 'nav.editCoupon', permission: 'promotions:write', crumbs: [marketing, { title: 'nav.coupons', path: '/coupons' }], component: lazy(() => import('./pages/promotions/CouponEdit')) },
+  { path: '/coupon-packs', title: 'nav.couponPacks', permission: 'promotions:read', crumbs: [marketing], component: lazy(() => import('./pages/promotions/CouponPacks')) },
+  { path: '/activities', title: 'nav.activities', permission: 'promotions:read', crumbs: [marketing], component: lazy(() => import('./pages/promotions/ActivityList')) },
+  { path: '/activities/new', title: 'nav.newActivity', permission: 'promotions:write', crumbs: [marketing, { title: 'nav.activities', path: '/activities' }], component: lazy(() => import('./pages/promotions/ActivityEdit')) },
+  { path: '/activities/:id', title: 'nav.activityDetail', permission: 'promotions:read', crumbs: [marketing, { title: 'nav.activities', path: '/activities' }], component: lazy(() => import('./pages/promotions/ActivityEdit')) },
   { path: '/settings', title: 'nav.shop', permission: 'self:read', crumbs: [settings], component: lazy(() => import('./pages/settings/ShopSettings')) },
   { path: '/staff', title: 'nav.staff', permission: 'staff:read', crumbs: [settings], component: lazy(() => import('./pages/settings/Staff')) },
   { path: '/api-keys', title: 'nav.apiKeys', permission: 'apikeys:manage', crumbs: [settings], component: lazy(() => import('./pages/settings/ApiKeys')) },
@@ -42,5 +51,6 @@ export const MENU: { key: string; title: MessageKey; icon: string; children?: st
   { key: 'goods', title: 'nav.goods', icon: 'goods', children: ['/products', '/categories', '/products/import'] },
   { key: 'orders', title: 'nav.orderGroup', icon: 'orders', children: ['/orders', '/refunds', '/pickup', '/shipping-templates', '/pickup-points'] },
   { key: 'customers', title: 'nav.customers', icon: 'customers', children: ['/customers'] },
+  { key: 'marketing', title: 'nav.marketing', icon: 'marketing', children: ['/coupons', '/coupon-packs', '/activities'] },
   { key: 'settings', title: 'nav.settings', icon: 'settings', children: ['/settings', '/staff', '/api-keys'] },
 ];

@@ -4,6 +4,7 @@ import { Avatar, Breadcrumb, Button, Dropdown, Layout, Menu, Spin, type MenuProp
 import {
   AppstoreOutlined,
   DashboardOutlined,
+  GiftOutlined,
   LogoutOutlined,
   MenuFoldOutlined,
   MenuUnfoldOutlined,
@@ -24,6 +25,7 @@ const ICONS: Record<string, React.ReactNode> = {
   goods: <AppstoreOutlined />,
   orders: <ProfileOutlined />,
   customers: <TeamOutlined />,
+  marketing: <GiftOutlined />,
   settings: <SettingOutlined />,
 };
 

@@ -136,3 +136,118 @@ export interface Customer {
   registeredAt: string;
   lastActiveAt: string | null;
 }
+
+// Promotions (转化): coupon templates, issued coupons, issue batches, packs, gift rules, activities.
+export type CouponKind = 'amount_off' | 'percent_off' | 'no_threshold' | 'gift';
+export type PromotionStatus = 'active' | 'paused' | 'ended';
+export type CouponValidity = { type: 'fixed'; from: string; to: string } | { type: 'relative'; days: number };
+
+export interface CouponTemplate {
+  id: string;
+  name: string;
+  kind: CouponKind;
+  thresholdFen: number;
+  amountOffFen: number | null;
+  percentPaid: number | null;
+  maxDiscountFen: number | null;
+  giftProductId: string | null;
+  giftProductTitle: string | null;
+  scope: 'all' | 'categories' | 'products';
+  scopeIds: string[];
+  excludedProductIds: string[];
+  audience: 'all' | 'new_customers';
+  validity: CouponValidity;
+  totalQuantity: number;
+  issuedCount: number;
+  perCustomerLimit: number;
+  stacksWithActivities: boolean;
+  claimable: boolean;
+  description: string | null;
+  status: PromotionStatus;
+  label: string;
+  scopeText: string;
+  /** "领取后7天内有效" / "2026.11.01–2026.11.30" (the server's wording, when it sends it). */
+  validityText?: string;
+  claimPath: string;
+  stats: { issued: number; used: number; expired: number; orders: number; revenueFen: number; discountFen: number };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface IssuedCoupon {
+  id: string;
+  templateId: string;
+  customerId: string;
+  customerPhone: string | null;
+  customerName: string | null;
+  status: 'unused' | 'used' | 'expired' | 'revoked';
+  source: 'claim' | 'issue' | 'new_customer' | 'pay_gift' | 'pack';
+  validFrom: string;
+  validTo: string;
+  usedAt: string | null;
+  orderId: string | null;
+  orderNo: string | null;
+  createdAt: string;
+}
+
+export interface CouponBatch {
+  id: string;
+  templateId: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  target: string;
+  total: number;
+  processed: number;
+  issued: number;
+  skipped: number;
+  failures: { ref: string; reason: string }[];
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface CouponPack {
+  id: string;
+  name: string;
+  items: { templateId: string; quantity: number; name: string; label: string }[];
+}
+
+export interface GiftRule {
+  enabled: boolean;
+  packId: string | null;
+  minPaidFen: number;
+  given: number;
+}
+
+export type ActivityKind = 'limited_discount' | 'full_reduction' | 'bundle';
+export type ActivityPhase = 'upcoming' | 'running' | 'paused' | 'ended';
+
+export interface LimitedDiscountRules {
+  items: { productId: string; skuId?: string; percentPaid?: number; priceFen?: number }[];
+  perCustomerLimit: number;
+}
+export interface FullReductionRules {
+  tiers: { thresholdFen: number; reduceFen: number; giftSkuId?: string }[];
+  scope: 'all' | 'categories' | 'products';
+  scopeIds: string[];
+  excludedProductIds: string[];
+}
+export interface BundleRules {
+  items: { productId: string; quantity: number }[];
+  priceFen: number;
+}
+
+export interface Activity {
+  id: string;
+  kind: ActivityKind;
+  name: string;
+  description: string | null;
+  startsAt: string;
+  endsAt: string;
+  status: PromotionStatus;
+  phase: ActivityPhase;
+  rules: LimitedDiscountRules | FullReductionRules | BundleRules;
+  label: string;
+  products: { id: string; title: string; imageUrl: string | null; minPriceFen: number; skus?: { id: string; specText: string; priceFen: number; available: number }[] }[];
+  stats: { orders: number; revenueFen: number; discountFen: number; units: number };
+  createdAt: string;
+  updatedAt: string;
+}

@@ -41,11 +41,11 @@ export async function createServices(p: Platform) {
   const refunds = new RefundService(p, inventory, payments);
   payments.attachRefunds(refunds);
   const coupons = new CouponService(p, catalog, categories, orders);
-  const couponCentre = new CouponCentre(p, coupons);
+  const couponCentre = new CouponCentre(p, coupons, categories);
   const couponBatches = new CouponBatchService(p, coupons, customers, orders);
   const gifts = new GiftService(p, coupons);
   const activities = new ActivityService(p, catalog, categories);
-  checkout.extend(promotionsCheckoutExtension(p, { coupons, activities, orders, catalog, inventory }));
+  checkout.extend(promotionsCheckoutExtension(p, { coupons, activities, orders, catalog, categories, inventory }));
   return {
     tenancy, auth, customers, inventory, categories, catalog, media, catalogImports, shipping, cart, checkout, orders, payments, refunds,
     coupons, couponCentre, couponBatches, gifts, activities,

@@ -36,6 +36,19 @@ export class CategoryService {
     return roots;
   }
 
+  /** Each category with its ancestors (self first): a promotion scoped to 服装 covers 服装 › T恤. */
+  async paths(shopId: string, db: Db = this.p.db): Promise<Record<string, string[]>> {
+    const all = await db.select({ id: categories.id, parentId: categories.parentId }).from(categories).where(eq(categories.shopId, shopId));
+    const parent = new Map(all.map((c) => [c.id, c.parentId]));
+    const out: Record<string, string[]> = {};
+    for (const c of all) {
+      const path = [c.id];
+      for (let up = parent.get(c.id); up && !path.includes(up); up = parent.get(up)) path.push(up);
+      out[c.id] = path;
+    }
+    return out;
+  }
+
   async get(shopId: string, id: string, db: Db = this.p.db): Promise<Category> {
     const [row] = await db.select().from(categories).where(and(eq(categories.shopId, shopId), eq(categories.id, id)));
     if (!row) throw notFound('Category', { field: 'id' });

@@ -5,7 +5,7 @@ import { rows, type Db } from '../../platform/db/index.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { CategoryService } from '../catalog/categories.js';
-import type { ActivityDef } from './engine.js';
+import { inScope, type ActivityDef, type FullReductionDef } from './engine.js';
 import { activityLabel } from './labels.js';
 import { promotionActivities, type ActivityRow } from './schema.js';
 
@@ -96,12 +96,10 @@ export class ActivityService {
       .from(promotionActivities)
       .where(and(eq(promotionActivities.shopId, shopId), eq(promotionActivities.status, 'active'), gt(promotionActivities.endsAt, now)))
       .orderBy(promotionActivities.startsAt);
-    return list.filter((a) => {
-      if (a.kind !== 'full_reduction') return a.productIds.includes(product.id);
-      const r = a.rules as { scope: string; scopeIds: string[]; excludedProductIds: string[] };
-      if (r.excludedProductIds.includes(product.id)) return false;
-      return r.scope === 'all' || (r.scope === 'products' ? r.scopeIds.includes(product.id) : !!product.categoryId && r.scopeIds.includes(product.categoryId));
-    }).map((a) => ({ ...a, running: a.startsAt <= now }));
+    const categoryPath = product.categoryId ? (await this.categories.paths(shopId))[product.categoryId] ?? [product.categoryId] : [];
+    return list
+      .filter((a) => (a.kind === 'full_reduction' ? inScope(a.rules as FullReductionDef['rules'], { id: product.id, categoryPath }) : (a.rules as { items: { productId: string }[] }).items.some((i) => i.productId === product.id)))
+      .map((a) => ({ ...a, running: a.startsAt <= now }));
   }
 
   async stats(shopId: string, ids: string[]) {
@@ -182,16 +180,19 @@ export class ActivityService {
     const ok = await this.catalog.existingProductIds(shopId, named.map((n) => n.id), db);
     const bad = named.find((n) => !ok.has(n.id));
     if (bad) throw unprocessable('PRODUCT_NOT_FOUND', 'No such product in this shop', { field: bad.field });
+    const giftProducts: string[] = [];
     if (skuRefs.length) {
       const found = new Map((await this.catalog.skusForOrder(db, shopId, skuRefs.map((s) => s.id))).map((s) => [s.skuId, s]));
       const badSku = skuRefs.find((s) => !found.has(s.id) || (s.productId && found.get(s.id)!.productId !== s.productId));
       if (badSku) throw unprocessable('SKU_NOT_FOUND', 'No such product option in this shop', { field: badSku.field });
+      giftProducts.push(...skuRefs.map((s) => found.get(s.id)!.productId));
     }
     if (input.kind === 'bundle') {
       // A bundle must save money against its products' lowest prices, or it is a mistake.
       const lowest = await Promise.all(input.rules.items.map(async (it) => (await this.catalog.detail(shopId, it.productId, db)).minPrice * it.quantity));
       if (input.rules.priceFen >= lowest.reduce((s, x) => s + x, 0)) throw unprocessable('BUNDLE_PRICE_TOO_HIGH', 'The bundle price must be below the products bought separately', { field: 'rules.priceFen' });
     }
-    return [...new Set(input.kind === 'full_reduction' ? (input.rules.scope === 'products' ? input.rules.scopeIds : []) : named.map((n) => n.id))];
+    // Products the rules name, for the console to show: scope products and gift products for 满减/满赠.
+    return [...new Set(input.kind === 'full_reduction' ? [...(input.rules.scope === 'products' ? input.rules.scopeIds : []), ...giftProducts] : named.map((n) => n.id))];
   }
 }

@@ -1,7 +1,9 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Platform } from '../../platform/context.js';
 import { rows } from '../../platform/db/index.js';
+import type { CategoryService } from '../catalog/categories.js';
 import type { CouponService } from './coupon-service.js';
+import { inScope } from './engine.js';
 import { couponLabel, scopeText, validityText } from './labels.js';
 import { couponTemplates, type CouponTemplateRow } from './schema.js';
 
@@ -13,6 +15,7 @@ export class CouponCentre {
   constructor(
     private p: Platform,
     private coupons: CouponService,
+    private categories: CategoryService,
   ) {}
 
   async list(shopId: string, customerId: string | null) {
@@ -37,10 +40,10 @@ export class CouponCentre {
     const ids = all.map((c) => c.id);
     if (ids.length === 0) return [];
     const templates = await this.p.db.select().from(couponTemplates).where(inArray(couponTemplates.id, ids));
+    const categoryPath = product.categoryId ? (await this.categories.paths(shopId))[product.categoryId] ?? [product.categoryId] : [];
     const fits = new Set(
       templates
-        .filter((t) => !t.excludedProductIds.includes(product.id))
-        .filter((t) => t.scope === 'all' || (t.scope === 'products' ? t.scopeIds.includes(product.id) : !!product.categoryId && t.scopeIds.includes(product.categoryId)))
+        .filter((t) => inScope(t, { id: product.id, categoryPath }))
         .filter((t) => t.kind !== 'gift' || t.giftProductId === product.id)
         .map((t) => t.id),
     );

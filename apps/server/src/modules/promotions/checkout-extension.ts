@@ -3,6 +3,7 @@ import type { Platform } from '../../platform/context.js';
 import { rows, type Db } from '../../platform/db/index.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import type { CatalogService } from '../catalog/service.js';
+import type { CategoryService } from '../catalog/categories.js';
 import type { InventoryService } from '../inventory/service.js';
 import type { CheckoutExtension, GiftCandidate } from '../orders/checkout.js';
 import type { OrderService } from '../orders/service.js';
@@ -25,7 +26,7 @@ interface Ctx extends PromotionContext {
  * engine steps, picks the best coupon when the customer did not choose, and inside the order's
  * transaction marks the coupon used and records what each promotion saved.
  */
-export function promotionsCheckoutExtension(p: Platform, d: { coupons: CouponService; activities: ActivityService; orders: OrderService; catalog: CatalogService; inventory: InventoryService }): CheckoutExtension {
+export function promotionsCheckoutExtension(p: Platform, d: { coupons: CouponService; activities: ActivityService; orders: OrderService; catalog: CatalogService; categories: CategoryService; inventory: InventoryService }): CheckoutExtension {
   return {
     code: 'promotions',
     steps: promotionSteps,
@@ -41,7 +42,9 @@ export function promotionsCheckoutExtension(p: Platform, d: { coupons: CouponSer
       const requestedStatus = requested && !coupons.some((c) => c.id === requested) ? await d.coupons.statusOf(db, q.shopId, q.customerId, requested) : undefined;
       // Someone else's coupon (or another shop's) is not there at all, for preview and order alike.
       if (requestedStatus === null) throw notFound('Coupon', { field: 'couponId' });
-      const context: Ctx = { activities, boughtAtActivity, isNewCustomer, coupons, couponId: requested ?? null, requested, requestedStatus };
+      const byCategory = activities.some((a) => a.kind === 'full_reduction' && a.rules.scope === 'categories') || coupons.some((c) => c.scope === 'categories');
+      const categoryPaths = byCategory ? await d.categories.paths(q.shopId, db) : {};
+      const context: Ctx = { activities, boughtAtActivity, isNewCustomer, coupons, couponId: requested ?? null, requested, requestedStatus, categoryPaths };
       return { context, giftCandidates };
     },
 

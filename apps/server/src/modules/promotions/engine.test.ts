@@ -58,6 +58,14 @@ describe('coupons', () => {
     expect(short.notes).toEqual([expect.objectContaining({ code: 'coupon', message: expect.stringContaining('还差¥10.00') })]);
   });
 
+  it('counts a sub-category under a scope on its parent category', () => {
+    const c = coupon({ scope: 'categories', scopeIds: ['cat-parent'], kind: 'no_threshold', thresholdFen: 0, amountOffFen: 500 });
+    const lines = [line('a', 6000, 1), line('b', 6000, 1, { categoryId: 'cat-b' })];
+    const r = withCoupon(lines, c, { categoryPaths: { 'cat-a': ['cat-a', 'cat-parent'], 'cat-b': ['cat-b'] } });
+    expect(r.lines.map((l) => l.discountFen)).toEqual([500, 0]);
+    expect(withCoupon(lines, c).discountFen).toBe(0);
+  });
+
   it('leaves out excluded products', () => {
     const c = coupon({ excludedProductIds: ['prod-b'] });
     expect(withCoupon([line('a', 6000, 1), line('b', 6000, 1)], c).discountFen).toBe(0);

@@ -65,6 +65,8 @@ export interface PromotionContext {
   /** The customer's unused coupons; `couponId` is the one to apply (null: none). */
   coupons: CouponDef[];
   couponId: string | null;
+  /** Each category with its ancestors, so a scope on a parent category covers its children. */
+  categoryPaths?: Record<string, string[]>;
 }
 
 export const ACTIVITY_CODES = ['limited_discount', 'bundle', 'full_reduction'] as const;
@@ -73,18 +75,22 @@ const ctxOf = (input: PricingInput): PromotionContext | undefined => input.conte
 
 /** Lines a scope covers: never gifts; by category or product; minus exclusions. */
 export function linesInScope(state: PricingState, input: PricingInput, scope: { scope: Scope; scopeIds: string[]; excludedProductIds: string[] }): number[] {
-  const ids = new Set(scope.scopeIds);
-  const excluded = new Set(scope.excludedProductIds);
+  const paths = ctxOf(input)?.categoryPaths ?? {};
   const out: number[] = [];
   state.lines.forEach((l, i) => {
     if (l.gift || i >= input.lines.length) return;
-    if (excluded.has(l.productId)) return;
     const categoryId = input.lines[i].categoryId;
-    if (scope.scope === 'products' && !ids.has(l.productId)) return;
-    if (scope.scope === 'categories' && !(categoryId && ids.has(categoryId))) return;
-    out.push(i);
+    if (inScope(scope, { id: l.productId, categoryPath: categoryId ? paths[categoryId] ?? [categoryId] : [] })) out.push(i);
   });
   return out;
+}
+
+/** Whether a product falls in a scope: by product, or by its category or any ancestor of it; minus exclusions. */
+export function inScope(scope: { scope: Scope; scopeIds: string[]; excludedProductIds: string[] }, product: { id: string; categoryPath: string[] }): boolean {
+  if (scope.excludedProductIds.includes(product.id)) return false;
+  if (scope.scope === 'products') return scope.scopeIds.includes(product.id);
+  if (scope.scope === 'categories') return product.categoryPath.some((c) => scope.scopeIds.includes(c));
+  return true;
 }
 
 const payableOf = (state: PricingState, idx: number[]) => idx.reduce((s, i) => s + state.lines[i].payableFen, 0);

@@ -1,0 +1,161 @@
+import { useState } from 'react';
+import { Link, useNavigate } from 'react-router-dom';
+import { Button, Input, Popconfirm, Progress, Select, Space, Table, Tabs, type TableProps } from 'antd';
+import { PlusOutlined } from '@ant-design/icons';
+import { COUPON_KINDS, COUPON_TEMPLATE_STATUSES } from '@siyu/contracts';
+import { useApi } from '../../lib/hooks';
+import { useI18n } from '../../lib/i18n';
+import { useAuth } from '../../lib/auth';
+import type { CouponTemplate, Paged } from '../../lib/types';
+import { changeStatus, CouponKindTag, couponKindText, PromotionStatusTag, scopeText, useListParams, validityText } from './shared';
+import './promotions.css';
+
+/** 优惠券: templates with what was issued and used, filtered by status and kind. */
+export default function CouponList() {
+  const { t, lang } = useI18n();
+  const { can } = useAuth();
+  const navigate = useNavigate();
+  const { params, update, page, pageSize } = useListParams();
+  const [q, setQ] = useState(params.get('q') ?? '');
+  const [busy, setBusy] = useState<string | null>(null);
+  const query = { page, pageSize, status: params.get('status') ?? undefined, kind: params.get('kind') ?? undefined, q: params.get('q') ?? undefined };
+  const { data, loading, reload } = useApi<Paged<CouponTemplate>>('/coupons', query);
+  const writable = can('promotions:write');
+
+  const act = async (c: CouponTemplate, action: 'pause' | 'resume' | 'end') => {
+    setBusy(c.id);
+    const res = await changeStatus<CouponTemplate>(`/coupons/${c.id}`, action, t);
+    setBusy(null);
+    if (res) reload();
+  };
+
+  const columns: TableProps<CouponTemplate>['columns'] = [
+    {
+      title: t('coupon.name'),
+      dataIndex: 'name',
+      render: (_, c) => (
+        <div>
+          <Link to={`/coupons/${c.id}`} data-testid={`coupon-link-${c.id}`}>
+            {c.name}
+          </Link>
+          <div className="muted" style={{ fontSize: 12 }}>
+            {scopeText(c.scope, t)}
+            {c.audience === 'new_customers' ? ` · ${t('coupon.audience.new_customers')}` : ''}
+          </div>
+        </div>
+      ),
+    },
+    { title: t('coupon.kind'), dataIndex: 'kind', width: 110, render: (k: CouponTemplate['kind']) => <CouponKindTag kind={k} /> },
+    { title: t('coupon.label'), dataIndex: 'label', width: 160 },
+    { title: t('coupon.validity'), key: 'validity', width: 170, render: (_, c) => validityText(c.validity, t) },
+    {
+      title: t('coupon.issuedOfTotal'),
+      key: 'issued',
+      width: 150,
+      render: (_, c) => (
+        <div>
+          <div>
+            {c.issuedCount} / {c.totalQuantity}
+          </div>
+          <Progress
+            percent={c.totalQuantity ? Math.min(100, Math.floor((c.issuedCount / c.totalQuantity) * 100)) : 0}
+            size="small"
+            showInfo={false}
+            aria-label={`${t('coupon.issuedOfTotal')} ${c.name}`}
+          />
+        </div>
+      ),
+    },
+    { title: t('coupon.used'), key: 'used', width: 80, render: (_, c) => c.stats.used },
+    { title: t('common.status'), dataIndex: 'status', width: 90, render: (s: CouponTemplate['status']) => <PromotionStatusTag status={s} /> },
+    {
+      title: t('common.actions'),
+      key: 'a',
+      width: 230,
+      fixed: 'right',
+      render: (_, c) => (
+        <Space size={0} wrap>
+          <Button type="link" size="small" onClick={() => navigate(`/coupons/${c.id}`)} data-testid={`coupon-detail-${c.id}`}>
+            {t('common.detail')}
+          </Button>
+          {writable && c.status !== 'ended' && (
+            <Button type="link" size="small" onClick={() => navigate(`/coupons/${c.id}/edit`)} data-testid={`coupon-edit-${c.id}`}>
+              {t('common.edit')}
+            </Button>
+          )}
+          {writable && c.status === 'active' && (
+            <Popconfirm title={t('coupon.pauseConfirm')} onConfirm={() => act(c, 'pause')} okText={t('common.confirm')} cancelText={t('common.cancel')}>
+              <Button type="link" size="small" loading={busy === c.id} data-testid={`coupon-pause-${c.id}`}>
+                {t('promo.action.pause')}
+              </Button>
+            </Popconfirm>
+          )}
+          {writable && c.status === 'paused' && (
+            <Popconfirm title={t('coupon.resumeConfirm')} onConfirm={() => act(c, 'resume')} okText={t('common.confirm')} cancelText={t('common.cancel')}>
+              <Button type="link" size="small" loading={busy === c.id} data-testid={`coupon-resume-${c.id}`}>
+                {t('promo.action.resume')}
+              </Button>
+            </Popconfirm>
+          )}
+          {writable && c.status !== 'ended' && (
+            <Popconfirm title={t('coupon.endConfirm')} onConfirm={() => act(c, 'end')} okText={t('promo.action.end')} cancelText={t('common.cancel')} okButtonProps={{ danger: true }}>
+              <Button type="link" size="small" danger data-testid={`coupon-end-${c.id}`}>
+                {t('promo.action.end')}
+              </Button>
+            </Popconfirm>
+          )}
+        </Space>
+      ),
+    },
+  ];
+
+  return (
+    <div className="page-card">
+      <h1 className="page-title">{t('coupon.list')}</h1>
+      <div className="toolbar">
+        {writable && (
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/coupons/new')} data-testid="new-coupon">
+            {t('coupon.new')}
+          </Button>
+        )}
+        <span className="spacer" />
+        <Select
+          allowClear
+          style={{ width: 160 }}
+          placeholder={t('coupon.kind')}
+          aria-label={t('coupon.kind')}
+          value={query.kind}
+          onChange={(v) => update({ kind: v })}
+          options={COUPON_KINDS.map((k) => ({ value: k, label: couponKindText(k, lang) }))}
+          data-testid="filter-coupon-kind"
+        />
+        <Input.Search
+          allowClear
+          style={{ width: 260 }}
+          placeholder={t('coupon.searchPlaceholder')}
+          aria-label={t('coupon.searchPlaceholder')}
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+          onSearch={(v) => update({ q: v.trim() })}
+          data-testid="coupon-search"
+        />
+      </div>
+      <Tabs
+        activeKey={query.status ?? 'all'}
+        onChange={(k) => update({ status: k === 'all' ? undefined : k })}
+        items={[{ key: 'all', label: t('common.all') }, ...COUPON_TEMPLATE_STATUSES.map((s) => ({ key: s, label: t(`promo.status.${s}`) }))]}
+        data-testid="coupon-status-tabs"
+      />
+      <Table<CouponTemplate>
+        rowKey="id"
+        loading={loading}
+        columns={columns}
+        dataSource={data?.items ?? []}
+        scroll={data?.items.length ? { x: 1120 } : undefined}
+        onRow={(c) => ({ 'data-testid': `coupon-row-${c.id}` }) as React.HTMLAttributes<HTMLElement>}
+        onChange={(pg) => update({ page: pg.current, pageSize: pg.pageSize })}
+        pagination={{ current: page, pageSize, total: data?.total ?? 0, showSizeChanger: true, showTotal: (n) => t('common.total', { n }) }}
+      />
+    </div>
+  );
+}
