@@ -56,7 +56,7 @@ export class CouponService {
       const [after] = await tx.update(couponTemplates).set({ ...this.columns(merged), updatedAt: new Date() }).where(eq(couponTemplates.id, id)).returning();
       return { before, after };
     });
-    await this.p.hot.del(soldOutKey(id));
+    await this.p.hot.del(soldOutKey(actor.shopId, id));
     return { before: await this.view(before), after: await this.view(after) };
   }
 
@@ -116,7 +116,7 @@ export class CouponService {
       const current = await this.template(tx, shopId, templateId);
       if (!opts.ignoreStatus && current.status === 'paused') throw conflict('COUPON_PAUSED', 'This coupon is paused', { field: 'templateId' });
       if (!opts.ignoreStatus && current.status === 'ended') throw conflict('COUPON_ENDED', 'This coupon has ended', { field: 'templateId' });
-      await this.p.hot.set(soldOutKey(templateId), '1', { ttlMs: SOLD_OUT_TTL_MS });
+      await this.p.hot.set(soldOutKey(shopId, templateId), '1', { ttlMs: SOLD_OUT_TTL_MS });
       throw conflict('COUPON_SOLD_OUT', 'All of these coupons have been claimed', { field: 'templateId' });
     }
     const validity = validWindow(t.validity, now);
@@ -140,9 +140,9 @@ export class CouponService {
       const [again] = await this.p.db.select().from(coupons).where(and(eq(coupons.shopId, shopId), eq(coupons.customerId, customerId), eq(coupons.claimKey, claimKey)));
       if (again) return this.myView(again, await this.template(this.p.db, shopId, again.templateId));
     }
-    // Sold-out templates answer from the hot store, so a rush of late claims does not queue on the row lock.
-    if (/^[0-9a-f-]{36}$/i.test(templateId) && (await this.p.hot.get(soldOutKey(templateId)))) {
-      await this.template(this.p.db, shopId, templateId);
+    // Sold-out templates answer from the hot store (keyed by shop, so another shop's id never matches),
+    // so a rush of late claims neither queues on the row lock nor reads the template.
+    if (/^[0-9a-f-]{36}$/i.test(templateId) && (await this.p.hot.get(soldOutKey(shopId, templateId)))) {
       throw conflict('COUPON_SOLD_OUT', 'All of these coupons have been claimed', { field: 'templateId' });
     }
     try {
@@ -427,7 +427,7 @@ export class CouponService {
   }
 }
 
-export const soldOutKey = (templateId: string) => `coupon:sold-out:${templateId}`;
+export const soldOutKey = (shopId: string, templateId: string) => `coupon:sold-out:${shopId}:${templateId}`;
 
 /** When a coupon issued now is valid: the template's fixed dates, or from now for N days. */
 export function validWindow(v: Validity, now: Date): { from: Date; to: Date } {

@@ -1,0 +1,43 @@
+/**
+ * Cleanup: child processes, temp databases and data directories go away on success, on error and on
+ * Ctrl-C, newest first (servers stop before their database is dropped).
+ */
+
+const cleanups: (() => Promise<void>)[] = [];
+let stopping = false;
+
+export function onCleanup(fn: () => Promise<void>) {
+  cleanups.push(fn);
+}
+
+/** True after SIGINT/SIGTERM: load loops stop sending and the run ends. */
+export function interrupted() {
+  return stopping;
+}
+
+export async function runCleanups() {
+  while (cleanups.length) {
+    const fn = cleanups.pop()!;
+    await fn().catch((err) => console.error('cleanup failed:', err instanceof Error ? err.message : err));
+  }
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`\n${sig}: stopping servers and cleaning up…`);
+    void runCleanups().finally(() => process.exit(130));
+  });
+}
+
+/** Runs a benchmark's main, then the cleanups; a failure prints its message and exits 1 after cleaning up. */
+export function runMain(main: () => Promise<unknown>) {
+  main()
+    .then(() => runCleanups())
+    .catch(async (err) => {
+      console.error('\nbenchmark failed:', err instanceof Error ? err.message : err);
+      await runCleanups();
+      process.exit(1);
+    });
+}
