@@ -7,3 +7,4 @@ export * from './catalog.js';
 export * from './customers.js';
 export * from './orders.js';
 export * from './promotions.js';
+export * from './loyalty.js';

@@ -35,6 +35,8 @@ export const CheckoutBody = z
     fromCart: z.boolean().optional(),
     /** A coupon of mine; absent picks the best one, null uses none. */
     couponId: z.uuid().nullable().optional(),
+    /** Pay part of the goods with points (积分抵扣), within the shop's cap. */
+    usePoints: z.boolean().optional(),
   })
   .strict();
 

@@ -19,6 +19,8 @@ import { CouponBatchService } from '../modules/promotions/batch-service.js';
 import { GiftService } from '../modules/promotions/gift-service.js';
 import { ActivityService } from '../modules/promotions/activity-service.js';
 import { promotionsCheckoutExtension } from '../modules/promotions/checkout-extension.js';
+import { PointsService } from '../modules/loyalty/points-service.js';
+import { loyaltyCheckoutExtension } from '../modules/loyalty/checkout-extension.js';
 
 /**
  * The composition root: every service, built once, in dependency order. Modules reach each other only
@@ -46,9 +48,11 @@ export async function createServices(p: Platform) {
   const gifts = new GiftService(p, coupons);
   const activities = new ActivityService(p, catalog, categories);
   checkout.extend(promotionsCheckoutExtension(p, { coupons, activities, orders, catalog, categories, inventory }));
+  const points = new PointsService(p);
+  checkout.extend(loyaltyCheckoutExtension(points));
   return {
     tenancy, auth, customers, inventory, categories, catalog, media, catalogImports, shipping, cart, checkout, orders, payments, refunds,
-    coupons, couponCentre, couponBatches, gifts, activities,
+    coupons, couponCentre, couponBatches, gifts, activities, points,
   };
 }
 

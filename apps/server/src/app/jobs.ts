@@ -5,6 +5,7 @@ import { registerCustomerJobs } from '../modules/customers/jobs.js';
 import { registerCatalogJobs } from '../modules/catalog/jobs.js';
 import { registerOrderJobs } from '../modules/orders/jobs.js';
 import { registerPromotionJobs } from '../modules/promotions/jobs.js';
+import { registerLoyaltyJobs } from '../modules/loyalty/jobs.js';
 
 /** Registers every module's job handlers, schedules and event subscribers. */
 export function registerJobs(p: Platform, s: Services) {
@@ -19,5 +20,6 @@ export function registerJobs(p: Platform, s: Services) {
   registerCatalogJobs(p, { imports: s.catalogImports });
   registerOrderJobs(p, s);
   registerPromotionJobs(p, { coupons: s.coupons, batches: s.couponBatches, gifts: s.gifts });
+  registerLoyaltyJobs(p, { points: s.points, orders: s.orders });
   void s;
 }

@@ -12,4 +12,5 @@ export const migrationSources: MigrationSource[] = [
   { owner: 'inventory', dir: path.join(src, 'modules/inventory/migrations') },
   { owner: 'orders', dir: path.join(src, 'modules/orders/migrations') },
   { owner: 'promotions', dir: path.join(src, 'modules/promotions/migrations') },
+  { owner: 'loyalty', dir: path.join(src, 'modules/loyalty/migrations') },
 ];

@@ -92,6 +92,10 @@ const EXPECTED: Record<string, Permission | 'public'> = {
   'GET /api/admin/activities/{id}': 'promotions:read',
   'PUT /api/admin/activities/{id}': 'promotions:write',
   'POST /api/admin/activities/{id}/{action}': 'promotions:write',
+  'GET /api/admin/points/rules': 'loyalty:read',
+  'PUT /api/admin/points/rules': 'loyalty:manage',
+  'GET /api/admin/customers/{id}/points': 'customers:read',
+  'POST /api/admin/customers/{id}/points/adjust': 'loyalty:manage',
 };
 
 let t: TestApp;

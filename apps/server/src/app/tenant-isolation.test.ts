@@ -166,6 +166,10 @@ async function snapshotA() {
     shop: await get('/api/admin/shop'),
     audit: await get('/api/admin/audit-log?limit=200'),
     dashboard: await get('/api/admin/dashboard'),
+    coupons: await get('/api/admin/coupons'),
+    activities: await get('/api/admin/activities'),
+    pointsRules: await get('/api/admin/points/rules'),
+    points: await Promise.all([c1, c2].map((c) => get(`/api/admin/customers/${c.customerId}/points`))),
     cart: await mine('/cart'),
     addresses: await mine('/me/addresses'),
     myOrders: await mine('/orders'),
@@ -286,6 +290,10 @@ const ADMIN: Record<string, AdminCase> = {
   'GET /api/admin/activities/{id}': { kind: 'foreign', params: () => ({ id: a.activity }) },
   'PUT /api/admin/activities/{id}': { kind: 'foreign', params: () => ({ id: a.activity }), body: () => ({ kind: 'limited_discount', name: 'B 改的', startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 3600_000).toISOString(), rules: { items: [{ productId: bSku, percentPaid: 50 }] } }) },
   'POST /api/admin/activities/{id}/{action}': { kind: 'foreign', params: () => ({ id: a.activity, action: 'end' }) },
+  'GET /api/admin/points/rules': { kind: 'list' },
+  'PUT /api/admin/points/rules': { kind: 'own', run: () => t.call('PUT', '/api/admin/points/rules', { session: B.owner, body: { enabled: true, earnPerYuan: 2, signupPoints: 0, checkinPoints: 1, checkinStreakBonus: [], pointsPerYuan: 100, maxDeductPercent: 10, expiry: 'never', expiryDays: null } }) },
+  'GET /api/admin/customers/{id}/points': { kind: 'foreign', params: () => ({ id: c1.customerId }) },
+  'POST /api/admin/customers/{id}/points/adjust': { kind: 'foreign', params: () => ({ id: c1.customerId }), body: () => ({ delta: 100000, reason: 'B 加的' }) },
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -303,6 +311,9 @@ const STORE: Record<string, StoreCase> = {
   'GET /api/store/{shop}/coupons/{id}': { kind: 'shop', params: () => ({ id: a.coupon }) },
   'POST /api/store/{shop}/coupons/{id}/claim': { kind: 'shop', params: () => ({ id: a.coupon }) },
   'GET /api/store/{shop}/me/coupons': { kind: 'open' },
+  'GET /api/store/{shop}/me/points': { kind: 'open' },
+  'POST /api/store/{shop}/me/check-in': { kind: 'open', ownStatus: [201, 409] },
+  'GET /api/store/{shop}/me/check-ins': { kind: 'open', queries: () => ['?month=2026-11'] },
   'GET /api/store/{shop}/products/{id}/promotions': { kind: 'shop', params: () => ({ id: a.product }) },
   'POST /api/store/{shop}/auth/sms-code': { kind: 'open', body: () => ({ phone: nextPhone(), purpose: 'sign_in' }) },
   'POST /api/store/{shop}/auth/sign-in/sms': { kind: 'open', body: () => ({ phone: c1.phone, code: '000000' }) },

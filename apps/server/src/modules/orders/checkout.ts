@@ -21,6 +21,7 @@ export interface CheckoutInput {
   fromCart?: boolean;
   /** The coupon the customer chose; absent lets the promotions extension pick the best, null means none. */
   couponId?: string | null;
+  usePoints?: boolean;
 }
 
 /** A line a step may add (满赠 gift), with what the order line needs to show it. */

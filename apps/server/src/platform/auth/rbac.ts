@@ -21,6 +21,8 @@ export const PERMISSIONS = {
   'promotions:read': 'View coupons, activities and their statistics',
   'promotions:write': 'Create and change coupons, packs, gifts and activities',
   'promotions:issue': 'Issue coupons to customers (定向发券)',
+  'loyalty:read': 'View points rules',
+  'loyalty:manage': 'Set points rules and adjust customers’ points',
   'settings:write': 'Change shop settings',
   'staff:read': 'View staff',
   'staff:manage': 'Create staff and change roles',
@@ -38,14 +40,14 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   operator: [
     'self:read', 'dashboard:read', 'catalog:read', 'catalog:write', 'catalog:import', 'media:upload',
     'orders:read', 'orders:fulfil', 'orders:refund', 'orders:export', 'customers:read', 'customers:write',
-    'shipping:manage', 'staff:read', 'promotions:read', 'promotions:write', 'promotions:issue',
+    'shipping:manage', 'staff:read', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage',
   ],
   customer_service: [
     'self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'orders:fulfil', 'orders:refund',
-    'customers:read', 'customers:write', 'promotions:read', 'promotions:issue',
+    'customers:read', 'customers:write', 'promotions:read', 'promotions:issue', 'loyalty:read',
   ],
   // Planners (策划) design the campaigns; copywriters and designers see them to write and draw for them.
-  planner: ['self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'customers:read', 'promotions:read', 'promotions:write', 'promotions:issue'],
+  planner: ['self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'customers:read', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage'],
   copywriter: ['self:read', 'catalog:read', 'media:upload', 'promotions:read'],
   designer: ['self:read', 'catalog:read', 'media:upload', 'promotions:read'],
 };

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { PointsAdjustBody, PointsRulesBody } from '@siyu/contracts';
+import { actorOf } from '../../platform/http/admin-auth.js';
+import { customerOf, shopOf } from '../../platform/http/store-scope.js';
+import type { CustomersService } from '../customers/service.js';
+import type { PointsService } from './points-service.js';
+
+const IdParams = z.object({ id: z.uuid() });
+const LedgerQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), beforeId: z.coerce.number().int().positive().optional() });
+
+/** Points rules and a customer's points in the console. Mounted under /api/admin. */
+export const loyaltyAdminRoutes: FastifyPluginAsyncZod<{ points: PointsService; customers: CustomersService }> = async (app, d) => {
+  const tags = ['loyalty'];
+
+  app.get('/points/rules', { config: { permission: 'loyalty:read' }, schema: { tags, summary: 'Points rules: earning, check-in, deduction, expiry' } }, async (req) => d.points.rules(actorOf(req).shopId));
+
+  app.put('/points/rules', { config: { permission: 'loyalty:manage' }, schema: { tags, summary: 'Set the points rules', body: PointsRulesBody } }, async (req) => {
+    const { before, after } = await d.points.saveRules(actorOf(req), req.body);
+    req.audit = { entity: 'points_rules', entityId: actorOf(req).shopId, before, after };
+    return after;
+  });
+
+  app.get('/customers/:id/points', { config: { permission: 'customers:read' }, schema: { tags, summary: "A customer's points: balance, expiring soon, ledger", params: IdParams, querystring: LedgerQuery } }, async (req) => {
+    const shopId = actorOf(req).shopId;
+    await d.customers.getCustomer(shopId, req.params.id);
+    return d.points.summary(shopId, req.params.id, req.query);
+  });
+
+  app.post('/customers/:id/points/adjust', {
+    config: { permission: 'loyalty:manage' },
+    schema: { tags, summary: 'Adjust a customer’s points by hand (never below 0); send Idempotency-Key to retry safely', params: IdParams, body: PointsAdjustBody, headers: z.object({ 'idempotency-key': z.string().min(8).max(100).optional() }).passthrough() },
+  }, async (req) => {
+    const actor = actorOf(req);
+    await d.customers.getCustomer(actor.shopId, req.params.id);
+    const balance = await d.points.adjust(actor, req.params.id, req.body.delta, req.body.reason, (req.headers['idempotency-key'] as string | undefined) ?? randomUUID());
+    req.audit = { entity: 'points', entityId: req.params.id, after: { delta: req.body.delta, reason: req.body.reason, balance } };
+    return { balance };
+  });
+};
+
+const security = [{ customer: [] }];
+
+/** My points and daily check-in. Mounted under /api/store/:shop. */
+export const loyaltyStoreRoutes: FastifyPluginAsyncZod<{ points: PointsService }> = async (app, d) => {
+  const tags = ['storefront'];
+
+  app.get('/me/points', { schema: { tags, security, summary: 'My points: balance, expiring soon, ledger, how to earn and use', querystring: LedgerQuery } }, async (req) => {
+    const shopId = shopOf(req).id;
+    const rules = await d.points.rules(shopId);
+    return { ...(await d.points.summary(shopId, customerOf(req).id, req.query)), rules: { enabled: rules.enabled, earnPerYuan: rules.earnPerYuan, pointsPerYuan: rules.pointsPerYuan, maxDeductPercent: rules.maxDeductPercent, expiry: rules.expiry, expiryDays: rules.expiryDays } };
+  });
+
+  app.post('/me/check-in', { schema: { tags, security, summary: "Today's check-in (签到); 409 ALREADY_CHECKED_IN on a second one" } }, async (req, reply) =>
+    reply.status(201).send(await d.points.checkIn(shopOf(req).id, customerOf(req).id)));
+
+  app.get('/me/check-ins', { schema: { tags, security, summary: 'Check-ins of a month, the streak and the rules', querystring: z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'YYYY-MM') }) } }, async (req) =>
+    d.points.checkins(shopOf(req).id, customerOf(req).id, req.query.month));
+};

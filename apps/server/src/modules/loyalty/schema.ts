@@ -1,0 +1,87 @@
+import { bigint, bigserial, boolean, date, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export interface StreakBonus {
+  /** On the Nth consecutive day… */
+  day: number;
+  /** …this many extra points. */
+  bonus: number;
+}
+
+export const pointsRules = pgTable('points_rules', {
+  shopId: uuid('shop_id').primaryKey(),
+  enabled: boolean('enabled').notNull().default(true),
+  earnPerYuan: integer('earn_per_yuan').notNull().default(1),
+  signupPoints: integer('signup_points').notNull().default(0),
+  checkinPoints: integer('checkin_points').notNull().default(0),
+  checkinStreakBonus: jsonb('checkin_streak_bonus').$type<StreakBonus[]>().notNull().default([]),
+  pointsPerYuan: integer('points_per_yuan').notNull().default(100),
+  maxDeductPercent: integer('max_deduct_percent').notNull().default(50),
+  expiry: text('expiry').$type<'never' | 'end_of_next_year' | 'days'>().notNull().default('end_of_next_year'),
+  expiryDays: integer('expiry_days'),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+export type PointsRules = typeof pointsRules.$inferSelect;
+
+export const pointsAccounts = pgTable(
+  'points_accounts',
+  {
+    shopId: uuid('shop_id').notNull(),
+    customerId: uuid('customer_id').notNull(),
+    balance: integer('balance').notNull().default(0),
+    earnedTotal: integer('earned_total').notNull().default(0),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.shopId, t.customerId] })],
+);
+
+export const pointsLots = pgTable('points_lots', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  shopId: uuid('shop_id').notNull(),
+  customerId: uuid('customer_id').notNull(),
+  amount: integer('amount').notNull(),
+  remaining: integer('remaining').notNull(),
+  expiresAt: ts('expires_at'),
+  expiringNotified: boolean('expiring_notified').notNull().default(false),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export type LedgerKind = 'earn_order' | 'signup' | 'checkin' | 'spend_order' | 'return_spend' | 'reverse_earn' | 'expire' | 'adjust';
+
+export const pointsLedger = pgTable('points_ledger', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  shopId: uuid('shop_id').notNull(),
+  customerId: uuid('customer_id').notNull(),
+  delta: integer('delta').notNull(),
+  balanceAfter: integer('balance_after').notNull(),
+  kind: text('kind').$type<LedgerKind>().notNull(),
+  ref: text('ref').notNull(),
+  note: text('note'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const pointsOrderSpends = pgTable(
+  'points_order_spends',
+  {
+    orderId: uuid('order_id').notNull(),
+    lotId: bigint('lot_id', { mode: 'number' }).notNull(),
+    shopId: uuid('shop_id').notNull(),
+    customerId: uuid('customer_id').notNull(),
+    amount: integer('amount').notNull(),
+    returned: integer('returned').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.lotId] })],
+);
+
+export const pointsCheckins = pgTable(
+  'points_checkins',
+  {
+    shopId: uuid('shop_id').notNull(),
+    customerId: uuid('customer_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    streak: integer('streak').notNull(),
+    points: integer('points').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.shopId, t.customerId, t.day] })],
+);

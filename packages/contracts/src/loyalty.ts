@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/** Points (积分) rules a shop sets. */
+export const PointsRulesBody = z
+  .object({
+    enabled: z.boolean(),
+    /** Points per ¥1 paid. */
+    earnPerYuan: z.number().int().min(0).max(1000),
+    signupPoints: z.number().int().min(0).max(1_000_000),
+    checkinPoints: z.number().int().min(0).max(100_000),
+    /** Extra points on the Nth consecutive check-in day. */
+    checkinStreakBonus: z
+      .array(z.object({ day: z.number().int().min(2, 'from day 2').max(365), bonus: z.number().int().min(1).max(100_000) }))
+      .max(10)
+      .refine((l) => new Set(l.map((b) => b.day)).size === l.length, 'one bonus per day'),
+    /** N points pay ¥1 at checkout. */
+    pointsPerYuan: z.number().int().min(1).max(100_000),
+    /** Points pay at most this share of the goods. */
+    maxDeductPercent: z.number().int().min(0).max(100),
+    expiry: z.enum(['never', 'end_of_next_year', 'days']),
+    expiryDays: z.number().int().min(1).max(3650).nullable(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.expiry === 'days' && !v.expiryDays) ctx.addIssue({ code: 'custom', path: ['expiryDays'], message: 'required when points expire after N days' });
+  });
+
+export const PointsAdjustBody = z
+  .object({
+    delta: z.number().int().min(-1_000_000).max(1_000_000).refine((v) => v !== 0, 'must not be 0'),
+    reason: z.string().trim().min(1, 'give a reason').max(100),
+  })
+  .strict();
+
+export const POINTS_LEDGER_KINDS: Record<string, { zh: string; en: string }> = {
+  earn_order: { zh: '购物获得', en: 'Earned on an order' },
+  signup: { zh: '注册奖励', en: 'Sign-up bonus' },
+  checkin: { zh: '签到', en: 'Check-in' },
+  spend_order: { zh: '积分抵扣', en: 'Paid with points' },
+  return_spend: { zh: '退回抵扣', en: 'Returned from an order' },
+  reverse_earn: { zh: '退款扣回', en: 'Taken back on a refund' },
+  expire: { zh: '过期', en: 'Expired' },
+  adjust: { zh: '人工调整', en: 'Adjusted by staff' },
+};
