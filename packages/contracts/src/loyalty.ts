@@ -42,3 +42,37 @@ export const POINTS_LEDGER_KINDS: Record<string, { zh: string; en: string }> = {
   expire: { zh: '过期', en: 'Expired' },
   adjust: { zh: '人工调整', en: 'Adjusted by staff' },
 };
+
+/** Member levels (会员等级): what counts, over which period, and each level's threshold and benefits. */
+export const MemberLevelsBody = z
+  .object({
+    metric: z.enum(['spend', 'orders']),
+    period: z.enum(['all', 'last_3_months', 'this_month']),
+    levels: z
+      .array(
+        z
+          .object({
+            rank: z.number().int().min(1).max(20),
+            name: z.string().trim().min(1, 'required').max(20),
+            /** Fen of spend, or a number of orders. */
+            threshold: z.number().int().min(0).max(100_000_000_00),
+            percentPaid: z.number().int().min(1, '1–99').max(99, '1–99').nullable(),
+            freeShipping: z.boolean(),
+            monthlyPackId: z.uuid().nullable(),
+          })
+          .strict(),
+      )
+      .max(20)
+      .refine((l) => new Set(l.map((x) => x.rank)).size === l.length, 'each rank once'),
+  })
+  .strict();
+
+export const LEVEL_METRIC_LABELS = {
+  spend: { zh: '消费金额', en: 'Spend' },
+  orders: { zh: '订单数', en: 'Orders' },
+} as const;
+export const LEVEL_PERIOD_LABELS = {
+  all: { zh: '累计', en: 'All time' },
+  last_3_months: { zh: '近3个月', en: 'Last 3 months' },
+  this_month: { zh: '本月', en: 'This month' },
+} as const;

@@ -21,6 +21,7 @@ import { ActivityService } from '../modules/promotions/activity-service.js';
 import { promotionsCheckoutExtension } from '../modules/promotions/checkout-extension.js';
 import { PointsService } from '../modules/loyalty/points-service.js';
 import { loyaltyCheckoutExtension } from '../modules/loyalty/checkout-extension.js';
+import { LevelService } from '../modules/loyalty/level-service.js';
 
 /**
  * The composition root: every service, built once, in dependency order. Modules reach each other only
@@ -49,10 +50,11 @@ export async function createServices(p: Platform) {
   const activities = new ActivityService(p, catalog, categories);
   checkout.extend(promotionsCheckoutExtension(p, { coupons, activities, orders, catalog, categories, inventory }));
   const points = new PointsService(p);
-  checkout.extend(loyaltyCheckoutExtension(points));
+  const levels = new LevelService(p, gifts);
+  checkout.extend(loyaltyCheckoutExtension(points, levels));
   return {
     tenancy, auth, customers, inventory, categories, catalog, media, catalogImports, shipping, cart, checkout, orders, payments, refunds,
-    coupons, couponCentre, couponBatches, gifts, activities, points,
+    coupons, couponCentre, couponBatches, gifts, activities, points, levels,
   };
 }
 

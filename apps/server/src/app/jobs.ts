@@ -20,6 +20,6 @@ export function registerJobs(p: Platform, s: Services) {
   registerCatalogJobs(p, { imports: s.catalogImports });
   registerOrderJobs(p, s);
   registerPromotionJobs(p, { coupons: s.coupons, batches: s.couponBatches, gifts: s.gifts });
-  registerLoyaltyJobs(p, { points: s.points, orders: s.orders });
+  registerLoyaltyJobs(p, { points: s.points, orders: s.orders, levels: s.levels, gifts: s.gifts });
   void s;
 }

@@ -96,6 +96,9 @@ const EXPECTED: Record<string, Permission | 'public'> = {
   'PUT /api/admin/points/rules': 'loyalty:manage',
   'GET /api/admin/customers/{id}/points': 'customers:read',
   'POST /api/admin/customers/{id}/points/adjust': 'loyalty:manage',
+  'GET /api/admin/members/levels': 'loyalty:read',
+  'PUT /api/admin/members/levels': 'loyalty:manage',
+  'GET /api/admin/customers/{id}/level': 'customers:read',
 };
 
 let t: TestApp;

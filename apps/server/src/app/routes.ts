@@ -13,6 +13,7 @@ import { tenancyStoreRoutes } from '../platform/tenancy/routes.js';
 import { promotionAdminRoutes } from '../modules/promotions/routes-admin.js';
 import { promotionStoreRoutes } from '../modules/promotions/routes-store.js';
 import { loyaltyAdminRoutes, loyaltyStoreRoutes } from '../modules/loyalty/routes.js';
+import { levelAdminRoutes, levelStoreRoutes } from '../modules/loyalty/level-routes.js';
 
 /**
  * Where each module's routes are mounted. `admin` runs inside the /api/admin scope (staff auth and
@@ -26,6 +27,7 @@ export const registerModuleRoutes = {
     await admin.register(orderAdminRoutes, { p, orders: s.orders, refunds: s.refunds, shipping: s.shipping, customers: s.customers });
     await admin.register(promotionAdminRoutes, { coupons: s.coupons, batches: s.couponBatches, gifts: s.gifts, activities: s.activities });
     await admin.register(loyaltyAdminRoutes, { points: s.points, customers: s.customers });
+    await admin.register(levelAdminRoutes, { levels: s.levels, customers: s.customers });
   },
   async store(store: FastifyInstance, p: Platform, s: Services) {
     await store.register(tenancyStoreRoutes, { tenancy: s.tenancy });
@@ -34,6 +36,7 @@ export const registerModuleRoutes = {
     await store.register(orderStoreRoutes, { cart: s.cart, checkout: s.checkout, orders: s.orders, payments: s.payments, refunds: s.refunds, shipping: s.shipping });
     await store.register(promotionStoreRoutes, { coupons: s.coupons, centre: s.couponCentre, activities: s.activities, catalog: s.catalog });
     await store.register(loyaltyStoreRoutes, { points: s.points });
+    await store.register(levelStoreRoutes, { levels: s.levels });
     void p;
   },
   async public(app: FastifyInstance, p: Platform, s: Services) {

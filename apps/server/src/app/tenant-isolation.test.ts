@@ -169,6 +169,7 @@ async function snapshotA() {
     coupons: await get('/api/admin/coupons'),
     activities: await get('/api/admin/activities'),
     pointsRules: await get('/api/admin/points/rules'),
+    levels: await get('/api/admin/members/levels'),
     points: await Promise.all([c1, c2].map((c) => get(`/api/admin/customers/${c.customerId}/points`))),
     cart: await mine('/cart'),
     addresses: await mine('/me/addresses'),
@@ -294,6 +295,10 @@ const ADMIN: Record<string, AdminCase> = {
   'PUT /api/admin/points/rules': { kind: 'own', run: () => t.call('PUT', '/api/admin/points/rules', { session: B.owner, body: { enabled: true, earnPerYuan: 2, signupPoints: 0, checkinPoints: 1, checkinStreakBonus: [], pointsPerYuan: 100, maxDeductPercent: 10, expiry: 'never', expiryDays: null } }) },
   'GET /api/admin/customers/{id}/points': { kind: 'foreign', params: () => ({ id: c1.customerId }) },
   'POST /api/admin/customers/{id}/points/adjust': { kind: 'foreign', params: () => ({ id: c1.customerId }), body: () => ({ delta: 100000, reason: 'B 加的' }) },
+  'GET /api/admin/members/levels': { kind: 'list' },
+  // B's levels with a monthly pack of A's: refused, and A's levels untouched (snapshot).
+  'PUT /api/admin/members/levels': { kind: 'ref', body: () => ({ metric: 'spend', period: 'all', levels: [{ rank: 1, name: 'B 银卡', threshold: 1, percentPaid: null, freeShipping: false, monthlyPackId: a.couponPack }] }) },
+  'GET /api/admin/customers/{id}/level': { kind: 'foreign', params: () => ({ id: c1.customerId }) },
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -312,6 +317,7 @@ const STORE: Record<string, StoreCase> = {
   'POST /api/store/{shop}/coupons/{id}/claim': { kind: 'shop', params: () => ({ id: a.coupon }) },
   'GET /api/store/{shop}/me/coupons': { kind: 'open' },
   'GET /api/store/{shop}/me/points': { kind: 'open' },
+  'GET /api/store/{shop}/me/level': { kind: 'open' },
   'POST /api/store/{shop}/me/check-in': { kind: 'open', ownStatus: [201, 409] },
   'GET /api/store/{shop}/me/check-ins': { kind: 'open', queries: () => ['?month=2026-11'] },
   'GET /api/store/{shop}/products/{id}/promotions': { kind: 'shop', params: () => ({ id: a.product }) },

@@ -1,8 +1,17 @@
 import type { CheckoutExtension } from '../orders/checkout.js';
-import { STAGES, applyOrderDiscount, type PricingInput, type PricingStep } from '../orders/pricing.js';
+import { STAGES, applyLineDiscount, applyOrderDiscount, type PricingInput, type PricingStep } from '../orders/pricing.js';
+import type { LevelService } from './level-service.js';
+import { zhe } from '../promotions/labels.js';
 import type { PointsService, RulesInput } from './points-service.js';
 
+interface MemberContext {
+  name: string;
+  percentPaid: number | null;
+  freeShipping: boolean;
+}
+
 interface PointsContext {
+  member: MemberContext | null;
   enabled: boolean;
   use: boolean;
   balance: number;
@@ -22,6 +31,25 @@ export function pointsDeduction(goodsPayableFen: number, c: Pick<PointsContext, 
   return { yuan, points: yuan * c.pointsPerYuan };
 }
 
+/** 会员价: the level's discount on what each line still costs, and free shipping where the level has it. */
+export const memberPriceStep: PricingStep = {
+  code: 'member_price',
+  stage: STAGES.memberPrice,
+  apply(state, input) {
+    const m = ctxOf(input)?.member;
+    if (!m) return;
+    if (m.percentPaid) {
+      const pct = m.percentPaid;
+      state.lines.forEach((l, i) => {
+        if (l.gift) return;
+        const saving = l.payableFen - Math.round((l.payableFen * pct) / 100);
+        applyLineDiscount(state, i, { code: 'member_price', label: `会员价·${m.name} ${zhe(pct)}`, savingFen: saving });
+      });
+    }
+    if (m.freeShipping) state.shippingWaived = `${m.name}包邮`;
+  },
+};
+
 export const pointsStep: PricingStep = {
   code: 'points',
   stage: STAGES.points,
@@ -40,15 +68,17 @@ export const pointsStep: PricingStep = {
   },
 };
 
-/** Loyalty's part in checkout: loads the balance and rules, spends the points in the order's transaction. */
-export function loyaltyCheckoutExtension(points: PointsService): CheckoutExtension {
+/** Loyalty's part in checkout: loads the member level, the balance and rules; spends the points in the order's transaction. */
+export function loyaltyCheckoutExtension(points: PointsService, levels: LevelService): CheckoutExtension {
   return {
     code: 'loyalty',
-    steps: [pointsStep],
+    steps: [memberPriceStep, pointsStep],
     async load(db, q) {
       const rules: RulesInput = await points.rules(q.shopId, db);
       const balance = await points.balance(q.shopId, q.customerId, db);
-      const context: PointsContext = { enabled: rules.enabled, use: q.input.usePoints === true, balance, pointsPerYuan: rules.pointsPerYuan, maxDeductPercent: rules.maxDeductPercent };
+      const level = await levels.levelOf(db, q.shopId, q.customerId);
+      const member = level ? { name: level.name, percentPaid: level.percentPaid, freeShipping: level.freeShipping } : null;
+      const context: PointsContext = { member, enabled: rules.enabled, use: q.input.usePoints === true, balance, pointsPerYuan: rules.pointsPerYuan, maxDeductPercent: rules.maxDeductPercent };
       return { context };
     },
     settle(raw, price) {

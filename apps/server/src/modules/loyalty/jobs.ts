@@ -1,6 +1,8 @@
 import type { Platform } from '../../platform/context.js';
 import type { OrderService } from '../orders/service.js';
 import type { PointsService } from './points-service.js';
+import type { LevelService } from './level-service.js';
+import type { GiftService } from '../promotions/gift-service.js';
 import { rows } from '../../platform/db/index.js';
 import { sql } from 'drizzle-orm';
 
@@ -8,7 +10,7 @@ import { sql } from 'drizzle-orm';
  * Points follow money: earned when an order is paid, taken back in proportion when it is refunded,
  * spent points returned on cancel or refund; sign-up points; expiry and expiring-soon notices.
  */
-export function registerLoyaltyJobs(p: Platform, s: { points: PointsService; orders: OrderService }) {
+export function registerLoyaltyJobs(p: Platform, s: { points: PointsService; orders: OrderService; levels: LevelService; gifts: GiftService }) {
   p.events.subscribe('order.paid', 'loyalty.earn-on-paid', async (event, tx) => {
     const { orderId, orderNo, customerId, paidFen } = event.payload as { orderId: string; orderNo: string; customerId: string; paidFen: number };
     if (!event.shopId) return;
@@ -46,4 +48,33 @@ export function registerLoyaltyJobs(p: Platform, s: { points: PointsService; ord
     await s.points.expireDue();
   });
   p.jobs.schedule('loyalty.points-expiry', 3600_000, 'loyalty.points-expiry');
+
+  // Levels follow money both ways, and slide with time (last 3 months, this month): nightly for everyone.
+  p.events.subscribe('order.paid', 'loyalty.level-on-paid', async (event, tx) => {
+    const { customerId, orderNo } = event.payload as { customerId: string; orderNo: string };
+    if (event.shopId) await s.levels.evaluate(tx, event.shopId, customerId, `订单 ${orderNo} 支付`);
+  });
+  p.events.subscribe('order.refunded', 'loyalty.level-on-refund', async (event, tx) => {
+    const { customerId, orderNo } = event.payload as { customerId: string; orderNo: string };
+    if (event.shopId) await s.levels.evaluate(tx, event.shopId, customerId, `订单 ${orderNo} 退款`);
+  });
+  p.jobs.register('loyalty.levels-evaluate-shop', async ({ shopId }: { shopId: string }) => {
+    await s.levels.evaluateShop(shopId);
+  });
+  p.jobs.register('loyalty.levels-nightly', async () => {
+    const shops = await rows<{ shop_id: string }>(p.db, sql`SELECT shop_id FROM member_level_settings`);
+    for (const { shop_id } of shops) await s.levels.evaluateShop(shop_id);
+  });
+  p.jobs.schedule('loyalty.levels-nightly', 24 * 3600_000, 'loyalty.levels-nightly');
+
+  // A level's monthly coupon pack: once per member per month (the pack's ref carries the month).
+  p.jobs.register('loyalty.monthly-packs', async () => {
+    const month = new Date(p.now().getTime() + 8 * 3600_000).toISOString().slice(0, 7);
+    const members = await rows<{ shop_id: string; customer_id: string; pack_id: string }>(p.db, sql`
+      SELECT cl.shop_id, cl.customer_id, ml.monthly_pack_id AS pack_id FROM customer_levels cl
+      JOIN member_levels ml ON ml.id = cl.level_id AND ml.deleted_at IS NULL
+      WHERE ml.monthly_pack_id IS NOT NULL`);
+    for (const m of members) await p.database.transaction((tx) => s.gifts.givePack(tx, m.shop_id, m.pack_id, m.customer_id, 'pack', `level:${month}`));
+  });
+  p.jobs.schedule('loyalty.monthly-packs', 6 * 3600_000, 'loyalty.monthly-packs');
 }

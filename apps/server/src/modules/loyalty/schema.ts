@@ -85,3 +85,51 @@ export const pointsCheckins = pgTable(
   },
   (t) => [primaryKey({ columns: [t.shopId, t.customerId, t.day] })],
 );
+
+export type LevelMetric = 'spend' | 'orders';
+export type LevelPeriod = 'all' | 'last_3_months' | 'this_month';
+
+export const memberLevelSettings = pgTable('member_level_settings', {
+  shopId: uuid('shop_id').primaryKey(),
+  metric: text('metric').$type<LevelMetric>().notNull().default('spend'),
+  period: text('period').$type<LevelPeriod>().notNull().default('all'),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const memberLevels = pgTable('member_levels', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  shopId: uuid('shop_id').notNull(),
+  rank: integer('rank').notNull(),
+  name: text('name').notNull(),
+  threshold: integer('threshold').notNull(),
+  percentPaid: integer('percent_paid'),
+  freeShipping: boolean('free_shipping').notNull().default(false),
+  monthlyPackId: uuid('monthly_pack_id'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+  deletedAt: ts('deleted_at'),
+});
+export type MemberLevel = typeof memberLevels.$inferSelect;
+
+export const customerLevels = pgTable(
+  'customer_levels',
+  {
+    shopId: uuid('shop_id').notNull(),
+    customerId: uuid('customer_id').notNull(),
+    levelId: uuid('level_id'),
+    metricValue: integer('metric_value').notNull().default(0),
+    evaluatedAt: ts('evaluated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.shopId, t.customerId] })],
+);
+
+export const customerLevelHistory = pgTable('customer_level_history', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  shopId: uuid('shop_id').notNull(),
+  customerId: uuid('customer_id').notNull(),
+  fromLevelId: uuid('from_level_id'),
+  toLevelId: uuid('to_level_id'),
+  metricValue: integer('metric_value').notNull(),
+  reason: text('reason').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});

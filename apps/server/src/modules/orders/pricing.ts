@@ -110,6 +110,8 @@ export interface PricingState {
   giftInputs: PricingLineInput[];
   /** Why an offer did not apply, or what would unlock it ("再买¥5.00可减¥20"). */
   notes: PricingNote[];
+  /** Set by a step that waives shipping (a member benefit), with the reason shown. */
+  shippingWaived?: string;
   shippingFen: number;
   shipping: PricingResult['shipping'];
 }
@@ -204,6 +206,11 @@ export const shippingStep: PricingStep = {
       weightGrams: [...input.lines, ...state.giftInputs].reduce((s, l) => s + l.weightGrams * l.quantity, 0),
       goodsPayableFen: state.lines.reduce((s, l) => s + l.payableFen, 0),
     });
+    // A waiver (member free shipping) still needs a region the template delivers to: quote first.
+    if (state.shippingWaived) {
+      state.shipping = { method: 'express', reason: state.shippingWaived, free: true };
+      return;
+    }
     state.shippingFen = quote.feeFen;
     state.shipping = { method: 'express', reason: quote.reason, free: quote.free };
     if (quote.feeFen > 0) state.adjustments.push({ code: 'shipping', label: `运费(${quote.reason})`, amountFen: quote.feeFen });

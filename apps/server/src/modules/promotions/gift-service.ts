@@ -1,4 +1,4 @@
-import { and, count, eq, isNull } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull } from 'drizzle-orm';
 import type { Actor, Platform } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { AppError, notFound, unprocessable } from '../../platform/errors.js';
@@ -49,6 +49,14 @@ export class GiftService {
     });
   }
 
+  /** Which of `ids` are live packs of the shop (other modules name packs, e.g. a level's monthly pack). */
+  async existingPackIds(db: Db, shopId: string, ids: string[]): Promise<Set<string>> {
+    const wanted = [...new Set(ids)];
+    if (wanted.length === 0) return new Set();
+    const list = await db.select({ id: couponPacks.id }).from(couponPacks).where(and(eq(couponPacks.shopId, shopId), inArray(couponPacks.id, wanted), isNull(couponPacks.deletedAt)));
+    return new Set(list.map((r) => r.id));
+  }
+
   async deletePack(actor: Actor, id: string) {
     return this.p.database.transaction(async (tx) => {
       const [before] = await tx.select().from(couponPacks).where(and(eq(couponPacks.id, id), eq(couponPacks.shopId, actor.shopId), isNull(couponPacks.deletedAt)));
@@ -95,12 +103,19 @@ export class GiftService {
     const [rule] = await tx.select().from(couponGiftRules).where(and(eq(couponGiftRules.shopId, shopId), eq(couponGiftRules.kind, kind)));
     if (!rule?.enabled || !rule.packId) return 0;
     if (kind === 'pay' && paidFen < rule.minPaidFen) return 0;
-    const [pack] = await tx.select().from(couponPacks).where(and(eq(couponPacks.id, rule.packId), isNull(couponPacks.deletedAt)));
+    return this.givePack(tx, shopId, rule.packId, customerId, kind === 'pay' ? 'pay_gift' : 'new_customer', ref);
+  }
+
+  /**
+   * Gives every coupon of a pack to a customer once per `ref` (a member level's monthly pack uses
+   * `level:<month>`). A coupon that cannot be given (sold out, limit reached) is skipped, not retried.
+   */
+  async givePack(tx: Db, shopId: string, packId: string, customerId: string, source: 'new_customer' | 'pay_gift' | 'pack', ref: string): Promise<number> {
+    const [pack] = await tx.select().from(couponPacks).where(and(eq(couponPacks.id, packId), eq(couponPacks.shopId, shopId), isNull(couponPacks.deletedAt)));
     if (!pack) return 0;
     let given = 0;
     for (const item of pack.items) {
       for (let k = 0; k < item.quantity; k++) {
-        const source = kind === 'pay' ? 'pay_gift' : 'new_customer';
         const sourceRef = `${ref}#${k}`;
         // A savepoint per coupon: one that cannot be given (sold out, limit reached) must not undo the others.
         try {
@@ -112,7 +127,7 @@ export class GiftService {
           });
         } catch (err) {
           if (!(err instanceof AppError)) throw err;
-          this.p.log.info({ shopId, customerId, templateId: item.templateId, code: err.code }, 'gift coupon skipped');
+          this.p.log.info({ shopId, customerId, templateId: item.templateId, code: err.code }, 'pack coupon skipped');
         }
       }
     }
