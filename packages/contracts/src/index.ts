@@ -8,3 +8,4 @@ export * from './customers.js';
 export * from './orders.js';
 export * from './promotions.js';
 export * from './loyalty.js';
+export * from './tags.js';

@@ -101,6 +101,8 @@ export const CouponIssueBody = z
       z.object({ type: z.literal('phones'), phones: z.array(Phone).min(1, 'at least one').max(100_000) }),
       z.object({ type: z.literal('customers'), customerIds: z.array(z.uuid()).min(1).max(100_000) }),
       z.object({ type: z.literal('segment'), segment: z.enum(['all_customers', 'never_ordered', 'ordered']) }),
+      /** A customer group (会员分组), static or dynamic, as it is when the batch runs. */
+      z.object({ type: z.literal('group'), groupId: z.uuid() }),
     ]),
     quantityEach: z.number().int().min(1).max(10).default(1),
   })

@@ -22,6 +22,8 @@ import { promotionsCheckoutExtension } from '../modules/promotions/checkout-exte
 import { PointsService } from '../modules/loyalty/points-service.js';
 import { loyaltyCheckoutExtension } from '../modules/loyalty/checkout-extension.js';
 import { LevelService } from '../modules/loyalty/level-service.js';
+import { TagService } from '../modules/tags/tag-service.js';
+import { GroupService } from '../modules/tags/group-service.js';
 
 /**
  * The composition root: every service, built once, in dependency order. Modules reach each other only
@@ -45,16 +47,18 @@ export async function createServices(p: Platform) {
   payments.attachRefunds(refunds);
   const coupons = new CouponService(p, catalog, categories, orders);
   const couponCentre = new CouponCentre(p, coupons, categories);
-  const couponBatches = new CouponBatchService(p, coupons, customers, orders);
   const gifts = new GiftService(p, coupons);
   const activities = new ActivityService(p, catalog, categories);
   checkout.extend(promotionsCheckoutExtension(p, { coupons, activities, orders, catalog, categories, inventory }));
   const points = new PointsService(p);
   const levels = new LevelService(p, gifts);
   checkout.extend(loyaltyCheckoutExtension(points, levels));
+  const tags = new TagService(p, catalog, categories);
+  const groups = new GroupService(p, customers);
+  const couponBatches = new CouponBatchService(p, coupons, customers, orders, groups);
   return {
     tenancy, auth, customers, inventory, categories, catalog, media, catalogImports, shipping, cart, checkout, orders, payments, refunds,
-    coupons, couponCentre, couponBatches, gifts, activities, points, levels,
+    coupons, couponCentre, couponBatches, gifts, activities, points, levels, tags, groups,
   };
 }
 

@@ -6,6 +6,7 @@ import { registerCatalogJobs } from '../modules/catalog/jobs.js';
 import { registerOrderJobs } from '../modules/orders/jobs.js';
 import { registerPromotionJobs } from '../modules/promotions/jobs.js';
 import { registerLoyaltyJobs } from '../modules/loyalty/jobs.js';
+import { registerTagJobs } from '../modules/tags/jobs.js';
 
 /** Registers every module's job handlers, schedules and event subscribers. */
 export function registerJobs(p: Platform, s: Services) {
@@ -21,5 +22,6 @@ export function registerJobs(p: Platform, s: Services) {
   registerOrderJobs(p, s);
   registerPromotionJobs(p, { coupons: s.coupons, batches: s.couponBatches, gifts: s.gifts });
   registerLoyaltyJobs(p, { points: s.points, orders: s.orders, levels: s.levels, gifts: s.gifts });
+  registerTagJobs(p, { tags: s.tags });
   void s;
 }

@@ -13,4 +13,5 @@ export const migrationSources: MigrationSource[] = [
   { owner: 'orders', dir: path.join(src, 'modules/orders/migrations') },
   { owner: 'promotions', dir: path.join(src, 'modules/promotions/migrations') },
   { owner: 'loyalty', dir: path.join(src, 'modules/loyalty/migrations') },
+  { owner: 'tags', dir: path.join(src, 'modules/tags/migrations') },
 ];

@@ -99,6 +99,21 @@ const EXPECTED: Record<string, Permission | 'public'> = {
   'GET /api/admin/members/levels': 'loyalty:read',
   'PUT /api/admin/members/levels': 'loyalty:manage',
   'GET /api/admin/customers/{id}/level': 'customers:read',
+  'GET /api/admin/tags': 'customers:read',
+  'POST /api/admin/tags': 'customers:write',
+  'PUT /api/admin/tags/{id}': 'customers:write',
+  'DELETE /api/admin/tags/{id}': 'customers:write',
+  'GET /api/admin/customers/{id}/tags': 'customers:read',
+  'PUT /api/admin/customers/{id}/tags': 'customers:write',
+  'GET /api/admin/groups': 'customers:read',
+  'POST /api/admin/groups': 'customers:write',
+  'GET /api/admin/groups/{id}': 'customers:read',
+  'PUT /api/admin/groups/{id}': 'customers:write',
+  'DELETE /api/admin/groups/{id}': 'customers:write',
+  'GET /api/admin/groups/{id}/members': 'customers:read',
+  'POST /api/admin/groups/{id}/members': 'customers:write',
+  'POST /api/admin/groups/{id}/members/remove': 'customers:write',
+  'GET /api/admin/groups/{id}/export.xlsx': 'customers:export',
 };
 
 let t: TestApp;

@@ -14,6 +14,7 @@ import { promotionAdminRoutes } from '../modules/promotions/routes-admin.js';
 import { promotionStoreRoutes } from '../modules/promotions/routes-store.js';
 import { loyaltyAdminRoutes, loyaltyStoreRoutes } from '../modules/loyalty/routes.js';
 import { levelAdminRoutes, levelStoreRoutes } from '../modules/loyalty/level-routes.js';
+import { tagAdminRoutes } from '../modules/tags/routes.js';
 
 /**
  * Where each module's routes are mounted. `admin` runs inside the /api/admin scope (staff auth and
@@ -28,6 +29,7 @@ export const registerModuleRoutes = {
     await admin.register(promotionAdminRoutes, { coupons: s.coupons, batches: s.couponBatches, gifts: s.gifts, activities: s.activities });
     await admin.register(loyaltyAdminRoutes, { points: s.points, customers: s.customers });
     await admin.register(levelAdminRoutes, { levels: s.levels, customers: s.customers });
+    await admin.register(tagAdminRoutes, { tags: s.tags, groups: s.groups, customers: s.customers });
   },
   async store(store: FastifyInstance, p: Platform, s: Services) {
     await store.register(tenancyStoreRoutes, { tenancy: s.tenancy });

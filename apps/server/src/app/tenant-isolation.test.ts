@@ -26,6 +26,7 @@ const a = {} as {
   awaitingReturnOrder: string; awaitingReturn: string; returnedOrder: string; returned: string; requestedOrder: string; requested: string;
   requestedItem: string;
   coupon: string; couponPack: string; couponBatch: string; activity: string; myCoupon: string;
+  tag: string; group: string;
 };
 let bAddress: string;
 let bSku: string;
@@ -126,6 +127,12 @@ beforeAll(async () => {
   a.couponBatch = (await t.call('POST', `/api/admin/coupons/${a.coupon}/issue`, { ...own, body: { target: { type: 'customers', customerIds: [c2.customerId] } } })).body.id;
   a.activity = (await t.call('POST', '/api/admin/activities', { ...own, body: { kind: 'limited_discount', name: `${MARK} 限时`, startsAt: new Date(Date.now() - 3600_000).toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString(), rules: { items: [{ productId: a.product, percentPaid: 90 }] } } })).body.id;
   expect([a.coupon, a.myCoupon, a.couponPack, a.couponBatch, a.activity].every(Boolean)).toBe(true);
+  // Tags and groups: a manual tag on c1, a static group holding c1.
+  a.tag = (await t.call('POST', '/api/admin/tags', { ...own, body: { name: `${MARK} 老客`, kind: 'manual' } })).body.id;
+  await t.call('PUT', `/api/admin/customers/${c1.customerId}/tags`, { ...own, body: { tagIds: [a.tag] } });
+  a.group = (await t.call('POST', '/api/admin/groups', { ...own, body: { name: `${MARK} 名单`, kind: 'static' } })).body.id;
+  await t.call('POST', `/api/admin/groups/${a.group}/members`, { ...own, body: { customerIds: [c1.customerId] } });
+  expect([a.tag, a.group].every(Boolean)).toBe(true);
   await t.drain();
 
   // Shop B: its own customer, address and product, so B-side calls are otherwise valid.
@@ -170,6 +177,9 @@ async function snapshotA() {
     activities: await get('/api/admin/activities'),
     pointsRules: await get('/api/admin/points/rules'),
     levels: await get('/api/admin/members/levels'),
+    tags: await get('/api/admin/tags'),
+    groups: await get('/api/admin/groups'),
+    c1Tags: await get(`/api/admin/customers/${c1.customerId}/tags`),
     points: await Promise.all([c1, c2].map((c) => get(`/api/admin/customers/${c.customerId}/points`))),
     cart: await mine('/cart'),
     addresses: await mine('/me/addresses'),
@@ -299,6 +309,21 @@ const ADMIN: Record<string, AdminCase> = {
   // B's levels with a monthly pack of A's: refused, and A's levels untouched (snapshot).
   'PUT /api/admin/members/levels': { kind: 'ref', body: () => ({ metric: 'spend', period: 'all', levels: [{ rank: 1, name: 'B 银卡', threshold: 1, percentPaid: null, freeShipping: false, monthlyPackId: a.couponPack }] }) },
   'GET /api/admin/customers/{id}/level': { kind: 'foreign', params: () => ({ id: c1.customerId }) },
+  'GET /api/admin/tags': { kind: 'list' },
+  'POST /api/admin/tags': { kind: 'ref', body: () => ({ name: 'B 自动', kind: 'auto', rule: { type: 'bought_category', categoryId: a.category } }) },
+  'PUT /api/admin/tags/{id}': { kind: 'foreign', params: () => ({ id: a.tag }), body: () => ({ name: 'B 改的', kind: 'manual' }) },
+  'DELETE /api/admin/tags/{id}': { kind: 'foreign', params: () => ({ id: a.tag }) },
+  'GET /api/admin/customers/{id}/tags': { kind: 'foreign', params: () => ({ id: c1.customerId }) },
+  'PUT /api/admin/customers/{id}/tags': { kind: 'foreign', params: () => ({ id: c1.customerId }), body: () => ({ tagIds: [] }) },
+  'GET /api/admin/groups': { kind: 'list' },
+  'POST /api/admin/groups': { kind: 'ref', body: () => ({ name: 'B 分组', kind: 'dynamic', conditions: { tagIds: [a.tag] } }) },
+  'GET /api/admin/groups/{id}': { kind: 'foreign', params: () => ({ id: a.group }) },
+  'PUT /api/admin/groups/{id}': { kind: 'foreign', params: () => ({ id: a.group }), body: () => ({ name: 'B 改的', kind: 'static' }) },
+  'DELETE /api/admin/groups/{id}': { kind: 'foreign', params: () => ({ id: a.group }) },
+  'GET /api/admin/groups/{id}/members': { kind: 'foreign', params: () => ({ id: a.group }) },
+  'POST /api/admin/groups/{id}/members': { kind: 'foreign', params: () => ({ id: a.group }), body: () => ({ customerIds: [cb.customerId] }) },
+  'POST /api/admin/groups/{id}/members/remove': { kind: 'foreign', params: () => ({ id: a.group }), body: () => ({ customerIds: [c1.customerId] }) },
+  'GET /api/admin/groups/{id}/export.xlsx': { kind: 'foreign', params: () => ({ id: a.group }) },
 };
 
 // ---------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import type { Actor, Platform } from '../../platform/context.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { CustomersService } from '../customers/service.js';
 import type { OrderService } from '../orders/service.js';
+import type { GroupService } from '../tags/group-service.js';
 import type { CouponService } from './coupon-service.js';
 import { couponBatches, coupons, type BatchFailure } from './schema.js';
 
@@ -32,13 +33,18 @@ export class CouponBatchService {
     private coupons: CouponService,
     private customers: CustomersService,
     private orders: OrderService,
+    private groups: GroupService,
   ) {}
 
   async start(actor: Actor, templateId: string, input: { target: Target; quantityEach: number }) {
     const template = await this.coupons.template(this.p.db, actor.shopId, templateId);
     if (template.status !== 'active') throw new AppError(409, template.status === 'paused' ? 'COUPON_PAUSED' : 'COUPON_ENDED', 'Only an active coupon can be issued', { field: 'templateId' });
     const target: Target = input.target.type === 'phones' ? { type: 'phones', phones: [...new Set(input.target.phones)] } : input.target.type === 'customers' ? { type: 'customers', customerIds: [...new Set(input.target.customerIds)] } : input.target;
-    const targetText = target.type === 'phones' ? `${target.phones.length} 个手机号` : target.type === 'customers' ? `${target.customerIds.length} 位客户` : SEGMENT_TEXT[target.segment];
+    const targetText =
+      target.type === 'phones' ? `${target.phones.length} 个手机号`
+      : target.type === 'customers' ? `${target.customerIds.length} 位客户`
+      : target.type === 'group' ? `分组:${(await this.groups.get(actor.shopId, target.groupId).catch(() => { throw notFound('Group', { field: 'target.groupId' }); })).name}`
+      : SEGMENT_TEXT[target.segment];
     const batch = await this.p.database.transaction(async (tx) => {
       const [row] = await tx.insert(couponBatches).values({ shopId: actor.shopId, templateId, target, targetText, quantityEach: input.quantityEach, createdBy: actor.type === 'staff' ? actor.id : null }).returning();
       await this.p.jobs.send(ISSUE_QUEUE, { batchId: row.id }, { tx, singletonKey: row.id });
@@ -111,6 +117,7 @@ export class CouponBatchService {
       const known = await this.customers.existingIds(shopId, target.customerIds);
       return target.customerIds.map((id) => ({ ref: id, customerId: known.has(id) ? id : null }));
     }
+    if (target.type === 'group') return (await this.groups.allMemberIds(shopId, target.groupId)).map((id) => ({ ref: id, customerId: id }));
     const ids = target.segment === 'all_customers' ? await this.customers.allIds(shopId) : await this.orders.customerIdsByOrdering(shopId, target.segment === 'ordered');
     return ids.map((id) => ({ ref: id, customerId: id }));
   }

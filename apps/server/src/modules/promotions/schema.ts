@@ -61,7 +61,7 @@ export const couponBatches = pgTable('coupon_batches', {
   id: uuid('id').primaryKey().defaultRandom(),
   shopId: uuid('shop_id').notNull(),
   templateId: uuid('template_id').notNull(),
-  target: jsonb('target').$type<{ type: 'phones'; phones: string[] } | { type: 'customers'; customerIds: string[] } | { type: 'segment'; segment: 'all_customers' | 'never_ordered' | 'ordered' }>().notNull(),
+  target: jsonb('target').$type<{ type: 'phones'; phones: string[] } | { type: 'customers'; customerIds: string[] } | { type: 'segment'; segment: 'all_customers' | 'never_ordered' | 'ordered' } | { type: 'group'; groupId: string }>().notNull(),
   targetText: text('target_text').notNull(),
   quantityEach: integer('quantity_each').notNull().default(1),
   status: text('status').$type<'queued' | 'running' | 'done' | 'failed'>().notNull().default('queued'),

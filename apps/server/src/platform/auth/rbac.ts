@@ -16,7 +16,8 @@ export const PERMISSIONS = {
   'orders:refund': 'Refund orders and handle returns',
   'orders:export': 'Export orders',
   'customers:read': 'View customers',
-  'customers:write': 'Edit customers',
+  'customers:write': 'Edit customers, their tags and groups',
+  'customers:export': 'Export customer lists and groups',
   'shipping:manage': 'Manage shipping fee templates and pickup points',
   'promotions:read': 'View coupons, activities and their statistics',
   'promotions:write': 'Create and change coupons, packs, gifts and activities',
@@ -40,14 +41,14 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   operator: [
     'self:read', 'dashboard:read', 'catalog:read', 'catalog:write', 'catalog:import', 'media:upload',
     'orders:read', 'orders:fulfil', 'orders:refund', 'orders:export', 'customers:read', 'customers:write',
-    'shipping:manage', 'staff:read', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage',
+    'customers:export', 'shipping:manage', 'staff:read', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage',
   ],
   customer_service: [
     'self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'orders:fulfil', 'orders:refund',
     'customers:read', 'customers:write', 'promotions:read', 'promotions:issue', 'loyalty:read',
   ],
   // Planners (策划) design the campaigns; copywriters and designers see them to write and draw for them.
-  planner: ['self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'customers:read', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage'],
+  planner: ['self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'customers:read', 'customers:export', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage'],
   copywriter: ['self:read', 'catalog:read', 'media:upload', 'promotions:read'],
   designer: ['self:read', 'catalog:read', 'media:upload', 'promotions:read'],
 };
