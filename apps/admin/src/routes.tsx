@@ -16,6 +16,7 @@ const orders = { title: 'nav.orderGroup' as const };
 const customers = { title: 'nav.customers' as const };
 const settings = { title: 'nav.settings' as const };
 const marketing = { title: 'nav.marketing' as const };
+const members = { title: 'nav.members' as const };
 
 export const PAGES: PageDef[] = [
   { path: '/', title: 'nav.dashboard', permission: 'dashboard:read', crumbs: [], component: lazy(() => import('./pages/Dashboard')) },
@@ -40,6 +41,7 @@ export const PAGES: PageDef[] = [
   { path: '/activities', title: 'nav.activities', permission: 'promotions:read', crumbs: [marketing], component: lazy(() => import('./pages/promotions/ActivityList')) },
   { path: '/activities/new', title: 'nav.newActivity', permission: 'promotions:write', crumbs: [marketing, { title: 'nav.activities', path: '/activities' }], component: lazy(() => import('./pages/promotions/ActivityEdit')) },
   { path: '/activities/:id', title: 'nav.activityDetail', permission: 'promotions:read', crumbs: [marketing, { title: 'nav.activities', path: '/activities' }], component: lazy(() => import('./pages/promotions/ActivityEdit')) },
+  { path: '/points/rules', title: 'nav.pointsRules', permission: 'loyalty:read', crumbs: [members], component: lazy(() => import('./pages/loyalty/PointsRules')) },
   { path: '/settings', title: 'nav.shop', permission: 'self:read', crumbs: [settings], component: lazy(() => import('./pages/settings/ShopSettings')) },
   { path: '/staff', title: 'nav.staff', permission: 'staff:read', crumbs: [settings], component: lazy(() => import('./pages/settings/Staff')) },
   { path: '/api-keys', title: 'nav.apiKeys', permission: 'apikeys:manage', crumbs: [settings], component: lazy(() => import('./pages/settings/ApiKeys')) },
@@ -52,5 +54,6 @@ export const MENU: { key: string; title: MessageKey; icon: string; children?: st
   { key: 'orders', title: 'nav.orderGroup', icon: 'orders', children: ['/orders', '/refunds', '/pickup', '/shipping-templates', '/pickup-points'] },
   { key: 'customers', title: 'nav.customers', icon: 'customers', children: ['/customers'] },
   { key: 'marketing', title: 'nav.marketing', icon: 'marketing', children: ['/coupons', '/coupon-packs', '/activities'] },
+  { key: 'members', title: 'nav.members', icon: 'members', children: ['/points/rules'] },
   { key: 'settings', title: 'nav.settings', icon: 'settings', children: ['/settings', '/staff', '/api-keys'] },
 ];

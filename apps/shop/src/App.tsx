@@ -25,6 +25,8 @@ const Login = lazy(() => import('./pages/Login'));
 const CouponCenter = lazy(() => import('./pages/CouponCenter'));
 const CouponClaim = lazy(() => import('./pages/CouponClaim'));
 const MyCoupons = lazy(() => import('./pages/MyCoupons'));
+const Points = lazy(() => import('./pages/Points'));
+const CheckIn = lazy(() => import('./pages/CheckIn'));
 
 function Loading() {
   return (
@@ -66,6 +68,8 @@ export function App() {
               <Route path="coupons" element={<CouponCenter />} />
               <Route path="coupons/:id" element={<CouponClaim />} />
               <Route path="me/coupons" element={auth(<MyCoupons />)} />
+              <Route path="me/points" element={auth(<Points />)} />
+              <Route path="me/check-in" element={auth(<CheckIn />)} />
               <Route path="checkout" element={auth(<Checkout />)} />
               <Route path="pay/result/:id" element={auth(<PayResult />)} />
               <Route path="orders" element={auth(<Orders />)} />

@@ -3,6 +3,7 @@ import { Link, Outlet, matchPath, useLocation, useNavigate } from 'react-router-
 import { Avatar, Breadcrumb, Button, Dropdown, Layout, Menu, Spin, type MenuProps } from 'antd';
 import {
   AppstoreOutlined,
+  CrownOutlined,
   DashboardOutlined,
   GiftOutlined,
   LogoutOutlined,
@@ -26,6 +27,7 @@ const ICONS: Record<string, React.ReactNode> = {
   orders: <ProfileOutlined />,
   customers: <TeamOutlined />,
   marketing: <GiftOutlined />,
+  members: <CrownOutlined />,
   settings: <SettingOutlined />,
 };
 

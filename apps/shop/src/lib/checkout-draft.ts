@@ -16,6 +16,8 @@ export interface CheckoutDraft {
   remark?: string;
   /** The coupon the customer picked: absent lets the server choose the best, null means none. */
   couponId?: string | null;
+  /** Pay part of the order with points (积分抵扣); off unless the customer turns it on. */
+  usePoints?: boolean;
 }
 
 const KEY = `siyu:shop:${shopSlug}:checkout`;

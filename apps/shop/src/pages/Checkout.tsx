@@ -1,4 +1,4 @@
-import { Button, Dialog, Skeleton, TextArea, Toast } from 'antd-mobile';
+import { Button, Dialog, Skeleton, Switch, TextArea, Toast } from 'antd-mobile';
 import { EnvironmentOutline, LocationFill, RightOutline } from 'antd-mobile-icons';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
@@ -18,6 +18,63 @@ import { useSession } from '../lib/session';
 import type { Address, CheckoutPreview, Order, PickupPoint } from '../lib/types';
 
 const COUPON_REFUSALS = new Set(['COUPON_ALREADY_USED', 'COUPON_NOT_APPLICABLE']);
+
+/** What points could pay on this order (present once the loyalty module prices checkout). */
+interface CheckoutPoints {
+  enabled: boolean;
+  balance: number;
+  pointsPerYuan: number;
+  maxDeductPercent: number;
+  /** Points this order would spend with 积分抵扣 on; 0 when points cannot pay anything. */
+  usable: number;
+  deductFen: number;
+  using: boolean;
+}
+type Preview = CheckoutPreview & { points?: CheckoutPoints };
+
+/** Why the 积分抵扣 switch is off-limits on this order. */
+function pointsBlockedReason(p: CheckoutPoints): string {
+  if (p.maxDeductPercent === 0) return '本店暂不支持积分抵扣';
+  if (p.balance === 0) return '暂无可用积分';
+  if (p.balance < p.pointsPerYuan) return `共 ${p.balance} 积分,满 ${p.pointsPerYuan} 积分可抵 ¥1`;
+  return `订单金额不足以使用积分(共 ${p.balance} 积分)`;
+}
+
+/** The 积分抵扣 row: a switch with what points would pay, or why they cannot. */
+function PointsRow({ points, disabled, onChange }: { points: CheckoutPoints; disabled: boolean; onChange: (on: boolean) => void }) {
+  const blocked = points.usable === 0;
+  const text = blocked ? pointsBlockedReason(points) : `可用 ${points.usable} 积分抵 ${money(points.deductFen)}`;
+  const toggle = () => {
+    if (!blocked && !disabled) onChange(!points.using);
+  };
+  return (
+    <div className="kv points-switch-row" data-testid="checkout-points-row">
+      <span className="grow" id="checkout-points-label">
+        积分抵扣
+        <span className={blocked ? 'small muted points-switch-text' : 'small points-switch-text'} id="checkout-points-text" data-testid="checkout-points-text">
+          {text}
+        </span>
+      </span>
+      <span
+        onKeyDown={(e) => {
+          if (e.key === ' ' || e.key === 'Enter') {
+            e.preventDefault();
+            toggle();
+          }
+        }}
+      >
+        <Switch
+          checked={points.using}
+          disabled={blocked || disabled}
+          onChange={(on) => onChange(on)}
+          tabIndex={blocked ? -1 : 0}
+          aria-labelledby="checkout-points-label"
+          data-testid="checkout-points-switch"
+        />
+      </span>
+    </div>
+  );
+}
 
 /**
  * The customer's coupon choice rides in the draft (so choosing an address and coming back keeps it):
@@ -59,12 +116,13 @@ export default function Checkout() {
     ...(fulfilment === 'express' ? { addressId: address?.id } : { pickupPointId: point?.id }),
     ...(draft.remark?.trim() ? { remark: draft.remark.trim() } : {}),
     ...(draft.couponId !== undefined ? { couponId: draft.couponId } : {}),
+    usePoints: draft.usePoints === true,
     fromCart: draft.fromCart,
   };
   const ready = !!draft && (fulfilment === 'express' ? !!address : !!point);
   const previewKey = JSON.stringify(body ? { ...body, remark: undefined } : null);
   const preview = useLoad(
-    () => (ready && body ? api<CheckoutPreview>('POST', '/checkout/preview', { body }) : Promise.resolve(null)),
+    () => (ready && body ? api<Preview>('POST', '/checkout/preview', { body }) : Promise.resolve(null)),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [previewKey, ready],
   );
@@ -125,6 +183,10 @@ export default function Checkout() {
         await Dialog.alert({ title: '优惠券不可用', content: `${couponErrorText(err)},已为你重新计算优惠,请确认后再提交`, confirmText: '知道了' });
         if (draft.couponId !== undefined) update({ couponId: undefined });
         else void preview.reload();
+      } else if (err instanceof ApiError && err.code === 'POINTS_INSUFFICIENT') {
+        // Points were spent elsewhere meanwhile (another order, an expiry): re-price with what is left.
+        await Dialog.alert({ title: '积分不足', content: '积分余额已变化,已为你重新计算抵扣金额,请确认后再提交', confirmText: '知道了' });
+        void preview.reload();
       } else {
         await Dialog.alert({ title: '下单失败', content: errorMessage(err), confirmText: '知道了' });
         void preview.reload();
@@ -152,7 +214,9 @@ export default function Checkout() {
     preview.data?.gifts ??
     (preview.data?.lines ?? []).filter((l) => l.gift).map((l) => ({ skuId: l.skuId, productId: l.productId, title: l.title, specText: l.specText, quantity: l.quantity, reason: '' }));
   // Hints such as "再买¥5.00可减¥20"; coupon notes are shown per coupon in the picker instead.
-  const notes = (preview.data?.notes ?? []).filter((n) => n.code !== 'coupon');
+  // The 积分抵扣 row says itself why points cannot pay, so its note is not repeated.
+  const loyalty = preview.data?.points?.enabled ? preview.data.points : null;
+  const notes = (preview.data?.notes ?? []).filter((n) => n.code !== 'coupon' && !(loyalty && n.code === 'points'));
 
   return (
     <Page title="确认订单" back actionbar testId="page-checkout">
@@ -298,6 +362,7 @@ export default function Checkout() {
               </p>
             ))}
             {coupons && <CouponPicker coupons={coupons} savingFen={couponSaving} disabled={submitting || preview.loading} onChoose={(id) => update({ couponId: id })} />}
+            {loyalty && <PointsRow points={loyalty} disabled={submitting || preview.loading} onChange={(on) => update({ usePoints: on })} />}
             <div className="kv">
               <span>
                 运费

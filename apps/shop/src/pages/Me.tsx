@@ -1,5 +1,5 @@
 import { Avatar, Button, Dialog, List } from 'antd-mobile';
-import { BillOutline, CouponOutline, EnvironmentOutline, GiftOutline, PayCircleOutline, ReceiptOutline, TruckOutline, UndoOutline, UserSetOutline } from 'antd-mobile-icons';
+import { BillOutline, CalendarOutline, CouponOutline, EnvironmentOutline, GiftOutline, PayCircleOutline, StarOutline, ReceiptOutline, TruckOutline, UndoOutline, UserSetOutline } from 'antd-mobile-icons';
 import { Link, useNavigate } from 'react-router-dom';
 import { Page } from '../components/Page';
 import { api } from '../lib/api';
@@ -28,6 +28,9 @@ export default function Me() {
   // The unused count beside 我的优惠券; the entry works without it.
   const coupons = useLoad(() => (token ? api<MyCoupons>('GET', '/me/coupons', { query: { status: 'unused' } }).then((r) => r.counts.unused) : Promise.resolve(null)), [token]);
   const unused = coupons.error ? null : coupons.data;
+  // The balance beside 我的积分; limit=1 because only the balance is wanted here.
+  const points = useLoad(() => (token ? api<{ balance: number }>('GET', '/me/points', { query: { limit: 1 } }).then((r) => r.balance) : Promise.resolve(null)), [token]);
+  const balance = points.error ? null : points.data;
 
   const name = customer?.nickname || (customer?.phone ? `用户${customer.phone.slice(-4)}` : '微信用户');
 
@@ -92,6 +95,17 @@ export default function Me() {
             data-testid="me-coupons"
           >
             我的优惠券
+          </List.Item>
+          <List.Item
+            prefix={<StarOutline aria-hidden />}
+            extra={balance !== null ? <span className="coupon-count" data-testid="me-points-balance">{balance} 积分</span> : undefined}
+            onClick={() => navigate('/me/points')}
+            data-testid="me-points"
+          >
+            我的积分
+          </List.Item>
+          <List.Item prefix={<CalendarOutline aria-hidden />} extra={<span className="small muted">签到领积分</span>} onClick={() => navigate('/me/check-in')} data-testid="me-check-in">
+            每日签到
           </List.Item>
           <List.Item prefix={<GiftOutline aria-hidden />} onClick={() => navigate('/coupons')} data-testid="me-coupon-center">
             领券中心

@@ -13,6 +13,7 @@ import { fmtTime } from '../../lib/format';
 import { LoadError } from '../../components/Results';
 import type { Customer, Order, Paged } from '../../lib/types';
 import { useOrderColumns } from '../orders/OrderList';
+import CustomerPoints from './CustomerPoints';
 
 interface CustomerDetailData extends Customer {
   identities: { id: string; provider: string; appId: string | null; openid: string | null; createdAt: string }[];
@@ -90,6 +91,7 @@ export default function CustomerDetail() {
           ]}
         />
       </Card>
+      <CustomerPoints customerId={c.id} />
       <Card title={t('customer.orders')} variant="borderless" style={{ marginBottom: 16 }}>
         <Table<Order>
           rowKey="id"
