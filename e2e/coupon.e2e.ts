@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { createProduct } from '../apps/server/src/testing/commerce.js';
-import { newPhone, startE2EApp, type E2EApp } from './support/app.js';
-import { launchBrowser, newContext, watchedPage, type WatchedPage } from './support/browser.js';
-import { A11yLog, consoleGo, consoleSignIn, orderIdOf, payInCashier, settle, shopSignIn } from './support/flows.js';
+import { newPhone, type E2EApp } from './support/app.js';
+import type { WatchedPage } from './support/browser.js';
+import { twoPersonStage } from './support/stage.js';
+import { consoleGo, consoleSignIn, orderIdOf, payInCashier, settle, shopSignIn } from './support/flows.js';
 
 /**
  * Promotions flow: the merchant creates a 满100减20 coupon in the console; a customer opens its claim
@@ -11,28 +11,9 @@ import { A11yLog, consoleGo, consoleSignIn, orderIdOf, payInCashier, settle, sho
  * ¥100; the merchant's coupon statistics show one use.
  */
 let app: E2EApp;
-let browser: Browser;
 let merchant: WatchedPage;
 let customer: WatchedPage;
-const a11y = new A11yLog();
-
-beforeAll(async () => {
-  app = await startE2EApp();
-  browser = await launchBrowser();
-  merchant = await watchedPage(await newContext(browser, 'console'), 'console');
-  customer = await watchedPage(await newContext(browser, 'shop'), 'storefront', { fullPage: false });
-});
-
-afterEach(() => {
-  merchant.assertClean();
-  customer.assertClean();
-  a11y.assertClean();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.t.close();
-});
+const { a11y } = twoPersonStage((s) => ({ app, merchant, customer } = s));
 
 describe('coupon: 满100减20 in the console → claim link → ¥120 checkout pays ¥100 → one use in the statistics', () => {
   let couponId = '';

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { newPhone, startE2EApp, type E2EApp } from './support/app.js';
-import { launchBrowser, newContext, watchedPage, type WatchedPage } from './support/browser.js';
-import { A11yLog, chooseSku, consoleGo, consoleSignIn, orderIdOf, payInCashier, settle, shopSignIn } from './support/flows.js';
+import { describe, expect, it } from 'vitest';
+import { newPhone, type E2EApp } from './support/app.js';
+import type { WatchedPage } from './support/browser.js';
+import { twoPersonStage } from './support/stage.js';
+import { chooseSku, consoleGo, consoleSignIn, orderIdOf, payInCashier, settle, shopSignIn } from './support/flows.js';
 
 /**
  * Issue flow 1: the merchant creates a 2×2-SKU product in the console and puts it on sale; a customer on
@@ -10,32 +10,9 @@ import { A11yLog, chooseSku, consoleGo, consoleSignIn, orderIdOf, payInCashier, 
  * cashier; the merchant ships with carrier + tracking number; the customer sees 已发货 and the number.
  */
 let app: E2EApp;
-let browser: Browser;
-let merchantCtx: BrowserContext;
-let customerCtx: BrowserContext;
 let merchant: WatchedPage;
 let customer: WatchedPage;
-const a11y = new A11yLog();
-
-beforeAll(async () => {
-  app = await startE2EApp();
-  browser = await launchBrowser();
-  merchantCtx = await newContext(browser, 'console');
-  customerCtx = await newContext(browser, 'shop');
-  merchant = await watchedPage(merchantCtx, 'console');
-  customer = await watchedPage(customerCtx, 'storefront', { fullPage: false });
-});
-
-afterEach(() => {
-  merchant.assertClean();
-  customer.assertClean();
-  a11y.assertClean();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.t.close();
-});
+const { a11y } = twoPersonStage((s) => ({ app, merchant, customer } = s));
 
 const TITLE = '纯棉圆领T恤';
 // Row order of the console's SKU matrix: the first attribute varies slowest.

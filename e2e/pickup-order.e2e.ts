@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { createProduct } from '../apps/server/src/testing/commerce.js';
-import { newPhone, startE2EApp, type E2EApp } from './support/app.js';
-import { launchBrowser, newContext, watchedPage, type WatchedPage } from './support/browser.js';
-import { A11yLog, chooseSku, consoleGo, consoleSignIn, orderIdOf, payInCashier, settle, shopSignIn } from './support/flows.js';
+import { newPhone, type E2EApp } from './support/app.js';
+import type { WatchedPage } from './support/browser.js';
+import { twoPersonStage } from './support/stage.js';
+import { chooseSku, consoleGo, consoleSignIn, orderIdOf, payInCashier, settle, shopSignIn } from './support/flows.js';
 
 /**
  * Issue flow 2 (到店自提): the merchant sets up a pickup point in the console; a customer buys with
@@ -11,28 +11,9 @@ import { A11yLog, chooseSku, consoleGo, consoleSignIn, orderIdOf, payInCashier, 
  * on the console's pickup page; the customer's order shows 已完成.
  */
 let app: E2EApp;
-let browser: Browser;
 let merchant: WatchedPage;
 let customer: WatchedPage;
-const a11y = new A11yLog();
-
-beforeAll(async () => {
-  app = await startE2EApp();
-  browser = await launchBrowser();
-  merchant = await watchedPage(await newContext(browser, 'console'), 'console');
-  customer = await watchedPage(await newContext(browser, 'shop'), 'storefront', { fullPage: false });
-});
-
-afterEach(() => {
-  merchant.assertClean();
-  customer.assertClean();
-  a11y.assertClean();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.t.close();
-});
+const { a11y } = twoPersonStage((s) => ({ app, merchant, customer } = s));
 
 describe('store pickup: pickup point → buy with 到店自提 → pay → code + QR → staff verify → 已完成', () => {
   const POINT = '西湖文三路门店';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
-import { Button, Input, Modal, Popconfirm, Select, Space, Table, Tabs, type TableProps } from 'antd';
+import { Button, Modal, Space, type TableProps } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { ACTIVITY_KINDS } from '@siyu/contracts';
 import { useApi } from '../../lib/hooks';
@@ -9,6 +9,7 @@ import { useAuth } from '../../lib/auth';
 import { formatFen } from '../../lib/money';
 import type { Activity, Paged } from '../../lib/types';
 import { ActivityKindTag, activityKindText, changeStatus, fmtMinute, PhaseTag, useListParams } from './shared';
+import { PromoListBody, StatusActions } from './PromoList';
 import './promotions.css';
 
 const PHASES = ['upcoming', 'running', 'paused', 'ended'] as const;
@@ -69,27 +70,7 @@ export default function ActivityList() {
           <Button type="link" size="small" onClick={() => navigate(`/activities/${a.id}`)} data-testid={`activity-open-${a.id}`}>
             {writable && a.status !== 'ended' ? t('common.edit') : t('common.view')}
           </Button>
-          {writable && a.status === 'active' && (
-            <Popconfirm title={t('activity.pauseConfirm')} onConfirm={() => act(a, 'pause')} okText={t('common.confirm')} cancelText={t('common.cancel')}>
-              <Button type="link" size="small" loading={busy === a.id} data-testid={`activity-pause-${a.id}`}>
-                {t('promo.action.pause')}
-              </Button>
-            </Popconfirm>
-          )}
-          {writable && a.status === 'paused' && (
-            <Popconfirm title={t('activity.resumeConfirm')} onConfirm={() => act(a, 'resume')} okText={t('common.confirm')} cancelText={t('common.cancel')}>
-              <Button type="link" size="small" loading={busy === a.id} data-testid={`activity-resume-${a.id}`}>
-                {t('promo.action.resume')}
-              </Button>
-            </Popconfirm>
-          )}
-          {writable && a.status !== 'ended' && (
-            <Popconfirm title={t('activity.endConfirm')} onConfirm={() => act(a, 'end')} okText={t('promo.action.end')} cancelText={t('common.cancel')} okButtonProps={{ danger: true }}>
-              <Button type="link" size="small" danger data-testid={`activity-end-${a.id}`}>
-                {t('promo.action.end')}
-              </Button>
-            </Popconfirm>
-          )}
+          <StatusActions item={a} writable={writable} busy={busy === a.id} testPrefix="activity" confirmKey="activity" onAction={(action) => act(a, action)} />
         </Space>
       ),
     },
@@ -98,49 +79,19 @@ export default function ActivityList() {
   return (
     <div className="page-card">
       <h1 className="page-title">{t('activity.list')}</h1>
-      <div className="toolbar">
-        {writable && (
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setChoosing(true)} data-testid="new-activity">
-            {t('activity.new')}
-          </Button>
-        )}
-        <span className="spacer" />
-        <Select
-          allowClear
-          style={{ width: 170 }}
-          placeholder={t('activity.kind')}
-          aria-label={t('activity.kind')}
-          value={query.kind}
-          onChange={(v) => update({ kind: v })}
-          options={ACTIVITY_KINDS.map((k) => ({ value: k, label: activityKindText(k, lang) }))}
-          data-testid="filter-activity-kind"
-        />
-        <Input.Search
-          allowClear
-          style={{ width: 240 }}
-          placeholder={t('activity.searchPlaceholder')}
-          aria-label={t('activity.searchPlaceholder')}
-          value={q}
-          onChange={(e) => setQ(e.target.value)}
-          onSearch={(v) => update({ q: v.trim() })}
-          data-testid="activity-search"
-        />
-      </div>
-      <Tabs
-        activeKey={query.status ?? 'all'}
-        onChange={(k) => update({ status: k === 'all' ? undefined : k })}
-        items={[{ key: 'all', label: t('common.all') }, ...PHASES.map((p) => ({ key: p, label: t(`promo.phase.${p}`) }))]}
-        data-testid="activity-status-tabs"
-      />
-      <Table<Activity>
-        rowKey="id"
-        loading={loading}
-        columns={columns}
-        dataSource={data?.items ?? []}
-        scroll={data?.items.length ? { x: 1100 } : undefined}
-        onRow={(a) => ({ 'data-testid': `activity-row-${a.id}` }) as React.HTMLAttributes<HTMLElement>}
-        onChange={(pg) => update({ page: pg.current, pageSize: pg.pageSize })}
-        pagination={{ current: page, pageSize, total: data?.total ?? 0, showSizeChanger: true, showTotal: (n) => t('common.total', { n }) }}
+      <PromoListBody<Activity>
+        create={
+          writable && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setChoosing(true)} data-testid="new-activity">
+              {t('activity.new')}
+            </Button>
+          )
+        }
+        kind={{ value: query.kind, placeholder: t('activity.kind'), width: 170, options: ACTIVITY_KINDS.map((k) => ({ value: k, label: activityKindText(k, lang) })), testId: 'filter-activity-kind' }}
+        search={{ value: q, onChange: setQ, placeholder: t('activity.searchPlaceholder'), width: 240, testId: 'activity-search' }}
+        tabs={{ active: query.status ?? 'all', items: PHASES.map((p) => ({ key: p, label: t(`promo.phase.${p}`) })), testId: 'activity-status-tabs' }}
+        update={update}
+        table={{ columns, data, loading, page, pageSize, scrollX: 1100, rowTestId: (a) => `activity-row-${a.id}` }}
       />
       <Modal open={choosing} width={720} title={t('activity.chooseKind')} footer={null} onCancel={() => setChoosing(false)} destroyOnHidden>
         <div className="kind-choice" data-testid="activity-kind-choice">

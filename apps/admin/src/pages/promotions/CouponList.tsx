@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
-import { Button, Input, Popconfirm, Progress, Select, Space, Table, Tabs, type TableProps } from 'antd';
+import { Button, Progress, Space, type TableProps } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { COUPON_KINDS, COUPON_TEMPLATE_STATUSES } from '@siyu/contracts';
 import { useApi } from '../../lib/hooks';
@@ -8,6 +8,7 @@ import { useI18n } from '../../lib/i18n';
 import { useAuth } from '../../lib/auth';
 import type { CouponTemplate, Paged } from '../../lib/types';
 import { changeStatus, CouponKindTag, couponKindText, PromotionStatusTag, scopeText, useListParams, validityText } from './shared';
+import { PromoListBody, StatusActions } from './PromoList';
 import './promotions.css';
 
 /** 优惠券: templates with what was issued and used, filtered by status and kind. */
@@ -83,27 +84,7 @@ export default function CouponList() {
               {t('common.edit')}
             </Button>
           )}
-          {writable && c.status === 'active' && (
-            <Popconfirm title={t('coupon.pauseConfirm')} onConfirm={() => act(c, 'pause')} okText={t('common.confirm')} cancelText={t('common.cancel')}>
-              <Button type="link" size="small" loading={busy === c.id} data-testid={`coupon-pause-${c.id}`}>
-                {t('promo.action.pause')}
-              </Button>
-            </Popconfirm>
-          )}
-          {writable && c.status === 'paused' && (
-            <Popconfirm title={t('coupon.resumeConfirm')} onConfirm={() => act(c, 'resume')} okText={t('common.confirm')} cancelText={t('common.cancel')}>
-              <Button type="link" size="small" loading={busy === c.id} data-testid={`coupon-resume-${c.id}`}>
-                {t('promo.action.resume')}
-              </Button>
-            </Popconfirm>
-          )}
-          {writable && c.status !== 'ended' && (
-            <Popconfirm title={t('coupon.endConfirm')} onConfirm={() => act(c, 'end')} okText={t('promo.action.end')} cancelText={t('common.cancel')} okButtonProps={{ danger: true }}>
-              <Button type="link" size="small" danger data-testid={`coupon-end-${c.id}`}>
-                {t('promo.action.end')}
-              </Button>
-            </Popconfirm>
-          )}
+          <StatusActions item={c} writable={writable} busy={busy === c.id} testPrefix="coupon" confirmKey="coupon" onAction={(action) => act(c, action)} />
         </Space>
       ),
     },
@@ -112,49 +93,19 @@ export default function CouponList() {
   return (
     <div className="page-card">
       <h1 className="page-title">{t('coupon.list')}</h1>
-      <div className="toolbar">
-        {writable && (
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/coupons/new')} data-testid="new-coupon">
-            {t('coupon.new')}
-          </Button>
-        )}
-        <span className="spacer" />
-        <Select
-          allowClear
-          style={{ width: 160 }}
-          placeholder={t('coupon.kind')}
-          aria-label={t('coupon.kind')}
-          value={query.kind}
-          onChange={(v) => update({ kind: v })}
-          options={COUPON_KINDS.map((k) => ({ value: k, label: couponKindText(k, lang) }))}
-          data-testid="filter-coupon-kind"
-        />
-        <Input.Search
-          allowClear
-          style={{ width: 260 }}
-          placeholder={t('coupon.searchPlaceholder')}
-          aria-label={t('coupon.searchPlaceholder')}
-          value={q}
-          onChange={(e) => setQ(e.target.value)}
-          onSearch={(v) => update({ q: v.trim() })}
-          data-testid="coupon-search"
-        />
-      </div>
-      <Tabs
-        activeKey={query.status ?? 'all'}
-        onChange={(k) => update({ status: k === 'all' ? undefined : k })}
-        items={[{ key: 'all', label: t('common.all') }, ...COUPON_TEMPLATE_STATUSES.map((s) => ({ key: s, label: t(`promo.status.${s}`) }))]}
-        data-testid="coupon-status-tabs"
-      />
-      <Table<CouponTemplate>
-        rowKey="id"
-        loading={loading}
-        columns={columns}
-        dataSource={data?.items ?? []}
-        scroll={data?.items.length ? { x: 1120 } : undefined}
-        onRow={(c) => ({ 'data-testid': `coupon-row-${c.id}` }) as React.HTMLAttributes<HTMLElement>}
-        onChange={(pg) => update({ page: pg.current, pageSize: pg.pageSize })}
-        pagination={{ current: page, pageSize, total: data?.total ?? 0, showSizeChanger: true, showTotal: (n) => t('common.total', { n }) }}
+      <PromoListBody<CouponTemplate>
+        create={
+          writable && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/coupons/new')} data-testid="new-coupon">
+              {t('coupon.new')}
+            </Button>
+          )
+        }
+        kind={{ value: query.kind, placeholder: t('coupon.kind'), width: 160, options: COUPON_KINDS.map((k) => ({ value: k, label: couponKindText(k, lang) })), testId: 'filter-coupon-kind' }}
+        search={{ value: q, onChange: setQ, placeholder: t('coupon.searchPlaceholder'), width: 260, testId: 'coupon-search' }}
+        tabs={{ active: query.status ?? 'all', items: COUPON_TEMPLATE_STATUSES.map((s) => ({ key: s, label: t(`promo.status.${s}`) })), testId: 'coupon-status-tabs' }}
+        update={update}
+        table={{ columns, data, loading, page, pageSize, scrollX: 1120, rowTestId: (c) => `coupon-row-${c.id}` }}
       />
     </div>
   );
