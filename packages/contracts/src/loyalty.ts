@@ -76,3 +76,16 @@ export const LEVEL_PERIOD_LABELS = {
   last_3_months: { zh: '近3个月', en: 'Last 3 months' },
   this_month: { zh: '本月', en: 'This month' },
 } as const;
+
+/** A points-mall item (积分商城): a coupon redeemed with points. */
+export const PointsMallItemBody = z
+  .object({
+    title: z.string().trim().min(1, 'required').max(40),
+    couponTemplateId: z.uuid(),
+    points: z.number().int().min(1).max(10_000_000),
+    stock: z.number().int().min(0).max(10_000_000),
+    perCustomerLimit: z.number().int().min(1).max(100).default(1),
+    status: z.enum(['on_sale', 'off_shelf']).default('on_sale'),
+    sortOrder: z.number().int().min(0).max(10_000).default(0),
+  })
+  .strict();

@@ -21,7 +21,7 @@ export const COUPON_KIND_LABELS: Record<(typeof COUPON_KINDS)[number], { zh: str
 
 export const COUPON_TEMPLATE_STATUSES = ['active', 'paused', 'ended'] as const;
 export const COUPON_STATUSES = ['unused', 'used', 'expired', 'revoked'] as const;
-export const COUPON_SOURCES = ['claim', 'issue', 'new_customer', 'pay_gift', 'pack'] as const;
+export const COUPON_SOURCES = ['claim', 'issue', 'new_customer', 'pay_gift', 'pack', 'points_mall'] as const;
 
 export const Scope = z.enum(['all', 'categories', 'products']);
 export const Audience = z.enum(['all', 'new_customers']);

@@ -22,6 +22,7 @@ import { promotionsCheckoutExtension } from '../modules/promotions/checkout-exte
 import { PointsService } from '../modules/loyalty/points-service.js';
 import { loyaltyCheckoutExtension } from '../modules/loyalty/checkout-extension.js';
 import { LevelService } from '../modules/loyalty/level-service.js';
+import { PointsMallService } from '../modules/loyalty/mall-service.js';
 import { TagService } from '../modules/tags/tag-service.js';
 import { GroupService } from '../modules/tags/group-service.js';
 
@@ -53,12 +54,13 @@ export async function createServices(p: Platform) {
   const points = new PointsService(p);
   const levels = new LevelService(p, gifts);
   checkout.extend(loyaltyCheckoutExtension(points, levels));
+  const pointsMall = new PointsMallService(p, points, coupons);
   const tags = new TagService(p, catalog, categories);
   const groups = new GroupService(p, customers);
   const couponBatches = new CouponBatchService(p, coupons, customers, orders, groups);
   return {
     tenancy, auth, customers, inventory, categories, catalog, media, catalogImports, shipping, cart, checkout, orders, payments, refunds,
-    coupons, couponCentre, couponBatches, gifts, activities, points, levels, tags, groups,
+    coupons, couponCentre, couponBatches, gifts, activities, points, levels, tags, groups, pointsMall,
   };
 }
 

@@ -114,6 +114,9 @@ const EXPECTED: Record<string, Permission | 'public'> = {
   'POST /api/admin/groups/{id}/members': 'customers:write',
   'POST /api/admin/groups/{id}/members/remove': 'customers:write',
   'GET /api/admin/groups/{id}/export.xlsx': 'customers:export',
+  'GET /api/admin/points/mall': 'loyalty:read',
+  'POST /api/admin/points/mall': 'loyalty:manage',
+  'PUT /api/admin/points/mall/{id}': 'loyalty:manage',
 };
 
 let t: TestApp;

@@ -27,7 +27,7 @@ export const registerModuleRoutes = {
     await admin.register(catalogAdminRoutes, { catalog: s.catalog, categories: s.categories, imports: s.catalogImports, media: s.media });
     await admin.register(orderAdminRoutes, { p, orders: s.orders, refunds: s.refunds, shipping: s.shipping, customers: s.customers });
     await admin.register(promotionAdminRoutes, { coupons: s.coupons, batches: s.couponBatches, gifts: s.gifts, activities: s.activities });
-    await admin.register(loyaltyAdminRoutes, { points: s.points, customers: s.customers });
+    await admin.register(loyaltyAdminRoutes, { points: s.points, mall: s.pointsMall, customers: s.customers });
     await admin.register(levelAdminRoutes, { levels: s.levels, customers: s.customers });
     await admin.register(tagAdminRoutes, { tags: s.tags, groups: s.groups, customers: s.customers });
   },
@@ -37,7 +37,7 @@ export const registerModuleRoutes = {
     await store.register(catalogStoreRoutes, { catalog: s.catalog, categories: s.categories });
     await store.register(orderStoreRoutes, { cart: s.cart, checkout: s.checkout, orders: s.orders, payments: s.payments, refunds: s.refunds, shipping: s.shipping });
     await store.register(promotionStoreRoutes, { coupons: s.coupons, centre: s.couponCentre, activities: s.activities, catalog: s.catalog });
-    await store.register(loyaltyStoreRoutes, { points: s.points });
+    await store.register(loyaltyStoreRoutes, { points: s.points, mall: s.pointsMall });
     await store.register(levelStoreRoutes, { levels: s.levels });
     void p;
   },

@@ -26,7 +26,7 @@ const a = {} as {
   awaitingReturnOrder: string; awaitingReturn: string; returnedOrder: string; returned: string; requestedOrder: string; requested: string;
   requestedItem: string;
   coupon: string; couponPack: string; couponBatch: string; activity: string; myCoupon: string;
-  tag: string; group: string;
+  tag: string; group: string; mallItem: string;
 };
 let bAddress: string;
 let bSku: string;
@@ -132,7 +132,8 @@ beforeAll(async () => {
   await t.call('PUT', `/api/admin/customers/${c1.customerId}/tags`, { ...own, body: { tagIds: [a.tag] } });
   a.group = (await t.call('POST', '/api/admin/groups', { ...own, body: { name: `${MARK} 名单`, kind: 'static' } })).body.id;
   await t.call('POST', `/api/admin/groups/${a.group}/members`, { ...own, body: { customerIds: [c1.customerId] } });
-  expect([a.tag, a.group].every(Boolean)).toBe(true);
+  a.mallItem = (await t.call('POST', '/api/admin/points/mall', { ...own, body: { title: `${MARK} 兑换券`, couponTemplateId: a.coupon, points: 100, stock: 10 } })).body.id;
+  expect([a.tag, a.group, a.mallItem].every(Boolean)).toBe(true);
   await t.drain();
 
   // Shop B: its own customer, address and product, so B-side calls are otherwise valid.
@@ -176,6 +177,7 @@ async function snapshotA() {
     coupons: await get('/api/admin/coupons'),
     activities: await get('/api/admin/activities'),
     pointsRules: await get('/api/admin/points/rules'),
+    pointsMall: await get('/api/admin/points/mall'),
     levels: await get('/api/admin/members/levels'),
     tags: await get('/api/admin/tags'),
     groups: await get('/api/admin/groups'),
@@ -324,6 +326,9 @@ const ADMIN: Record<string, AdminCase> = {
   'POST /api/admin/groups/{id}/members': { kind: 'foreign', params: () => ({ id: a.group }), body: () => ({ customerIds: [cb.customerId] }) },
   'POST /api/admin/groups/{id}/members/remove': { kind: 'foreign', params: () => ({ id: a.group }), body: () => ({ customerIds: [c1.customerId] }) },
   'GET /api/admin/groups/{id}/export.xlsx': { kind: 'foreign', params: () => ({ id: a.group }) },
+  'GET /api/admin/points/mall': { kind: 'list' },
+  'POST /api/admin/points/mall': { kind: 'ref', body: () => ({ title: 'B 兑换', couponTemplateId: a.coupon, points: 1, stock: 1 }) },
+  'PUT /api/admin/points/mall/{id}': { kind: 'foreign', params: () => ({ id: a.mallItem }), body: () => ({ title: 'B 改的', couponTemplateId: a.coupon, points: 1, stock: 999 }) },
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -343,6 +348,8 @@ const STORE: Record<string, StoreCase> = {
   'GET /api/store/{shop}/me/coupons': { kind: 'open' },
   'GET /api/store/{shop}/me/points': { kind: 'open' },
   'GET /api/store/{shop}/me/level': { kind: 'open' },
+  'GET /api/store/{shop}/points/mall': { kind: 'open' },
+  'POST /api/store/{shop}/points/mall/{id}/redeem': { kind: 'shop', params: () => ({ id: a.mallItem }) },
   'POST /api/store/{shop}/me/check-in': { kind: 'open', ownStatus: [201, 409] },
   'GET /api/store/{shop}/me/check-ins': { kind: 'open', queries: () => ['?month=2026-11'] },
   'GET /api/store/{shop}/products/{id}/promotions': { kind: 'shop', params: () => ({ id: a.product }) },

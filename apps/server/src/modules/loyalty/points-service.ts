@@ -85,12 +85,23 @@ export class PointsService {
 
   /** Spends points for an order, oldest-expiring lots first. Throws POINTS_INSUFFICIENT (409) when short. */
   async spendForOrder(tx: Db, shopId: string, customerId: string, amount: number, orderId: string): Promise<void> {
+    const taken = await this.debit(tx, shopId, customerId, amount, 'spend_order', orderId, '积分抵扣', 'usePoints');
+    for (const t of taken ?? []) await tx.insert(pointsOrderSpends).values({ orderId, lotId: t.lotId, shopId, customerId, amount: t.amount });
+  }
+
+  /** Spends points on something that is not an order (a points-mall redemption); once per `ref`. */
+  async redeem(tx: Db, shopId: string, customerId: string, amount: number, ref: string, note: string): Promise<void> {
+    await this.debit(tx, shopId, customerId, amount, 'redeem', ref, note, 'points');
+  }
+
+  /** Takes points out under the account lock; null when this (kind, ref) was already posted. */
+  private async debit(tx: Db, shopId: string, customerId: string, amount: number, kind: LedgerKind, ref: string, note: string, field: string) {
     const account = await this.lock(tx, shopId, customerId);
-    if (await this.posted(tx, shopId, customerId, 'spend_order', orderId)) return;
-    if (account < amount) throw conflict('POINTS_INSUFFICIENT', `Only ${account} points left`, { field: 'usePoints', balance: account });
+    if (await this.posted(tx, shopId, customerId, kind, ref)) return null;
+    if (account < amount) throw conflict('POINTS_INSUFFICIENT', `Only ${account} points left`, { field, balance: account });
     const taken = await this.take(tx, shopId, customerId, amount);
-    for (const t of taken) await tx.insert(pointsOrderSpends).values({ orderId, lotId: t.lotId, shopId, customerId, amount: t.amount });
-    await this.write(tx, shopId, customerId, account - amount, -amount, 'spend_order', orderId, '积分抵扣');
+    await this.write(tx, shopId, customerId, account - amount, -amount, kind, ref, note);
+    return taken;
   }
 
   /**

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { PointsAdjustBody, PointsRulesBody } from '@siyu/contracts';
+import { PointsAdjustBody, PointsMallItemBody, PointsRulesBody } from '@siyu/contracts';
 import { actorOf } from '../../platform/http/admin-auth.js';
 import { customerOf, shopOf } from '../../platform/http/store-scope.js';
 import type { CustomersService } from '../customers/service.js';
 import type { PointsService } from './points-service.js';
+import type { PointsMallService } from './mall-service.js';
 
 const IdParams = z.object({ id: z.uuid() });
 const LedgerQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), beforeId: z.coerce.number().int().positive().optional() });
 
 /** Points rules and a customer's points in the console. Mounted under /api/admin. */
-export const loyaltyAdminRoutes: FastifyPluginAsyncZod<{ points: PointsService; customers: CustomersService }> = async (app, d) => {
+export const loyaltyAdminRoutes: FastifyPluginAsyncZod<{ points: PointsService; mall: PointsMallService; customers: CustomersService }> = async (app, d) => {
   const tags = ['loyalty'];
 
   app.get('/points/rules', { config: { permission: 'loyalty:read' }, schema: { tags, summary: 'Points rules: earning, check-in, deduction, expiry' } }, async (req) => d.points.rules(actorOf(req).shopId));
@@ -19,6 +20,20 @@ export const loyaltyAdminRoutes: FastifyPluginAsyncZod<{ points: PointsService; 
   app.put('/points/rules', { config: { permission: 'loyalty:manage' }, schema: { tags, summary: 'Set the points rules', body: PointsRulesBody } }, async (req) => {
     const { before, after } = await d.points.saveRules(actorOf(req), req.body);
     req.audit = { entity: 'points_rules', entityId: actorOf(req).shopId, before, after };
+    return after;
+  });
+
+  app.get('/points/mall', { config: { permission: 'loyalty:read' }, schema: { tags, summary: 'Points-mall items (积分商城)' } }, async (req) => d.mall.list(actorOf(req).shopId));
+
+  app.post('/points/mall', { config: { permission: 'loyalty:manage' }, schema: { tags, summary: 'Add a points-mall item: a coupon for points', body: PointsMallItemBody } }, async (req, reply) => {
+    const { after } = await d.mall.save(actorOf(req), null, req.body);
+    req.audit = { entity: 'points_mall_item', entityId: after.id, after };
+    return reply.status(201).send(after);
+  });
+
+  app.put('/points/mall/:id', { config: { permission: 'loyalty:manage' }, schema: { tags, summary: 'Change a points-mall item', params: IdParams, body: PointsMallItemBody } }, async (req) => {
+    const { before, after } = await d.mall.save(actorOf(req), req.params.id, req.body);
+    req.audit = { entity: 'points_mall_item', entityId: after.id, before, after };
     return after;
   });
 
@@ -43,7 +58,7 @@ export const loyaltyAdminRoutes: FastifyPluginAsyncZod<{ points: PointsService; 
 const security = [{ customer: [] }];
 
 /** My points and daily check-in. Mounted under /api/store/:shop. */
-export const loyaltyStoreRoutes: FastifyPluginAsyncZod<{ points: PointsService }> = async (app, d) => {
+export const loyaltyStoreRoutes: FastifyPluginAsyncZod<{ points: PointsService; mall: PointsMallService }> = async (app, d) => {
   const tags = ['storefront'];
 
   app.get('/me/points', { schema: { tags, security, summary: 'My points: balance, expiring soon, ledger, how to earn and use', querystring: LedgerQuery } }, async (req) => {
@@ -57,4 +72,10 @@ export const loyaltyStoreRoutes: FastifyPluginAsyncZod<{ points: PointsService }
 
   app.get('/me/check-ins', { schema: { tags, security, summary: 'Check-ins of a month, the streak and the rules', querystring: z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'YYYY-MM') }) } }, async (req) =>
     d.points.checkins(shopOf(req).id, customerOf(req).id, req.query.month));
+
+  app.get('/points/mall', { schema: { tags, summary: 'What points can buy here (积分商城)' } }, async (req) => d.mall.list(shopOf(req).id, { onSaleOnly: true }));
+
+  app.post('/points/mall/:id/redeem', {
+    schema: { tags, security, summary: 'Redeem an item with points; send Idempotency-Key to retry safely', params: z.object({ id: z.string() }), headers: z.object({ 'idempotency-key': z.string().min(8).max(100).optional() }).passthrough() },
+  }, async (req, reply) => reply.status(201).send(await d.mall.redeem(shopOf(req).id, customerOf(req).id, req.params.id, req.headers['idempotency-key'] as string | undefined)));
 };

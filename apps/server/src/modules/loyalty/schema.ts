@@ -47,7 +47,7 @@ export const pointsLots = pgTable('points_lots', {
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 
-export type LedgerKind = 'earn_order' | 'signup' | 'checkin' | 'spend_order' | 'return_spend' | 'reverse_earn' | 'expire' | 'adjust';
+export type LedgerKind = 'earn_order' | 'signup' | 'checkin' | 'spend_order' | 'return_spend' | 'reverse_earn' | 'expire' | 'adjust' | 'redeem';
 
 export const pointsLedger = pgTable('points_ledger', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
@@ -131,5 +131,32 @@ export const customerLevelHistory = pgTable('customer_level_history', {
   toLevelId: uuid('to_level_id'),
   metricValue: integer('metric_value').notNull(),
   reason: text('reason').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const pointsMallItems = pgTable('points_mall_items', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  shopId: uuid('shop_id').notNull(),
+  title: text('title').notNull(),
+  couponTemplateId: uuid('coupon_template_id').notNull(),
+  points: integer('points').notNull(),
+  stock: integer('stock').notNull(),
+  redeemed: integer('redeemed').notNull().default(0),
+  perCustomerLimit: integer('per_customer_limit').notNull().default(1),
+  status: text('status').$type<'on_sale' | 'off_shelf'>().notNull().default('on_sale'),
+  sortOrder: integer('sort_order').notNull().default(0),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+export type PointsMallItem = typeof pointsMallItems.$inferSelect;
+
+export const pointsMallRedemptions = pgTable('points_mall_redemptions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  shopId: uuid('shop_id').notNull(),
+  itemId: uuid('item_id').notNull(),
+  customerId: uuid('customer_id').notNull(),
+  points: integer('points').notNull(),
+  couponId: uuid('coupon_id').notNull(),
+  requestKey: text('request_key'),
   createdAt: ts('created_at').notNull().defaultNow(),
 });

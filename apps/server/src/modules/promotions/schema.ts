@@ -4,7 +4,7 @@ const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' 
 
 export type CouponKind = 'amount_off' | 'percent_off' | 'no_threshold' | 'gift';
 export type Validity = { type: 'fixed'; from: string; to: string } | { type: 'relative'; days: number };
-export type CouponSource = 'claim' | 'issue' | 'new_customer' | 'pay_gift' | 'pack';
+export type CouponSource = 'claim' | 'issue' | 'new_customer' | 'pay_gift' | 'pack' | 'points_mall';
 
 export const couponTemplates = pgTable('coupon_templates', {
   id: uuid('id').primaryKey().defaultRandom(),
