@@ -41,6 +41,7 @@ export const POINTS_LEDGER_KINDS: Record<string, { zh: string; en: string }> = {
   reverse_earn: { zh: '退款扣回', en: 'Taken back on a refund' },
   expire: { zh: '过期', en: 'Expired' },
   adjust: { zh: '人工调整', en: 'Adjusted by staff' },
+  redeem: { zh: '积分兑换', en: 'Redeemed in the points mall' },
 };
 
 /** Member levels (会员等级): what counts, over which period, and each level's threshold and benefits. */
