@@ -27,6 +27,8 @@ const CouponClaim = lazy(() => import('./pages/CouponClaim'));
 const MyCoupons = lazy(() => import('./pages/MyCoupons'));
 const Points = lazy(() => import('./pages/Points'));
 const CheckIn = lazy(() => import('./pages/CheckIn'));
+const PointsMall = lazy(() => import('./pages/PointsMall'));
+const MemberCentre = lazy(() => import('./pages/MemberCentre'));
 
 function Loading() {
   return (
@@ -70,6 +72,8 @@ export function App() {
               <Route path="me/coupons" element={auth(<MyCoupons />)} />
               <Route path="me/points" element={auth(<Points />)} />
               <Route path="me/check-in" element={auth(<CheckIn />)} />
+              <Route path="points-mall" element={<PointsMall />} />
+              <Route path="me/member" element={auth(<MemberCentre />)} />
               <Route path="checkout" element={auth(<Checkout />)} />
               <Route path="pay/result/:id" element={auth(<PayResult />)} />
               <Route path="orders" element={auth(<Orders />)} />

@@ -1,6 +1,7 @@
 import { Avatar, Button, Dialog, List } from 'antd-mobile';
-import { BillOutline, CalendarOutline, CouponOutline, EnvironmentOutline, GiftOutline, PayCircleOutline, StarOutline, ReceiptOutline, TruckOutline, UndoOutline, UserSetOutline } from 'antd-mobile-icons';
+import { BillOutline, CalendarOutline, CouponOutline, EnvironmentOutline, GiftOutline, PayCircleOutline, ShopbagOutline, StarOutline, ReceiptOutline, TruckOutline, UndoOutline, UserSetOutline } from 'antd-mobile-icons';
 import { Link, useNavigate } from 'react-router-dom';
+import { MemberCard, type MyLevel } from '../components/MemberLevel';
 import { Page } from '../components/Page';
 import { api } from '../lib/api';
 import { maskPhone } from '../lib/format';
@@ -31,6 +32,9 @@ export default function Me() {
   // The balance beside 我的积分; limit=1 because only the balance is wanted here.
   const points = useLoad(() => (token ? api<{ balance: number }>('GET', '/me/points', { query: { limit: 1 } }).then((r) => r.balance) : Promise.resolve(null)), [token]);
   const balance = points.error ? null : points.data;
+  // The member card shows only where the shop has levels; without it the page is as before.
+  const myLevel = useLoad(() => (token ? api<MyLevel>('GET', '/me/level') : Promise.resolve(null)), [token]);
+  const level = token && !myLevel.error && myLevel.data && myLevel.data.levels.length > 0 ? myLevel.data : null;
 
   const name = customer?.nickname || (customer?.phone ? `用户${customer.phone.slice(-4)}` : '微信用户');
 
@@ -55,7 +59,9 @@ export default function Me() {
         )}
       </header>
 
-      <section className="card" style={{ marginTop: -32, position: 'relative' }} aria-labelledby="my-orders">
+      {level && <MemberCard data={level} onOpen={() => navigate('/me/member')} className="me-member-card" />}
+
+      <section className="card" style={level ? undefined : { marginTop: -32, position: 'relative' }} aria-labelledby="my-orders">
         <div className="card-title">
           <h2 id="my-orders" style={{ fontSize: 15, margin: 0 }}>
             我的订单
@@ -106,6 +112,9 @@ export default function Me() {
           </List.Item>
           <List.Item prefix={<CalendarOutline aria-hidden />} extra={<span className="small muted">签到领积分</span>} onClick={() => navigate('/me/check-in')} data-testid="me-check-in">
             每日签到
+          </List.Item>
+          <List.Item prefix={<ShopbagOutline aria-hidden />} extra={<span className="small muted">积分兑好券</span>} onClick={() => navigate('/points-mall')} data-testid="me-points-mall">
+            积分商城
           </List.Item>
           <List.Item prefix={<GiftOutline aria-hidden />} onClick={() => navigate('/coupons')} data-testid="me-coupon-center">
             领券中心

@@ -1,6 +1,6 @@
 import { POINTS_LEDGER_KINDS } from '@siyu/contracts';
 import { Button, PullToRefresh, Skeleton } from 'antd-mobile';
-import { CalendarOutline, RightOutline } from 'antd-mobile-icons';
+import { CalendarOutline, RightOutline, ShopbagOutline } from 'antd-mobile-icons';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Page } from '../components/Page';
@@ -103,6 +103,16 @@ export default function Points() {
                 <RightOutline aria-hidden fontSize={12} />
               </Link>
             </section>
+
+            <Link to="/points-mall" className="card" style={{ display: 'flex', alignItems: 'center', gap: 10, color: '#1f1f1f' }} data-testid="points-go-mall">
+              <ShopbagOutline aria-hidden fontSize={22} color="#d9001b" />
+              <span style={{ flex: 1, minWidth: 0, display: 'flex', flexDirection: 'column', gap: 2 }}>
+                <strong style={{ fontSize: 15 }}>积分商城</strong>
+                <span className="small muted">用积分兑换优惠券</span>
+              </span>
+              <span className="small muted">去兑换</span>
+              <RightOutline aria-hidden fontSize={12} />
+            </Link>
 
             {data.expiringSoon && (
               <p className="points-expiring" role="note" data-testid="points-expiring">

@@ -14,6 +14,7 @@ import { LoadError } from '../../components/Results';
 import type { Customer, Order, Paged } from '../../lib/types';
 import { useOrderColumns } from '../orders/OrderList';
 import CustomerPoints from './CustomerPoints';
+import CustomerMembership from './CustomerMembership';
 
 interface CustomerDetailData extends Customer {
   identities: { id: string; provider: string; appId: string | null; openid: string | null; createdAt: string }[];
@@ -91,6 +92,7 @@ export default function CustomerDetail() {
           ]}
         />
       </Card>
+      <CustomerMembership customerId={c.id} />
       <CustomerPoints customerId={c.id} />
       <Card title={t('customer.orders')} variant="borderless" style={{ marginBottom: 16 }}>
         <Table<Order>

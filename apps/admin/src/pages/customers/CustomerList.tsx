@@ -1,11 +1,13 @@
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import { Avatar, Input, Select, Table } from 'antd';
+import { Avatar, Button, Input, Select, Table } from 'antd';
 import { UserOutlined } from '@ant-design/icons';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
 import { fmtTime } from '../../lib/format';
 import type { Customer, Paged } from '../../lib/types';
+import { useAuth } from '../../lib/auth';
+import AddToGroupModal from './AddToGroupModal';
 
 export default function CustomerList() {
   const { t } = useI18n();
@@ -13,6 +15,8 @@ export default function CustomerList() {
   const [q, setQ] = useState(params.get('q') ?? '');
   const query = { q: params.get('q') ?? undefined, source: params.get('source') ?? undefined, page: Number(params.get('page') ?? 1), pageSize: Number(params.get('pageSize') ?? 20) };
   const { data, loading } = useApi<Paged<Customer>>('/customers', query);
+  const { can } = useAuth();
+  const [grouping, setGrouping] = useState<{ id: string; label: string } | null>(null);
 
   const update = (patch: Record<string, string | number | undefined>) => {
     const next = new URLSearchParams(params);
@@ -72,8 +76,23 @@ export default function CustomerList() {
           { title: t('common.remark'), dataIndex: 'remark', ellipsis: true, render: (v: string | null) => v ?? '-' },
           { title: t('customer.registeredAt'), dataIndex: 'registeredAt', width: 170, render: fmtTime },
           { title: t('customer.lastActiveAt'), dataIndex: 'lastActiveAt', width: 170, render: fmtTime },
+          ...(can('customers:write')
+            ? [
+                {
+                  title: t('common.actions'),
+                  key: 'a',
+                  width: 110,
+                  render: (_: unknown, c: Customer) => (
+                    <Button type="link" size="small" onClick={() => setGrouping({ id: c.id, label: c.nickname || c.phone || c.id.slice(0, 8) })} data-testid={`add-to-group-${c.id}`}>
+                      {t('groups.addToGroup')}
+                    </Button>
+                  ),
+                },
+              ]
+            : []),
         ]}
       />
+      <AddToGroupModal customer={grouping} onClose={() => setGrouping(null)} />
     </div>
   );
 }
