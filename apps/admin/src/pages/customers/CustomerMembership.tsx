@@ -50,6 +50,8 @@ export default function CustomerMembership({ customerId }: { customerId: string 
   const prevThreshold = d?.level?.threshold ?? 0;
   const percent = d?.next ? Math.max(0, Math.min(100, Math.floor(((d.value - prevThreshold) / Math.max(1, d.next.threshold - prevThreshold)) * 100))) : 100;
 
+  const progressText = d ? (!d.levels.length ? t('member.noLevels') : d.next ? t('member.toNext', { name: d.next.name, remaining: thresholdText(d.metric, d.next.remaining, t) }) : t('member.top')) : '';
+
   return (
     <Card title={t('member.card')} variant="borderless" style={{ marginBottom: 16 }} data-testid="customer-membership">
       {level.error ? (
@@ -66,10 +68,8 @@ export default function CustomerMembership({ customerId }: { customerId: string 
             <div className="stat-label" style={{ marginBottom: 8 }}>{t('member.progress')}</div>
             {d && (
               <div data-testid="member-progress">
-                <Progress percent={percent} showInfo={false} />
-                <div className="muted">
-                  {!d.levels.length ? t('member.noLevels') : d.next ? t('member.toNext', { name: d.next.name, remaining: thresholdText(d.metric, d.next.remaining, t) }) : t('member.top')}
-                </div>
+                <Progress percent={percent} showInfo={false} aria-label={progressText} />
+                <div className="muted">{progressText}</div>
               </div>
             )}
           </Col>
