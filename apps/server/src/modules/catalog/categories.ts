@@ -2,6 +2,7 @@ import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Actor, Db, Platform } from '../../platform/context.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { categories, products } from './schema.js';
+import { isUniqueViolation } from '../../platform/db/index.js';
 
 export type Category = typeof categories.$inferSelect;
 export interface CategoryNode extends Category {
@@ -9,10 +10,6 @@ export interface CategoryNode extends Category {
   children: CategoryNode[];
 }
 
-const isUniqueViolation = (err: unknown) => {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return (e.code ?? e.cause?.code) === '23505';
-};
 
 /** Two-level product categories (一级/二级分类). */
 export class CategoryService {

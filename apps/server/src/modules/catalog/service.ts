@@ -7,6 +7,7 @@ import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { InventoryService } from '../inventory/service.js';
 import { categories, products, skus } from './schema.js';
 import { cartesian, specKey, specText } from './sku-matrix.js';
+import { isUniqueViolation, escapeLike } from '../../platform/db/index.js';
 
 export type ProductRow = typeof products.$inferSelect;
 export type SkuRow = typeof skus.$inferSelect;
@@ -37,11 +38,6 @@ export interface ListFilters {
   pageSize: number;
 }
 
-const isUniqueViolation = (err: unknown) => {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return (e.code ?? e.cause?.code) === '23505';
-};
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 const newSkuCode = () => `SY${randomBytes(6).toString('hex').toUpperCase()}`;
 
 /** Products and their SKU matrix (商品/规格), the admin and storefront listings, and what orders need. */
@@ -429,7 +425,7 @@ export class CatalogService {
     if (f.minPrice !== undefined) conds.push(sql`${products.maxPrice} >= ${f.minPrice}`);
     if (f.maxPrice !== undefined) conds.push(sql`${products.minPrice} <= ${f.maxPrice}`);
     if (f.q) {
-      const like = `%${likeEscape(f.q)}%`;
+      const like = `%${escapeLike(f.q)}%`;
       conds.push(sql`(${products.title} ILIKE ${like} OR EXISTS (
         SELECT 1 FROM skus s WHERE s.product_id = ${products.id} AND s.status = 'active' AND s.sku_code ILIKE ${like}))`);
     }

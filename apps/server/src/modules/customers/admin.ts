@@ -4,8 +4,7 @@ import { notFound } from '../../platform/errors.js';
 import type { AdminCustomerListInput, Paged } from '@siyu/contracts';
 import { customerAddresses, customerIdentities, customers } from './schema.js';
 import { addressView, adminCustomerView, identityView, type AdminCustomerView } from './views.js';
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+import { escapeLike } from '../../platform/db/index.js';
 
 /** The console's view of customers: list, search, detail and staff edits. */
 export class CustomerAdmin {

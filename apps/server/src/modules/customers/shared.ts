@@ -1,16 +1,12 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Platform } from '../../platform/context.js';
-import type { Db } from '../../platform/db/index.js';
+import { isUniqueViolation, type Db } from '../../platform/db/index.js';
 import { newToken, sha256 } from '../../platform/auth/tokens.js';
 import { customerIdentities, customers, customerSessions } from './schema.js';
 import type { CustomerRow } from './views.js';
 
 export type SessionMeta = { ip?: string; userAgent?: string };
 
-const isUniqueViolation = (err: unknown) => {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e?.code === '23505' || e?.cause?.code === '23505';
-};
 
 /** A parallel first sign-in loses on a unique index; running again finds what the winner created. */
 export async function retryOnUnique<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {

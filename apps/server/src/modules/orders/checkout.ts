@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Platform } from '../../platform/context.js';
-import type { Db } from '../../platform/db/index.js';
-import { AppError, badRequest, conflict, unprocessable } from '../../platform/errors.js';
+import { isUniqueViolation, type Db } from '../../platform/db/index.js';
+import { badRequest, conflict, unprocessable } from '../../platform/errors.js';
 import type { TenancyService } from '../../platform/tenancy/service.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { CustomersService as CustomerService } from '../customers/service.js';
@@ -254,10 +254,4 @@ export class CheckoutService {
       .where(and(eq(orders.shopId, shopId), eq(orders.customerId, customerId), eq(orders.idempotencyKey, key)));
     return row?.id ?? null;
   }
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  if (err instanceof AppError) return false;
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e.code === '23505' || e.cause?.code === '23505';
 }

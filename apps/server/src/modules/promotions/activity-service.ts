@@ -1,7 +1,7 @@
 import { and, count, desc, eq, gt, ilike, lte, sql, type SQL } from 'drizzle-orm';
 import type { ActivityInput, Paged } from '@siyu/contracts';
 import type { Actor, Platform } from '../../platform/context.js';
-import { rows, type Db } from '../../platform/db/index.js';
+import { rows, type Db, escapeLike } from '../../platform/db/index.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { CategoryService } from '../catalog/categories.js';
@@ -11,7 +11,6 @@ import { promotionActivities, type ActivityRow } from './schema.js';
 
 type Phase = 'upcoming' | 'running' | 'paused' | 'ended';
 type ActivityStats = { orders: number; revenueFen: number; discountFen: number; units: number };
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** 限时折扣, 满减/满赠 and 组合套餐: their rules, their life (running, paused, ended) and what they drove. */
 export class ActivityService {

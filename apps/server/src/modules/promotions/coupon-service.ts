@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gt, ilike, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { CouponTemplateInput } from '@siyu/contracts';
 import type { Actor, Platform } from '../../platform/context.js';
-import { rows, type Db } from '../../platform/db/index.js';
+import { rows, type Db, isUniqueViolation, escapeLike } from '../../platform/db/index.js';
 import { AppError, conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { Paged } from '@siyu/contracts';
 import type { CatalogService } from '../catalog/service.js';
@@ -13,7 +13,6 @@ import { couponTemplates, coupons, type CouponRow, type CouponSource, type Coupo
 
 const VALUE_FIELDS = ['kind', 'thresholdFen', 'amountOffFen', 'percentPaid', 'maxDiscountFen', 'giftProductId', 'scope', 'scopeIds', 'excludedProductIds', 'audience', 'validity'] as const;
 const SOLD_OUT_TTL_MS = 60_000;
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export type TemplatePatch = Partial<CouponTemplateInput>;
 
@@ -445,9 +444,3 @@ function normalise(field: string, v: unknown) {
 }
 
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
-
-export function isUniqueViolation(err: unknown): boolean {
-  if (err instanceof AppError) return false;
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e.code === '23505' || e.cause?.code === '23505';
-}

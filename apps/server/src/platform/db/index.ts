@@ -129,3 +129,12 @@ export async function rows<T = Record<string, unknown>>(db: Db, query: SQL): Pro
 }
 
 export { sql };
+
+/** Whether a database error is a unique-constraint violation (PostgreSQL 23505), from either driver. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } } | null;
+  return e?.code === '23505' || e?.cause?.code === '23505';
+}
+
+/** Escapes LIKE wildcards so a search for "50%" finds "50%", not everything starting with "50". */
+export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
