@@ -15,6 +15,7 @@ import { LoadError } from '../../components/Results';
 import type { Paged } from '../../lib/types';
 import type { MemberLevelsData } from '../loyalty/MemberLevels';
 import { conditionPhrases, SOURCES, type CustomerGroup, type CustomerTag, type GroupMember } from './audience';
+import { ConfirmDelete } from '../../components/ConfirmDelete';
 
 const NO_LEVEL = '__none__';
 const dayShape = GroupConditions.shape.lastOrderWithinDays;
@@ -212,17 +213,7 @@ export default function CustomerGroups() {
                   </Button>
                 )}
                 {writable && (
-                  <Popconfirm
-                    title={t('groups.deleteConfirm', { name: g.name })}
-                    onConfirm={() => remove(g)}
-                    okText={t('common.delete')}
-                    cancelText={t('common.cancel')}
-                    okButtonProps={{ danger: true, 'data-testid': 'group-delete-ok' } as never}
-                  >
-                    <Button type="link" size="small" danger data-testid={`group-delete-${g.name}`}>
-                      {t('common.delete')}
-                    </Button>
-                  </Popconfirm>
+                  <ConfirmDelete title={t('groups.deleteConfirm', { name: g.name })} onConfirm={() => remove(g)} testId={`group-delete-${g.name}`} okTestId="group-delete-ok" />
                 )}
               </Space>
             ),

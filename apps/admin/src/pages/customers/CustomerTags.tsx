@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Alert, Button, Form, Input, InputNumber, Modal, Popconfirm, Radio, Space, Table, Tag, TreeSelect } from 'antd';
+import { Alert, Button, Form, Input, InputNumber, Modal, Radio, Space, Table, Tag, TreeSelect } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { TAG_COLORS, TagBody } from '@siyu/contracts';
 import { api } from '../../lib/api';
@@ -13,6 +13,7 @@ import { LoadError } from '../../components/Results';
 import type { CategoryNode } from '../../lib/types';
 import { categoryTree } from '../products/ProductList';
 import { categoryPaths, ruleText, type CustomerTag } from './audience';
+import { ConfirmDelete } from '../../components/ConfirmDelete';
 
 type RuleType = 'paid_in_days' | 'bought_category';
 
@@ -143,17 +144,7 @@ export default function CustomerTags() {
                     <Button type="link" size="small" onClick={() => setEditing(tag)} data-testid={`tag-edit-${tag.name}`}>
                       {t('common.edit')}
                     </Button>
-                    <Popconfirm
-                      title={t('tags.deleteConfirm', { name: tag.name, n: tag.customers ?? 0 })}
-                      onConfirm={() => remove(tag)}
-                      okText={t('common.delete')}
-                      cancelText={t('common.cancel')}
-                      okButtonProps={{ danger: true, 'data-testid': 'tag-delete-ok' } as never}
-                    >
-                      <Button type="link" size="small" danger data-testid={`tag-delete-${tag.name}`}>
-                        {t('common.delete')}
-                      </Button>
-                    </Popconfirm>
+                    <ConfirmDelete title={t('tags.deleteConfirm', { name: tag.name, n: tag.customers ?? 0 })} onConfirm={() => remove(tag)} testId={`tag-delete-${tag.name}`} okTestId="tag-delete-ok" />
                   </Space>
                 )
               ),
