@@ -24,7 +24,7 @@ export const COUPON_STATUSES = ['unused', 'used', 'expired', 'revoked'] as const
 export const COUPON_SOURCES = ['claim', 'issue', 'new_customer', 'pay_gift', 'pack', 'points_mall'] as const;
 
 export const Scope = z.enum(['all', 'categories', 'products']);
-export const Audience = z.enum(['all', 'new_customers']);
+export const Audience = z.enum(['all', 'new_customers', 'levels', 'tags']);
 
 const CouponTemplateFields = z.object({
   name: Name,
@@ -42,6 +42,8 @@ const CouponTemplateFields = z.object({
   scopeIds: Ids,
   excludedProductIds: Ids,
   audience: Audience,
+  /** Member level ids (audience levels) or tag ids (audience tags); empty otherwise. */
+  audienceIds: Ids,
   validity: z.discriminatedUnion('type', [
     z.object({ type: z.literal('fixed'), from: z.coerce.date(), to: z.coerce.date() }),
     z.object({ type: z.literal('relative'), days: z.number().int().min(1, '1–365').max(365, '1–365') }),
@@ -67,6 +69,7 @@ function checkCoupon(v: Partial<z.infer<typeof CouponTemplateFields>>, ctx: z.Re
   if (v.kind === 'percent_off' && !v.percentPaid) need('percentPaid', 'required for 折扣');
   if (v.kind === 'gift' && !v.giftProductId) need('giftProductId', 'required for 兑换券');
   if (v.scope && v.scope !== 'all' && (!v.scopeIds || v.scopeIds.length === 0)) need('scopeIds', 'choose at least one');
+  if ((v.audience === 'levels' || v.audience === 'tags') && (!v.audienceIds || v.audienceIds.length === 0)) need('audienceIds', 'choose at least one');
   if (v.validity?.type === 'fixed' && v.validity.to <= v.validity.from) need('validity.to', 'must be after the start');
 }
 
@@ -76,6 +79,7 @@ export const CouponTemplateBody = CouponTemplateFields.extend({
   scopeIds: Ids.default([]),
   excludedProductIds: Ids.default([]),
   audience: Audience.default('all'),
+  audienceIds: Ids.default([]),
   perCustomerLimit: CouponTemplateFields.shape.perCustomerLimit.default(1),
   stacksWithActivities: z.boolean().default(true),
   claimable: z.boolean().default(true),

@@ -155,7 +155,9 @@ export interface CouponTemplate {
   scope: 'all' | 'categories' | 'products';
   scopeIds: string[];
   excludedProductIds: string[];
-  audience: 'all' | 'new_customers';
+  audience: 'all' | 'new_customers' | 'levels' | 'tags';
+  /** Member level ids ('levels') or customer tag ids ('tags'); empty for the other audiences. */
+  audienceIds: string[];
   validity: CouponValidity;
   totalQuantity: number;
   issuedCount: number;

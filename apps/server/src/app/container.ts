@@ -57,6 +57,10 @@ export async function createServices(p: Platform) {
   const pointsMall = new PointsMallService(p, points, coupons);
   const tags = new TagService(p, catalog, categories);
   const groups = new GroupService(p, customers);
+  coupons.useAudience({
+    of: async (db, shopId, customerId) => ({ levelId: (await levels.levelOf(db, shopId, customerId))?.id ?? null, tagIds: (await tags.tagsOf(shopId, customerId, db)).map((t) => t.id) }),
+    known: async (db, shopId, kind, ids) => (kind === 'levels' ? new Set((await levels.settings(shopId, db)).levels.map((l) => l.id)) : tags.existingIds(db, shopId, ids)),
+  });
   const couponBatches = new CouponBatchService(p, coupons, customers, orders, groups);
   return {
     tenancy, auth, customers, inventory, categories, catalog, media, catalogImports, shipping, cart, checkout, orders, payments, refunds,

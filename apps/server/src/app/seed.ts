@@ -92,7 +92,7 @@ export async function seedDemo(p: Platform, s: Services): Promise<DemoInfo> {
   });
   await s.shipping.createPickupPoint(actor, { name: '深圳南山旗舰店', address: '广东省深圳市南山区科技园南区 1 号', phone: '0755-88886666', hours: '10:00-22:00' });
   // Coupons in the claim centre, so the storefront shows promotions at once; nothing is given automatically.
-  const coupon = { scope: 'all' as const, scopeIds: [], excludedProductIds: [], audience: 'all' as const, perCustomerLimit: 1, stacksWithActivities: true, claimable: true };
+  const coupon = { scope: 'all' as const, scopeIds: [], excludedProductIds: [], audience: 'all' as const, audienceIds: [], perCustomerLimit: 1, stacksWithActivities: true, claimable: true };
   await s.coupons.createTemplate(actor, { ...coupon, name: '全场满100减20', kind: 'amount_off', thresholdFen: 10000, amountOffFen: 2000, validity: { type: 'relative', days: 30 }, totalQuantity: 1000 });
   await s.coupons.createTemplate(actor, { ...coupon, name: '新人无门槛5元', kind: 'no_threshold', thresholdFen: 0, amountOffFen: 500, audience: 'new_customers', validity: { type: 'relative', days: 7 }, totalQuantity: 5000 });
   p.log.info({ shop: shop.slug }, 'demo shop seeded');

@@ -284,7 +284,7 @@ export interface CentreCoupon extends CouponValue {
   claimedByMe: number;
   canClaim: boolean;
   /** Sent by the server beside the documented fields: 新客专享 coupons are tagged. */
-  audience?: 'all' | 'new_customers';
+  audience?: 'all' | 'new_customers' | 'levels' | 'tags';
   /** Why not: "已领完", "已领取", "仅限新客", "活动已暂停", "活动已结束". */
   reason: string | null;
 }

@@ -10,7 +10,7 @@ import { formatFen } from '../../lib/money';
 import { fmtTime } from '../../lib/format';
 import { LoadError } from '../../components/Results';
 import type { CouponTemplate, IssuedCoupon, Paged } from '../../lib/types';
-import { changeStatus, CouponKindTag, PromotionStatusTag, scopeText, validityText } from './shared';
+import { audienceText, changeStatus, CouponKindTag, PromotionStatusTag, scopeText, validityText } from './shared';
 import IssuePanel from './IssuePanel';
 import './promotions.css';
 
@@ -66,7 +66,7 @@ export default function CouponDetail() {
                 {t('coupon.issuedOfTotal')}: {c.issuedCount} / {c.totalQuantity}
               </span>
               <span>{t('coupon.perCustomerText', { n: c.perCustomerLimit })}</span>
-              {c.audience === 'new_customers' && <span>{t('coupon.audience.new_customers')}</span>}
+              {c.audience !== 'all' && <span data-testid="coupon-detail-audience">{audienceText(c.audience, t)}</span>}
               <span>{c.stacksWithActivities ? t('coupon.stacksYes') : t('coupon.stacksNo')}</span>
               <span>{c.claimable ? t('coupon.inCentre') : t('coupon.notInCentre')}</span>
             </div>

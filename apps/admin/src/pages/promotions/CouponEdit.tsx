@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
-import { Alert, Button, Card, Col, DatePicker, Form, Input, InputNumber, Radio, Row, Skeleton, Switch, TreeSelect } from 'antd';
+import { Alert, Button, Card, Col, DatePicker, Form, Input, InputNumber, Radio, Row, Select, Skeleton, Switch, TreeSelect } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { COUPON_KINDS, CouponTemplateBody, CouponTemplatePatch } from '@siyu/contracts';
 import { api, ApiError } from '../../lib/api';
+import { useAuth } from '../../lib/auth';
 import { feedback, showError } from '../../lib/feedback';
 import { applyApiError, asText, moneyRule, validateBody, zodRule } from '../../lib/form';
 import { useApi } from '../../lib/hooks';
@@ -12,7 +13,9 @@ import { fenToYuan, yuanToFen } from '../../lib/money';
 import { LoadError } from '../../components/Results';
 import type { CategoryNode, CouponKind, CouponTemplate } from '../../lib/types';
 import { categoryTree } from '../products/ProductList';
-import { couponKindText, percentToZhe, validityText, zheToPercent } from './shared';
+import type { MemberLevelsData } from '../loyalty/MemberLevels';
+import type { CustomerTag } from '../customers/audience';
+import { audienceText, couponKindText, percentToZhe, validityText, zheToPercent } from './shared';
 import { ProductListField, ProductSingleField, useProductBriefs } from './ProductPicker';
 import './promotions.css';
 
@@ -28,7 +31,10 @@ interface Values {
   categoryIds: string[];
   productIds: string[];
   excludedProductIds: string[];
-  audience: 'all' | 'new_customers';
+  audience: CouponTemplate['audience'];
+  /** Kept apart so switching between levels and tags does not send one's ids as the other's. */
+  levelIds: string[];
+  tagIds: string[];
   validityType: 'fixed' | 'relative';
   validRange?: [Dayjs, Dayjs] | null;
   validDays?: number | null;
@@ -49,6 +55,8 @@ const EMPTY: Values = {
   productIds: [],
   excludedProductIds: [],
   audience: 'all',
+  levelIds: [],
+  tagIds: [],
   validityType: 'relative',
   validDays: 7,
   totalQuantity: 1000,
@@ -74,6 +82,8 @@ function toForm(c: CouponTemplate): Values {
     productIds: c.scope === 'products' ? c.scopeIds : [],
     excludedProductIds: c.excludedProductIds,
     audience: c.audience,
+    levelIds: c.audience === 'levels' ? (c.audienceIds ?? []) : [],
+    tagIds: c.audience === 'tags' ? (c.audienceIds ?? []) : [],
     validityType: c.validity.type,
     validRange: c.validity.type === 'fixed' ? [dayjs(c.validity.from), dayjs(c.validity.to)] : null,
     validDays: c.validity.type === 'relative' ? c.validity.days : 7,
@@ -101,6 +111,7 @@ function toBody(v: Values) {
     scopeIds: v.scope === 'categories' ? (v.categoryIds ?? []) : v.scope === 'products' ? (v.productIds ?? []) : [],
     excludedProductIds: v.scope === 'products' ? [] : (v.excludedProductIds ?? []),
     audience: v.audience,
+    audienceIds: v.audience === 'levels' ? (v.levelIds ?? []) : v.audience === 'tags' ? (v.tagIds ?? []) : [],
     validity:
       v.validityType === 'fixed'
         ? { type: 'fixed' as const, from: v.validRange?.[0]?.startOf('day').toISOString(), to: v.validRange?.[1]?.endOf('day').toISOString() }
@@ -119,8 +130,11 @@ function fieldMapFor(v: Values): Record<string, string> {
   const indexed: Record<string, string> = {};
   (v.scope === 'categories' ? (v.categoryIds ?? []) : (v.productIds ?? [])).forEach((_, i) => (indexed[`scopeIds.${i}`] = scopeField));
   (v.excludedProductIds ?? []).forEach((_, i) => (indexed[`excludedProductIds.${i}`] = 'excludedProductIds'));
+  const audienceField = v.audience === 'tags' ? 'tagIds' : 'levelIds';
+  (v.audience === 'tags' ? (v.tagIds ?? []) : (v.levelIds ?? [])).forEach((_, i) => (indexed[`audienceIds.${i}`] = audienceField));
   return {
     ...indexed,
+    audienceIds: audienceField,
     thresholdFen: 'threshold',
     amountOffFen: 'amountOff',
     percentPaid: 'zhe',
@@ -139,6 +153,7 @@ export default function CouponEdit() {
   const { id } = useParams();
   const isNew = !id;
   const { t, lang } = useI18n();
+  const { can } = useAuth();
   const navigate = useNavigate();
   const [form] = Form.useForm<Values>();
   const [saving, setSaving] = useState(false);
@@ -159,6 +174,14 @@ export default function CouponEdit() {
   const kind = Form.useWatch('kind', form) ?? 'amount_off';
   const scope = Form.useWatch('scope', form) ?? 'all';
   const validityType = Form.useWatch('validityType', form) ?? 'relative';
+  const audience = Form.useWatch('audience', form) ?? 'all';
+  // Levels and tags load the first time their audience is chosen, then stay.
+  const [wanted, setWanted] = useState({ levels: false, tags: false });
+  useEffect(() => {
+    if ((audience === 'levels' || audience === 'tags') && !wanted[audience]) setWanted((w) => ({ ...w, [audience]: true }));
+  }, [audience, wanted]);
+  const levels = useApi<MemberLevelsData>(wanted.levels && can('loyalty:read') ? '/members/levels' : null);
+  const tags = useApi<{ items: CustomerTag[] }>(wanted.tags && can('customers:read') ? '/tags' : null);
   const watched = Form.useWatch([], form) as Values | undefined;
   const giftBriefs = useProductBriefs(watched?.giftProductId ? [watched.giftProductId] : []);
 
@@ -304,8 +327,40 @@ export default function CouponEdit() {
               <Radio.Group disabled={locked} data-testid="coupon-audience">
                 <Radio value="all">{t('coupon.audience.all')}</Radio>
                 <Radio value="new_customers">{t('coupon.audience.new_customers')}</Radio>
+                <Radio value="levels">{t('coupon.audience.levels')}</Radio>
+                <Radio value="tags">{t('coupon.audience.tags')}</Radio>
               </Radio.Group>
             </Form.Item>
+            {audience === 'levels' && (
+              <Form.Item name="levelIds" label={t('coupon.audienceLevels')} required rules={[{ type: 'array', min: 1, message: t('promo.chooseOne') }]}>
+                <Select
+                  mode="multiple"
+                  allowClear
+                  disabled={locked}
+                  loading={levels.loading}
+                  options={(levels.data?.levels ?? []).slice().sort((a, b) => a.rank - b.rank).map((l) => ({ value: l.id, label: l.name }))}
+                  optionFilterProp="label"
+                  placeholder={t('coupon.audienceLevelsPlaceholder')}
+                  style={{ maxWidth: 420 }}
+                  data-testid="coupon-audience-levels"
+                />
+              </Form.Item>
+            )}
+            {audience === 'tags' && (
+              <Form.Item name="tagIds" label={t('coupon.audienceTags')} required rules={[{ type: 'array', min: 1, message: t('promo.chooseOne') }]}>
+                <Select
+                  mode="multiple"
+                  allowClear
+                  disabled={locked}
+                  loading={tags.loading}
+                  options={(tags.data?.items ?? []).map((x) => ({ value: x.id, label: x.name }))}
+                  optionFilterProp="label"
+                  placeholder={t('coupon.audienceTagsPlaceholder')}
+                  style={{ maxWidth: 420 }}
+                  data-testid="coupon-audience-tags"
+                />
+              </Form.Item>
+            )}
             <Form.Item name="stacksWithActivities" label={t('coupon.stacks')} valuePropName="checked" extra={t('coupon.stacksHint')}>
               <Switch data-testid="coupon-stacks" />
             </Form.Item>
@@ -399,7 +454,7 @@ function CouponPreview({ values, giftTitle }: { values?: Values; giftTitle: stri
           <div>{validity}</div>
         </div>
       </div>
-      {values.audience === 'new_customers' && <div className="muted" style={{ marginTop: 8 }}>{t('coupon.audience.new_customers')}</div>}
+      {values.audience && values.audience !== 'all' && <div className="muted" style={{ marginTop: 8 }}>{audienceText(values.audience, t)}</div>}
     </Card>
   );
 }

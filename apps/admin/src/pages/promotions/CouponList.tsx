@@ -7,7 +7,7 @@ import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
 import { useAuth } from '../../lib/auth';
 import type { CouponTemplate, Paged } from '../../lib/types';
-import { changeStatus, CouponKindTag, couponKindText, PromotionStatusTag, scopeText, useListParams, validityText } from './shared';
+import { audienceText, changeStatus, CouponKindTag, couponKindText, PromotionStatusTag, scopeText, useListParams, validityText } from './shared';
 import { PromoListBody, StatusActions } from './PromoList';
 import './promotions.css';
 
@@ -41,7 +41,7 @@ export default function CouponList() {
           </Link>
           <div className="muted" style={{ fontSize: 12 }}>
             {scopeText(c.scope, t)}
-            {c.audience === 'new_customers' ? ` · ${t('coupon.audience.new_customers')}` : ''}
+            {c.audience !== 'all' ? ` · ${audienceText(c.audience, t)}` : ''}
           </div>
         </div>
       ),

@@ -69,6 +69,14 @@ export function scopeText(scope: CouponTemplate['scope'], t: TFunction): string 
   return t(`promo.scope.${scope}Text`);
 }
 
+/** "仅限新客" / "仅限指定会员等级" / "仅限指定标签"; empty when everyone may claim. */
+export function audienceText(audience: CouponTemplate['audience'], t: TFunction): string {
+  if (audience === 'new_customers') return t('coupon.audience.new_customers');
+  if (audience === 'levels') return t('coupon.audience.levelsText');
+  if (audience === 'tags') return t('coupon.audience.tagsText');
+  return '';
+}
+
 export const fmtMinute = (v: string | null | undefined) => (v ? dayjs(v).format('YYYY-MM-DD HH:mm') : '-');
 
 /** 85 → "8.5" (折), the way Chinese shops write a share paid. */

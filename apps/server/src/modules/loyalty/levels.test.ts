@@ -105,4 +105,17 @@ describe('member levels', () => {
     const mine = await t.call('GET', store('/me/coupons?status=unused'), { headers: bearer(c) });
     expect(mine.body.items.filter((x: { templateId: string }) => x.templateId === tpl.body.id)).toHaveLength(1);
   });
+
+  it('coupons for members of a level: claimable at that level only', async () => {
+    expect((await setRule('spend', 'all')).status).toBe(200);
+    await t.drain();
+    const gold = (await t.call('GET', '/api/admin/members/levels', { session: shop.owner })).body.levels.find((l: { name: string }) => l.name === '金卡');
+    const tpl = await t.call('POST', '/api/admin/coupons', { session: shop.owner, body: { name: '金卡专享', kind: 'no_threshold', amountOffFen: 1000, audience: 'levels', audienceIds: [gold.id], validity: { type: 'relative', days: 7 }, totalQuantity: 10 } });
+    expect(tpl.status).toBe(201);
+    const c = await signInCustomer(t, shop.slug);
+    await buy(c);
+    expect((await t.call('POST', store(`/coupons/${tpl.body.id}/claim`), { headers: bearer(c) })).body.error.code).toBe('COUPON_AUDIENCE_MISMATCH');
+    await buy(c, 2);
+    expect((await t.call('POST', store(`/coupons/${tpl.body.id}/claim`), { headers: bearer(c) })).status).toBe(201);
+  });
 });

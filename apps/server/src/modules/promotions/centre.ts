@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Platform } from '../../platform/context.js';
 import { rows } from '../../platform/db/index.js';
 import type { CategoryService } from '../catalog/categories.js';
-import type { CouponService } from './coupon-service.js';
+import { inAudience, type CouponService } from './coupon-service.js';
 import { inScope } from './engine.js';
 import { couponLabel, scopeText, validityText } from './labels.js';
 import { couponTemplates, type CouponTemplateRow } from './schema.js';
@@ -53,6 +53,8 @@ export class CouponCentre {
   private async views(shopId: string, list: CouponTemplateRow[], customerId: string | null) {
     const held = new Map<string, number>();
     let isNew = true;
+    let who: { levelId: string | null; tagIds: string[] } = { levelId: null, tagIds: [] };
+    if (customerId && list.some((t) => t.audience === 'levels' || t.audience === 'tags')) who = await this.coupons.audienceOf(this.p.db, shopId, customerId);
     if (customerId && list.length) {
       const counts = await rows<{ template_id: string; n: number }>(this.p.db, sql`
         SELECT template_id, count(*)::int AS n FROM coupons WHERE shop_id = ${shopId} AND customer_id = ${customerId}
@@ -72,6 +74,7 @@ export class CouponCentre {
         : mine >= t.perCustomerLimit ? '已领取'
         : remaining === 0 ? '已领完'
         : t.audience === 'new_customers' && !isNew ? '仅限新客'
+        : (t.audience === 'levels' || t.audience === 'tags') && !inAudience(t, who) ? (t.audience === 'levels' ? '仅限指定会员等级' : '仅限指定客户')
         : null;
       return {
         id: t.id,

@@ -44,7 +44,8 @@ export function promotionsCheckoutExtension(p: Platform, d: { coupons: CouponSer
       if (requestedStatus === null) throw notFound('Coupon', { field: 'couponId' });
       const byCategory = activities.some((a) => a.kind === 'full_reduction' && a.rules.scope === 'categories') || coupons.some((c) => c.scope === 'categories');
       const categoryPaths = byCategory ? await d.categories.paths(q.shopId, db) : {};
-      const context: Ctx = { activities, boughtAtActivity, isNewCustomer, coupons, couponId: requested ?? null, requested, requestedStatus, categoryPaths };
+      const who = coupons.some((c) => c.audience === 'levels' || c.audience === 'tags') ? await d.coupons.audienceOf(db, q.shopId, q.customerId) : { levelId: null, tagIds: [] };
+      const context: Ctx = { activities, boughtAtActivity, isNewCustomer, coupons, couponId: requested ?? null, requested, requestedStatus, categoryPaths, customerLevelId: who.levelId, customerTagIds: who.tagIds };
       return { context, giftCandidates };
     },
 

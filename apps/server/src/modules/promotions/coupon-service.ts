@@ -11,7 +11,20 @@ import type { CouponDef } from './engine.js';
 import { couponLabel, scopeText, validityText } from './labels.js';
 import { couponTemplates, coupons, type CouponRow, type CouponSource, type CouponTemplateRow, type Validity } from './schema.js';
 
-const VALUE_FIELDS = ['kind', 'thresholdFen', 'amountOffFen', 'percentPaid', 'maxDiscountFen', 'giftProductId', 'scope', 'scopeIds', 'excludedProductIds', 'audience', 'validity'] as const;
+const VALUE_FIELDS = ['kind', 'thresholdFen', 'amountOffFen', 'percentPaid', 'maxDiscountFen', 'giftProductId', 'scope', 'scopeIds', 'excludedProductIds', 'audience', 'audienceIds', 'validity'] as const;
+
+/** Who a customer is, for coupons meant for some members only (filled by the loyalty and tags modules). */
+export interface Audience {
+  of(db: Db, shopId: string, customerId: string): Promise<{ levelId: string | null; tagIds: string[] }>;
+  known(db: Db, shopId: string, kind: 'levels' | 'tags', ids: string[]): Promise<Set<string>>;
+}
+
+/** Whether a customer belongs to a template's audience of levels or tags (other audiences: true). */
+export function inAudience(t: { audience: string; audienceIds: string[] }, who: { levelId: string | null; tagIds: string[] }): boolean {
+  if (t.audience === 'levels') return !!who.levelId && t.audienceIds.includes(who.levelId);
+  if (t.audience === 'tags') return who.tagIds.some((id) => t.audienceIds.includes(id));
+  return true;
+}
 const SOLD_OUT_TTL_MS = 60_000;
 
 export type TemplatePatch = Partial<CouponTemplateInput>;
@@ -22,6 +35,17 @@ export type TemplatePatch = Partial<CouponTemplateInput>;
  * total: it locks the template row, so the per-customer count read after it is exact under any concurrency.
  */
 export class CouponService {
+  private audience: Audience = { of: async () => ({ levelId: null, tagIds: [] }), known: async () => new Set() };
+
+  /** Called at composition, once the modules that know levels and tags exist. */
+  useAudience(audience: Audience) {
+    this.audience = audience;
+  }
+
+  audienceOf(db: Db, shopId: string, customerId: string) {
+    return this.audience.of(db, shopId, customerId);
+  }
+
   constructor(
     private p: Platform,
     private catalog: CatalogService,
@@ -120,6 +144,9 @@ export class CouponService {
     }
     const validity = validWindow(t.validity, now);
     if (validity.to <= now) throw conflict('COUPON_ENDED', 'This coupon has expired', { field: 'templateId' });
+    if ((t.audience === 'levels' || t.audience === 'tags') && !inAudience(t, await this.audience.of(tx, shopId, customerId))) {
+      throw conflict('COUPON_AUDIENCE_MISMATCH', t.audience === 'levels' ? 'Only for members of certain levels' : 'Only for customers with certain tags', { field: 'templateId' });
+    }
     if (t.audience === 'new_customers' && (await this.orders.hasPaidOrder(shopId, customerId, tx))) {
       throw conflict('COUPON_NEW_CUSTOMERS_ONLY', 'Only for customers who have not bought yet', { field: 'templateId' });
     }
@@ -198,6 +225,7 @@ export class CouponService {
       scopeIds: t.scopeIds,
       excludedProductIds: t.excludedProductIds,
       audience: t.audience,
+      audienceIds: t.audienceIds,
       stacksWithActivities: t.stacksWithActivities,
       validFrom: c.validFrom.toISOString(),
       validTo: c.validTo.toISOString(),
@@ -346,6 +374,7 @@ export class CouponService {
       scopeIds: t.scopeIds,
       excludedProductIds: t.excludedProductIds,
       audience: t.audience,
+      audienceIds: t.audienceIds,
       validity: t.validity,
       totalQuantity: t.totalQuantity,
       perCustomerLimit: t.perCustomerLimit,
@@ -369,6 +398,7 @@ export class CouponService {
       scopeIds: i.scope === 'all' ? [] : i.scopeIds ?? [],
       excludedProductIds: i.excludedProductIds ?? [],
       audience: i.audience ?? 'all',
+      audienceIds: i.audience === 'levels' || i.audience === 'tags' ? i.audienceIds ?? [] : [],
       validity,
       totalQuantity: i.totalQuantity,
       perCustomerLimit: i.perCustomerLimit ?? 1,
@@ -394,6 +424,12 @@ export class CouponService {
       }
     }
     await this.checkProducts(db, shopId, i.excludedProductIds ?? [], 'excludedProductIds');
+    if (i.audience === 'levels' || i.audience === 'tags') {
+      const ids = i.audienceIds ?? [];
+      const known = await this.audience.known(db, shopId, i.audience, ids);
+      const bad = ids.findIndex((id) => !known.has(id));
+      if (bad >= 0) throw unprocessable(i.audience === 'levels' ? 'LEVEL_NOT_FOUND' : 'TAG_NOT_FOUND', 'Not in this shop', { field: `audienceIds.${bad}` });
+    }
   }
 
   private async checkProducts(db: Db, shopId: string, ids: string[], field: string) {

@@ -15,7 +15,7 @@ const line = (id: string, unitPriceFen: number, quantity: number, extra: Partial
 const coupon = (over: Partial<CouponDef> = {}): CouponDef => {
   const c: CouponDef = {
     id: 'c1', templateId: 't1', name: '券', label: '', kind: 'amount_off', thresholdFen: 10000, amountOffFen: 2000, percentPaid: null, maxDiscountFen: null,
-    giftProductId: null, scope: 'all', scopeIds: [], excludedProductIds: [], audience: 'all', stacksWithActivities: true,
+    giftProductId: null, scope: 'all', scopeIds: [], excludedProductIds: [], audience: 'all', audienceIds: [], stacksWithActivities: true,
     validFrom: '2026-11-01T00:00:00Z', validTo: '2026-12-01T00:00:00Z', ...over,
   };
   return { ...c, label: c.label || couponLabel(c) };

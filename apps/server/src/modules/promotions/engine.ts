@@ -50,7 +50,8 @@ export interface CouponDef {
   scope: Scope;
   scopeIds: string[];
   excludedProductIds: string[];
-  audience: 'all' | 'new_customers';
+  audience: 'all' | 'new_customers' | 'levels' | 'tags';
+  audienceIds: string[];
   stacksWithActivities: boolean;
   validFrom: string;
   validTo: string;
@@ -67,6 +68,9 @@ export interface PromotionContext {
   couponId: string | null;
   /** Each category with its ancestors, so a scope on a parent category covers its children. */
   categoryPaths?: Record<string, string[]>;
+  /** The customer's member level and tags, for coupons meant for some members only. */
+  customerLevelId?: string | null;
+  customerTagIds?: string[];
 }
 
 export const ACTIVITY_CODES = ['limited_discount', 'bundle', 'full_reduction'] as const;
@@ -198,11 +202,13 @@ const tierText = (t: { reduceFen: number; giftSkuId?: string }) => (t.reduceFen 
 export type CouponCheck = { ok: true; savingFen: number; lines: number[] } | { ok: false; reason: string };
 
 /** Whether a coupon applies to the order as priced so far, and what it would save. Pure. */
-export function checkCoupon(c: CouponDef, state: PricingState, input: PricingInput, ctx: Pick<PromotionContext, 'isNewCustomer'>): CouponCheck {
+export function checkCoupon(c: CouponDef, state: PricingState, input: PricingInput, ctx: Pick<PromotionContext, 'isNewCustomer' | 'customerLevelId' | 'customerTagIds'>): CouponCheck {
   const at = input.at.getTime();
   if (at < new Date(c.validFrom).getTime()) return { ok: false, reason: '未到可用时间' };
   if (at >= new Date(c.validTo).getTime()) return { ok: false, reason: '已过期' };
   if (c.audience === 'new_customers' && !ctx.isNewCustomer) return { ok: false, reason: '仅限新客首单使用' };
+  if (c.audience === 'levels' && !(ctx.customerLevelId && c.audienceIds.includes(ctx.customerLevelId))) return { ok: false, reason: '仅限指定会员等级使用' };
+  if (c.audience === 'tags' && !(ctx.customerTagIds ?? []).some((id) => c.audienceIds.includes(id))) return { ok: false, reason: '仅限指定客户使用' };
   if (!c.stacksWithActivities && state.adjustments.some((a) => (ACTIVITY_CODES as readonly string[]).includes(a.code))) return { ok: false, reason: '不可与活动优惠同时使用' };
   const idx = linesInScope(state, input, c);
   if (idx.length === 0) return { ok: false, reason: '订单中没有可用此券的商品' };

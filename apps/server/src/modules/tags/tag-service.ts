@@ -69,6 +69,13 @@ export class TagService {
     });
   }
 
+  /** Which of `ids` are live tags of the shop. */
+  async existingIds(db: Db, shopId: string, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const list = await db.select({ id: customerTags.id }).from(customerTags).where(and(eq(customerTags.shopId, shopId), inArray(customerTags.id, ids), isNull(customerTags.deletedAt)));
+    return new Set(list.map((r) => r.id));
+  }
+
   async tagsOf(shopId: string, customerId: string, db: Db = this.p.db) {
     return db
       .select({ id: customerTags.id, name: customerTags.name, color: customerTags.color, kind: customerTags.kind })

@@ -120,4 +120,24 @@ describe('customer groups', () => {
     expect((await t.call('GET', `/api/admin/coupon-batches/${batch.body.id}`, { session: shop.owner })).body).toMatchObject({ status: 'done', issued: 1 });
     expect((await t.call('GET', store('/me/coupons'), { headers: bearer(none) })).body.counts.unused).toBe(1);
   });
+
+  it('coupons for customers with certain tags: only they can claim and use them', async () => {
+    const vip = await t.call('POST', '/api/admin/tags', { session: shop.owner, body: { name: 'VIP', kind: 'manual' } });
+    const bad = await t.call('POST', '/api/admin/coupons', { session: shop.owner, body: { name: 'VIP券', kind: 'no_threshold', amountOffFen: 500, audience: 'tags', audienceIds: [], validity: { type: 'relative', days: 7 }, totalQuantity: 10 } });
+    expect(bad.body.error.details.field).toBe('audienceIds');
+    const tpl = await t.call('POST', '/api/admin/coupons', { session: shop.owner, body: { name: 'VIP券', kind: 'no_threshold', amountOffFen: 500, audience: 'tags', audienceIds: [vip.body.id], validity: { type: 'relative', days: 7 }, totalQuantity: 10, perCustomerLimit: 2 } });
+    expect(tpl.status).toBe(201);
+    const c = await signInCustomer(t, shop.slug);
+    await t.drain();
+    const refused = await t.call('POST', store(`/coupons/${tpl.body.id}/claim`), { headers: bearer(c) });
+    expect(refused.body.error.code).toBe('COUPON_AUDIENCE_MISMATCH');
+    expect((await t.call('GET', store(`/coupons/${tpl.body.id}`), { headers: bearer(c) })).body).toMatchObject({ canClaim: false, reason: '仅限指定客户' });
+    await t.call('PUT', `/api/admin/customers/${c.customerId}/tags`, { session: shop.owner, body: { tagIds: [vip.body.id] } });
+    const claimed = await t.call('POST', store(`/coupons/${tpl.body.id}/claim`), { headers: bearer(c) });
+    expect(claimed.status).toBe(201);
+    // Untagged again, the coupon no longer applies at checkout.
+    await t.call('PUT', `/api/admin/customers/${c.customerId}/tags`, { session: shop.owner, body: { tagIds: [] } });
+    const preview = await t.call('POST', store('/checkout/preview'), { headers: bearer(c), body: { items: [{ skuId: mug, quantity: 1 }], fulfilment: 'pickup', pickupPointId } });
+    expect(preview.body.coupons.unavailable).toEqual([expect.objectContaining({ reason: '仅限指定客户使用' })]);
+  });
 });

@@ -42,6 +42,8 @@ const ZH: Record<string, string> = {
   ALREADY_CHECKED_IN: '今天已经签到过了',
   LEVEL_THRESHOLDS_NOT_RISING: '等级门槛必须逐级升高',
   MALL_SOLD_OUT: '该商品已兑完',
+  COUPON_AUDIENCE_MISMATCH: '该券仅限指定会员领取',
+  LEVEL_NOT_FOUND: '会员等级不存在',
   MALL_LIMIT_REACHED: '已达到每人兑换上限',
   MALL_ITEM_OFF_SHELF: '该商品已下架',
   TAG_NAME_TAKEN: '已有同名标签',
