@@ -79,7 +79,7 @@ interface Props {
 }
 
 /**
- * The classic coupon ticket: the value on a red stub on the left, the name, scope and validity on the
+ * The classic coupon ticket: the value on a red band at the left, the name, scope and validity on the
  * right, and an action. White text sits on a dark red (≥ 5:1), never on a light one.
  */
 export function CouponCard({ coupon, validity, dim, stamp, action, children, item, testId = 'coupon-card' }: Props) {

@@ -80,7 +80,7 @@ export function useProductBriefs(ids: string[]): Map<string, ProductBrief | 'mis
   useSyncExternalStore(subscribe, () => version);
   const key = ids.join(',');
   useEffect(() => {
-    const todo = ids.filter((id) => !briefs.has(id) && !inflight.has(id));
+    const missing = ids.filter((id) => !briefs.has(id) && !inflight.has(id));
     let i = 0;
     const next = (): Promise<void> => (i < todo.length ? load(todo[i++]).then(next) : Promise.resolve());
     void Promise.all([next(), next(), next(), next()]);
