@@ -82,7 +82,7 @@ export function useProductBriefs(ids: string[]): Map<string, ProductBrief | 'mis
   useEffect(() => {
     const missing = ids.filter((id) => !briefs.has(id) && !inflight.has(id));
     let i = 0;
-    const next = (): Promise<void> => (i < todo.length ? load(todo[i++]).then(next) : Promise.resolve());
+    const next = (): Promise<void> => (i < missing.length ? load(missing[i++]).then(next) : Promise.resolve());
     void Promise.all([next(), next(), next(), next()]);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
