@@ -1,4 +1,4 @@
-import { bigserial, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -9,10 +9,12 @@ export const inventoryLevels = pgTable('inventory_levels', {
   available: integer('available').notNull().default(0),
   reserved: integer('reserved').notNull().default(0),
   sold: integer('sold').notNull().default(0),
+  /** Set aside for an activity (flash sale): neither on sale nor sold. */
+  held: integer('held').notNull().default(0),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 
-export type LedgerReason = 'adjust' | 'reserve' | 'release' | 'commit' | 'return';
+export type LedgerReason = 'adjust' | 'reserve' | 'release' | 'commit' | 'return' | 'hold' | 'unhold';
 
 export const inventoryLedger = pgTable('inventory_ledger', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
@@ -22,6 +24,7 @@ export const inventoryLedger = pgTable('inventory_ledger', {
   deltaAvailable: integer('delta_available').notNull().default(0),
   deltaReserved: integer('delta_reserved').notNull().default(0),
   deltaSold: integer('delta_sold').notNull().default(0),
+  deltaHeld: integer('delta_held').notNull().default(0),
   reason: text('reason').$type<LedgerReason>().notNull(),
   refType: text('ref_type'),
   refId: text('ref_id'),
@@ -38,6 +41,8 @@ export const inventoryReservations = pgTable('inventory_reservations', {
   quantity: integer('quantity').notNull(),
   returned: integer('returned').notNull().default(0),
   status: text('status').$type<'held' | 'released' | 'committed'>().notNull().default('held'),
+  /** Taken from an activity's held units: a release gives them back to `held`. */
+  fromHold: boolean('from_hold').notNull().default(false),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });

@@ -2,7 +2,7 @@ import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Actor, Db, Platform } from '../../platform/context.js';
 import { rows, sql } from '../../platform/db/index.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
-import { inventoryLedger, inventoryLevels, type LedgerReason } from './schema.js';
+import { inventoryLedger, inventoryLevels, inventoryReservations, type LedgerReason } from './schema.js';
 
 export interface StockLine {
   skuId: string;
@@ -20,7 +20,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const actorRef = (a: Actor) => `${a.type}:${a.id}`;
 
 /**
- * Stock per SKU: received = available + reserved + sold, always.
+ * Stock per SKU: received = available + reserved + sold + held, always (held: set aside for an activity).
  *
  * Every change is one conditional UPDATE (`… WHERE available >= q`), so two buyers of the last unit
  * cannot both win: the second waits for the first's row lock, re-reads the row and finds it short.
@@ -65,11 +65,80 @@ export class InventoryService {
   async release(tx: Db, shopId: string, orderId: string): Promise<void> {
     const lines = await this.closeHeld(tx, shopId, orderId, 'released');
     for (const l of lines) {
+      if (l.from_hold) {
+        // Units of an activity (flash sale) go back to the activity, which decides when they return to sale.
+        await rows(tx, sql`
+          UPDATE inventory_levels SET held = held + ${l.quantity}, reserved = reserved - ${l.quantity}, updated_at = now()
+          WHERE shop_id = ${shopId} AND sku_id = ${l.sku_id}`);
+        await this.ledger(tx, shopId, l.sku_id, { held: l.quantity, reserved: -l.quantity }, 'release', 'order', orderId, 'system');
+        continue;
+      }
       await rows(tx, sql`
         UPDATE inventory_levels SET available = available + ${l.quantity}, reserved = reserved - ${l.quantity}, updated_at = now()
         WHERE shop_id = ${shopId} AND sku_id = ${l.sku_id}`);
       await this.ledger(tx, shopId, l.sku_id, { available: l.quantity, reserved: -l.quantity }, 'release', 'order', orderId, 'system');
     }
+  }
+
+  /**
+   * Sets units aside for an activity (available → held), e.g. a flash sale's stock when it is published.
+   * Throws STOCK_INSUFFICIENT naming `<fieldRoot>.<i>.skuId` when a SKU has fewer available.
+   */
+  async hold(tx: Db, shopId: string, ref: { type: string; id: string }, lines: StockLine[], actor: string, fieldRoot = 'items'): Promise<void> {
+    for (const line of mergeLines(lines, fieldRoot)) {
+      const q = line.quantity;
+      const done = await rows(tx, sql`
+        UPDATE inventory_levels SET available = available - ${q}, held = held + ${q}, updated_at = now()
+        WHERE shop_id = ${shopId} AND sku_id = ${line.skuId} AND available >= ${q}
+        RETURNING sku_id`);
+      if (done.length === 0) {
+        const [level] = await rows<{ available: number }>(tx, sql`
+          SELECT available FROM inventory_levels WHERE shop_id = ${shopId} AND sku_id = ${line.skuId}`);
+        const available = level?.available ?? 0;
+        throw conflict('STOCK_INSUFFICIENT', `Only ${available} in stock, ${q} requested`, { field: `${fieldRoot}.${line.index}.skuId`, skuId: line.skuId, available, requested: q });
+      }
+      await this.ledger(tx, shopId, line.skuId, { available: -q, held: q }, 'hold', ref.type, ref.id, actor);
+    }
+  }
+
+  /** Gives held units back to sale (held → available): an activity ended with units unsold. */
+  async unhold(tx: Db, shopId: string, ref: { type: string; id: string }, lines: StockLine[], actor: string): Promise<void> {
+    for (const line of mergeLines(lines, 'lines')) {
+      const q = line.quantity;
+      const done = await rows(tx, sql`
+        UPDATE inventory_levels SET available = available + ${q}, held = held - ${q}, updated_at = now()
+        WHERE shop_id = ${shopId} AND sku_id = ${line.skuId} AND held >= ${q}
+        RETURNING sku_id`);
+      // The activity's own count says these units are held; a shortfall is a bug, never something to paper over.
+      if (done.length === 0) throw new Error(`unhold ${q} of ${line.skuId} for ${ref.type} ${ref.id}: not that many held`);
+      await this.ledger(tx, shopId, line.skuId, { held: -q, available: q }, 'unhold', ref.type, ref.id, actor);
+    }
+  }
+
+  /**
+   * Holds stock for many orders at once from an activity's held units (held → reserved): one UPDATE
+   * per SKU and one INSERT each for the reservations and the ledger, so a batch of flash-sale orders
+   * costs a few statements. Payment then commits them like any reservation; a release sends them back
+   * to `held`.
+   */
+  async reserveHeld(tx: Db, shopId: string, entries: { orderId: string; skuId: string; quantity: number }[]): Promise<void> {
+    if (entries.length === 0) return;
+    const bySku = new Map<string, number>();
+    for (const e of entries) {
+      if (!Number.isInteger(e.quantity) || e.quantity <= 0) throw badRequest('QUANTITY_INVALID', 'Quantity must be a positive whole number', { field: 'quantity' });
+      bySku.set(e.skuId, (bySku.get(e.skuId) ?? 0) + e.quantity);
+    }
+    for (const [skuId, q] of [...bySku].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const done = await rows(tx, sql`
+        UPDATE inventory_levels SET held = held - ${q}, reserved = reserved + ${q}, updated_at = now()
+        WHERE shop_id = ${shopId} AND sku_id = ${skuId} AND held >= ${q}
+        RETURNING sku_id`);
+      if (done.length === 0) throw conflict('STOCK_INSUFFICIENT', `Fewer than ${q} units held for the activity`, { field: 'skuId', skuId, requested: q });
+    }
+    await tx.insert(inventoryReservations).values(entries.map((e) => ({ shopId, orderId: e.orderId, skuId: e.skuId, quantity: e.quantity, fromHold: true })));
+    await tx.insert(inventoryLedger).values(entries.map((e) => ({
+      shopId, skuId: e.skuId, deltaHeld: -e.quantity, deltaReserved: e.quantity, reason: 'reserve' as const, refType: 'order', refId: e.orderId, actor: 'system',
+    })));
   }
 
   /** The order is paid: its held units become sold. Idempotent like release. */
@@ -186,10 +255,10 @@ export class InventoryService {
 
   /** Claims the order's held lines in one statement, so two concurrent calls cannot both move them. */
   private async closeHeld(tx: Db, shopId: string, orderId: string, to: 'released' | 'committed') {
-    const list = await rows<{ sku_id: string; quantity: number }>(tx, sql`
+    const list = await rows<{ sku_id: string; quantity: number; from_hold: boolean }>(tx, sql`
       UPDATE inventory_reservations SET status = ${to}, updated_at = now()
       WHERE shop_id = ${shopId} AND order_id = ${orderId} AND status = 'held'
-      RETURNING sku_id, quantity`);
+      RETURNING sku_id, quantity, from_hold`);
     return list.sort((a, b) => (a.sku_id < b.sku_id ? -1 : a.sku_id > b.sku_id ? 1 : 0));
   }
 
@@ -197,7 +266,7 @@ export class InventoryService {
     tx: Db,
     shopId: string,
     skuId: string,
-    d: { received?: number; available?: number; reserved?: number; sold?: number },
+    d: { received?: number; available?: number; reserved?: number; sold?: number; held?: number },
     reason: LedgerReason,
     refType: string | null,
     refId: string | null,
@@ -211,6 +280,7 @@ export class InventoryService {
       deltaAvailable: d.available ?? 0,
       deltaReserved: d.reserved ?? 0,
       deltaSold: d.sold ?? 0,
+      deltaHeld: d.held ?? 0,
       reason,
       refType,
       refId,

@@ -118,6 +118,83 @@ describe.each(stores)('%s hot store', (kind, make) => {
     expect(await hot.get(k)).toBe('0');
   });
 
+  it('applyCounters takes stock and a per-customer allowance together: 300 parallel takes of 50 units, exactly 50', async () => {
+    const stock = key('ac-stock');
+    const seen = key('ac-seen');
+    await hot.set(stock, '50');
+    // 150 customers, each trying twice with a limit of 1: stock and limits both hold under the race.
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        hot.applyCounters([{ key: stock, by: -1, min: 0, mustExist: true }, { key: `${seen}:${i % 150}`, by: 1, max: 1, ttlMs: 60_000 }], {
+          record: { key: seen, field: `attempt-${i}`, value: String(i % 150) },
+        }),
+      ),
+    );
+    const ok = results.filter((r) => r.ok);
+    expect(ok).toHaveLength(50);
+    expect(await hot.get(stock)).toBe('0');
+    const recorded = await hot.hgetall(seen);
+    expect(Object.keys(recorded)).toHaveLength(50);
+    // No customer got two.
+    expect(new Set(Object.values(recorded)).size).toBe(50);
+    for (const r of results) if (!r.ok) expect(['below_min', 'above_max']).toContain(r.reason);
+    // The customer counter got its TTL when created.
+    const someone = Object.values(recorded)[0];
+    expect(await hot.ttl(`${seen}:${someone}`)).toBeGreaterThan(0);
+  });
+
+  it('applyCounters is all or nothing and names the step that refused', async () => {
+    const a = key('ac-a');
+    const b = key('ac-b');
+    await hot.set(a, '5');
+    await hot.set(b, '2');
+    expect(await hot.applyCounters([{ key: a, by: -1, min: 0 }, { key: b, by: 1, max: 2 }])).toEqual({ ok: false, reason: 'above_max', index: 1 });
+    expect([await hot.get(a), await hot.get(b)]).toEqual(['5', '2']);
+    expect(await hot.applyCounters([{ key: a, by: -6, min: 0 }, { key: b, by: -1 }])).toEqual({ ok: false, reason: 'below_min', index: 0 });
+    expect(await hot.applyCounters([{ key: key('ac-absent'), by: 1, mustExist: true }])).toEqual({ ok: false, reason: 'missing', index: 0 });
+    expect(await hot.applyCounters([{ key: a, by: -2, min: 0 }, { key: b, by: -2, min: 0 }])).toEqual({ ok: true, values: [3, 0] });
+    // A missing key without mustExist counts as 0 and is created without expiry unless a TTL is given.
+    const fresh = key('ac-fresh');
+    expect(await hot.applyCounters([{ key: fresh, by: 3 }])).toEqual({ ok: true, values: [3] });
+    expect(await hot.ttl(fresh)).toBe(-1);
+    // An existing key keeps its TTL (no extension) when a step changes it.
+    const timed = key('ac-timed');
+    await hot.applyCounters([{ key: timed, by: 1, ttlMs: 5_000 }]);
+    await hot.applyCounters([{ key: timed, by: 1, ttlMs: 60_000 }]);
+    const left = await hot.ttl(timed);
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(5_000);
+  });
+
+  it('applyCounters refuses while a blocking key exists, and records a field only once with onlyNew', async () => {
+    const stock = key('ac-block');
+    const closed = key('ac-closed');
+    const done = key('ac-done');
+    await hot.set(stock, '10');
+    await hot.set(closed, '1');
+    expect(await hot.applyCounters([{ key: stock, by: -1, min: 0 }], { unless: [key('ac-other'), closed] })).toEqual({ ok: false, reason: 'blocked', index: 1 });
+    await hot.del(closed);
+    // Giving units back once per ref, however many times it is retried in parallel.
+    const backs = await Promise.all(Array.from({ length: 20 }, () => hot.applyCounters([{ key: stock, by: 2, mustExist: true }], { record: { key: done, field: 'order-1', value: '2', onlyNew: true } })));
+    expect(backs.filter((r) => r.ok)).toHaveLength(1);
+    expect(backs.filter((r) => !r.ok && r.reason === 'recorded')).toHaveLength(19);
+    expect(await hot.get(stock)).toBe('12');
+  });
+
+  it('hash fields: set, read all, delete', async () => {
+    const h = key('hash');
+    expect(await hot.hgetall(h)).toEqual({});
+    await hot.hset(h, 'a', '1');
+    await hot.hset(h, 'b', '2');
+    await hot.hset(h, 'a', '3');
+    expect(await hot.hgetall(h)).toEqual({ a: '3', b: '2' });
+    expect(await hot.hdel(h, ['a', 'zz'])).toBe(1);
+    expect(await hot.hdel(h, [])).toBe(0);
+    expect(await hot.hgetall(h)).toEqual({ b: '2' });
+    await hot.del(h);
+    expect(await hot.hgetall(h)).toEqual({});
+  });
+
   it('rateLimit counts hits in a fixed window and resets after it', async () => {
     const k = key('rl');
     const hits = [];

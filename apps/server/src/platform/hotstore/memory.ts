@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { HotStore, IdempotencyState, RateLimitResult } from './types.js';
+import type { CounterStep, CountersOptions, CountersResult, HotStore, IdempotencyState, RateLimitResult } from './types.js';
 
 interface Entry {
   value: string;
@@ -10,6 +10,7 @@ interface Entry {
 export class MemoryHotStore implements HotStore {
   readonly kind = 'memory' as const;
   private data = new Map<string, Entry>();
+  private hashes = new Map<string, Map<string, string>>();
   private sweeper: NodeJS.Timeout;
 
   constructor(private now: () => number = Date.now) {
@@ -44,6 +45,7 @@ export class MemoryHotStore implements HotStore {
 
   async del(key: string) {
     this.data.delete(key);
+    this.hashes.delete(key);
   }
 
   async incrBy(key: string, by: number, ttlMs?: number) {
@@ -64,6 +66,52 @@ export class MemoryHotStore implements HotStore {
     if (e) e.value = String(cur - n);
     else this.data.set(key, { value: String(cur - n), expiresAt: null });
     return cur - n;
+  }
+
+  // No await between the checks and the writes: one turn of the event loop, so atomic in this process.
+  async applyCounters(steps: CounterStep[], opts: CountersOptions = {}): Promise<CountersResult> {
+    for (const [i, k] of (opts.unless ?? []).entries()) if (this.live(k) || this.hashes.has(k)) return { ok: false, reason: 'blocked', index: i };
+    const rec = opts.record;
+    if (rec?.onlyNew && this.hashes.get(rec.key)?.has(rec.field)) return { ok: false, reason: 'recorded', index: -1 };
+    const values: number[] = [];
+    for (const [i, s] of steps.entries()) {
+      const e = this.live(s.key);
+      if (!e && s.mustExist) return { ok: false, reason: 'missing', index: i };
+      const next = (e ? Number(e.value) : 0) + s.by;
+      if (s.min !== undefined && next < s.min) return { ok: false, reason: 'below_min', index: i };
+      if (s.max !== undefined && next > s.max) return { ok: false, reason: 'above_max', index: i };
+      values.push(next);
+    }
+    steps.forEach((s, i) => {
+      const e = this.live(s.key);
+      if (e) e.value = String(values[i]);
+      else this.data.set(s.key, { value: String(values[i]), expiresAt: s.ttlMs ? this.now() + s.ttlMs : null });
+    });
+    if (rec) this.hashOf(rec.key).set(rec.field, rec.value);
+    return { ok: true, values };
+  }
+
+  private hashOf(key: string) {
+    let h = this.hashes.get(key);
+    if (!h) this.hashes.set(key, (h = new Map()));
+    return h;
+  }
+
+  async hset(key: string, field: string, value: string) {
+    this.hashOf(key).set(field, value);
+  }
+
+  async hdel(key: string, fields: string[]) {
+    const h = this.hashes.get(key);
+    if (!h) return 0;
+    let n = 0;
+    for (const f of fields) if (h.delete(f)) n++;
+    if (h.size === 0) this.hashes.delete(key);
+    return n;
+  }
+
+  async hgetall(key: string) {
+    return Object.fromEntries(this.hashes.get(key) ?? []);
   }
 
   async rateLimit(key: string, limit: number, windowMs: number): Promise<RateLimitResult> {
@@ -110,5 +158,6 @@ export class MemoryHotStore implements HotStore {
   async close() {
     clearInterval(this.sweeper);
     this.data.clear();
+    this.hashes.clear();
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { HotStore, IdempotencyState, RateLimitResult } from './types.js';
+import type { CounterStep, CountersOptions, CountersResult, HotStore, IdempotencyState, RateLimitResult } from './types.js';
 
 // Each multi-step operation is one Lua script, so it is atomic across every process using this Redis.
 // "Created" is decided by EXISTS, not by the new value equalling the increment: a key that already held 0
@@ -32,6 +32,47 @@ local ok = redis.call('SET', KEYS[1], '{"s":"pending"}', 'PX', ARGV[1], 'NX')
 if ok then return false end
 return redis.call('GET', KEYS[1])`;
 
+// KEYS: the steps' counters, then the `unless` keys, then the record hash (if any).
+// ARGV: nSteps, nUnless, hasRecord, then 5 per step (by, min, max, mustExist, ttlMs; '' = no bound),
+// then the record's field, value and onlyNew. Checks everything first, then writes: all or nothing.
+const APPLY_COUNTERS = `
+local nSteps = tonumber(ARGV[1])
+local nUnless = tonumber(ARGV[2])
+local hasRecord = ARGV[3] == '1'
+for i = 1, nUnless do
+  if redis.call('EXISTS', KEYS[nSteps + i]) == 1 then return {0, 'blocked', i - 1} end
+end
+local rk, rbase
+if hasRecord then
+  rk = KEYS[nSteps + nUnless + 1]
+  rbase = 3 + nSteps * 5
+  if ARGV[rbase + 3] == '1' and redis.call('HEXISTS', rk, ARGV[rbase + 1]) == 1 then return {0, 'recorded', -1} end
+end
+local values = {}
+for i = 1, nSteps do
+  local a = 3 + (i - 1) * 5
+  local cur = redis.call('GET', KEYS[i])
+  if cur == false then
+    if ARGV[a + 4] == '1' then return {0, 'missing', i - 1} end
+    cur = 0
+  else
+    cur = tonumber(cur)
+  end
+  local nv = cur + tonumber(ARGV[a + 1])
+  if ARGV[a + 2] ~= '' and nv < tonumber(ARGV[a + 2]) then return {0, 'below_min', i - 1} end
+  if ARGV[a + 3] ~= '' and nv > tonumber(ARGV[a + 3]) then return {0, 'above_max', i - 1} end
+  values[i] = nv
+end
+for i = 1, nSteps do
+  local a = 3 + (i - 1) * 5
+  local existed = redis.call('EXISTS', KEYS[i])
+  redis.call('INCRBY', KEYS[i], ARGV[a + 1])
+  local ttl = tonumber(ARGV[a + 5])
+  if existed == 0 and ttl > 0 then redis.call('PEXPIRE', KEYS[i], ttl) end
+end
+if hasRecord then redis.call('HSET', rk, ARGV[rbase + 1], ARGV[rbase + 2]) end
+return {1, 'ok', -1, unpack(values)}`;
+
 export class RedisHotStore implements HotStore {
   readonly kind = 'redis' as const;
   readonly redis: Redis;
@@ -43,6 +84,8 @@ export class RedisHotStore implements HotStore {
     this.redis.defineCommand('siyuRateLimit', { numberOfKeys: 1, lua: RATE_LIMIT });
     this.redis.defineCommand('siyuUnlock', { numberOfKeys: 1, lua: UNLOCK });
     this.redis.defineCommand('siyuIdemBegin', { numberOfKeys: 1, lua: IDEM_BEGIN });
+    // Variable key count: the first argument of the call says how many keys follow.
+    this.redis.defineCommand('siyuApplyCounters', { lua: APPLY_COUNTERS });
   }
 
   private k(key: string) {
@@ -76,6 +119,31 @@ export class RedisHotStore implements HotStore {
 
   async decrIfEnough(key: string, n: number) {
     return Number(await this.cmd.siyuDecrIfEnough(this.k(key), n));
+  }
+
+  async applyCounters(steps: CounterStep[], opts: CountersOptions = {}): Promise<CountersResult> {
+    const unless = opts.unless ?? [];
+    const rec = opts.record;
+    const keys = [...steps.map((s) => this.k(s.key)), ...unless.map((k) => this.k(k)), ...(rec ? [this.k(rec.key)] : [])];
+    const argv: (string | number)[] = [steps.length, unless.length, rec ? '1' : '0'];
+    for (const s of steps) argv.push(s.by, s.min ?? '', s.max ?? '', s.mustExist ? '1' : '0', s.ttlMs ?? 0);
+    if (rec) argv.push(rec.field, rec.value, rec.onlyNew ? '1' : '0');
+    const res = (await this.cmd.siyuApplyCounters(keys.length, ...keys, ...argv)) as [number, string, number, ...number[]];
+    if (res[0] === 1) return { ok: true, values: res.slice(3).map(Number) };
+    return { ok: false, reason: res[1] as Exclude<CountersResult, { ok: true }>['reason'], index: Number(res[2]) };
+  }
+
+  async hset(key: string, field: string, value: string) {
+    await this.redis.hset(this.k(key), field, value);
+  }
+
+  async hdel(key: string, fields: string[]) {
+    if (fields.length === 0) return 0;
+    return this.redis.hdel(this.k(key), ...fields);
+  }
+
+  async hgetall(key: string) {
+    return this.redis.hgetall(this.k(key));
   }
 
   async rateLimit(key: string, limit: number, windowMs: number): Promise<RateLimitResult> {

@@ -13,6 +13,33 @@ export interface RateLimitResult {
 
 export type IdempotencyState<T> = { state: 'new' } | { state: 'pending' } | { state: 'done'; value: T };
 
+/** One counter change of `applyCounters`. A missing key counts as 0 unless `mustExist`. */
+export interface CounterStep {
+  key: string;
+  /** Added to the counter; negative to take. */
+  by: number;
+  /** The new value may not go below this (0 for stock). */
+  min?: number;
+  /** The new value may not go above this (a per-customer limit). */
+  max?: number;
+  /** Refuse when the key is absent instead of counting it as 0 (a counter that was never loaded). */
+  mustExist?: boolean;
+  /** TTL given to the key when this step creates it. */
+  ttlMs?: number;
+}
+
+export type CountersResult =
+  | { ok: true; values: number[] }
+  /** `index` is the step (or the `unless` key) that refused; -1 for `recorded`. */
+  | { ok: false; reason: 'blocked' | 'missing' | 'below_min' | 'above_max' | 'recorded'; index: number };
+
+export interface CountersOptions {
+  /** Refuse ('blocked') while any of these keys exists (a "closed" flag). */
+  unless?: string[];
+  /** On success also set `field` of hash `key`; with `onlyNew`, refuse ('recorded') when the field exists. */
+  record?: { key: string; field: string; value: string; onlyNew?: boolean };
+}
+
 export interface HotStore {
   readonly kind: 'memory' | 'redis';
   get(key: string): Promise<string | null>;
@@ -26,6 +53,16 @@ export interface HotStore {
    * enough (the value is then unchanged). A missing key counts as 0.
    */
   decrIfEnough(key: string, n: number): Promise<number>;
+  /**
+   * All or nothing over several counters: every step's new value is checked against its bounds first,
+   * then all are applied (and the optional hash record written) in one atomic step, or none is. Keys
+   * must be distinct. In Redis this is one Lua script, so it is atomic across every process.
+   */
+  applyCounters(steps: CounterStep[], opts?: CountersOptions): Promise<CountersResult>;
+  /** Hash fields: set, delete (answers how many existed), read all. */
+  hset(key: string, field: string, value: string): Promise<void>;
+  hdel(key: string, fields: string[]): Promise<number>;
+  hgetall(key: string): Promise<Record<string, string>>;
   /** Fixed-window limiter: counts this hit and says whether it is within `limit` per `windowMs`. */
   rateLimit(key: string, limit: number, windowMs: number): Promise<RateLimitResult>;
   /** Acquires a lock; returns a token to release it with, or null when someone else holds it. */
