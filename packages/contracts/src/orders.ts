@@ -37,6 +37,12 @@ export const CheckoutBody = z
     couponId: z.uuid().nullable().optional(),
     /** Pay part of the goods with points (积分抵扣), within the shop's cap. */
     usePoints: z.boolean().optional(),
+    /** Pay the balance of a pre-sale (定金预售 尾款) whose deposit I paid. */
+    presaleOrderId: z.uuid().optional(),
+    /** Pay from the member balance (余额支付) as far as it goes; WeChat Pay the rest. */
+    useBalance: z.boolean().optional(),
+    /** A points-mall goods item (积分兑换): the one line is priced at its cash price and paid with its points. */
+    mallItemId: z.uuid().optional(),
   })
   .strict();
 

@@ -7,10 +7,12 @@ import type { CatalogService } from '../catalog/service.js';
 import type { CustomersService as CustomerService } from '../customers/service.js';
 import type { InventoryService } from '../inventory/service.js';
 import type { CartService } from './cart-service.js';
+import { lockOrder } from './lifecycle.js';
 import { newOrderNo, nextOrderSequence } from './order-no.js';
 import { priceOrder, type PricingInput, type PricingLineInput, type PricingResult, type PricingStep, defaultSteps } from './pricing.js';
 import { orderHistory, orderItems, orders, type AddressSnapshot, type PickupSnapshot } from './schema.js';
 import type { ShippingService } from './shipping-service.js';
+import type { OrderService } from './service.js';
 
 export interface CheckoutInput {
   items: { skuId: string; quantity: number }[];
@@ -22,6 +24,12 @@ export interface CheckoutInput {
   /** The coupon the customer chose; absent lets the promotions extension pick the best, null means none. */
   couponId?: string | null;
   usePoints?: boolean;
+  /** A points-mall goods item (积分兑换): its extension prices the one line and spends the points; other offers stay out. */
+  mallItemId?: string;
+  /** The balance payment of a pre-sale (定金预售 尾款): the deposit counts for its inflated value. */
+  presaleOrderId?: string;
+  /** Pay what the member balance covers from it (stored value), WeChat Pay the rest. */
+  useBalance?: boolean;
 }
 
 /** A line a step may add (满赠 gift), with what the order line needs to show it. */
@@ -38,6 +46,8 @@ export interface CheckoutExtension {
   load(db: Db, q: { shopId: string; customerId: string; input: CheckoutInput; lines: PricingLineInput[]; at: Date }): Promise<{ context: unknown; giftCandidates?: GiftCandidate[] }>;
   settle?(context: unknown, price: (context: unknown) => PricingResult): { context: unknown; extras?: Record<string, unknown> };
   commit?(tx: Db, order: { id: string; orderNo: string; shopId: string; customerId: string }, pricing: PricingResult, context: unknown): Promise<void>;
+  /** Inside the order's transaction, before its stock is reserved: give back units set aside for it (a pre-sale's). */
+  beforeReserve?(tx: Db, q: { shopId: string; customerId: string; input: CheckoutInput }, context: unknown): Promise<void>;
 }
 
 interface Prepared {
@@ -69,6 +79,7 @@ export class CheckoutService {
     private customers: CustomerService,
     private shipping: ShippingService,
     private cart: CartService,
+    private orders: OrderService,
   ) {}
 
   /** What the order would cost, line by line, without writing anything. */
@@ -199,6 +210,7 @@ export class CheckoutService {
             discountFen: pricing.discountFen,
             shippingFen: pricing.shippingFen,
             payableFen: pricing.payableFen,
+            balanceFen: pricing.payableFen - (pricing.cashDueFen ?? pricing.payableFen),
             pricing,
             remark: input.remark,
             idempotencyKey: idempotencyKey ?? null,
@@ -223,6 +235,7 @@ export class CheckoutService {
             position: i,
           })),
         );
+        for (const ext of this.extensions) await ext.beforeReserve?.(tx, { shopId, customerId, input }, prepared.context[ext.code]);
         await this.inventory.reserve(tx, shopId, order.id, pricing.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity })));
         for (const ext of this.extensions) await ext.commit?.(tx, { id: order.id, orderNo: order.orderNo, shopId, customerId }, pricing, prepared.context[ext.code]);
         await tx.insert(orderHistory).values({ shopId, orderId: order.id, action: 'create', fromStatus: null, toStatus: 'pending_payment', actorType: 'customer', actorId: customerId });
@@ -232,7 +245,12 @@ export class CheckoutService {
           type: 'order.created',
           payload: { orderId: order.id, orderNo: order.orderNo, customerId, payableFen: pricing.payableFen, items: pricing.lines.map((l) => ({ skuId: l.skuId, productId: l.productId, quantity: l.quantity })) },
         });
-        await this.p.jobs.send('orders.auto-cancel', { shopId, orderId: order.id }, { tx, runAt: payExpiresAt, singletonKey: order.id });
+        if (pricing.cashDueFen === 0) {
+          // Nothing is left for WeChat Pay (stored value or savings covered it all): paid as placed.
+          await this.orders.markPaidLocked(tx, await lockOrder(tx, shopId, order.id), 0);
+        } else {
+          await this.p.jobs.send('orders.auto-cancel', { shopId, orderId: order.id }, { tx, runAt: payExpiresAt, singletonKey: order.id });
+        }
         return order.id;
       });
       this.p.metrics.domain.inc({ type: 'order.created' });

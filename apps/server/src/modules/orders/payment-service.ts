@@ -6,7 +6,7 @@ import type { TenancyService } from '../../platform/tenancy/service.js';
 import type { WechatPayMerchantConfig } from '../../platform/tenancy/schema.js';
 import type { CustomersService as CustomerService } from '../customers/service.js';
 import { lockOrder } from './lifecycle.js';
-import { orderHistory, paymentNotifications, payments, type Order } from './schema.js';
+import { orderHistory, paymentNotifications, payments, type Order, type Payment, type PaymentPurpose } from './schema.js';
 import type { OrderService } from './service.js';
 import type { RefundService } from './refund-service.js';
 import { createSandboxMerchant, restoreSandboxMerchant, WechatPayClient } from './wechatpay/client.js';
@@ -21,9 +21,20 @@ interface WechatTransaction {
   success_time?: string;
 }
 
-/** WeChat Pay v3 JSAPI for orders: prepay, the notify callback, active queries and closing. */
+/** Settles a paid top-up or member card inside the transaction that marks its payment paid (exactly once). */
+export interface PurposeHandler {
+  paid(tx: Db, payment: Payment): Promise<void>;
+  /** WeChat's verdict on a refund the module asked for with `refundRef` (from the notification or the call). */
+  refunded?(tx: Db, payment: Payment, result: { outRefundNo: string; status: string }): Promise<void>;
+}
+
+/**
+ * WeChat Pay v3 JSAPI: prepay, the notify callback, active queries and closing — for orders and, through
+ * `settle`, for other things a customer pays for (member top-ups, paid member cards).
+ */
 export class PaymentService {
   private refunds!: RefundService;
+  private purposes = new Map<PaymentPurpose, PurposeHandler>();
   /** Shops whose sandbox merchant this process has re-registered (the sandbox keeps state in memory). */
   private restored = new Set<string>();
 
@@ -89,33 +100,78 @@ export class PaymentService {
     if (order.customerId !== customerId) throw notFound('Order', { field: 'orderId' });
     if (order.status !== 'pending_payment') throw conflict('ORDER_STATE_INVALID', `The order is ${order.status}`, { field: 'status', status: order.status });
     if (order.payExpiresAt <= this.p.now()) throw conflict('ORDER_PAYMENT_EXPIRED', 'The payment window has closed', { field: 'orderId' });
-    const merchant = await this.merchant(shopId);
-    const client = await this.client(shopId);
-    let openid = await this.customers.wechatOpenid(shopId, customerId, merchant.appId);
+    const started = await this.prepay({
+      shopId,
+      customerId,
+      purpose: 'order',
+      orderId,
+      outTradeNo: order.orderNo,
+      amountFen: order.payableFen - order.balanceFen,
+      description: `订单 ${order.orderNo}`,
+      expiresAt: order.payExpiresAt,
+      returnUrl,
+    });
+    return { orderId, ...started };
+  }
+
+  /**
+   * The one WeChat Pay JSAPI prepay for every purpose: records the payment (once per out_trade_no) and
+   * asks WeChat for a prepay id. Top-ups and member cards call it with their own purpose and record.
+   */
+  async prepay(q: {
+    shopId: string;
+    customerId: string;
+    purpose: PaymentPurpose;
+    orderId?: string;
+    refId?: string;
+    outTradeNo: string;
+    amountFen: number;
+    description: string;
+    expiresAt: Date;
+    returnUrl?: string;
+  }) {
+    const merchant = await this.merchant(q.shopId);
+    const client = await this.client(q.shopId);
+    let openid = await this.customers.wechatOpenid(q.shopId, q.customerId, merchant.appId);
     if (!openid) {
       // JSAPI needs the payer's openid; a phone-only customer must first pass snsapi_base in WeChat.
       // The sandbox accepts any payer, so demos and tests can pay without that round trip.
       if (!this.p.config.SANDBOX) throw conflict('WECHAT_AUTH_REQUIRED', 'Open the shop in WeChat to pay', { field: 'openid' });
-      openid = `sandbox-payer-${customerId}`;
+      openid = `sandbox-payer-${q.customerId}`;
     }
-    const outTradeNo = order.orderNo;
     await this.p.db
       .insert(payments)
-      .values({ shopId, orderId, provider: 'wechatpay', outTradeNo, amountFen: order.payableFen, status: 'pending', payerOpenid: openid })
+      .values({
+        shopId: q.shopId,
+        orderId: q.orderId ?? null,
+        purpose: q.purpose,
+        refId: q.refId ?? null,
+        customerId: q.customerId,
+        provider: 'wechatpay',
+        outTradeNo: q.outTradeNo,
+        amountFen: q.amountFen,
+        status: 'pending',
+        payerOpenid: openid,
+      })
       .onConflictDoNothing();
     const { prepayId } = await client.jsapiPrepay({
-      description: `订单 ${order.orderNo}`,
-      outTradeNo,
-      amountFen: order.payableFen,
+      description: q.description,
+      outTradeNo: q.outTradeNo,
+      amountFen: q.amountFen,
       payerOpenid: openid,
-      notifyUrl: this.notifyUrl(shopId, 'pay'),
-      timeExpire: order.payExpiresAt,
+      notifyUrl: this.notifyUrl(q.shopId, 'pay'),
+      timeExpire: q.expiresAt,
     });
-    await this.p.db.update(payments).set({ prepayId, updatedAt: new Date() }).where(eq(payments.orderId, orderId));
+    await this.p.db.update(payments).set({ prepayId, updatedAt: new Date() }).where(and(eq(payments.outTradeNo, q.outTradeNo), eq(payments.shopId, q.shopId)));
     const cashierUrl = this.p.config.SANDBOX && !this.p.config.WECHATPAY_BASE_URL
-      ? `${this.p.publicUrl()}/sandbox/wechatpay/pay?prepay_id=${encodeURIComponent(prepayId)}${returnUrl ? `&redirect=${encodeURIComponent(returnUrl)}` : ''}`
+      ? `${this.p.publicUrl()}/sandbox/wechatpay/pay?prepay_id=${encodeURIComponent(prepayId)}${q.returnUrl ? `&redirect=${encodeURIComponent(q.returnUrl)}` : ''}`
       : null;
-    return { orderId, amountFen: order.payableFen, prepayId, payParams: client.jsapiPayParams(prepayId), cashierUrl };
+    return { amountFen: q.amountFen, prepayId, payParams: client.jsapiPayParams(prepayId), cashierUrl };
+  }
+
+  /** Who settles payments that are not for orders (top-ups, member cards); wired once at composition. */
+  settle(purpose: Exclude<PaymentPurpose, 'order'>, handler: PurposeHandler) {
+    this.purposes.set(purpose, handler);
   }
 
   /**
@@ -145,7 +201,9 @@ export class PaymentService {
       if (note.eventType === 'TRANSACTION.SUCCESS') {
         await this.applyTransaction(tx, shopId, resource as unknown as WechatTransaction, mchId);
       } else if (note.eventType.startsWith('REFUND.')) {
-        await this.refunds.applyRefundResult(tx, shopId, resource);
+        const purposeRefund = await this.purposePayment(tx, shopId, String(resource.out_trade_no ?? ''));
+        if (purposeRefund) await this.purposes.get(purposeRefund.purpose)?.refunded?.(tx, purposeRefund, { outRefundNo: String(resource.out_refund_no), status: String(resource.refund_status) });
+        else await this.refunds.applyRefundResult(tx, shopId, resource);
       }
       return { outcome: 'processed' as const };
     });
@@ -153,16 +211,54 @@ export class PaymentService {
 
   /** Asks WeChat how the payment stands (used when returning from the pay sheet and before auto-cancel). */
   async syncPayment(shopId: string, orderId: string) {
-    const order = await this.orders.get(shopId, orderId);
     const [payment] = await this.p.db.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.shopId, shopId)));
-    if (!payment || payment.status !== 'pending' || !payment.prepayId) return order;
+    if (payment) await this.syncOne(shopId, payment);
+    return this.orders.get(shopId, orderId);
+  }
+
+  /** The same for a top-up or a member card: settles it now if WeChat says it was paid. */
+  async syncRef(shopId: string, purpose: PaymentPurpose, refId: string) {
+    const [payment] = await this.p.db.select().from(payments).where(and(eq(payments.purpose, purpose), eq(payments.refId, refId), eq(payments.shopId, shopId)));
+    if (payment) await this.syncOne(shopId, payment);
+  }
+
+  private async syncOne(shopId: string, payment: Payment) {
+    if (payment.status !== 'pending' || !payment.prepayId) return;
     const { mchId } = await this.merchant(shopId);
     const client = await this.client(shopId);
     const trx = (await client.queryByOutTradeNo(payment.outTradeNo)) as WechatTransaction;
     if (trx.trade_state === 'SUCCESS') {
       await this.p.database.transaction((tx) => this.applyTransaction(tx, shopId, trx, mchId));
     }
-    return this.orders.get(shopId, orderId);
+  }
+
+  private async purposePayment(db: Db, shopId: string, outTradeNo: string) {
+    const [payment] = await db.select().from(payments).where(and(eq(payments.outTradeNo, outTradeNo), eq(payments.shopId, shopId)));
+    return payment && payment.purpose !== 'order' ? payment : null;
+  }
+
+  /**
+   * Gives back a paid top-up, card or deposit through WeChat Pay (orders have RefundService). Safe to
+   * repeat: WeChat treats the same out_refund_no as one refund. The module's `refunded` handler applies
+   * the verdict, now if WeChat answers SUCCESS at once, else when the notification arrives.
+   */
+  async refundRef(shopId: string, purpose: Exclude<PaymentPurpose, 'order'>, refId: string, q: { outRefundNo: string; amountFen: number; reason: string }) {
+    const [payment] = await this.p.db.select().from(payments).where(and(eq(payments.purpose, purpose), eq(payments.refId, refId), eq(payments.shopId, shopId)));
+    if (!payment || payment.status !== 'paid') throw new Error(`${purpose} ${refId}: nothing paid to refund`);
+    const client = await this.client(shopId);
+    const res = (await client.refund({ outTradeNo: payment.outTradeNo, outRefundNo: q.outRefundNo, reason: q.reason.slice(0, 80), refundFen: q.amountFen, totalFen: payment.amountFen, notifyUrl: this.notifyUrl(shopId, 'refund') })) as { status?: string };
+    if (res.status === 'SUCCESS') {
+      await this.p.database.transaction((tx) => this.purposes.get(purpose)!.refunded!(tx, payment, { outRefundNo: q.outRefundNo, status: 'SUCCESS' }));
+    }
+  }
+
+  /** Closes the pending WeChat transaction of an abandoned top-up or card purchase. */
+  async closeRef(shopId: string, purpose: PaymentPurpose, refId: string) {
+    const [payment] = await this.p.db.select().from(payments).where(and(eq(payments.purpose, purpose), eq(payments.refId, refId), eq(payments.shopId, shopId)));
+    if (!payment?.prepayId || payment.status !== 'pending') return;
+    const client = await this.client(shopId);
+    await client.close(payment.outTradeNo);
+    await this.p.db.update(payments).set({ status: 'closed', updatedAt: new Date() }).where(and(eq(payments.id, payment.id), eq(payments.status, 'pending')));
   }
 
   /** Closes the WeChat transaction of a cancelled order so the customer can no longer pay it. */
@@ -191,7 +287,13 @@ export class PaymentService {
       .update(payments)
       .set({ status: 'paid', transactionId: trx.transaction_id ?? null, paidAt: trx.success_time ? new Date(trx.success_time) : this.p.now(), updatedAt: new Date() })
       .where(eq(payments.id, payment.id));
-    const order = await lockOrder(tx, shopId, payment.orderId);
+    if (payment.purpose !== 'order') {
+      const handler = this.purposes.get(payment.purpose);
+      if (!handler) throw new Error(`no handler for ${payment.purpose} payments`);
+      await handler.paid(tx, { ...payment, status: 'paid' });
+      return;
+    }
+    const order = await lockOrder(tx, shopId, payment.orderId!);
     if (order.status === 'pending_payment') {
       await this.orders.markPaidLocked(tx, order, total);
       this.p.metrics.domain.inc({ type: 'order.paid' });

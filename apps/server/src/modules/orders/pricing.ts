@@ -33,18 +33,19 @@ export interface PricingInput {
 }
 
 /**
- * The documented order in which savings apply. Gaps leave room: member prices (150), points (500) and
- * stored value (600) come with the loyalty module.
+ * The documented order in which savings apply. Stored value is not a saving but a way of paying (a
+ * tender): it runs after shipping so the balance can pay the postage too.
  */
 export const STAGES = {
   activityPrice: 100,
+  presaleDeposit: 110,
   memberPrice: 150,
   bundle: 200,
   fullReduction: 300,
   coupon: 400,
   points: 500,
-  storedValue: 600,
   shipping: 900,
+  storedValue: 950,
 } as const;
 
 export interface Adjustment {
@@ -85,6 +86,17 @@ export interface PricingResult {
   gifts: GiftLine[];
   notes: PricingNote[];
   shipping: { method: 'express' | 'pickup'; reason: string; free: boolean };
+  /** Non-cash ways the payable is covered (stored value); absent on orders priced before tenders existed. */
+  tenders?: Tender[];
+  /** What is left for WeChat Pay: payable − tenders. */
+  cashDueFen?: number;
+}
+
+export interface Tender {
+  code: string;
+  /** Shown to the customer, e.g. "余额支付". */
+  label: string;
+  amountFen: number;
 }
 
 export interface GiftLine {
@@ -114,6 +126,7 @@ export interface PricingState {
   shippingWaived?: string;
   shippingFen: number;
   shipping: PricingResult['shipping'];
+  tenders: Tender[];
 }
 
 export interface PricingStep {
@@ -166,6 +179,11 @@ export function applyLineDiscount(state: PricingState, lineIndex: number, adj: O
   l.payableFen -= saving;
   state.adjustments.push({ code: adj.code, label: adj.label, amountFen: -saving, skuId: l.skuId, ...(adj.ref ? { ref: adj.ref } : {}), ...(adj.quantity ? { quantity: adj.quantity } : {}) });
   return saving;
+}
+
+/** What the order costs right now (goods after savings plus shipping); tenders cover part of it. */
+export function payableOf(state: PricingState): number {
+  return state.lines.reduce((s, l) => s + l.payableFen, 0) + state.shippingFen;
 }
 
 /** Adds a free gift line (满赠): its price is shown and wholly discounted. */
@@ -239,21 +257,26 @@ export function priceOrder(input: PricingInput, steps: PricingStep[] = defaultSt
     notes: [],
     shippingFen: 0,
     shipping: { method: input.fulfilment, reason: '', free: true },
+    tenders: [],
   };
   const ordered = steps.map((step, i) => ({ step, i })).sort((a, b) => (a.step.stage ?? STAGES.fullReduction) - (b.step.stage ?? STAGES.fullReduction) || a.i - b.i);
   for (const { step } of ordered) step.apply(state, input);
   const itemsTotalFen = state.lines.reduce((s, l) => s + l.lineTotalFen, 0);
   const discountFen = state.lines.reduce((s, l) => s + l.discountFen, 0);
-  const goods = state.lines.reduce((s, l) => s + l.payableFen, 0);
+  const payableFen = payableOf(state);
+  const tendered = state.tenders.reduce((s, t) => s + t.amountFen, 0);
+  if (tendered > payableFen) throw new Error(`tenders (${tendered}) exceed the payable (${payableFen})`);
   return {
     lines: state.lines,
     itemsTotalFen,
     discountFen,
     shippingFen: state.shippingFen,
-    payableFen: goods + state.shippingFen,
+    payableFen,
     adjustments: state.adjustments,
     gifts: state.gifts,
     notes: state.notes,
     shipping: state.shipping,
+    tenders: state.tenders,
+    cashDueFen: payableFen - tendered,
   };
 }

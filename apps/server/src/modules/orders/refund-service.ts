@@ -61,9 +61,22 @@ export class RefundService {
     const notShipped = (order.status === 'refund_requested' ? order.statusBeforeRefund : order.status) === 'paid';
     const shippingFen = everything && notShipped ? order.shippingFen : 0;
     const amountFen = items.reduce((s, i) => s + i.amountFen, 0) + shippingFen;
-    if (amountFen <= 0) throw conflict('REFUND_AMOUNT_INVALID', 'Nothing to refund', { field: 'items' });
+    // An order that cost nothing (points-only, wholly discounted) is still returned: goods and points go back.
+    if (amountFen <= 0 && order.paidFen > 0) throw conflict('REFUND_AMOUNT_INVALID', 'Nothing to refund', { field: 'items' });
     if (order.refundedFen + amountFen > order.paidFen) throw conflict('REFUND_AMOUNT_INVALID', 'More than was paid', { field: 'items' });
-    return { items, shippingFen, amountFen, notShipped };
+    return { items, shippingFen, amountFen, notShipped, balanceFen: await this.balanceShare(tx, order, amountFen) };
+  }
+
+  /**
+   * How much of a refund goes back to stored value: cumulative, like line refunds — after refunds
+   * totalling R of the P paid, floor(B·R/P) of the balance B has gone back — so a full refund, in any
+   * number of steps, returns exactly B to the balance and exactly P − B through WeChat Pay.
+   */
+  private async balanceShare(tx: Db, order: Order, amountFen: number) {
+    if (order.balanceFen === 0 || order.paidFen === 0) return 0;
+    const [back] = await tx.select({ n: sql<number>`coalesce(sum(${refunds.balanceFen}), 0)::int` }).from(refunds).where(and(eq(refunds.orderId, order.id), eq(refunds.status, 'refunded')));
+    const target = Math.floor((order.balanceFen * (order.refundedFen + amountFen)) / order.paidFen);
+    return Math.max(0, Math.min(amountFen, target - back.n));
   }
 
   private async existingByKey(tx: Db, shopId: string, orderId: string, key?: string) {
@@ -93,7 +106,7 @@ export class RefundService {
       const [refund] = await tx
         .insert(refunds)
         .values({
-          shopId, orderId, refundNo: refundNo(order.orderNo), type: input.type, status: 'requested', amountFen: q.amountFen, shippingFen: q.shippingFen,
+          shopId, orderId, refundNo: refundNo(order.orderNo), type: input.type, status: 'requested', amountFen: q.amountFen, balanceFen: q.balanceFen, shippingFen: q.shippingFen,
           items: q.items, reason: input.reason, requestedBy: 'customer', restock: input.type === 'refund_only' && q.notShipped, requestKey: input.requestKey ?? null,
         })
         .returning();
@@ -116,7 +129,7 @@ export class RefundService {
       const [refund] = await tx
         .insert(refunds)
         .values({
-          shopId: actor.shopId, orderId, refundNo: refundNo(order.orderNo), type: 'refund_only', status: 'processing', amountFen: q.amountFen, shippingFen: q.shippingFen,
+          shopId: actor.shopId, orderId, refundNo: refundNo(order.orderNo), type: 'refund_only', status: 'processing', amountFen: q.amountFen, balanceFen: q.balanceFen, shippingFen: q.shippingFen,
           items: q.items, reason: input.reason, requestedBy: 'staff', restock: input.restock ?? q.notShipped, requestKey: input.requestKey ?? null,
         })
         .returning();
@@ -207,10 +220,18 @@ export class RefundService {
     await this.p.jobs.send('orders.refund-submit', { shopId: refund.shopId, refundId: refund.id }, { tx, singletonKey: refund.id });
   }
 
-  /** Job: asks WeChat Pay to refund. Safe to repeat: WeChat treats the same out_refund_no as one refund. */
+  /**
+   * Job: asks WeChat Pay to refund the cash part. Safe to repeat: WeChat treats the same out_refund_no as
+   * one refund. A refund wholly to stored value needs no WeChat call and completes here.
+   */
   async submitToWechat(shopId: string, refundId: string) {
     const [refund] = await this.p.db.select().from(refunds).where(and(eq(refunds.id, refundId), eq(refunds.shopId, shopId)));
     if (!refund || refund.status !== 'processing') return;
+    const cashFen = refund.amountFen - refund.balanceFen;
+    if (cashFen === 0) {
+      await this.p.database.transaction((tx) => this.applyRefundResult(tx, shopId, { out_refund_no: refund.refundNo, refund_status: 'SUCCESS' }));
+      return;
+    }
     const [payment] = await this.p.db.select().from(payments).where(eq(payments.orderId, refund.orderId));
     if (!payment || payment.status !== 'paid') throw new Error(`refund ${refund.refundNo}: order has no paid payment`);
     const client = await this.payments.client(shopId);
@@ -218,7 +239,7 @@ export class RefundService {
       outTradeNo: payment.outTradeNo,
       outRefundNo: refund.refundNo,
       reason: refund.reason.slice(0, 80),
-      refundFen: refund.amountFen,
+      refundFen: cashFen,
       totalFen: payment.amountFen,
       notifyUrl: this.payments.notifyUrl(shopId, 'refund'),
     })) as { refund_id?: string; status?: string };
@@ -251,7 +272,7 @@ export class RefundService {
       await this.inventory.returnToStock(tx, shopId, order.id, refund.items.map((it) => ({ skuId: lines.find((l) => l.id === it.orderItemId)!.skuId, quantity: it.quantity })));
     }
     // Every unit refunded closes the order even when the shipping fee was (rightly) kept for goods already sent.
-    const full = refundedFen === order.paidFen || (lines.length > 0 && lines.every((l) => l.refundedQty === l.quantity));
+    const full = (order.paidFen > 0 && refundedFen === order.paidFen) || (lines.length > 0 && lines.every((l) => l.refundedQty === l.quantity));
     if (order.status === 'cancelled') {
       await tx.update(orders).set({ refundedFen, updatedAt: new Date() }).where(eq(orders.id, order.id));
       await this.history(tx, order, 'refunded', { type: 'system' }, `已退回 ${(refund.amountFen / 100).toFixed(2)} 元`);
@@ -266,7 +287,7 @@ export class RefundService {
     await this.p.events.emit(tx, {
       shopId,
       type: 'order.refunded',
-      payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, refundId: refund.id, amountFen: refund.amountFen, full, items: refund.items },
+      payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, refundId: refund.id, amountFen: refund.amountFen, balanceFen: refund.balanceFen, full, items: refund.items },
     });
   }
 

@@ -76,6 +76,8 @@ export const orders = pgTable('orders', {
   discountFen: integer('discount_fen').notNull().default(0),
   shippingFen: integer('shipping_fen').notNull().default(0),
   payableFen: integer('payable_fen').notNull(),
+  /** Paid from the customer's stored value at checkout; WeChat Pay is asked for payable − balance. */
+  balanceFen: integer('balance_fen').notNull().default(0),
   paidFen: integer('paid_fen').notNull().default(0),
   refundedFen: integer('refunded_fen').notNull().default(0),
   pricing: jsonb('pricing').$type<PricingResult>().notNull(),
@@ -84,6 +86,9 @@ export const orders = pgTable('orders', {
   trackingNo: text('tracking_no'),
   cancelReason: text('cancel_reason'),
   idempotencyKey: text('idempotency_key'),
+  /** Where the order came from when not from checkout ('flash_sale'), and that source's key for it. */
+  source: text('source'),
+  sourceRef: text('source_ref'),
   payExpiresAt: ts('pay_expires_at').notNull(),
   paidAt: ts('paid_at'),
   shippedAt: ts('shipped_at'),
@@ -126,10 +131,16 @@ export const orderHistory = pgTable('order_history', {
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 
+export type PaymentPurpose = 'order' | 'topup' | 'member_card' | 'presale_deposit';
+
 export const payments = pgTable('payments', {
   id: uuid('id').primaryKey().defaultRandom(),
   shopId: uuid('shop_id').notNull(),
-  orderId: uuid('order_id').notNull(),
+  /** Set for purpose 'order'; other purposes point at their module's record with `refId`. */
+  orderId: uuid('order_id'),
+  purpose: text('purpose').$type<PaymentPurpose>().notNull().default('order'),
+  refId: uuid('ref_id'),
+  customerId: uuid('customer_id'),
   provider: text('provider').$type<'wechatpay'>().notNull(),
   outTradeNo: text('out_trade_no').notNull(),
   prepayId: text('prepay_id'),
@@ -167,6 +178,8 @@ export const refunds = pgTable('refunds', {
   type: text('type').$type<'refund_only' | 'return_refund'>().notNull(),
   status: text('status').$type<RefundStatus>().notNull(),
   amountFen: integer('amount_fen').notNull(),
+  /** The part that goes back to stored value; the rest goes back through WeChat Pay. */
+  balanceFen: integer('balance_fen').notNull().default(0),
   shippingFen: integer('shipping_fen').notNull().default(0),
   items: jsonb('items').$type<RefundItem[]>().notNull(),
   reason: text('reason').notNull(),
@@ -185,3 +198,4 @@ export const refunds = pgTable('refunds', {
 export type Order = typeof orders.$inferSelect;
 export type OrderItem = typeof orderItems.$inferSelect;
 export type Refund = typeof refunds.$inferSelect;
+export type Payment = typeof payments.$inferSelect;

@@ -93,7 +93,7 @@ export class OrderService {
     const updated = await transition(tx, order, 'cancel', by, { cancelledAt: this.p.now(), cancelReason: reason }, reason);
     await this.inventory.release(tx, order.shopId, order.id);
     await tx.update(payments).set({ status: 'closed', updatedAt: new Date() }).where(and(eq(payments.orderId, order.id), eq(payments.status, 'pending')));
-    await this.p.events.emit(tx, { shopId: order.shopId, type: 'order.cancelled', payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, reason } });
+    await this.p.events.emit(tx, { shopId: order.shopId, type: 'order.cancelled', payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, reason, balanceFen: order.balanceFen } });
     return updated;
   }
 
@@ -155,17 +155,23 @@ export class OrderService {
   }
 
   /** Marks the order paid inside the payment's transaction (the caller holds the order lock). */
-  async markPaidLocked(tx: Db, order: Order, amountFen: number) {
+  /**
+   * `cashFen` is what WeChat Pay took; the stored-value part was taken at checkout, so the order is paid
+   * in full (paidFen) with both. An order that stored value covers wholly is paid here at placement.
+   */
+  async markPaidLocked(tx: Db, order: Order, cashFen: number) {
+    const amountFen = cashFen + order.balanceFen;
     const patch: Partial<typeof orders.$inferInsert> = { paidFen: amountFen, paidAt: this.p.now() };
     if (order.fulfilment === 'pickup') patch.pickupCode = await this.uniquePickupCode(tx, order.shopId);
-    const after = await transition(tx, order, 'pay', { type: 'system' }, patch, `微信支付 ${(amountFen / 100).toFixed(2)} 元`);
+    const how = amountFen === 0 ? '实付 0 元,无需支付' : [order.balanceFen > 0 ? `余额支付 ${yuan(order.balanceFen)} 元` : '', cashFen > 0 ? `微信支付 ${yuan(cashFen)} 元` : ''].filter(Boolean).join(',');
+    const after = await transition(tx, order, 'pay', { type: 'system' }, patch, how);
     await this.inventory.commit(tx, order.shopId, order.id);
     const items = await tx.select().from(orderItems).where(eq(orderItems.orderId, order.id));
     await this.catalog.recordSales(tx, order.shopId, items.map((i) => ({ productId: i.productId, quantity: i.quantity })));
     await this.p.events.emit(tx, {
       shopId: order.shopId,
       type: 'order.paid',
-      payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, paidFen: amountFen, items: items.map((i) => ({ skuId: i.skuId, productId: i.productId, quantity: i.quantity, payableFen: i.payableFen })) },
+      payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, paidFen: amountFen, balanceFen: order.balanceFen, items: items.map((i) => ({ skuId: i.skuId, productId: i.productId, quantity: i.quantity, payableFen: i.payableFen })) },
     });
     return after;
   }
@@ -221,3 +227,5 @@ export function present(o: Order) {
   const { idempotencyKey: _k, statusBeforeRefund: _s, ...rest } = o;
   return { ...rest, carrierName: o.carrier ? (CARRIERS[o.carrier] ?? o.carrier) : null };
 }
+
+const yuan = (fen: number) => (fen / 100).toFixed(2);
