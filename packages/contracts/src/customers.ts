@@ -23,11 +23,25 @@ export const WechatSignInBody = z.object({
 });
 export const BindPhoneBody = z.object({ phone: Phone, code: SmsCode });
 
+/** Today in the shop's time (Asia/Shanghai), YYYY-MM-DD. */
+const shanghaiToday = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+
+/** A real calendar day, YYYY-MM-DD, not before 1900 and not in the future (生日). */
+export function isValidBirthday(v: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.toISOString().slice(0, 10) === v && v >= '1900-01-01' && v <= shanghaiToday();
+}
+export const Birthday = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').refine(isValidBirthday, 'a real date in the past');
+
 export const UpdateMeBody = z
   .object({
     nickname: z.string().trim().min(1).max(32).optional(),
     avatarUrl: z.string().url().max(500).nullable().optional(),
     gender: CustomerGender.optional(),
+    /** Set once by the customer; staff correct it afterwards. */
+    birthday: Birthday.optional(),
   })
   .strict();
 
@@ -57,6 +71,7 @@ export const AdminCustomerPatchBody = z
   .object({
     nickname: z.string().trim().min(1).max(32).optional(),
     remark: z.string().trim().max(500).nullable().optional(),
+    birthday: Birthday.nullable().optional(),
   })
   .strict();
 

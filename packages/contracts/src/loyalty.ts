@@ -19,6 +19,14 @@ export const PointsRulesBody = z
     maxDeductPercent: z.number().int().min(0).max(100),
     expiry: z.enum(['never', 'end_of_next_year', 'days']),
     expiryDays: z.number().int().min(1).max(3650).nullable(),
+    /** 分享得积分: points per rewarded share (0: off)… */
+    sharePoints: z.number().int().min(0).max(100_000).default(0),
+    /** …at most this many rewarded shares a day. */
+    shareDailyCap: z.number().int().min(0).max(100).default(3),
+    /** 评价有礼: points per review (0: off)… */
+    reviewPoints: z.number().int().min(0).max(100_000).default(0),
+    /** …of at least this many characters (0: any review). */
+    reviewMinChars: z.number().int().min(0).max(500).default(0),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -42,6 +50,8 @@ export const POINTS_LEDGER_KINDS: Record<string, { zh: string; en: string }> = {
   expire: { zh: '过期', en: 'Expired' },
   adjust: { zh: '人工调整', en: 'Adjusted by staff' },
   redeem: { zh: '积分兑换', en: 'Redeemed in the points mall' },
+  share: { zh: '分享奖励', en: 'Shared' },
+  review: { zh: '评价奖励', en: 'Reviewed' },
 };
 
 /** Member levels (会员等级): what counts, over which period, and each level's threshold and benefits. */
@@ -60,6 +70,8 @@ export const MemberLevelsBody = z
             percentPaid: z.number().int().min(1, '1–99').max(99, '1–99').nullable(),
             freeShipping: z.boolean(),
             monthlyPackId: z.uuid().nullable(),
+            /** A coupon given on the member's birthday (生日礼), once a year. */
+            birthdayCouponTemplateId: z.uuid().nullable().default(null),
           })
           .strict(),
       )
@@ -78,15 +90,35 @@ export const LEVEL_PERIOD_LABELS = {
   this_month: { zh: '本月', en: 'This month' },
 } as const;
 
-/** A points-mall item (积分商城): a coupon redeemed with points. */
+/**
+ * A points-mall item (积分商城): a coupon redeemed with points, or goods — a product SKU for points plus
+ * optional cash, bought as an order the customer has delivered or picks up.
+ */
 export const PointsMallItemBody = z
   .object({
+    kind: z.enum(['coupon', 'goods']).default('coupon'),
     title: z.string().trim().min(1, 'required').max(40),
-    couponTemplateId: z.uuid(),
+    couponTemplateId: z.uuid().optional(),
+    skuId: z.uuid().optional(),
+    /** Cash on top of the points, fen (goods only; 0 for points only). */
+    cashFen: z.number().int().min(0).max(100_000_000).default(0),
     points: z.number().int().min(1).max(10_000_000),
     stock: z.number().int().min(0).max(10_000_000),
     perCustomerLimit: z.number().int().min(1).max(100).default(1),
     status: z.enum(['on_sale', 'off_shelf']).default('on_sale'),
     sortOrder: z.number().int().min(0).max(10_000).default(0),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.kind === 'coupon' && !v.couponTemplateId) ctx.addIssue({ code: 'custom', path: ['couponTemplateId'], message: 'choose a coupon' });
+    if (v.kind === 'goods' && !v.skuId) ctx.addIssue({ code: 'custom', path: ['skuId'], message: 'choose a product' });
+    if (v.kind === 'coupon' && v.cashFen > 0) ctx.addIssue({ code: 'custom', path: ['cashFen'], message: 'coupons are for points only' });
+  });
+
+/** 分享得积分: the storefront reports a share (WeChat's share callback, the share sheet or a copied link). */
+export const PointsShareBody = z
+  .object({
+    target: z.enum(['product', 'coupon', 'page']),
+    targetId: z.string().trim().min(1).max(200),
   })
   .strict();

@@ -106,7 +106,7 @@ export class CustomerAdmin {
     return new Map(list.map((r) => [r.day, r.n]));
   }
 
-  async update(actor: Actor, id: string, patch: { nickname?: string; remark?: string | null }) {
+  async update(actor: Actor, id: string, patch: { nickname?: string; remark?: string | null; birthday?: string | null }) {
     return this.p.database.transaction(async (tx) => {
       const [before] = await tx.select().from(customers).where(and(eq(customers.id, id), eq(customers.shopId, actor.shopId))).for('update');
       if (!before) throw notFound('Customer', { field: 'id' });
@@ -115,6 +115,8 @@ export class CustomerAdmin {
         .set({
           nickname: patch.nickname ?? before.nickname,
           remark: patch.remark === undefined ? before.remark : patch.remark,
+          // Staff correct what the customer entered; the customer's one change stays used.
+          birthday: patch.birthday === undefined ? before.birthday : patch.birthday,
           updatedAt: this.p.now(),
         })
         .where(eq(customers.id, id))

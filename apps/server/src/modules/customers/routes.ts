@@ -53,7 +53,7 @@ export const customerStoreRoutes: FastifyPluginAsyncZod<{ customers: CustomersSe
     return customers.me(c.shopId, c.id);
   });
 
-  app.patch('/me', { schema: { tags, summary: 'Change nickname, avatar, gender', security, body: UpdateMeBody } }, async (req) => {
+  app.patch('/me', { schema: { tags, summary: 'Change nickname, avatar, gender; set the birthday once (409 BIRTHDAY_LOCKED after)', security, body: UpdateMeBody } }, async (req) => {
     const c = customerOf(req);
     return customers.updateMe(c.shopId, c.id, req.body);
   });
@@ -111,7 +111,7 @@ export const customerAdminRoutes: FastifyPluginAsyncZod<{ customers: CustomersSe
 
   app.patch('/customers/:id', {
     config: { permission: 'customers:write' },
-    schema: { tags, summary: 'Change nickname or remark', params: Params, body: AdminCustomerPatchBody },
+    schema: { tags, summary: 'Change nickname, remark or birthday', params: Params, body: AdminCustomerPatchBody },
   }, async (req) => {
     const { before, after } = await customers.admin.update(actorOf(req), req.params.id, req.body);
     req.audit = { entity: 'customer', entityId: after.id, before, after };

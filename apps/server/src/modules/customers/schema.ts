@@ -1,4 +1,4 @@
-import { boolean, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, date, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -13,6 +13,9 @@ export const customers = pgTable('customers', {
   city: text('city'),
   source: text('source').$type<CustomerSource>().notNull(),
   remark: text('remark'),
+  /** YYYY-MM-DD; the customer sets it once (birthdaySetAt), staff may correct it. */
+  birthday: date('birthday', { mode: 'string' }),
+  birthdaySetAt: ts('birthday_set_at'),
   registeredAt: ts('registered_at').notNull().defaultNow(),
   lastActiveAt: ts('last_active_at').notNull().defaultNow(),
   mergedInto: uuid('merged_into'),

@@ -195,7 +195,9 @@ export class CustomersService {
     return view;
   }
 
-  async updateMe(shopId: string, customerId: string, patch: { nickname?: string; avatarUrl?: string | null; gender?: 'unknown' | 'male' | 'female' }) {
+  async updateMe(shopId: string, customerId: string, input: { nickname?: string; avatarUrl?: string | null; gender?: 'unknown' | 'male' | 'female'; birthday?: string }) {
+    const { birthday, ...patch } = input;
+    if (birthday !== undefined) await this.setBirthdayOnce(shopId, customerId, birthday);
     const [row] = await this.p.db
       .update(customers)
       .set({ ...patch, updatedAt: this.p.now() })
@@ -203,6 +205,35 @@ export class CustomersService {
       .returning();
     if (!row) throw unauthorized('SESSION_EXPIRED', 'Session expired, sign in again');
     return this.me(shopId, customerId);
+  }
+
+  /**
+   * The customer sets their birthday once (a birthday coupon is worth moving it for); the conditional
+   * UPDATE makes two racing first settings one. Sending the same date again is fine; staff correct it.
+   */
+  private async setBirthdayOnce(shopId: string, customerId: string, birthday: string) {
+    const [set] = await this.p.db
+      .update(customers)
+      .set({ birthday, birthdaySetAt: this.p.now(), updatedAt: this.p.now() })
+      .where(and(eq(customers.id, customerId), eq(customers.shopId, shopId), isNull(customers.mergedInto), isNull(customers.birthdaySetAt)))
+      .returning({ id: customers.id });
+    if (set) return;
+    const c = await this.getCustomer(shopId, customerId);
+    if (c.birthday !== birthday) throw conflict('BIRTHDAY_LOCKED', 'The birthday can be set only once; ask the shop to correct it', { field: 'birthday' });
+  }
+
+  /**
+   * Customers whose birthday falls on one of `monthDays` ("MM-DD"), in every shop (the daily birthday
+   * job; 29 Feb birthdays are asked for on 28 Feb of common years by the caller).
+   */
+  async withBirthdayOn(monthDays: string[], db: Db = this.p.db): Promise<{ shopId: string; customerId: string; birthday: string }[]> {
+    if (monthDays.length === 0) return [];
+    const pairs = monthDays.map((md) => sql`(${Number(md.slice(0, 2))}, ${Number(md.slice(3, 5))})`);
+    const list = await db
+      .select({ shopId: customers.shopId, customerId: customers.id, birthday: customers.birthday })
+      .from(customers)
+      .where(and(isNull(customers.mergedInto), sql`${customers.birthday} IS NOT NULL`, sql`(EXTRACT(MONTH FROM ${customers.birthday}), EXTRACT(DAY FROM ${customers.birthday})) IN (${sql.join(pairs, sql`, `)})`));
+    return list.map((r) => ({ shopId: r.shopId, customerId: r.customerId, birthday: r.birthday! }));
   }
 
   // ---- one person, one customer ------------------------------------------------------------------

@@ -11,6 +11,9 @@ export const customerView = (c: CustomerRow, wechatBound = false) => ({
   nickname: c.nickname,
   avatarUrl: c.avatarUrl,
   gender: c.gender,
+  birthday: c.birthday,
+  /** The customer used their one change; staff correct it from now on. */
+  birthdayLocked: c.birthdaySetAt !== null,
   registeredAt: c.registeredAt,
   wechatBound,
 });
@@ -27,6 +30,8 @@ export const adminCustomerView = (c: CustomerRow) => ({
   city: c.city,
   source: c.source,
   remark: c.remark,
+  birthday: c.birthday,
+  birthdayLocked: c.birthdaySetAt !== null,
   registeredAt: c.registeredAt,
   lastActiveAt: c.lastActiveAt,
   mergedInto: c.mergedInto,

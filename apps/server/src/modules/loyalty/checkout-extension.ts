@@ -1,6 +1,7 @@
 import type { CheckoutExtension } from '../orders/checkout.js';
 import { STAGES, applyLineDiscount, applyOrderDiscount, type PricingInput, type PricingStep } from '../orders/pricing.js';
 import type { LevelService } from './level-service.js';
+import type { MemberCardService } from './card-service.js';
 import { zhe } from '../promotions/labels.js';
 import type { PointsService, RulesInput } from './points-service.js';
 
@@ -29,6 +30,16 @@ export function pointsDeduction(goodsPayableFen: number, c: Pick<PointsContext, 
   const capYuan = Math.floor((goodsPayableFen * c.maxDeductPercent) / 100 / 100);
   const yuan = Math.max(0, Math.min(Math.floor(c.balance / c.pointsPerYuan), capYuan));
   return { yuan, points: yuan * c.pointsPerYuan };
+}
+
+/**
+ * A member level and a paid card do not stack: the better discount applies, named after whichever gives
+ * it; free shipping comes from either. Pure.
+ */
+export function memberBenefits(level: MemberContext | null, card: MemberContext | null): MemberContext | null {
+  if (!level || !card) return level ?? card;
+  const better = (card.percentPaid ?? 100) < (level.percentPaid ?? 100) ? card : level;
+  return { name: better.name, percentPaid: better.percentPaid, freeShipping: level.freeShipping || card.freeShipping };
 }
 
 /** 会员价: the level's discount on what each line still costs, and free shipping where the level has it. */
@@ -69,15 +80,21 @@ export const pointsStep: PricingStep = {
 };
 
 /** Loyalty's part in checkout: loads the member level, the balance and rules; spends the points in the order's transaction. */
-export function loyaltyCheckoutExtension(points: PointsService, levels: LevelService): CheckoutExtension {
+export function loyaltyCheckoutExtension(points: PointsService, levels: LevelService, cards: MemberCardService): CheckoutExtension {
   return {
     code: 'loyalty',
     steps: [memberPriceStep, pointsStep],
     async load(db, q) {
       const rules: RulesInput = await points.rules(q.shopId, db);
       const balance = await points.balance(q.shopId, q.customerId, db);
+      // A points-mall redemption is already paid in points: no member price, no points deduction on top.
+      if (q.input.mallItemId) return { context: { member: null, enabled: false, use: false, balance, pointsPerYuan: rules.pointsPerYuan, maxDeductPercent: rules.maxDeductPercent } satisfies PointsContext };
       const level = await levels.levelOf(db, q.shopId, q.customerId);
-      const member = level ? { name: level.name, percentPaid: level.percentPaid, freeShipping: level.freeShipping } : null;
+      const card = await cards.activeCard(db, q.shopId, q.customerId);
+      const member = memberBenefits(
+        level ? { name: level.name, percentPaid: level.percentPaid, freeShipping: level.freeShipping } : null,
+        card ? { name: card.plan.name, percentPaid: card.plan.percentPaid, freeShipping: card.plan.freeShipping } : null,
+      );
       const context: PointsContext = { member, enabled: rules.enabled, use: q.input.usePoints === true, balance, pointsPerYuan: rules.pointsPerYuan, maxDeductPercent: rules.maxDeductPercent };
       return { context };
     },

@@ -5,15 +5,19 @@ import type { LevelService } from './level-service.js';
 import type { GiftService } from '../promotions/gift-service.js';
 import { rows } from '../../platform/db/index.js';
 import { sql } from 'drizzle-orm';
+import type { BirthdayService } from './birthday-service.js';
+import { isMallOrder, returnMallRedemption } from './mall-checkout.js';
 
 /**
  * Points follow money: earned when an order is paid, taken back in proportion when it is refunded,
  * spent points returned on cancel or refund; sign-up points; expiry and expiring-soon notices.
  */
-export function registerLoyaltyJobs(p: Platform, s: { points: PointsService; orders: OrderService; levels: LevelService; gifts: GiftService }) {
+export function registerLoyaltyJobs(p: Platform, s: { points: PointsService; orders: OrderService; levels: LevelService; gifts: GiftService; birthdays: BirthdayService }) {
   p.events.subscribe('order.paid', 'loyalty.earn-on-paid', async (event, tx) => {
     const { orderId, orderNo, customerId, paidFen } = event.payload as { orderId: string; orderNo: string; customerId: string; paidFen: number };
     if (!event.shopId) return;
+    // Goods bought with points earn none.
+    if (await isMallOrder(tx, event.shopId, orderId)) return;
     const rules = await s.points.rules(event.shopId, tx);
     if (!rules.enabled) return;
     await s.points.earn(tx, event.shopId, customerId, Math.floor(paidFen / 100) * rules.earnPerYuan, 'earn_order', orderId, `订单 ${orderNo}`);
@@ -77,4 +81,30 @@ export function registerLoyaltyJobs(p: Platform, s: { points: PointsService; ord
     for (const m of members) await p.database.transaction((tx) => s.gifts.givePack(tx, m.shop_id, m.pack_id, m.customer_id, 'pack', `level:${month}`));
   });
   p.jobs.schedule('loyalty.monthly-packs', 6 * 3600_000, 'loyalty.monthly-packs');
+
+  // 评价有礼: a review long enough earns the rule's points, once per review (the ledger's reference).
+  p.events.subscribe('review.created', 'loyalty.review-points', async (event, tx) => {
+    const { reviewId, customerId, contentLength } = event.payload as { reviewId: string; customerId: string; contentLength: number };
+    if (!event.shopId) return;
+    const rules = await s.points.rules(event.shopId, tx);
+    if (!rules.enabled || rules.reviewPoints <= 0 || contentLength < rules.reviewMinChars) return;
+    await s.points.earn(tx, event.shopId, customerId, rules.reviewPoints, 'review', reviewId, '评价奖励');
+  });
+
+  // A points-mall order gives its unit back to the item's stock and the customer's limit when it is
+  // cancelled or wholly refunded; its points come back with the order's other points (above).
+  p.events.subscribe('order.cancelled', 'loyalty.mall-return-on-cancel', async (event, tx) => {
+    const { orderId } = event.payload as { orderId: string };
+    if (event.shopId) await returnMallRedemption(p, tx, event.shopId, orderId);
+  });
+  p.events.subscribe('order.refunded', 'loyalty.mall-return-on-refund', async (event, tx) => {
+    const { orderId, full } = event.payload as { orderId: string; full: boolean };
+    if (event.shopId && full) await returnMallRedemption(p, tx, event.shopId, orderId);
+  });
+
+  // 生日礼: several runs a day (a missed one is caught up); the year's row keeps it once per customer.
+  p.jobs.register('loyalty.birthdays', async () => {
+    await s.birthdays.run();
+  });
+  p.jobs.schedule('loyalty.birthdays', 3 * 3600_000, 'loyalty.birthdays');
 }

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Actor, Platform } from '../../platform/context.js';
 import { rows, type Db } from '../../platform/db/index.js';
 import { unprocessable } from '../../platform/errors.js';
+import type { CouponService } from '../promotions/coupon-service.js';
 import type { GiftService } from '../promotions/gift-service.js';
 import { customerLevelHistory, customerLevels, memberLevelSettings, memberLevels, type LevelMetric, type LevelPeriod, type MemberLevel } from './schema.js';
 
@@ -12,6 +13,8 @@ export interface LevelInput {
   percentPaid: number | null;
   freeShipping: boolean;
   monthlyPackId: string | null;
+  /** 生日礼: a coupon template given on the member's birthday, once a year. */
+  birthdayCouponTemplateId?: string | null;
 }
 
 export interface LevelsInput {
@@ -29,6 +32,7 @@ export class LevelService {
   constructor(
     private p: Platform,
     private gifts: GiftService,
+    private coupons: CouponService,
   ) {}
 
   async settings(shopId: string, db: Db = this.p.db) {
@@ -47,6 +51,9 @@ export class LevelService {
       const packs = await this.gifts.existingPackIds(tx, actor.shopId, input.levels.map((l) => l.monthlyPackId).filter((x): x is string => !!x));
       const bad = input.levels.findIndex((l) => l.monthlyPackId && !packs.has(l.monthlyPackId));
       if (bad >= 0) throw unprocessable('PACK_NOT_FOUND', 'No such coupon pack in this shop', { field: `levels.${bad}.monthlyPackId` });
+      const birthdayCoupons = await this.coupons.existingTemplateIds(tx, actor.shopId, input.levels.map((l) => l.birthdayCouponTemplateId).filter((x): x is string => !!x));
+      const badCoupon = input.levels.findIndex((l) => l.birthdayCouponTemplateId && !birthdayCoupons.has(l.birthdayCouponTemplateId));
+      if (badCoupon >= 0) throw unprocessable('COUPON_NOT_FOUND', 'No such coupon in this shop', { field: `levels.${badCoupon}.birthdayCouponTemplateId` });
       const before = await this.settings(actor.shopId, tx);
       const values = { metric: input.metric, period: input.period, updatedAt: new Date() };
       await tx.insert(memberLevelSettings).values({ shopId: actor.shopId, ...values }).onConflictDoUpdate({ target: memberLevelSettings.shopId, set: values });
@@ -54,7 +61,7 @@ export class LevelService {
       const byRank = new Map(existing.map((l) => [l.rank, l]));
       for (const l of existing) if (!sorted.some((x) => x.rank === l.rank)) await tx.update(memberLevels).set({ deletedAt: new Date() }).where(eq(memberLevels.id, l.id));
       for (const l of sorted) {
-        const row = { name: l.name, threshold: l.threshold, percentPaid: l.percentPaid, freeShipping: l.freeShipping, monthlyPackId: l.monthlyPackId, updatedAt: new Date() };
+        const row = { name: l.name, threshold: l.threshold, percentPaid: l.percentPaid, freeShipping: l.freeShipping, monthlyPackId: l.monthlyPackId, birthdayCouponTemplateId: l.birthdayCouponTemplateId ?? null, updatedAt: new Date() };
         const cur = byRank.get(l.rank);
         if (cur) await tx.update(memberLevels).set(row).where(eq(memberLevels.id, cur.id));
         else await tx.insert(memberLevels).values({ shopId: actor.shopId, rank: l.rank, ...row });
@@ -134,7 +141,7 @@ export class LevelService {
 }
 
 function levelView(l: MemberLevel) {
-  return { id: l.id, rank: l.rank, name: l.name, threshold: l.threshold, percentPaid: l.percentPaid, freeShipping: l.freeShipping, monthlyPackId: l.monthlyPackId };
+  return { id: l.id, rank: l.rank, name: l.name, threshold: l.threshold, percentPaid: l.percentPaid, freeShipping: l.freeShipping, monthlyPackId: l.monthlyPackId, birthdayCouponTemplateId: l.birthdayCouponTemplateId };
 }
 
 export function monthStartShanghai(d: Date): Date {

@@ -14,8 +14,14 @@ const DEFAULT_RULES: Omit<PointsRules, 'shopId' | 'updatedAt'> = {
   maxDeductPercent: 50,
   expiry: 'end_of_next_year',
   expiryDays: null,
+  sharePoints: 0,
+  shareDailyCap: 3,
+  reviewPoints: 0,
+  reviewMinChars: 0,
 };
 const EXPIRING_SOON_DAYS = 30;
+/** Postings that count towards lifetime earned points. */
+const EARNING_KINDS = new Set<LedgerKind>(['earn_order', 'signup', 'checkin', 'share', 'review']);
 
 export type RulesInput = Omit<PointsRules, 'shopId' | 'updatedAt'>;
 
@@ -84,8 +90,8 @@ export class PointsService {
   }
 
   /** Spends points for an order, oldest-expiring lots first. Throws POINTS_INSUFFICIENT (409) when short. */
-  async spendForOrder(tx: Db, shopId: string, customerId: string, amount: number, orderId: string): Promise<void> {
-    const taken = await this.debit(tx, shopId, customerId, amount, 'spend_order', orderId, '积分抵扣', 'usePoints');
+  async spendForOrder(tx: Db, shopId: string, customerId: string, amount: number, orderId: string, opts: { note?: string; field?: string } = {}): Promise<void> {
+    const taken = await this.debit(tx, shopId, customerId, amount, 'spend_order', orderId, opts.note ?? '积分抵扣', opts.field ?? 'usePoints');
     for (const t of taken ?? []) await tx.insert(pointsOrderSpends).values({ orderId, lotId: t.lotId, shopId, customerId, amount: t.amount });
   }
 
@@ -240,6 +246,14 @@ export class PointsService {
     };
   }
 
+  /**
+   * Locks the customer's points account for the rest of `tx` and returns the balance: what serialises
+   * one customer's daily share cap and points-mall limits across parallel requests and workers.
+   */
+  holdAccount(tx: Db, shopId: string, customerId: string): Promise<number> {
+    return this.lock(tx, shopId, customerId);
+  }
+
   // ---- internals -------------------------------------------------------------------------------------
 
   /** Locks (creating if needed) the customer's account row and returns its balance. */
@@ -278,7 +292,7 @@ export class PointsService {
   private async write(tx: Db, shopId: string, customerId: string, balance: number, delta: number, kind: LedgerKind, ref: string, note?: string, earned = 0) {
     await tx
       .update(pointsAccounts)
-      .set({ balance, earnedTotal: sql`${pointsAccounts.earnedTotal} + ${kind === 'earn_order' || kind === 'signup' || kind === 'checkin' ? earned : 0}`, updatedAt: new Date() })
+      .set({ balance, earnedTotal: sql`${pointsAccounts.earnedTotal} + ${EARNING_KINDS.has(kind) ? earned : 0}`, updatedAt: new Date() })
       .where(and(eq(pointsAccounts.shopId, shopId), eq(pointsAccounts.customerId, customerId)));
     await tx.insert(pointsLedger).values({ shopId, customerId, delta, balanceAfter: balance, kind, ref, note: note ?? null });
     await this.p.events.emit(tx, { shopId, type: 'points.changed', payload: { customerId, delta, balance, kind, ref } });

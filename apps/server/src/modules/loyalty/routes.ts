@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { PointsAdjustBody, PointsMallItemBody, PointsRulesBody } from '@siyu/contracts';
+import { PointsAdjustBody, PointsMallItemBody, PointsRulesBody, PointsShareBody } from '@siyu/contracts';
 import { actorOf } from '../../platform/http/admin-auth.js';
 import { customerOf, shopOf } from '../../platform/http/store-scope.js';
 import type { CustomersService } from '../customers/service.js';
 import type { PointsService } from './points-service.js';
 import type { PointsMallService } from './mall-service.js';
+import type { ShareService } from './share-service.js';
 
 const IdParams = z.object({ id: z.uuid() });
 const LedgerQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), beforeId: z.coerce.number().int().positive().optional() });
@@ -58,13 +59,16 @@ export const loyaltyAdminRoutes: FastifyPluginAsyncZod<{ points: PointsService; 
 const security = [{ customer: [] }];
 
 /** My points and daily check-in. Mounted under /api/store/:shop. */
-export const loyaltyStoreRoutes: FastifyPluginAsyncZod<{ points: PointsService; mall: PointsMallService }> = async (app, d) => {
+export const loyaltyStoreRoutes: FastifyPluginAsyncZod<{ points: PointsService; mall: PointsMallService; shares: ShareService }> = async (app, d) => {
   const tags = ['storefront'];
 
   app.get('/me/points', { schema: { tags, security, summary: 'My points: balance, expiring soon, ledger, how to earn and use', querystring: LedgerQuery } }, async (req) => {
     const shopId = shopOf(req).id;
     const rules = await d.points.rules(shopId);
-    return { ...(await d.points.summary(shopId, customerOf(req).id, req.query)), rules: { enabled: rules.enabled, earnPerYuan: rules.earnPerYuan, pointsPerYuan: rules.pointsPerYuan, maxDeductPercent: rules.maxDeductPercent, expiry: rules.expiry, expiryDays: rules.expiryDays } };
+    return {
+      ...(await d.points.summary(shopId, customerOf(req).id, req.query)),
+      rules: { enabled: rules.enabled, earnPerYuan: rules.earnPerYuan, pointsPerYuan: rules.pointsPerYuan, maxDeductPercent: rules.maxDeductPercent, expiry: rules.expiry, expiryDays: rules.expiryDays, sharePoints: rules.sharePoints, shareDailyCap: rules.shareDailyCap, reviewPoints: rules.reviewPoints, reviewMinChars: rules.reviewMinChars },
+    };
   });
 
   app.post('/me/check-in', { schema: { tags, security, summary: "Today's check-in (签到); 409 ALREADY_CHECKED_IN on a second one" } }, async (req, reply) =>
@@ -78,4 +82,10 @@ export const loyaltyStoreRoutes: FastifyPluginAsyncZod<{ points: PointsService; 
   app.post('/points/mall/:id/redeem', {
     schema: { tags, security, summary: 'Redeem an item with points; send Idempotency-Key to retry safely', params: z.object({ id: z.string() }), headers: z.object({ 'idempotency-key': z.string().min(8).max(100).optional() }).passthrough() },
   }, async (req, reply) => reply.status(201).send(await d.mall.redeem(shopOf(req).id, customerOf(req).id, req.params.id, req.headers['idempotency-key'] as string | undefined)));
+
+  app.get('/points/share', { schema: { tags, summary: 'Points for sharing: per share, the daily cap and (signed in) how many I earned today' } }, async (req) =>
+    d.shares.today(shopOf(req).id, req.customer?.id ?? null));
+
+  app.post('/points/share', { schema: { tags, security, summary: 'Report a share (分享得积分): points up to the daily cap, each target once a day', body: PointsShareBody } }, async (req) =>
+    d.shares.share(shopOf(req).id, customerOf(req).id, req.body));
 };

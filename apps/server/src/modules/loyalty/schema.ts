@@ -20,6 +20,12 @@ export const pointsRules = pgTable('points_rules', {
   maxDeductPercent: integer('max_deduct_percent').notNull().default(50),
   expiry: text('expiry').$type<'never' | 'end_of_next_year' | 'days'>().notNull().default('end_of_next_year'),
   expiryDays: integer('expiry_days'),
+  /** 分享得积分: points per rewarded share, at most `shareDailyCap` rewarded shares a day. */
+  sharePoints: integer('share_points').notNull().default(0),
+  shareDailyCap: integer('share_daily_cap').notNull().default(3),
+  /** 评价有礼: points per review of at least `reviewMinChars` characters. */
+  reviewPoints: integer('review_points').notNull().default(0),
+  reviewMinChars: integer('review_min_chars').notNull().default(0),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 export type PointsRules = typeof pointsRules.$inferSelect;
@@ -47,7 +53,7 @@ export const pointsLots = pgTable('points_lots', {
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 
-export type LedgerKind = 'earn_order' | 'signup' | 'checkin' | 'spend_order' | 'return_spend' | 'reverse_earn' | 'expire' | 'adjust' | 'redeem';
+export type LedgerKind = 'earn_order' | 'signup' | 'checkin' | 'spend_order' | 'return_spend' | 'reverse_earn' | 'expire' | 'adjust' | 'redeem' | 'share' | 'review';
 
 export const pointsLedger = pgTable('points_ledger', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
@@ -105,6 +111,7 @@ export const memberLevels = pgTable('member_levels', {
   percentPaid: integer('percent_paid'),
   freeShipping: boolean('free_shipping').notNull().default(false),
   monthlyPackId: uuid('monthly_pack_id'),
+  birthdayCouponTemplateId: uuid('birthday_coupon_template_id'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
   deletedAt: ts('deleted_at'),
@@ -138,7 +145,11 @@ export const pointsMallItems = pgTable('points_mall_items', {
   id: uuid('id').primaryKey().defaultRandom(),
   shopId: uuid('shop_id').notNull(),
   title: text('title').notNull(),
-  couponTemplateId: uuid('coupon_template_id').notNull(),
+  kind: text('kind').$type<MallItemKind>().notNull().default('coupon'),
+  couponTemplateId: uuid('coupon_template_id'),
+  productId: uuid('product_id'),
+  skuId: uuid('sku_id'),
+  cashFen: integer('cash_fen').notNull().default(0),
   points: integer('points').notNull(),
   stock: integer('stock').notNull(),
   redeemed: integer('redeemed').notNull().default(0),
@@ -156,7 +167,42 @@ export const pointsMallRedemptions = pgTable('points_mall_redemptions', {
   itemId: uuid('item_id').notNull(),
   customerId: uuid('customer_id').notNull(),
   points: integer('points').notNull(),
-  couponId: uuid('coupon_id').notNull(),
+  couponId: uuid('coupon_id'),
+  orderId: uuid('order_id'),
+  cashFen: integer('cash_fen').notNull().default(0),
   requestKey: text('request_key'),
+  returnedAt: ts('returned_at'),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
+
+export type MallItemKind = 'coupon' | 'goods';
+export type ShareTarget = 'product' | 'coupon' | 'page';
+
+export const pointsShares = pgTable(
+  'points_shares',
+  {
+    shopId: uuid('shop_id').notNull(),
+    customerId: uuid('customer_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    target: text('target').$type<ShareTarget>().notNull(),
+    targetId: text('target_id').notNull(),
+    points: integer('points').notNull().default(0),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.shopId, t.customerId, t.day, t.target, t.targetId] })],
+);
+
+export const birthdayGifts = pgTable(
+  'birthday_gifts',
+  {
+    shopId: uuid('shop_id').notNull(),
+    customerId: uuid('customer_id').notNull(),
+    year: integer('year').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    levelId: uuid('level_id'),
+    couponId: uuid('coupon_id'),
+    note: text('note'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.shopId, t.customerId, t.year] })],
+);

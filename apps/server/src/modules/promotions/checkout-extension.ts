@@ -32,6 +32,11 @@ export function promotionsCheckoutExtension(p: Platform, d: { coupons: CouponSer
     steps: promotionSteps,
 
     async load(db, q) {
+      // A points-mall redemption or a pre-sale balance has its own price: no activity, coupon or gift applies.
+      if (q.input.mallItemId || q.input.presaleOrderId) {
+        const none: Ctx = { activities: [], boughtAtActivity: {}, isNewCustomer: false, coupons: [], couponId: null, requested: null };
+        return { context: none };
+      }
       const activities = await d.activities.running(db, q.shopId, q.at);
       const limited = activities.filter((a): a is LimitedDiscountDef => a.kind === 'limited_discount' && a.rules.perCustomerLimit > 0);
       const boughtAtActivity = await unitsBought(db, q.shopId, q.customerId, limited.map((a) => a.id));
