@@ -1,0 +1,115 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Platform } from '../../platform/context.js';
+import { rows, type Db } from '../../platform/db/index.js';
+import type { InventoryService } from '../inventory/service.js';
+import type { BulkOrderService } from '../orders/bulk-orders.js';
+import { ATTEMPT_RESULT_TTL_MS, attemptKey, FLASH_SOURCE, hotKeys } from './keys.js';
+import { flashSaleAttempts, flashSaleItems } from './schema.js';
+
+/** Orders written per transaction: one INSERT per table for the lot. */
+export const BATCH_SIZE = 400;
+
+const yuan = (fen: number) => (fen / 100).toFixed(2);
+
+/**
+ * From accepted attempts to orders, and back: a batch job writes the orders of many attempts in one
+ * transaction (idempotent per attempt), and a cancelled flash order gives its units back to the
+ * session's activity stock and the customer's allowance.
+ */
+export class FlashSaleOrders {
+  constructor(
+    private p: Platform,
+    private bulk: BulkOrderService,
+    private inventory: InventoryService,
+  ) {}
+
+  /** Writes the orders of up to `limit` accepted attempts of the shop; answers how many it took. */
+  async runBatch(shopId: string, limit = BATCH_SIZE): Promise<number> {
+    const done = await this.p.database.transaction(async (tx) => {
+      // SKIP LOCKED: several workers (or a retried job beside a slow one) each take different attempts.
+      const attempts = await tx
+        .select()
+        .from(flashSaleAttempts)
+        .where(and(eq(flashSaleAttempts.shopId, shopId), eq(flashSaleAttempts.status, 'accepted')))
+        .orderBy(asc(flashSaleAttempts.acceptedAt))
+        .limit(limit)
+        .for('update', { skipLocked: true });
+      if (attempts.length === 0) return [];
+      const items = new Map((await tx.select().from(flashSaleItems).where(inArray(flashSaleItems.id, [...new Set(attempts.map((a) => a.itemId))]))).map((i) => [i.id, i]));
+      const written = await this.bulk.createMany(
+        tx,
+        shopId,
+        attempts.map((a) => {
+          const item = items.get(a.itemId)!;
+          return {
+            sourceRef: a.id,
+            customerId: a.customerId,
+            fulfilment: a.fulfilment,
+            address: a.address,
+            pickupPoint: a.pickupPoint,
+            remark: a.remark,
+            lines: [{
+              skuId: item.skuId, productId: item.productId, categoryId: item.categoryId, title: item.title, specText: item.specText, skuCode: item.skuCode, imageUrl: item.imageUrl,
+              unitPriceFen: item.priceFen, quantity: a.quantity, weightGrams: item.weightGrams,
+            }],
+            priceReason: { code: FLASH_SOURCE, label: `秒杀价 ¥${yuan(item.priceFen)}(原价 ¥${yuan(item.originalPriceFen)})`, ref: a.flashSaleId },
+          };
+        }),
+        // 秒杀包邮: flash orders ship free, so an order needs no shipping template and no region check.
+        { source: FLASH_SOURCE, stock: 'held', shippingTemplate: null },
+      );
+      const pairs = attempts.map((a) => ({ id: a.id, customerId: a.customerId, orderId: written.get(a.id)!.orderId }));
+      await tx.execute(sql`
+        UPDATE flash_sale_attempts a SET status = 'ordered', order_id = v.order_id::uuid, ordered_at = now()
+        FROM (VALUES ${sql.join(pairs.map((x) => sql`(${x.id}, ${x.orderId})`), sql`, `)}) AS v(id, order_id)
+        WHERE a.id = v.id::uuid AND a.status = 'accepted'`);
+      return pairs;
+    });
+    await Promise.all(done.map((d) => this.p.hot.set(attemptKey(d.id), JSON.stringify({ c: d.customerId, s: 'ordered', o: d.orderId, shop: shopId }), { ttlMs: ATTEMPT_RESULT_TTL_MS })));
+    return done.length;
+  }
+
+  /** Batches until no accepted attempt of the shop is left (or another worker holds the rest). */
+  async drain(shopId: string): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.runBatch(shopId);
+      total += n;
+      if (n < BATCH_SIZE) return total;
+    }
+  }
+
+  /**
+   * A flash order was cancelled (unpaid in time, or by the customer): its inventory reservation went back
+   * to `held` with the cancel. While its session sells, the units go back to the activity stock in the
+   * hot store (a job, so it happens only if this commits); once the session is settled they go back to
+   * normal stock here.
+   */
+  async onOrderCancelled(tx: Db, shopId: string, orderId: string) {
+    const [a] = await rows<{ id: string; flash_sale_id: string; session_id: string; item_id: string; customer_id: string; quantity: number }>(tx, sql`
+      UPDATE flash_sale_attempts SET status = 'released', released_at = now()
+      WHERE shop_id = ${shopId} AND order_id = ${orderId} AND status = 'ordered'
+      RETURNING id, flash_sale_id, session_id, item_id, customer_id, quantity`);
+    if (!a) return;
+    // Lock the item first, then read the session in a new statement: settlement holds the same lock.
+    const [item] = await rows<{ sku_id: string }>(tx, sql`SELECT sku_id FROM flash_sale_items WHERE id = ${a.item_id} FOR UPDATE`);
+    const [session] = await rows<{ settled_at: Date | null }>(tx, sql`SELECT settled_at FROM flash_sale_sessions WHERE id = ${a.session_id}`);
+    if (session.settled_at) {
+      await this.inventory.unhold(tx, shopId, { type: FLASH_SOURCE, id: a.flash_sale_id }, [{ skuId: item.sku_id, quantity: a.quantity }], 'system');
+      await tx.execute(sql`UPDATE flash_sale_items SET unheld = unheld + ${a.quantity} WHERE id = ${a.item_id}`);
+      return;
+    }
+    await this.p.jobs.send('flashsale.return-units', { attemptId: a.id, sessionId: a.session_id, itemId: a.item_id, customerId: a.customer_id, quantity: a.quantity }, { tx, singletonKey: a.id });
+  }
+
+  /** Gives a cancelled order's units and allowance back in the hot store, at most once per attempt. */
+  async returnUnits(r: { attemptId: string; sessionId: string; itemId: string; customerId: string; quantity: number }) {
+    const keys = hotKeys(r.sessionId);
+    const record = { key: keys.returned, field: r.attemptId, value: String(r.quantity), onlyNew: true };
+    const left = { key: keys.left(r.itemId), by: r.quantity, mustExist: true };
+    const both = await this.p.hot.applyCounters([left, { key: keys.bought(r.itemId, r.customerId), by: -r.quantity, min: 0 }], { record });
+    // The allowance counter expired or was lost: the units still go back.
+    if (!both.ok && both.reason === 'below_min') await this.p.hot.applyCounters([left], { record });
+    // 'missing': the counters are not loaded; the next warm-up counts from PostgreSQL, where this attempt is released.
+  }
+}
