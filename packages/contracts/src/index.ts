@@ -9,3 +9,8 @@ export * from './orders.js';
 export * from './promotions.js';
 export * from './loyalty.js';
 export * from './tags.js';
+export * from './storedvalue.js';
+export * from './reviews.js';
+export * from './flashsale.js';
+export * from './cards.js';
+export * from './presale.js';

@@ -22,9 +22,25 @@ import { promotionsCheckoutExtension } from '../modules/promotions/checkout-exte
 import { PointsService } from '../modules/loyalty/points-service.js';
 import { loyaltyCheckoutExtension } from '../modules/loyalty/checkout-extension.js';
 import { LevelService } from '../modules/loyalty/level-service.js';
+import { MemberCardService } from '../modules/loyalty/card-service.js';
 import { PointsMallService } from '../modules/loyalty/mall-service.js';
+import { pointsMallCheckoutExtension } from '../modules/loyalty/mall-checkout.js';
+import { ShareService } from '../modules/loyalty/share-service.js';
+import { BirthdayService } from '../modules/loyalty/birthday-service.js';
+import { ReviewService } from '../modules/reviews/service.js';
 import { TagService } from '../modules/tags/tag-service.js';
+import { StoredValueService } from '../modules/storedvalue/service.js';
+import { TopupService } from '../modules/storedvalue/topup-service.js';
+import { storedValueCheckoutExtension } from '../modules/storedvalue/checkout-extension.js';
 import { GroupService } from '../modules/tags/group-service.js';
+import { PresaleService } from '../modules/presale/service.js';
+import { presaleCheckoutExtension } from '../modules/presale/checkout-extension.js';
+import { BulkOrderService } from '../modules/orders/bulk-orders.js';
+import { FlashSaleService } from '../modules/flashsale/service.js';
+import { FlashSalePurchase } from '../modules/flashsale/purchase.js';
+import { FlashSaleOrders } from '../modules/flashsale/batches.js';
+import { FlashSaleReconciler } from '../modules/flashsale/reconcile.js';
+import { FlashSaleStorefront } from '../modules/flashsale/storefront.js';
 
 /**
  * The composition root: every service, built once, in dependency order. Modules reach each other only
@@ -41,8 +57,8 @@ export async function createServices(p: Platform) {
   const catalogImports = new ImportService(p, catalog, categories);
   const shipping = new ShippingService(p);
   const cart = new CartService(p, catalog, inventory);
-  const checkout = new CheckoutService(p, tenancy, catalog, inventory, customers, shipping, cart);
   const orders = new OrderService(p, inventory, catalog);
+  const checkout = new CheckoutService(p, tenancy, catalog, inventory, customers, shipping, cart, orders);
   const payments = new PaymentService(p, tenancy, customers, orders);
   const refunds = new RefundService(p, inventory, payments);
   payments.attachRefunds(refunds);
@@ -52,9 +68,20 @@ export async function createServices(p: Platform) {
   const activities = new ActivityService(p, catalog, categories);
   checkout.extend(promotionsCheckoutExtension(p, { coupons, activities, orders, catalog, categories, inventory }));
   const points = new PointsService(p);
-  const levels = new LevelService(p, gifts);
-  checkout.extend(loyaltyCheckoutExtension(points, levels));
-  const pointsMall = new PointsMallService(p, points, coupons);
+  const levels = new LevelService(p, gifts, coupons);
+  const cards = new MemberCardService(p, payments, coupons);
+  checkout.extend(loyaltyCheckoutExtension(points, levels, cards));
+  const pointsMall = new PointsMallService(p, points, coupons, catalog);
+  checkout.extend(pointsMallCheckoutExtension({ points, mall: pointsMall }));
+  const shares = new ShareService(p, points, catalog, coupons);
+  const birthdays = new BirthdayService(p, customers, levels, coupons);
+  const reviews = new ReviewService(p, orders, catalog, customers);
+  const presales = new PresaleService(p, catalog, inventory, payments);
+  checkout.extend(presaleCheckoutExtension(presales));
+  // Stored value pays last (after shipping), so its extension comes after those that price the goods.
+  const storedValue = new StoredValueService(p);
+  checkout.extend(storedValueCheckoutExtension(storedValue));
+  const topups = new TopupService(p, storedValue, payments);
   const tags = new TagService(p, catalog, categories);
   const groups = new GroupService(p, customers);
   coupons.useAudience({
@@ -62,9 +89,17 @@ export async function createServices(p: Platform) {
     known: async (db, shopId, kind, ids) => (kind === 'levels' ? new Set((await levels.settings(shopId, db)).levels.map((l) => l.id)) : tags.existingIds(db, shopId, ids)),
   });
   const couponBatches = new CouponBatchService(p, coupons, customers, orders, groups);
+  const bulkOrders = new BulkOrderService(p, tenancy, inventory);
+  const flashSales = new FlashSaleService(p, catalog, inventory);
+  const flashSalePurchase = new FlashSalePurchase(p, customers, shipping);
+  const flashSaleOrders = new FlashSaleOrders(p, bulkOrders, inventory);
+  const flashSaleReconciler = new FlashSaleReconciler(p, flashSalePurchase, flashSaleOrders, inventory);
+  const flashSaleStorefront = new FlashSaleStorefront(p);
   return {
+    bulkOrders, flashSales, flashSalePurchase, flashSaleOrders, flashSaleReconciler, flashSaleStorefront,
     tenancy, auth, customers, inventory, categories, catalog, media, catalogImports, shipping, cart, checkout, orders, payments, refunds,
-    coupons, couponCentre, couponBatches, gifts, activities, points, levels, tags, groups, pointsMall,
+    coupons, couponCentre, couponBatches, gifts, activities, points, levels, tags, groups, pointsMall, storedValue, topups, cards, presales,
+    shares, birthdays, reviews,
   };
 }
 

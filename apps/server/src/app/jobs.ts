@@ -7,6 +7,11 @@ import { registerOrderJobs } from '../modules/orders/jobs.js';
 import { registerPromotionJobs } from '../modules/promotions/jobs.js';
 import { registerLoyaltyJobs } from '../modules/loyalty/jobs.js';
 import { registerTagJobs } from '../modules/tags/jobs.js';
+import { registerFlashSaleJobs } from '../modules/flashsale/jobs.js';
+import { registerStoredValueJobs } from '../modules/storedvalue/jobs.js';
+import { registerCardJobs } from '../modules/loyalty/card-jobs.js';
+import { registerPresaleJobs } from '../modules/presale/jobs.js';
+import { registerReviewJobs } from '../modules/reviews/jobs.js';
 
 /** Registers every module's job handlers, schedules and event subscribers. */
 export function registerJobs(p: Platform, s: Services) {
@@ -21,7 +26,12 @@ export function registerJobs(p: Platform, s: Services) {
   registerCatalogJobs(p, { imports: s.catalogImports });
   registerOrderJobs(p, s);
   registerPromotionJobs(p, { coupons: s.coupons, batches: s.couponBatches, gifts: s.gifts });
-  registerLoyaltyJobs(p, { points: s.points, orders: s.orders, levels: s.levels, gifts: s.gifts });
+  registerLoyaltyJobs(p, { points: s.points, orders: s.orders, levels: s.levels, gifts: s.gifts, birthdays: s.birthdays });
   registerTagJobs(p, { tags: s.tags });
+  registerFlashSaleJobs(p, s);
+  registerStoredValueJobs(p, { storedValue: s.storedValue, topups: s.topups });
+  registerCardJobs(p, s.cards);
+  registerPresaleJobs(p, s.presales);
+  registerReviewJobs(p, { reviews: s.reviews });
   void s;
 }

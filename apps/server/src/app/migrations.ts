@@ -14,4 +14,8 @@ export const migrationSources: MigrationSource[] = [
   { owner: 'promotions', dir: path.join(src, 'modules/promotions/migrations') },
   { owner: 'loyalty', dir: path.join(src, 'modules/loyalty/migrations') },
   { owner: 'tags', dir: path.join(src, 'modules/tags/migrations') },
+  { owner: 'storedvalue', dir: path.join(src, 'modules/storedvalue/migrations') },
+  { owner: 'presale', dir: path.join(src, 'modules/presale/migrations') },
+  { owner: 'reviews', dir: path.join(src, 'modules/reviews/migrations') },
+  { owner: 'flashsale', dir: path.join(src, 'modules/flashsale/migrations') },
 ];

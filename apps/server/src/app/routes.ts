@@ -14,7 +14,13 @@ import { promotionAdminRoutes } from '../modules/promotions/routes-admin.js';
 import { promotionStoreRoutes } from '../modules/promotions/routes-store.js';
 import { loyaltyAdminRoutes, loyaltyStoreRoutes } from '../modules/loyalty/routes.js';
 import { levelAdminRoutes, levelStoreRoutes } from '../modules/loyalty/level-routes.js';
+import { storedValueAdminRoutes, storedValueStoreRoutes } from '../modules/storedvalue/routes.js';
+import { cardAdminRoutes, cardStoreRoutes } from '../modules/loyalty/card-routes.js';
+import { presaleAdminRoutes, presaleStoreRoutes } from '../modules/presale/routes.js';
 import { tagAdminRoutes } from '../modules/tags/routes.js';
+import { flashSaleAdminRoutes } from '../modules/flashsale/routes-admin.js';
+import { flashSaleStoreRoutes } from '../modules/flashsale/routes-store.js';
+import { reviewAdminRoutes, reviewStoreRoutes } from '../modules/reviews/routes.js';
 
 /**
  * Where each module's routes are mounted. `admin` runs inside the /api/admin scope (staff auth and
@@ -28,8 +34,13 @@ export const registerModuleRoutes = {
     await admin.register(orderAdminRoutes, { p, orders: s.orders, refunds: s.refunds, shipping: s.shipping, customers: s.customers });
     await admin.register(promotionAdminRoutes, { coupons: s.coupons, batches: s.couponBatches, gifts: s.gifts, activities: s.activities });
     await admin.register(loyaltyAdminRoutes, { points: s.points, mall: s.pointsMall, customers: s.customers });
+    await admin.register(storedValueAdminRoutes, { storedValue: s.storedValue, topups: s.topups, customers: s.customers });
+    await admin.register(cardAdminRoutes, { cards: s.cards, customers: s.customers });
+    await admin.register(presaleAdminRoutes, { presales: s.presales });
     await admin.register(levelAdminRoutes, { levels: s.levels, customers: s.customers });
     await admin.register(tagAdminRoutes, { tags: s.tags, groups: s.groups, customers: s.customers });
+    await admin.register(flashSaleAdminRoutes, { sales: s.flashSales, reconciler: s.flashSaleReconciler, purchase: s.flashSalePurchase });
+    await admin.register(reviewAdminRoutes, { reviews: s.reviews });
   },
   async store(store: FastifyInstance, p: Platform, s: Services) {
     await store.register(tenancyStoreRoutes, { tenancy: s.tenancy });
@@ -37,8 +48,13 @@ export const registerModuleRoutes = {
     await store.register(catalogStoreRoutes, { catalog: s.catalog, categories: s.categories });
     await store.register(orderStoreRoutes, { cart: s.cart, checkout: s.checkout, orders: s.orders, payments: s.payments, refunds: s.refunds, shipping: s.shipping });
     await store.register(promotionStoreRoutes, { coupons: s.coupons, centre: s.couponCentre, activities: s.activities, catalog: s.catalog });
-    await store.register(loyaltyStoreRoutes, { points: s.points, mall: s.pointsMall });
+    await store.register(loyaltyStoreRoutes, { points: s.points, mall: s.pointsMall, shares: s.shares });
+    await store.register(storedValueStoreRoutes, { storedValue: s.storedValue, topups: s.topups, customers: s.customers });
+    await store.register(cardStoreRoutes, { cards: s.cards });
+    await store.register(presaleStoreRoutes, { presales: s.presales });
     await store.register(levelStoreRoutes, { levels: s.levels });
+    await store.register(flashSaleStoreRoutes, { purchase: s.flashSalePurchase, storefront: s.flashSaleStorefront });
+    await store.register(reviewStoreRoutes, { reviews: s.reviews });
     void p;
   },
   async public(app: FastifyInstance, p: Platform, s: Services) {

@@ -45,7 +45,8 @@ function combos(specs: Record<string, string[]>): Record<string, string>[] {
 
 /**
  * Seeds the demo shop on first run — staff, categories, products with pictures and stock, a shipping
- * template, a pickup point and two claimable coupons — so a fresh install can be tried end to end at once. Later runs change nothing.
+ * template, a pickup point, two claimable coupons, top-up plans and a paid member card — so a fresh install can be
+ * tried end to end at once. Later runs change nothing.
  */
 export async function seedDemo(p: Platform, s: Services): Promise<DemoInfo> {
   const info: DemoInfo = { shopSlug: DEMO_SLUG, logins: [OWNER, ...STAFF], customerPhone: '13800138000' };
@@ -95,6 +96,11 @@ export async function seedDemo(p: Platform, s: Services): Promise<DemoInfo> {
   const coupon = { scope: 'all' as const, scopeIds: [], excludedProductIds: [], audience: 'all' as const, audienceIds: [], perCustomerLimit: 1, stacksWithActivities: true, claimable: true };
   await s.coupons.createTemplate(actor, { ...coupon, name: '全场满100减20', kind: 'amount_off', thresholdFen: 10000, amountOffFen: 2000, validity: { type: 'relative', days: 30 }, totalQuantity: 1000 });
   await s.coupons.createTemplate(actor, { ...coupon, name: '新人无门槛5元', kind: 'no_threshold', thresholdFen: 0, amountOffFen: 500, audience: 'new_customers', validity: { type: 'relative', days: 7 }, totalQuantity: 5000 });
+  // Stored value and a paid card, so the member centre shows 充值 and 会员卡 at once.
+  await s.topups.savePlan(actor, null, { name: '充100送20', amountFen: 10000, bonusFen: 2000, active: true, sortOrder: 1 });
+  await s.topups.savePlan(actor, null, { name: '充300送80', amountFen: 30000, bonusFen: 8000, active: true, sortOrder: 2 });
+  const monthly = await s.coupons.createTemplate(actor, { ...coupon, claimable: false, perCustomerLimit: 100, name: '会员卡月度无门槛10元', kind: 'no_threshold', thresholdFen: 0, amountOffFen: 1000, validity: { type: 'relative', days: 30 }, totalQuantity: 100000 });
+  await s.cards.savePlan(actor, null, { name: '黑金月卡', periodKind: 'month', priceFen: 1990, percentPaid: 95, freeShipping: true, monthlyCouponTemplateId: monthly.id, description: '全场9.5折,包邮,每月无门槛10元券', active: true, sortOrder: 1 });
   p.log.info({ shop: shop.slug }, 'demo shop seeded');
   return info;
 }

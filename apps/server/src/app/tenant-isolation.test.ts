@@ -1,7 +1,7 @@
 import { createCipheriv, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type StaffSession, type TestApp } from '../testing/harness.js';
-import { addAddress, bearer, nextPhone, payOrder, signInCustomer, type CustomerFixture } from '../testing/commerce.js';
+import { addAddress, bearer, nextPhone, payOrder, signInCustomer, waitFor, type CustomerFixture } from '../testing/commerce.js';
 import { upload } from '../modules/catalog/testing/fixtures.js';
 import { fillPath, rawCall, registeredRoutes, routeKey, staffHeaders, type Route } from './route-walk.js';
 
@@ -26,7 +26,9 @@ const a = {} as {
   awaitingReturnOrder: string; awaitingReturn: string; returnedOrder: string; returned: string; requestedOrder: string; requested: string;
   requestedItem: string;
   coupon: string; couponPack: string; couponBatch: string; activity: string; myCoupon: string;
-  tag: string; group: string; mallItem: string;
+  tag: string; group: string; mallItem: string; topupPlan: string; topup: string; cardPlan: string; cardPurchase: string; presale: string; presaleProduct: string; presaleOrder: string;
+  reviewOrder: string; reviewItem: string; review: string;
+  flashSale: string; flashDraft: string; flashSession: string; flashItem: string; flashAttempt: string;
 };
 let bAddress: string;
 let bSku: string;
@@ -134,6 +136,46 @@ beforeAll(async () => {
   await t.call('POST', `/api/admin/groups/${a.group}/members`, { ...own, body: { customerIds: [c1.customerId] } });
   a.mallItem = (await t.call('POST', '/api/admin/points/mall', { ...own, body: { title: `${MARK} 兑换券`, couponTemplateId: a.coupon, points: 100, stock: 10 } })).body.id;
   expect([a.tag, a.group, a.mallItem].every(Boolean)).toBe(true);
+  // A completed order of c1's with a review of its line.
+  const reviewed = await place(c1, { items: [{ skuId: a.sku, quantity: 1 }], fulfilment: 'pickup', pickupPointId: a.pickupPoint });
+  const reviewedCode = (await payOrder(t, A.slug, c1, reviewed.id)).pickupCode;
+  expect((await t.call('POST', '/api/admin/orders/pickup/verify', { ...own, body: { code: reviewedCode } })).body.status).toBe('completed');
+  Object.assign(a, { reviewOrder: reviewed.id, reviewItem: reviewed.items[0].id });
+  a.review = (await t.call('POST', store(A.slug, '/reviews'), { headers: bearer(c1), body: { orderId: a.reviewOrder, orderItemId: a.reviewItem, rating: 5, content: `${MARK} 好评` } })).body.id;
+  expect(a.review).toBeTruthy();
+  secrets.push(reviewed.id, reviewed.orderNo);
+  // Stored value: a plan, and c1's paid top-up.
+  a.topupPlan = (await t.call('POST', '/api/admin/stored-value/plans', { ...own, body: { name: `${MARK} 充100送20`, amountFen: 10000, bonusFen: 2000 } })).body.id;
+  const topup = await t.call('POST', store(A.slug, '/me/stored-value/topups'), { headers: bearer(c1), body: { planId: a.topupPlan } });
+  await t.call('POST', '/sandbox/wechatpay/sandbox/pay', { body: { prepay_id: topup.body.payment.prepayId } });
+  a.topup = topup.body.topup.id;
+  await waitFor(async () => (await t.call('GET', store(A.slug, `/me/stored-value/topups/${a.topup}`), { headers: bearer(c1) })).body.status === 'paid', 'top-up');
+  // Paid member cards: a plan, and c1's paid card.
+  a.cardPlan = (await t.call('POST', '/api/admin/member-cards', { ...own, body: { name: `${MARK} 月卡`, periodKind: 'month', priceFen: 1990, percentPaid: 90, freeShipping: true, monthlyCouponTemplateId: null } })).body.id;
+  const card = await t.call('POST', store(A.slug, '/me/member-card/purchases'), { headers: bearer(c1), body: { planId: a.cardPlan } });
+  await t.call('POST', '/sandbox/wechatpay/sandbox/pay', { body: { prepay_id: card.body.payment.prepayId } });
+  a.cardPurchase = card.body.purchase.id;
+  await waitFor(async () => (await t.call('GET', store(A.slug, `/me/member-card/purchases/${a.cardPurchase}`), { headers: bearer(c1) })).body.status === 'paid', 'card purchase');
+  // A deposit pre-sale on its own product, and c1's (unpaid) deposit.
+  const presaleProduct = (await t.call('POST', '/api/admin/products', { ...own, body: { title: `${MARK} 预售款`, status: 'on_sale', skus: [{ price: 30000, stock: 10 }] } })).body;
+  a.presaleProduct = presaleProduct.id;
+  a.presale = (await t.call('POST', '/api/admin/presales', {
+    ...own,
+    body: { name: `${MARK} 预售`, productId: presaleProduct.id, depositStartsAt: new Date(Date.now() - 3600_000).toISOString(), depositEndsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      balanceStartsAt: new Date(Date.now() + 2 * 86_400_000).toISOString(), balanceEndsAt: new Date(Date.now() + 3 * 86_400_000).toISOString(), items: [{ skuId: presaleProduct.skus[0].id, depositFen: 5000, deductFen: 10000 }] },
+  })).body.id;
+  a.presaleOrder = (await t.call('POST', store(A.slug, `/presales/${a.presale}/deposits`), { headers: bearer(c1), body: { skuId: presaleProduct.skus[0].id, quantity: 1 } })).body.presaleOrder.id;
+  // Flash sales: a draft, a running sale, and c1's accepted attempt with its order written.
+  const flashBody = (startsAt: number) => ({ name: `${MARK} 秒杀`, perCustomerLimit: 1, sessions: [{ startsAt: new Date(startsAt), endsAt: new Date(startsAt + 3 * 3600_000), items: [{ skuId: a.cartSku, priceFen: 500, stock: 5 }] }] });
+  a.flashDraft = (await t.call('POST', '/api/admin/flash-sales', { ...own, body: flashBody(Date.now() + 86_400_000) })).body.id;
+  const flash = await t.call('POST', '/api/admin/flash-sales', { ...own, body: flashBody(Date.now() - 60_000) });
+  expect((await t.call('POST', `/api/admin/flash-sales/${flash.body.id}/publish`, own)).status).toBe(200);
+  Object.assign(a, { flashSale: flash.body.id, flashSession: flash.body.sessions[0].id, flashItem: flash.body.sessions[0].items[0].id });
+  const grab = await t.call('POST', store(A.slug, '/flash-sales/attempts'), { headers: bearer(c1), body: { itemId: a.flashItem, fulfilment: 'express', addressId: a.address } });
+  expect(grab.status).toBe(202);
+  a.flashAttempt = grab.body.attemptId;
+  await t.services.flashSalePurchase.settleWrites();
+  await t.services.flashSaleOrders.drain(A.shopId);
   await t.drain();
 
   // Shop B: its own customer, address and product, so B-side calls are otherwise valid.
@@ -178,11 +220,25 @@ async function snapshotA() {
     activities: await get('/api/admin/activities'),
     pointsRules: await get('/api/admin/points/rules'),
     pointsMall: await get('/api/admin/points/mall'),
+    flashSales: await get('/api/admin/flash-sales'),
+    // serverTime is the clock (for countdowns), not A's data.
+    flashSaleDetails: await Promise.all([a.flashSale, a.flashDraft].map(async (id) => { const [status, body] = await get(`/api/admin/flash-sales/${id}`); return [status, { ...body, serverTime: undefined }]; })),
     levels: await get('/api/admin/members/levels'),
     tags: await get('/api/admin/tags'),
     groups: await get('/api/admin/groups'),
     c1Tags: await get(`/api/admin/customers/${c1.customerId}/tags`),
     points: await Promise.all([c1, c2].map((c) => get(`/api/admin/customers/${c.customerId}/points`))),
+    storedValue: await get(`/api/admin/customers/${c1.customerId}/stored-value`),
+    memberCards: await get('/api/admin/member-cards'),
+    presales: await get('/api/admin/presales'),
+    presale: await get(`/api/admin/presales/${a.presale}`),
+    myPresales: await mine('/me/presale-orders'),
+    c1Card: await get(`/api/admin/customers/${c1.customerId}/member-card`),
+    myCard: await mine('/me/member-card'),
+    topupPlans: await get('/api/admin/stored-value/plans'),
+    storedValueSettings: await get('/api/admin/stored-value/settings'),
+    reviews: await get('/api/admin/reviews'),
+    myBalance: await mine('/me/stored-value'),
     cart: await mine('/cart'),
     addresses: await mine('/me/addresses'),
     myOrders: await mine('/orders'),
@@ -329,6 +385,36 @@ const ADMIN: Record<string, AdminCase> = {
   'GET /api/admin/points/mall': { kind: 'list' },
   'POST /api/admin/points/mall': { kind: 'ref', body: () => ({ title: 'B 兑换', couponTemplateId: a.coupon, points: 1, stock: 1 }) },
   'PUT /api/admin/points/mall/{id}': { kind: 'foreign', params: () => ({ id: a.mallItem }), body: () => ({ title: 'B 改的', couponTemplateId: a.coupon, points: 1, stock: 999 }) },
+  'GET /api/admin/flash-sales': { kind: 'list', queries: () => ['', `?q=${MARK}`, '?status=published'] },
+  'POST /api/admin/flash-sales': { kind: 'ref', body: () => ({ name: 'B 秒杀', perCustomerLimit: 1, sessions: [{ startsAt: new Date(Date.now() + 3600_000), endsAt: new Date(Date.now() + 7200_000), items: [{ skuId: a.sku, priceFen: 1, stock: 1 }] }] }) },
+  'GET /api/admin/flash-sales/{id}': { kind: 'foreign', params: () => ({ id: a.flashSale }) },
+  'PUT /api/admin/flash-sales/{id}': { kind: 'foreign', params: () => ({ id: a.flashDraft }), body: () => ({ name: 'B 改的', perCustomerLimit: 1, sessions: [{ startsAt: new Date(Date.now() + 3600_000), endsAt: new Date(Date.now() + 7200_000), items: [{ skuId: bSku, priceFen: 1, stock: 1 }] }] }) },
+  'DELETE /api/admin/flash-sales/{id}': { kind: 'foreign', params: () => ({ id: a.flashDraft }) },
+  'POST /api/admin/flash-sales/{id}/publish': { kind: 'foreign', params: () => ({ id: a.flashDraft }) },
+  'POST /api/admin/flash-sales/{id}/end': { kind: 'foreign', params: () => ({ id: a.flashSale }) },
+  'GET /api/admin/flash-sales/{id}/live': { kind: 'foreign', params: () => ({ id: a.flashSale }) },
+  'GET /api/admin/reviews': { kind: 'list', queries: () => ['', `?productId=${a.product}`, '?rating=5'] },
+  'PATCH /api/admin/reviews/{id}': { kind: 'foreign', params: () => ({ id: a.review }), body: () => ({ status: 'hidden' }) },
+  'GET /api/admin/stored-value/settings': { kind: 'list' },
+  'PUT /api/admin/stored-value/settings': { kind: 'own', run: () => t.call('PUT', '/api/admin/stored-value/settings', { session: B.owner, body: { enabled: true, customAmountEnabled: true, minCustomFen: 100, maxCustomFen: 100000, terms: 'B' } }) },
+  'GET /api/admin/stored-value/overview': { kind: 'list' },
+  'GET /api/admin/stored-value/plans': { kind: 'list' },
+  'POST /api/admin/stored-value/plans': { kind: 'own', run: () => t.call('POST', '/api/admin/stored-value/plans', { session: B.owner, body: { name: 'B 充值', amountFen: 100, bonusFen: 0 } }) },
+  'PUT /api/admin/stored-value/plans/{id}': { kind: 'foreign', params: () => ({ id: a.topupPlan }), body: () => ({ name: 'B 改的', amountFen: 1, bonusFen: 99999 }) },
+  'DELETE /api/admin/stored-value/plans/{id}': { kind: 'foreign', params: () => ({ id: a.topupPlan }) },
+  'GET /api/admin/stored-value/statement': { kind: 'list', queries: () => ['', `?phone=${c1.phone}`, '?kind=topup'] },
+  'GET /api/admin/stored-value/statement.xlsx': { kind: 'list', queries: () => ['', '?kind=topup'] },
+  'GET /api/admin/customers/{id}/stored-value': { kind: 'foreign', params: () => ({ id: c1.customerId }) },
+  'GET /api/admin/presales': { kind: 'list' },
+  'POST /api/admin/presales': { kind: 'ref', body: () => ({ name: 'B 预售', productId: a.presaleProduct, depositStartsAt: new Date(Date.now() + 86_400_000 * 10).toISOString(), depositEndsAt: new Date(Date.now() + 86_400_000 * 11).toISOString(), balanceStartsAt: new Date(Date.now() + 86_400_000 * 12).toISOString(), balanceEndsAt: new Date(Date.now() + 86_400_000 * 13).toISOString(), items: [{ skuId: a.sku, depositFen: 1, deductFen: 1 }] }) },
+  'GET /api/admin/presales/{id}': { kind: 'foreign', params: () => ({ id: a.presale }) },
+  'POST /api/admin/presales/{id}/end': { kind: 'foreign', params: () => ({ id: a.presale }) },
+  'GET /api/admin/member-cards': { kind: 'list' },
+  'POST /api/admin/member-cards': { kind: 'ref', body: () => ({ name: 'B 卡', periodKind: 'month', priceFen: 100, percentPaid: null, freeShipping: false, monthlyCouponTemplateId: a.coupon }) },
+  'PUT /api/admin/member-cards/{id}': { kind: 'foreign', params: () => ({ id: a.cardPlan }), body: () => ({ name: 'B 改的', periodKind: 'year', priceFen: 1, percentPaid: 1, freeShipping: true, monthlyCouponTemplateId: null }) },
+  'GET /api/admin/customers/{id}/member-card': { kind: 'foreign', params: () => ({ id: c1.customerId }) },
+  'POST /api/admin/customers/{id}/member-card/grant': { kind: 'foreign', params: () => ({ id: c1.customerId }), body: () => ({ planId: a.cardPlan, days: 365, reason: 'B 送的' }) },
+  'POST /api/admin/customers/{id}/stored-value/adjust': { kind: 'foreign', params: () => ({ id: c1.customerId }), body: () => ({ principalDeltaFen: 100000, bonusDeltaFen: 0, reason: 'B 加钱' }) },
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -349,7 +435,28 @@ const STORE: Record<string, StoreCase> = {
   'GET /api/store/{shop}/me/points': { kind: 'open' },
   'GET /api/store/{shop}/me/level': { kind: 'open' },
   'GET /api/store/{shop}/points/mall': { kind: 'open' },
+  'GET /api/store/{shop}/products/{id}/presale': { kind: 'shop', params: () => ({ id: a.presaleProduct }) },
+  'POST /api/store/{shop}/presales/{id}/deposits': { kind: 'shop', params: () => ({ id: a.presale }), body: () => ({ skuId: a.sku, quantity: 1 }) },
+  'GET /api/store/{shop}/me/presale-orders': { kind: 'open' },
+  'GET /api/store/{shop}/me/presale-orders/{id}': { kind: 'owned', params: () => ({ id: a.presaleOrder }) },
+  'POST /api/store/{shop}/me/presale-orders/{id}/cancel': { kind: 'owned', params: () => ({ id: a.presaleOrder }) },
+  'GET /api/store/{shop}/me/member-card': { kind: 'open' },
+  // B sells no card: its own call names a card that does not exist (404), like one of A's.
+  'POST /api/store/{shop}/me/member-card/purchases': { kind: 'open', body: () => ({ planId: '00000000-0000-4000-8000-000000000000' }), refs: () => [{ planId: a.cardPlan }], ownStatus: [404] },
+  'GET /api/store/{shop}/me/member-card/purchases/{id}': { kind: 'owned', params: () => ({ id: a.cardPurchase }) },
+  'GET /api/store/{shop}/me/stored-value': { kind: 'open' },
+  'GET /api/store/{shop}/me/stored-value/ledger': { kind: 'open' },
+  'GET /api/store/{shop}/me/stored-value/topups': { kind: 'open' },
+  // B's WeChat Pay was set to a made-up merchant by the admin walk; the sandbox refuses it (502).
+  'POST /api/store/{shop}/me/stored-value/topups': { kind: 'open', body: () => ({ amountFen: 1000 }), refs: () => [{ planId: a.topupPlan }], ownStatus: [201, 502] },
+  'GET /api/store/{shop}/me/stored-value/topups/{id}': { kind: 'owned', params: () => ({ id: a.topup }) },
   'POST /api/store/{shop}/points/mall/{id}/redeem': { kind: 'shop', params: () => ({ id: a.mallItem }) },
+  'GET /api/store/{shop}/points/share': { kind: 'open' },
+  'POST /api/store/{shop}/points/share': { kind: 'open', body: () => ({ target: 'page', targetId: '/' }), refs: () => [{ target: 'product', targetId: a.product }, { target: 'coupon', targetId: a.coupon }] },
+  // B's customer's own order is not completed (409); A's completed order and line are not there at all.
+  'POST /api/store/{shop}/reviews': { kind: 'open', body: () => ({ orderId: bPaid.id, orderItemId: bPaid.items[0].id, rating: 5, content: 'B' }), refs: () => [{ orderId: a.reviewOrder, orderItemId: a.reviewItem, rating: 1, content: '别人的订单' }] },
+  'GET /api/store/{shop}/me/reviews': { kind: 'open', queries: () => ['', `?orderId=${a.reviewOrder}`] },
+  'GET /api/store/{shop}/products/{id}/reviews': { kind: 'shop', params: () => ({ id: a.product }) },
   'POST /api/store/{shop}/me/check-in': { kind: 'open', ownStatus: [201, 409] },
   'GET /api/store/{shop}/me/check-ins': { kind: 'open', queries: () => ['?month=2026-11'] },
   'GET /api/store/{shop}/products/{id}/promotions': { kind: 'shop', params: () => ({ id: a.product }) },
@@ -381,6 +488,12 @@ const STORE: Record<string, StoreCase> = {
   'POST /api/store/{shop}/orders': { kind: 'open', refs: () => orderRefs() },
   'GET /api/store/{shop}/orders': { kind: 'open' },
   'GET /api/store/{shop}/orders/{id}': { kind: 'owned', params: () => ({ id: a.paid }) },
+  'GET /api/store/{shop}/flash-sales': { kind: 'open' },
+  'GET /api/store/{shop}/flash-sales/sessions/{sessionId}': { kind: 'shop', params: () => ({ sessionId: a.flashSession }) },
+  'POST /api/store/{shop}/flash-sales/sessions/{sessionId}/remind': { kind: 'shop', params: () => ({ sessionId: a.flashSession }) },
+  'DELETE /api/store/{shop}/flash-sales/sessions/{sessionId}/remind': { kind: 'shop', params: () => ({ sessionId: a.flashSession }) },
+  'POST /api/store/{shop}/flash-sales/attempts': { kind: 'open', refs: () => [{ itemId: a.flashItem, fulfilment: 'express', addressId: bAddress }] },
+  'GET /api/store/{shop}/flash-sales/attempts/{id}': { kind: 'owned', params: () => ({ id: a.flashAttempt }) },
   'POST /api/store/{shop}/orders/{id}/cancel': { kind: 'owned', params: () => ({ id: a.pending }), body: () => ({ reason: '别人取消' }) },
   'POST /api/store/{shop}/orders/{id}/pay': { kind: 'owned', params: () => ({ id: a.pending }), body: () => ({}) },
   'POST /api/store/{shop}/orders/{id}/sync-payment': { kind: 'owned', params: () => ({ id: a.pending }) },
@@ -397,6 +510,7 @@ function orderRefs() {
     { items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'express', addressId: a.address },
     { items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'pickup', pickupPointId: a.pickupPoint },
     { items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'express', addressId: bAddress, couponId: a.myCoupon },
+    { items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'express', addressId: bAddress, mallItemId: a.mallItem },
   ];
 }
 

@@ -24,6 +24,7 @@ export const PERMISSIONS = {
   'promotions:issue': 'Issue coupons to customers (定向发券)',
   'loyalty:read': 'View points rules',
   'loyalty:manage': 'Set points rules and adjust customers’ points',
+  'reviews:moderate': 'Hide and show product reviews',
   'settings:write': 'Change shop settings',
   'staff:read': 'View staff',
   'staff:manage': 'Create staff and change roles',
@@ -42,10 +43,11 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'self:read', 'dashboard:read', 'catalog:read', 'catalog:write', 'catalog:import', 'media:upload',
     'orders:read', 'orders:fulfil', 'orders:refund', 'orders:export', 'customers:read', 'customers:write',
     'customers:export', 'shipping:manage', 'staff:read', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage',
+    'reviews:moderate',
   ],
   customer_service: [
     'self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'orders:fulfil', 'orders:refund',
-    'customers:read', 'customers:write', 'promotions:read', 'promotions:issue', 'loyalty:read',
+    'customers:read', 'customers:write', 'promotions:read', 'promotions:issue', 'loyalty:read', 'reviews:moderate',
   ],
   // Planners (策划) design the campaigns; copywriters and designers see them to write and draw for them.
   planner: ['self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'customers:read', 'customers:export', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage'],
