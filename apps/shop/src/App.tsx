@@ -29,6 +29,17 @@ const Points = lazy(() => import('./pages/Points'));
 const CheckIn = lazy(() => import('./pages/CheckIn'));
 const PointsMall = lazy(() => import('./pages/PointsMall'));
 const MemberCentre = lazy(() => import('./pages/MemberCentre'));
+const Balance = lazy(() => import('./pages/Balance'));
+const TopUp = lazy(() => import('./pages/TopUp'));
+const TopUpResult = lazy(() => import('./pages/TopUpResult'));
+const PaidCard = lazy(() => import('./pages/PaidCard'));
+const PaidCardResult = lazy(() => import('./pages/PaidCardResult'));
+const ProductReviews = lazy(() => import('./pages/ProductReviews'));
+const ReviewForm = lazy(() => import('./pages/ReviewForm'));
+const MallRedeem = lazy(() => import('./pages/MallRedeem'));
+const FlashSale = lazy(() => import('./pages/FlashSale'));
+const MyPresales = lazy(() => import('./pages/MyPresales'));
+const PresaleResult = lazy(() => import('./pages/PresaleResult'));
 
 function Loading() {
   return (
@@ -66,6 +77,7 @@ export function App() {
               </Route>
               <Route path="search" element={<Search />} />
               <Route path="products/:id" element={<ProductPage />} />
+              <Route path="products/:id/reviews" element={<ProductReviews />} />
               <Route path="login" element={<Login />} />
               <Route path="coupons" element={<CouponCenter />} />
               <Route path="coupons/:id" element={<CouponClaim />} />
@@ -73,12 +85,22 @@ export function App() {
               <Route path="me/points" element={auth(<Points />)} />
               <Route path="me/check-in" element={auth(<CheckIn />)} />
               <Route path="points-mall" element={<PointsMall />} />
+              <Route path="points-mall/:id/redeem" element={auth(<MallRedeem />)} />
               <Route path="me/member" element={auth(<MemberCentre />)} />
+              <Route path="me/balance" element={auth(<Balance />)} />
+              <Route path="me/balance/top-up" element={auth(<TopUp />)} />
+              <Route path="me/balance/top-up/result" element={auth(<TopUpResult />)} />
+              <Route path="me/card" element={auth(<PaidCard />)} />
+              <Route path="me/card/result" element={auth(<PaidCardResult />)} />
+              <Route path="flash-sale" element={<FlashSale />} />
+              <Route path="me/presales" element={auth(<MyPresales />)} />
+              <Route path="me/presales/result" element={auth(<PresaleResult />)} />
               <Route path="checkout" element={auth(<Checkout />)} />
               <Route path="pay/result/:id" element={auth(<PayResult />)} />
               <Route path="orders" element={auth(<Orders />)} />
               <Route path="orders/:id" element={auth(<OrderDetail />)} />
               <Route path="orders/:id/after-sale" element={auth(<AfterSale />)} />
+              <Route path="orders/:id/review/:itemId" element={auth(<ReviewForm />)} />
               <Route path="me/profile" element={auth(<Profile />)} />
               <Route path="me/addresses" element={auth(<Addresses />)} />
               <Route path="me/addresses/new" element={auth(<AddressEdit />)} />

@@ -1,4 +1,7 @@
 /** Console copy: Chinese first; every key has its English twin (the type makes a missing one a build error). */
+import { RETENTION_CONTRACT_MESSAGES, retentionEn, retentionZh } from './dict-retention';
+import { WALLET_CONTRACT_MESSAGES, walletEn, walletZh } from './dict-wallet';
+import { SALES_CONTRACT_MESSAGES, salesEn, salesZh } from './dict-sales';
 export const zh = {
   'app.name': '私域商家后台',
   'app.shortName': '私域',
@@ -893,6 +896,9 @@ export const zh = {
   'mall.takeOff': '下架',
   'mall.putOnDone': '已上架',
   'mall.takeOffDone': '已下架',
+  ...retentionZh,
+  ...walletZh,
+  ...salesZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -1791,6 +1797,9 @@ export const en: Record<MessageKey, string> = {
   'mall.takeOff': 'Take off',
   'mall.putOnDone': 'Put on sale',
   'mall.takeOffDone': 'Taken off the shelf',
+  ...retentionEn,
+  ...walletEn,
+  ...salesEn,
 };
 
 /** The contracts' own English messages, in Chinese for the zh-CN console. */
@@ -1839,4 +1848,7 @@ export const ZH_CONTRACT_MESSAGES: Record<string, string> = {
   'one bonus per day': '每一天只能设置一条奖励',
   'required when points expire after N days': '选择获得后 N 天过期时必填',
   'must not be 0': '不能为 0',
+  ...RETENTION_CONTRACT_MESSAGES,
+  ...WALLET_CONTRACT_MESSAGES,
+  ...SALES_CONTRACT_MESSAGES,
 };

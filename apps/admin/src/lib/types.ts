@@ -83,6 +83,8 @@ export interface Order {
   shippingFen: number;
   payableFen: number;
   paidFen: number;
+  /** Part of the payable paid from the member balance (余额支付); the rest is WeChat Pay. */
+  balanceFen?: number;
   refundedFen: number;
   remark: string | null;
   carrier: string | null;

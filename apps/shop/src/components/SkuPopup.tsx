@@ -1,6 +1,6 @@
 import { Button, Popup } from 'antd-mobile';
 import { CloseOutline } from 'antd-mobile-icons';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ProductDetail, StoreSku } from '../lib/types';
 import { QtyStepper } from './Controls';
 import { Img } from './Img';
@@ -18,6 +18,12 @@ interface Props {
   onConfirm: (sku: StoreSku, quantity: number, action: SkuAction) => void;
   /** Reports the selection so the detail page can show "已选 红 / M". */
   onSelect?: (sku: StoreSku | null, quantity: number) => void;
+  /** One confirm button with this text instead of 加入购物车 / 立即购买 (e.g. 支付定金); it confirms as 'buy'. */
+  confirmText?: string;
+  /** A cap below the stock (a per-customer limit). */
+  maxQuantity?: number;
+  /** A line under the price about the chosen SKU (e.g. 定金¥50抵¥100). */
+  note?: (sku: StoreSku | null) => ReactNode;
 }
 
 const MAX_QTY = 999;
@@ -31,7 +37,7 @@ function purchasable(skus: StoreSku[], chosen: Record<string, string>) {
  * The spec picker (规格选择): one row of values per spec attribute. A value is disabled when no
  * in-stock SKU has it together with the values already chosen in the other rows.
  */
-export function SkuPopup({ product, visible, action, busy, onClose, onConfirm, onSelect }: Props) {
+export function SkuPopup({ product, visible, action, busy, onClose, onConfirm, onSelect, confirmText, maxQuantity, note }: Props) {
   const attrs = product.specAttributes;
   const [chosen, setChosen] = useState<Record<string, string>>(() => {
     // A single purchasable SKU (or none to choose) is preselected.
@@ -46,7 +52,8 @@ export function SkuPopup({ product, visible, action, busy, onClose, onConfirm, o
     return product.skus.find((s) => attrs.every((a) => s.specValues[a.name] === chosen[a.name])) ?? null;
   }, [attrs, chosen, product.skus]);
 
-  const maxQty = sku ? Math.max(1, Math.min(MAX_QTY, sku.available)) : MAX_QTY;
+  const cap = Math.max(1, Math.min(MAX_QTY, maxQuantity ?? MAX_QTY));
+  const maxQty = sku ? Math.max(1, Math.min(cap, sku.available)) : cap;
   useEffect(() => {
     if (qty > maxQty) setQty(maxQty);
   }, [maxQty, qty]);
@@ -85,6 +92,7 @@ export function SkuPopup({ product, visible, action, busy, onClose, onConfirm, o
             <div className="small muted" data-testid="sku-stock" aria-live="polite">
               {stockText}
             </div>
+            {note?.(sku)}
             <div className="small ellipsis" style={{ marginTop: 4 }}>
               {sku ? (attrs.length ? `已选:${sku.specText}` : '') : `请选择:${missing.join(' ')}`}
             </div>
@@ -133,6 +141,10 @@ export function SkuPopup({ product, visible, action, busy, onClose, onConfirm, o
           {label ? (
             <Button block color="primary" className="btn-round" disabled>
               {label}
+            </Button>
+          ) : confirmText ? (
+            <Button block color="primary" className="btn-round" disabled={!canBuy} loading={busy} onClick={() => confirm('buy')} data-testid="sku-confirm">
+              {confirmText}
             </Button>
           ) : (
             <>

@@ -18,6 +18,10 @@ export interface CheckoutDraft {
   couponId?: string | null;
   /** Pay part of the order with points (积分抵扣); off unless the customer turns it on. */
   usePoints?: boolean;
+  /** Pay with the member balance (余额支付); off unless the customer turns it on. */
+  useBalance?: boolean;
+  /** Paying the balance of a 定金预售 deposit: exactly the deposit's one item, the deposit deducted. */
+  presaleOrderId?: string;
 }
 
 const KEY = `siyu:shop:${shopSlug}:checkout`;

@@ -21,6 +21,14 @@ export type PayOutcome = { kind: 'redirecting' } | { kind: 'returned'; result: '
 export async function startPayment(orderId: string): Promise<PayOutcome> {
   const returnUrl = storefrontUrl(`/pay/result/${orderId}`);
   const start = await api<PayStart>('POST', `/orders/${orderId}/pay`, { body: { returnUrl } });
+  return openPayment(start);
+}
+
+/**
+ * Opens a payment the server has prepared (an order, a top-up, a member card): the WeChat pay sheet
+ * inside WeChat, else the sandbox cashier, which returns to the returnUrl given when it was prepared.
+ */
+export async function openPayment(start: Pick<PayStart, 'payParams' | 'cashierUrl'>): Promise<PayOutcome> {
   const bridge = window.WeixinJSBridge;
   if (bridge) {
     const result = await new Promise<'success' | 'cancel' | 'fail'>((resolve) => {

@@ -222,6 +222,8 @@ export interface Order {
   shippingFen: number;
   payableFen: number;
   paidFen: number;
+  /** Part of the payable paid from the member balance (余额支付); WeChat Pay takes the rest. */
+  balanceFen?: number;
   refundedFen: number;
   pricing: { adjustments?: Adjustment[]; gifts?: PromoGift[] } | null;
   remark: string | null;

@@ -1,9 +1,9 @@
 import { Button, Dialog, Skeleton, Switch, TextArea, Toast } from 'antd-mobile';
-import { EnvironmentOutline, LocationFill, RightOutline } from 'antd-mobile-icons';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { couponErrorText } from '../components/CouponActions';
 import { CouponPicker } from '../components/CouponPicker';
+import { AddressCard, FulfilmentSwitch, PickupChooser } from '../components/FulfilmentChooser';
 import { Img } from '../components/Img';
 import { Page } from '../components/Page';
 import { PromoGiftLines, PromoSavings, savingLines } from '../components/PromoLines';
@@ -11,7 +11,7 @@ import { Price } from '../components/Price';
 import { EmptyState } from '../components/States';
 import { ApiError, api, errorMessage, uuid } from '../lib/api';
 import { checkoutDraft, type CheckoutDraft } from '../lib/checkout-draft';
-import { fullAddress, money } from '../lib/format';
+import { money } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { startPayment } from '../lib/pay';
 import { useSession } from '../lib/session';
@@ -30,7 +30,15 @@ interface CheckoutPoints {
   deductFen: number;
   using: boolean;
 }
-type Preview = CheckoutPreview & { points?: CheckoutPoints };
+/** What the member balance could pay on this order (present once stored value prices checkout). */
+interface CheckoutBalance {
+  enabled: boolean;
+  balanceFen: number;
+  /** What the balance would pay with 余额支付 on; 0 when there is nothing to pay with. */
+  usableFen: number;
+  using: boolean;
+}
+type Preview = CheckoutPreview & { points?: CheckoutPoints; balance?: CheckoutBalance; tenders?: { code: string; label: string; amountFen: number }[]; cashDueFen?: number };
 
 /** Why the 积分抵扣 switch is off-limits on this order. */
 function pointsBlockedReason(p: CheckoutPoints): string {
@@ -70,6 +78,42 @@ function PointsRow({ points, disabled, onChange }: { points: CheckoutPoints; dis
           tabIndex={blocked ? -1 : 0}
           aria-labelledby="checkout-points-label"
           data-testid="checkout-points-switch"
+        />
+      </span>
+    </div>
+  );
+}
+
+/** The 余额支付 row: a switch with what the balance would pay on this order, or why it cannot. */
+function BalanceRow({ balance, disabled, onChange }: { balance: CheckoutBalance; disabled: boolean; onChange: (on: boolean) => void }) {
+  const blocked = balance.usableFen === 0;
+  const text = balance.balanceFen === 0 ? '暂无可用余额' : blocked ? `可用余额 ${money(balance.balanceFen)}` : `可用余额 ${money(balance.balanceFen)},本单可抵 ${money(balance.usableFen)}`;
+  const toggle = () => {
+    if (!blocked && !disabled) onChange(!balance.using);
+  };
+  return (
+    <div className="kv points-switch-row" data-testid="checkout-balance-row">
+      <span className="grow" id="checkout-balance-label">
+        余额支付
+        <span className={blocked ? 'small muted points-switch-text' : 'small points-switch-text'} data-testid="checkout-balance-text">
+          {text}
+        </span>
+      </span>
+      <span
+        onKeyDown={(e) => {
+          if (e.key === ' ' || e.key === 'Enter') {
+            e.preventDefault();
+            toggle();
+          }
+        }}
+      >
+        <Switch
+          checked={balance.using}
+          disabled={blocked || disabled}
+          onChange={(on) => onChange(on)}
+          tabIndex={blocked ? -1 : 0}
+          aria-labelledby="checkout-balance-label"
+          data-testid="checkout-balance-switch"
         />
       </span>
     </div>
@@ -117,7 +161,9 @@ export default function Checkout() {
     ...(draft.remark?.trim() ? { remark: draft.remark.trim() } : {}),
     ...(draft.couponId !== undefined ? { couponId: draft.couponId } : {}),
     usePoints: draft.usePoints === true,
+    useBalance: draft.useBalance === true,
     fromCart: draft.fromCart,
+    ...(draft.presaleOrderId ? { presaleOrderId: draft.presaleOrderId } : {}),
   };
   const ready = !!draft && (fulfilment === 'express' ? !!address : !!point);
   const previewKey = JSON.stringify(body ? { ...body, remark: undefined } : null);
@@ -187,6 +233,10 @@ export default function Checkout() {
         // Points were spent elsewhere meanwhile (another order, an expiry): re-price with what is left.
         await Dialog.alert({ title: '积分不足', content: '积分余额已变化,已为你重新计算抵扣金额,请确认后再提交', confirmText: '知道了' });
         void preview.reload();
+      } else if (err instanceof ApiError && err.code === 'BALANCE_INSUFFICIENT') {
+        // The balance was spent elsewhere meanwhile: re-price with what is left.
+        await Dialog.alert({ title: '余额不足', content: '账户余额已变化,已为你重新计算余额支付金额,请确认后再提交', confirmText: '知道了' });
+        void preview.reload();
       } else {
         await Dialog.alert({ title: '下单失败', content: errorMessage(err), confirmText: '知道了' });
         void preview.reload();
@@ -195,6 +245,11 @@ export default function Checkout() {
     }
     checkoutDraft.clear();
     void session.refreshCart();
+    // The balance (or savings) covered everything: the order is paid as placed, no WeChat Pay.
+    if (order.status !== 'pending_payment') {
+      navigate(`/pay/result/${order.id}?result=success`, { replace: true });
+      return;
+    }
     navigate(`/orders/${order.id}`, { replace: true });
     try {
       const outcome = await startPayment(order.id);
@@ -217,79 +272,29 @@ export default function Checkout() {
   // The 积分抵扣 row says itself why points cannot pay, so its note is not repeated.
   const loyalty = preview.data?.points?.enabled ? preview.data.points : null;
   const notes = (preview.data?.notes ?? []).filter((n) => n.code !== 'coupon' && !(loyalty && n.code === 'points'));
+  const balance = preview.data?.balance?.enabled ? preview.data.balance : null;
+  const balancePaid = (preview.data?.tenders ?? []).filter((x) => x.code === 'stored_value').reduce((n, x) => n + x.amountFen, 0);
+  const cashDue = preview.data ? (preview.data.cashDueFen ?? preview.data.payableFen) : null;
 
   return (
     <Page title="确认订单" back actionbar testId="page-checkout">
-      <div className="seg" role="radiogroup" aria-label="配送方式" data-testid="fulfilment-switch">
-        {(
-          [
-            ['express', '快递配送'],
-            ['pickup', '到店自提'],
-          ] as const
-        ).map(([k, label]) => (
-          <button key={k} type="button" role="radio" aria-checked={fulfilment === k} onClick={() => update({ fulfilment: k })} data-testid={`fulfilment-${k}`}>
-            {label}
-          </button>
-        ))}
-      </div>
+      <FulfilmentSwitch value={fulfilment} onChange={(k) => update({ fulfilment: k })} />
 
       {fulfilment === 'express' ? (
-        <section className="card" aria-label="收货地址">
-          <div className="addr-stripe" aria-hidden="true" />
-          {addresses.loading && !addresses.data ? (
-            <Skeleton.Paragraph lineCount={2} animated />
-          ) : address ? (
-            <button type="button" className="addr-card" onClick={() => navigate('/me/addresses?select=1')} data-testid="checkout-address" aria-label={`收货地址:${address.contactName} ${address.phone} ${fullAddress(address)},点击更换`}>
-              <LocationFill fontSize={22} color="var(--shop-red)" aria-hidden />
-              <span style={{ flex: 1, minWidth: 0 }}>
-                <span style={{ display: 'block', fontWeight: 600, fontSize: 15 }}>
-                  {address.contactName} <span style={{ fontWeight: 400 }}>{address.phone}</span>
-                </span>
-                <span className="small muted ellipsis-2" style={{ marginTop: 4 }}>
-                  {fullAddress(address)}
-                </span>
-              </span>
-              <RightOutline aria-hidden />
-            </button>
-          ) : (
-            <Button block color="primary" fill="outline" onClick={() => navigate('/me/addresses/new?select=1')} data-testid="checkout-add-address">
-              + 添加收货地址
-            </Button>
-          )}
-        </section>
+        <AddressCard
+          address={address}
+          loading={addresses.loading && !addresses.data}
+          onChange={() => navigate('/me/addresses?select=1')}
+          onAdd={() => navigate('/me/addresses/new?select=1')}
+        />
       ) : (
-        <section className="card" aria-labelledby="pickup-title">
-          <div className="card-title" id="pickup-title">
-            选择自提门店
-          </div>
-          {points.loading && !points.data ? (
-            <Skeleton.Paragraph lineCount={2} animated />
-          ) : activePoints.length === 0 ? (
-            <p className="muted">商家暂未开通到店自提,请选择快递配送</p>
-          ) : (
-            <div role="radiogroup" aria-labelledby="pickup-title">
-              {activePoints.map((p) => (
-                <button key={p.id} type="button" role="radio" aria-checked={point?.id === p.id} className="pickup-opt" onClick={() => update({ pickupPointId: p.id })} data-testid="pickup-point" data-pickup-point-id={p.id}>
-                  <EnvironmentOutline fontSize={18} aria-hidden style={{ marginTop: 2 }} />
-                  <span style={{ flex: 1 }}>
-                    <span style={{ display: 'block', fontWeight: 600 }}>{p.name}</span>
-                    <span className="small muted" style={{ display: 'block' }}>
-                      {p.address}
-                    </span>
-                    {(p.hours || p.phone) && (
-                      <span className="small muted" style={{ display: 'block' }}>
-                        {[p.hours && `营业时间 ${p.hours}`, p.phone && `电话 ${p.phone}`].filter(Boolean).join(' · ')}
-                      </span>
-                    )}
-                  </span>
-                </button>
-              ))}
-            </div>
-          )}
-          <p className="small muted" style={{ margin: '4px 0 0' }}>
-            支付成功后将生成提货码,到店出示即可提货
-          </p>
-        </section>
+        <PickupChooser points={activePoints} loading={points.loading && !points.data} value={point?.id ?? null} onChange={(id) => update({ pickupPointId: id })} />
+      )}
+
+      {draft.presaleOrderId && (
+        <p className="promo-note" role="note" data-testid="checkout-presale-note">
+          预售尾款订单:商品和数量与定金一致,定金将自动抵扣
+        </p>
       )}
 
       <section className="card" aria-label="商品清单">
@@ -376,6 +381,21 @@ export default function Checkout() {
               <span>实付款</span>
               <Price fen={preview.data.payableFen} size="md" testId="checkout-payable" />
             </div>
+            {balance && <BalanceRow balance={balance} disabled={submitting || preview.loading} onChange={(on) => update({ useBalance: on })} />}
+            {balancePaid > 0 && (
+              <>
+                <div className="kv">
+                  <span>余额支付</span>
+                  <span className="v price" data-testid="checkout-balance-paid">
+                    −{money(balancePaid)}
+                  </span>
+                </div>
+                <div className="kv">
+                  <span>还需支付</span>
+                  <Price fen={cashDue ?? 0} size="md" testId="checkout-cash-due" />
+                </div>
+              </>
+            )}
           </>
         )}
       </section>
@@ -383,8 +403,8 @@ export default function Checkout() {
       <div className="fixed-bottom actionbar" role="toolbar" aria-label="提交订单">
         <div className="grow" style={{ textAlign: 'right' }}>
           <span className="small">共 {draft.items.reduce((n, i) => n + i.quantity, 0)} 件,</span>
-          合计:
-          {preview.data ? <Price fen={preview.data.payableFen} size="md" /> : <span className="muted">—</span>}
+          {balancePaid > 0 ? '还需支付:' : '合计:'}
+          {preview.data ? <Price fen={balancePaid > 0 ? (cashDue ?? 0) : preview.data.payableFen} size="md" /> : <span className="muted">—</span>}
         </div>
         <Button color="primary" className="btn-round" style={{ minWidth: 120 }} loading={submitting} disabled={!preview.data || submitting} onClick={submit} data-testid="submit-order">
           提交订单

@@ -9,6 +9,7 @@ import { api } from '../lib/api';
 import { useLoad } from '../lib/hooks';
 import { usePaged } from '../lib/paged';
 import { useShop } from '../lib/shop-info';
+import type { FlashSessions } from '../lib/flashsale';
 import type { CentreCoupon, Category, Paged, ProductSummary } from '../lib/types';
 
 const SHORTCUT_COLORS = ['#d9001b', '#c2410c', '#a16207', '#15803d', '#0369a1', '#6d28d9', '#be185d', '#0f766e', '#4d7c0f'];
@@ -22,13 +23,18 @@ export default function Home() {
   // The claim-centre entry shows only when there is something to claim.
   const coupons = useLoad(() => api<{ items: CentreCoupon[] }>('GET', '/coupons').catch(() => null), []);
   const claimable = (coupons.data?.items ?? []).filter((c) => c.canClaim);
+  // The 秒杀 entry says what is on; it works without it.
+  const flash = useLoad(() => api<FlashSessions>('GET', '/flash-sales').catch(() => null), []);
+  const flashNow = (flash.data?.sessions ?? []).some((x) => x.state === 'running' && !x.soldOut);
+  const nextSession = (flash.data?.sessions ?? []).find((x) => x.state === 'upcoming');
+  const flashNext = nextSession ? new Date(nextSession.startsAt).toTimeString().slice(0, 5) : null;
   const highlights = list.items.filter((p) => p.imageUrl && !p.soldOut).slice(0, 3);
 
   return (
     <Page title={shop.name} tabbar bare testId="page-home">
       <PullToRefresh
         onRefresh={async () => {
-          await Promise.all([list.reset(), cats.reload(), coupons.reload()]);
+          await Promise.all([list.reset(), cats.reload(), coupons.reload(), flash.reload()]);
         }}
       >
         <header className="home-header">
@@ -94,6 +100,18 @@ export default function Home() {
             </div>
           </nav>
         )}
+
+        <button type="button" className="promo-entry flash-entry" onClick={() => navigate('/flash-sale')} data-testid="home-flash-entry">
+          <span className="promo-entry-title">
+            <b>限时秒杀</b>
+            <span className="small" data-testid="home-flash-text">
+              {flashNow ? '正在抢购中' : flashNext ? `${flashNext} 开抢` : '每日多场 · 限量抢购'}
+            </span>
+          </span>
+          <span className="promo-entry-go" style={{ marginLeft: 'auto' }}>
+            去抢购 <RightOutline aria-hidden />
+          </span>
+        </button>
 
         {claimable.length > 0 && (
           <button type="button" className="promo-entry" onClick={() => navigate('/coupons')} data-testid="home-coupon-entry">

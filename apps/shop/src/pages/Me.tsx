@@ -1,10 +1,10 @@
 import { Avatar, Button, Dialog, List } from 'antd-mobile';
-import { BillOutline, CalendarOutline, CouponOutline, EnvironmentOutline, GiftOutline, PayCircleOutline, ShopbagOutline, StarOutline, ReceiptOutline, TruckOutline, UndoOutline, UserSetOutline } from 'antd-mobile-icons';
+import { BankcardOutline, BillOutline, CalendarOutline, ClockCircleOutline, CollectMoneyOutline, CouponOutline, EnvironmentOutline, GiftOutline, PayCircleOutline, ShopbagOutline, StarOutline, ReceiptOutline, TruckOutline, UndoOutline, UserSetOutline } from 'antd-mobile-icons';
 import { Link, useNavigate } from 'react-router-dom';
 import { MemberCard, type MyLevel } from '../components/MemberLevel';
 import { Page } from '../components/Page';
 import { api } from '../lib/api';
-import { maskPhone } from '../lib/format';
+import { maskPhone, money } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { useSession } from '../lib/session';
 import type { MyCoupons, Paged, Order } from '../lib/types';
@@ -35,6 +35,11 @@ export default function Me() {
   // The member card shows only where the shop has levels; without it the page is as before.
   const myLevel = useLoad(() => (token ? api<MyLevel>('GET', '/me/level') : Promise.resolve(null)), [token]);
   const level = token && !myLevel.error && myLevel.data && myLevel.data.levels.length > 0 ? myLevel.data : null;
+  // The balance beside 我的余额 and the card's end date beside 付费会员卡; the entries work without them.
+  const wallet = useLoad(() => (token ? api<{ account: { balanceFen: number } | null }>('GET', '/me/stored-value').then((r) => r.account?.balanceFen ?? 0) : Promise.resolve(null)), [token]);
+  const storedValue = wallet.error ? null : wallet.data;
+  const paidCard = useLoad(() => (token ? api<{ card: { active: boolean; daysLeft: number } | null }>('GET', '/me/member-card').then((r) => r.card) : Promise.resolve(null)), [token]);
+  const liveCard = !paidCard.error && paidCard.data?.active ? paidCard.data : null;
 
   const name = customer?.nickname || (customer?.phone ? `用户${customer.phone.slice(-4)}` : '微信用户');
 
@@ -109,6 +114,25 @@ export default function Me() {
             data-testid="me-points"
           >
             我的积分
+          </List.Item>
+          <List.Item
+            prefix={<CollectMoneyOutline aria-hidden />}
+            extra={storedValue !== null ? <span className="coupon-count" data-testid="me-balance-amount">{money(storedValue)}</span> : undefined}
+            onClick={() => navigate('/me/balance')}
+            data-testid="me-balance"
+          >
+            我的余额
+          </List.Item>
+          <List.Item
+            prefix={<BankcardOutline aria-hidden />}
+            extra={<span className="small muted">{liveCard ? `剩余 ${liveCard.daysLeft} 天` : '开通享折扣'}</span>}
+            onClick={() => navigate('/me/card')}
+            data-testid="me-paid-card"
+          >
+            付费会员卡
+          </List.Item>
+          <List.Item prefix={<ClockCircleOutline aria-hidden />} extra={<span className="small muted">定金 · 尾款</span>} onClick={() => navigate('/me/presales')} data-testid="me-presales">
+            我的预售
           </List.Item>
           <List.Item prefix={<CalendarOutline aria-hidden />} extra={<span className="small muted">签到领积分</span>} onClick={() => navigate('/me/check-in')} data-testid="me-check-in">
             每日签到

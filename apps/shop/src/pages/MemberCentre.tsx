@@ -1,6 +1,6 @@
 import { LEVEL_PERIOD_LABELS } from '@siyu/contracts';
 import { List, PullToRefresh, Skeleton } from 'antd-mobile';
-import { CalendarOutline, CouponOutline, StarOutline } from 'antd-mobile-icons';
+import { BankcardOutline, CalendarOutline, CollectMoneyOutline, CouponOutline, StarOutline } from 'antd-mobile-icons';
 import { useNavigate } from 'react-router-dom';
 import { BASE_LEVEL_NAME, benefitList, MemberCard, metricAmount, periodNote, type MyLevel } from '../components/MemberLevel';
 import { Page } from '../components/Page';
@@ -139,6 +139,12 @@ export default function MemberCentre() {
 
             <section className="card" style={{ padding: 0, overflow: 'hidden' }} aria-label="会员服务">
               <List>
+                <List.Item prefix={<BankcardOutline aria-hidden />} extra={<span className="small muted">开通享专属权益</span>} onClick={() => navigate('/me/card')} data-testid="member-go-paid-card">
+                  付费会员卡
+                </List.Item>
+                <List.Item prefix={<CollectMoneyOutline aria-hidden />} extra={<span className="small muted">充值有礼</span>} onClick={() => navigate('/me/balance')} data-testid="member-go-balance">
+                  我的余额
+                </List.Item>
                 <List.Item prefix={<StarOutline aria-hidden />} onClick={() => navigate('/me/points')} data-testid="member-go-points">
                   我的积分
                 </List.Item>

@@ -15,6 +15,7 @@ import { statusText } from '../lib/status';
 import { toastError, useLoad } from '../lib/hooks';
 import { cancelOrder, confirmReceipt, payOrder } from '../lib/order-actions';
 import type { Carrier, OrderDetail as Detail, Refund } from '../lib/types';
+import './retention.css';
 
 const OPEN_REFUND = new Set(['requested', 'awaiting_return', 'returned', 'processing']);
 
@@ -117,6 +118,11 @@ export default function OrderDetail() {
   const navigate = useNavigate();
   const { data: o, setData, error, reload } = useLoad(() => api<Detail>('GET', `/orders/${id}`), [id]);
   const countdown = useCountdown(o?.status === 'pending_payment' ? o.payExpiresAt : null);
+  // Lines of a completed order already reviewed show 已评价 instead of the 评价 button.
+  const reviewed = useLoad(
+    () => (o?.status === 'completed' ? api<{ items: { orderItemId: string }[] }>('GET', '/me/reviews', { query: { orderId: o.id } }).then((r) => new Set(r.items.map((x) => x.orderItemId))) : Promise.resolve(null)),
+    [o?.id, o?.status],
+  );
 
   if (error) {
     return (
@@ -288,6 +294,19 @@ export default function OrderDetail() {
                 <span className="muted">×{i.quantity}</span>
               </div>
               {i.refundedQty > 0 && <div className="small problem">已退 {i.refundedQty} 件</div>}
+              {o.status === 'completed' && !isGift(i) && i.refundedQty < i.quantity && reviewed.data && (
+                <div className="rv-line-actions">
+                  {reviewed.data.has(i.id) ? (
+                    <span className="rv-done" data-testid="order-item-reviewed">
+                      已评价
+                    </span>
+                  ) : (
+                    <Button size="mini" color="primary" fill="outline" className="btn-round" onClick={() => navigate(`/orders/${o.id}/review/${i.id}`)} aria-label={`评价 ${i.title}`} data-testid="order-item-review">
+                      评价
+                    </Button>
+                  )}
+                </div>
+              )}
             </div>
           </div>
         ))}
@@ -314,6 +333,22 @@ export default function OrderDetail() {
           <span>{o.status === 'pending_payment' ? '需付款' : o.paidAt ? '实付款' : '订单金额'}</span>
           <Price fen={o.payableFen} size="md" testId="order-payable" />
         </div>
+        {(o.balanceFen ?? 0) > 0 && (
+          <>
+            <div className="kv">
+              <span>余额支付</span>
+              <span className="v" data-testid="order-balance-paid">
+                {money(o.balanceFen ?? 0)}
+              </span>
+            </div>
+            {o.payableFen > (o.balanceFen ?? 0) && (
+              <div className="kv">
+                <span>{o.status === 'pending_payment' ? '还需支付' : '微信支付'}</span>
+                <span className="v">{money(o.payableFen - (o.balanceFen ?? 0))}</span>
+              </div>
+            )}
+          </>
+        )}
         {o.refundedFen > 0 && (
           <div className="kv">
             <span>已退款</span>
@@ -378,7 +413,7 @@ export default function OrderDetail() {
                 取消订单
               </Button>
               <Button color="primary" className="btn-round" onClick={() => payOrder(o.id, navigate)} data-testid="pay-order">
-                去支付 {money(o.payableFen)}
+                去支付 {money(o.payableFen - (o.balanceFen ?? 0))}
               </Button>
             </>
           )}

@@ -4,6 +4,7 @@ import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { Page } from '../components/Page';
 import { Price } from '../components/Price';
 import { api, errorMessage } from '../lib/api';
+import { money } from '../lib/format';
 import { startPayment } from '../lib/pay';
 import { toastError } from '../lib/hooks';
 import type { OrderDetail } from '../lib/types';
@@ -71,6 +72,11 @@ export default function PayResult() {
         description={
           <>
             实付 <Price fen={order.paidFen || order.payableFen} size="md" />
+            {(order.balanceFen ?? 0) > 0 && (
+              <div style={{ marginTop: 6 }} data-testid="pay-result-balance">
+                其中余额支付 {money(order.balanceFen ?? 0)}
+              </div>
+            )}
             {order.fulfilment === 'pickup' && <div style={{ marginTop: 6 }}>提货码已生成,请在订单详情中查看</div>}
           </>
         }

@@ -9,15 +9,23 @@ import { EmptyState, ErrorState } from '../components/States';
 import { ApiError, api, errorMessage, uuid } from '../lib/api';
 import { useLoad } from '../lib/hooks';
 import { useSession } from '../lib/session';
+import { money } from '../lib/format';
 import type { CouponKind } from '../lib/types';
 import './points-mall.css';
+import './retention.css';
 
 /** An item on sale in the points mall, as the storefront API lists it. */
 export interface MallItem {
   id: string;
+  /** A coupon redeemed here, or goods ordered through the redeem page (积分 + optional cash). */
+  kind?: 'coupon' | 'goods';
   title: string;
-  couponTemplateId: string;
+  couponTemplateId: string | null;
   coupon: { name: string; kind: CouponKind } | null;
+  skuId?: string | null;
+  productId?: string | null;
+  product?: { title: string; specText: string; imageUrl: string | null; priceFen: number; onSale: boolean } | null;
+  cashFen?: number;
   points: number;
   stock: number;
   redeemed: number;
@@ -52,6 +60,7 @@ function mallErrorText(err: unknown): string {
 /** Why an item cannot be redeemed now, or null when it can. Without a balance (visitors) only stock counts: tapping asks them to sign in. */
 function blockedReason(i: MallItem, balance: number | null, limited: boolean): string | null {
   if (i.stock <= 0) return '已兑完';
+  if (i.kind === 'goods' && !i.product?.onSale) return '暂不可兑换';
   if (limited) return '已达兑换上限';
   if (balance !== null && balance < i.points) return `积分不足\n还差 ${i.points - balance}`;
   return null;
@@ -95,6 +104,11 @@ export default function PointsMall() {
       if (!token) {
         Toast.show({ content: '请先登录' });
         navigate(`/login?redirect=${encodeURIComponent(`/points-mall?redeem=${item.id}`)}`);
+        return;
+      }
+      // Goods become an order: the customer chooses delivery or pickup on the redeem page.
+      if (item.kind === 'goods') {
+        navigate(`/points-mall/${encodeURIComponent(item.id)}/redeem`);
         return;
       }
       const question = `确认用 ${item.points} 积分兑换?`;
@@ -176,7 +190,7 @@ export default function PointsMall() {
                 <div className="mall-hero-balance" data-testid="mall-balance">
                   {balance ?? '—'}
                 </div>
-                <div className="mall-hero-sub">积分可兑换下列优惠券</div>
+                <div className="mall-hero-sub">积分可兑换下列好券好物</div>
               </div>
               <Link to="/me/points" className="mall-hero-link" data-testid="mall-points-detail">
                 积分明细
@@ -215,22 +229,35 @@ export default function PointsMall() {
             {items.map((i) => {
               const reason = blockedReason(i, balance, limited.has(i.id));
               const soldOut = i.stock <= 0;
+              const goods = i.kind === 'goods';
+              const unit = goods ? '件' : '张';
               return (
                 <li key={i.id} className={soldOut ? 'mall-item dim' : 'mall-item'} data-testid="mall-item" data-item-id={i.id}>
                   <div className="mall-item-face" data-testid="mall-item-points">
                     <div className="mall-item-points">{i.points}</div>
                     <div className="mall-item-unit">积分</div>
+                    {goods && !!i.cashFen && (
+                      <div className="mall-cash" data-testid="mall-item-cash">
+                        +{money(i.cashFen)}
+                      </div>
+                    )}
                   </div>
                   <div className="mall-item-body">
                     <h2 className="mall-item-title ellipsis-2">{i.title}</h2>
-                    <div className="mall-item-meta ellipsis" data-testid="mall-item-coupon">
-                      {i.coupon ? `${COUPON_KIND_TEXT[i.coupon.kind]} · ${i.coupon.name}` : '优惠券'}
-                    </div>
+                    {goods ? (
+                      <div className="mall-item-meta ellipsis" data-testid="mall-item-goods">
+                        {i.product ? `实物 · ${i.product.title}${i.product.specText ? ` ${i.product.specText}` : ''}` : '实物商品'}
+                      </div>
+                    ) : (
+                      <div className="mall-item-meta ellipsis" data-testid="mall-item-coupon">
+                        {i.coupon ? `${COUPON_KIND_TEXT[i.coupon.kind]} · ${i.coupon.name}` : '优惠券'}
+                      </div>
+                    )}
                     <div className="mall-item-meta">
-                      <span data-testid="mall-item-stock">{soldOut ? '已兑完' : `剩余 ${i.stock} 张`}</span>
-                      {` · 每人限兑 ${i.perCustomerLimit} 张`}
+                      <span data-testid="mall-item-stock">{soldOut ? '已兑完' : `剩余 ${i.stock} ${unit}`}</span>
+                      {` · 每人限兑 ${i.perCustomerLimit} ${unit}`}
                     </div>
-                    {!soldOut && i.stock <= 10 && <div className="mall-item-low">仅剩 {i.stock} 张,先兑先得</div>}
+                    {!soldOut && i.stock <= 10 && <div className="mall-item-low">仅剩 {i.stock} {unit},先兑先得</div>}
                   </div>
                   <div className="mall-item-side">
                     <Button
@@ -240,7 +267,7 @@ export default function PointsMall() {
                       disabled={!!reason}
                       loading={busyId === i.id}
                       onClick={() => void redeem(i)}
-                      aria-label={`兑换 ${i.title},${i.points} 积分`}
+                      aria-label={`兑换 ${i.title},${i.points} 积分${goods && i.cashFen ? ` 加 ${money(i.cashFen)}` : ''}`}
                       aria-describedby={reason ? `mall-reason-${i.id}` : undefined}
                       data-testid="mall-redeem"
                     >
@@ -264,7 +291,8 @@ export default function PointsMall() {
             </h2>
             <ul className="mall-rules">
               <li>兑换成功后优惠券立即放入“我的优惠券”,请在有效期内使用</li>
-              <li>兑换所用积分不退还;每件商品有每人限兑数量</li>
+              <li>兑换优惠券所用积分不退还;每件商品有每人限兑数量</li>
+              <li>实物商品兑换后生成订单,可选快递或到店自提;订单取消或退款时积分退回</li>
               <li>购物、每日签到都能获得积分</li>
             </ul>
           </section>

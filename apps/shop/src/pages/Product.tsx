@@ -6,15 +6,20 @@ import { Img } from '../components/Img';
 import { Page } from '../components/Page';
 import { MarketPrice, Price } from '../components/Price';
 import { PromoBundles } from '../components/PromoBundles';
+import { PresaleBand, presaleItemFor, presaleProduct } from '../components/PresaleBand';
 import { PromoCoupons, PromoFlash, PromoReductions, flashPhase, withActivityPrices } from '../components/PromoProduct';
 import { RichText } from '../components/RichText';
 import { SkuPopup, type SkuAction } from '../components/SkuPopup';
 import { ErrorState } from '../components/States';
-import { api } from '../lib/api';
+import { ApiError, api } from '../lib/api';
 import { checkoutDraft } from '../lib/checkout-draft';
+import { money } from '../lib/format';
 import { toastError, useLoad } from '../lib/hooks';
+import { depositResultPath, monthDay, payDeposit, presaleErrorText, type Presale } from '../lib/presale';
 import { useSession } from '../lib/session';
 import type { CentreCoupon, Cart, ProductDetail, ProductPromotions, StoreSku } from '../lib/types';
+import { ReviewsSection } from './ProductReviews';
+import { ShareButton } from './ShareButton';
 
 export default function ProductPage() {
   const { id = '' } = useParams();
@@ -24,6 +29,15 @@ export default function ProductPage() {
   const { data: product, error, reload } = useLoad(() => api<ProductDetail>('GET', `/products/${encodeURIComponent(id)}`), [id]);
   // Promotions never block the product page: without them it shows regular prices.
   const promos = useLoad(() => api<ProductPromotions>('GET', `/products/${encodeURIComponent(id)}/promotions`).catch(() => null), [id, session.token]);
+  // A 定金预售 replaces the buy buttons; its clock is the server's (skew = server − this device).
+  const presaleLoad = useLoad(
+    () =>
+      api<{ presale: Presale | null; serverTime: string }>('GET', `/products/${encodeURIComponent(id)}/presale`)
+        .then((r) => ({ presale: r.presale, skewMs: Date.parse(r.serverTime) - Date.now() }))
+        .catch(() => null),
+    [id],
+  );
+  const presale = presaleLoad.data?.presale && presaleLoad.data.presale.phase !== 'ended' ? presaleLoad.data.presale : null;
   const promoData = promos.data;
   const setPromos = promos.setData;
   const flash = promoData?.limitedDiscount ?? null;
@@ -93,6 +107,22 @@ export default function ProductPage() {
     }
   };
 
+  const payPresaleDeposit = async (sku: StoreSku, quantity: number) => {
+    if (!presale || needSignIn()) return;
+    setBusy(true);
+    try {
+      const r = await payDeposit(presale.id, { skuId: sku.id, quantity });
+      setPopup({ open: false, action: null });
+      const next = depositResultPath(r);
+      if (next) navigate(next);
+    } catch (err) {
+      Toast.show({ icon: 'fail', content: err instanceof ApiError ? presaleErrorText(err.code, err.message) : (err as Error).message });
+      if (err instanceof ApiError && err.code === 'PRESALE_NOT_IN_DEPOSIT') void presaleLoad.reload();
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const priceSku = picked.sku ?? [...p.skus].sort((a, b) => a.price - b.price)[0];
   const phase = flashPhase(flash);
   const images = p.images.length ? p.images : [null];
@@ -116,10 +146,12 @@ export default function ProductPage() {
         <span className="sr-only" aria-live="polite">{`第 ${slide + 1} 张,共 ${images.length} 张`}</span>
       </section>
 
-      {flash && phase && <PromoFlash discount={flash} sku={picked.sku} onPhaseEnd={() => void promos.reload()} />}
+      {presale && <PresaleBand presale={presale} product={p} sku={picked.sku} skewMs={presaleLoad.data?.skewMs ?? 0} onBoundary={() => void presaleLoad.reload()} />}
+
+      {!presale && flash && phase && <PromoFlash discount={flash} sku={picked.sku} onPhaseEnd={() => void promos.reload()} />}
 
       <section className="pd-info">
-        {phase !== 'running' && (
+        {phase !== 'running' && !presale && (
           <div className="row between">
             <div>
               <Price fen={picked.sku ? picked.sku.price : p.minPrice} size="lg" from={!picked.sku && p.maxPrice > p.minPrice} testId="product-price" />
@@ -128,12 +160,15 @@ export default function ProductPage() {
             <span className="small muted">已售 {p.salesCount}</span>
           </div>
         )}
-        <h2 className="pd-title" data-testid="product-title">
-          {p.title}
-        </h2>
+        <div className="pd-title-row">
+          <h2 className="pd-title" data-testid="product-title">
+            {p.title}
+          </h2>
+          <ShareButton target="product" targetId={p.id} title={p.title} />
+        </div>
         {p.subtitle && <p className="small muted" style={{ margin: 0 }}>{p.subtitle}</p>}
         {/* With the 限时折扣 band carrying the price, sales move under the title. */}
-        {phase === 'running' && <p className="small muted" style={{ margin: '4px 0 0' }}>已售 {p.salesCount}</p>}
+        {(phase === 'running' || presale) && <p className="small muted" style={{ margin: '4px 0 0' }}>已售 {p.salesCount}</p>}
       </section>
 
       <section className="pd-cell card" style={{ margin: '10px 0 0', borderRadius: 0 }}>
@@ -160,6 +195,8 @@ export default function ProductPage() {
 
       {promoData && <PromoBundles bundles={promoData.bundles} />}
 
+      <ReviewsSection productId={p.id} />
+
       <section className="pd-desc" aria-labelledby="desc-title">
         <h3 id="desc-title" style={{ fontSize: 15, margin: '0 0 8px' }}>
           商品详情
@@ -184,7 +221,21 @@ export default function ProductPage() {
           <span>购物车</span>
           {session.cartCount > 0 && <span className="sr-only">,{session.cartCount} 件商品</span>}
         </button>
-        {p.soldOut ? (
+        {presale ? (
+          presale.phase === 'deposit' ? (
+            <Button block color="primary" className="btn-round grow presale-pay" onClick={() => open('buy')} disabled={p.soldOut} data-testid="presale-pay-deposit">
+              {p.soldOut ? '已售罄' : '支付定金'}
+            </Button>
+          ) : presale.phase === 'balance' ? (
+            <Button block color="primary" className="btn-round grow" onClick={() => navigate('/me/presales')} data-testid="presale-go-balance">
+              已付定金?去付尾款
+            </Button>
+          ) : (
+            <Button block color="default" className="btn-round grow" disabled data-testid="presale-waiting">
+              {presale.phase === 'upcoming' ? `定金 ${monthDay(presale.depositStartsAt)} 开始` : `尾款 ${monthDay(presale.balanceStartsAt, false)}开始`}
+            </Button>
+          )
+        ) : p.soldOut ? (
           <Button block color="default" className="btn-round grow" disabled>
             已售罄
           </Button>
@@ -200,7 +251,29 @@ export default function ProductPage() {
         )}
       </div>
 
-      <SkuPopup product={p} visible={popup.open} action={popup.action} busy={busy} onClose={() => setPopup({ open: false, action: null })} onConfirm={confirm} onSelect={onSelect} />
+      {presale ? (
+        <SkuPopup
+          product={presaleProduct(p, presale)}
+          visible={popup.open}
+          action={popup.action}
+          busy={busy}
+          onClose={() => setPopup({ open: false, action: null })}
+          onConfirm={(sku, qty) => (presale.phase === 'deposit' ? void payPresaleDeposit(sku, qty) : setPopup({ open: false, action: null }))}
+          onSelect={onSelect}
+          confirmText={presale.phase === 'deposit' ? '支付定金' : '确定'}
+          maxQuantity={presale.perCustomerLimit}
+          note={(sku) => {
+            const x = presaleItemFor(presale, p, sku);
+            return x ? (
+              <div className="small presale-note" data-testid="sku-presale-note">
+                {x.item.label} · 尾款 {money(Math.max(0, x.sku.price - x.item.deductFen))}
+              </div>
+            ) : null;
+          }}
+        />
+      ) : (
+        <SkuPopup product={p} visible={popup.open} action={popup.action} busy={busy} onClose={() => setPopup({ open: false, action: null })} onConfirm={confirm} onSelect={onSelect} />
+      )}
     </Page>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useParams } from 'react-router-dom';
-import { Avatar, Button, Card, Descriptions, Form, Input, List, Modal, Skeleton, Table, Tag } from 'antd';
+import { Avatar, Button, Card, DatePicker, Descriptions, Form, Input, List, Modal, Skeleton, Table, Tag } from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
 import { UserOutlined } from '@ant-design/icons';
 import { AdminCustomerPatchBody } from '@siyu/contracts';
 import { api } from '../../lib/api';
@@ -15,8 +16,14 @@ import type { Customer, Order, Paged } from '../../lib/types';
 import { useOrderColumns } from '../orders/OrderList';
 import CustomerPoints from './CustomerPoints';
 import CustomerMembership from './CustomerMembership';
+import CustomerStoredValue from './CustomerStoredValue';
+import CustomerMemberCard from './CustomerMemberCard';
 
 interface CustomerDetailData extends Customer {
+  /** YYYY-MM-DD. */
+  birthday: string | null;
+  /** The customer used their one change; only staff can correct it now. */
+  birthdayLocked: boolean;
   identities: { id: string; provider: string; appId: string | null; openid: string | null; createdAt: string }[];
   addresses: { id: string; contactName: string; phone: string; province: string; city: string; district: string; detail: string; isDefault: boolean }[];
 }
@@ -32,6 +39,8 @@ export default function CustomerDetail() {
   const [editing, setEditing] = useState(false);
   const [saving, setSaving] = useState(false);
   const [form] = Form.useForm<{ remark: string }>();
+  const [editingBirthday, setEditingBirthday] = useState(false);
+  const [birthdayForm] = Form.useForm<{ birthday: Dayjs | null }>();
 
   if (error) return <LoadError error={error} onRetry={reload} />;
   if (!c) return <div className="page-card"><Skeleton active /></div>;
@@ -52,6 +61,42 @@ export default function CustomerDetail() {
       setSaving(false);
     }
   };
+
+  const saveBirthday = async () => {
+    const picked = birthdayForm.getFieldValue('birthday') as Dayjs | null | undefined;
+    const body = validateBody(birthdayForm, AdminCustomerPatchBody, { birthday: picked ? picked.format('YYYY-MM-DD') : null });
+    if (!body) return;
+    setSaving(true);
+    try {
+      await api.patch(`/customers/${c.id}`, body);
+      feedback.message.success(t('customer.birthdaySaved'));
+      setEditingBirthday(false);
+      reload();
+    } catch (err) {
+      if (!applyApiError(birthdayForm, err)) showError(err);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const birthday = (
+    <span data-testid="customer-birthday">
+      {c.birthday ?? <span className="muted">{t('customer.birthdayNone')}</span>}
+      {can('customers:write') && (
+        <Button
+          type="link"
+          size="small"
+          onClick={() => {
+            birthdayForm.setFieldsValue({ birthday: c.birthday ? dayjs(c.birthday) : null });
+            setEditingBirthday(true);
+          }}
+          data-testid="customer-edit-birthday"
+        >
+          {t('customer.birthdayEdit')}
+        </Button>
+      )}
+    </span>
+  );
 
   return (
     <div>
@@ -86,6 +131,7 @@ export default function CustomerDetail() {
             { key: 'phone', label: t('common.phone'), children: c.phone ?? '-' },
             { key: 'gender', label: t('customer.gender'), children: t(`customer.gender.${c.gender}`) },
             { key: 'region', label: t('customer.region'), children: [c.province, c.city].filter(Boolean).join(' ') || '-' },
+            { key: 'birthday', label: t('customer.birthday'), children: birthday },
             { key: 'reg', label: t('customer.registeredAt'), children: fmtTime(c.registeredAt) },
             { key: 'act', label: t('customer.lastActiveAt'), children: fmtTime(c.lastActiveAt) },
             { key: 'remark', label: t('common.remark'), children: c.remark ?? '-' },
@@ -93,7 +139,9 @@ export default function CustomerDetail() {
         />
       </Card>
       <CustomerMembership customerId={c.id} />
+      <CustomerMemberCard customerId={c.id} />
       <CustomerPoints customerId={c.id} />
+      <CustomerStoredValue customerId={c.id} />
       <Card title={t('customer.orders')} variant="borderless" style={{ marginBottom: 16 }}>
         <Table<Order>
           rowKey="id"
@@ -128,6 +176,29 @@ export default function CustomerDetail() {
           )}
         />
       </Card>
+      <Modal
+        open={editingBirthday}
+        title={t('customer.birthdayEdit')}
+        onCancel={() => setEditingBirthday(false)}
+        onOk={saveBirthday}
+        confirmLoading={saving}
+        okText={t('common.save')}
+        cancelText={t('common.cancel')}
+        okButtonProps={{ 'data-testid': 'customer-birthday-save' } as never}
+        forceRender
+      >
+        <Form form={birthdayForm} layout="vertical" name="customerBirthday">
+          <Form.Item name="birthday" label={t('customer.birthday')} extra={c.birthdayLocked ? t('customer.birthdayLocked') : t('customer.birthdayOpen')}>
+            <DatePicker
+              allowClear
+              style={{ width: 220 }}
+              placeholder={t('customer.birthdayPlaceholder')}
+              disabledDate={(d) => d.isAfter(dayjs(), 'day') || d.isBefore(dayjs('1900-01-01'), 'day')}
+              data-testid="customer-birthday-input"
+            />
+          </Form.Item>
+        </Form>
+      </Modal>
       <Modal open={editing} title={t('customer.editRemark')} onCancel={() => setEditing(false)} onOk={saveRemark} confirmLoading={saving} okText={t('common.save')} cancelText={t('common.cancel')} forceRender>
         <Form form={form} layout="vertical" name="customerRemark">
           <Form.Item name="remark" label={t('common.remark')}>

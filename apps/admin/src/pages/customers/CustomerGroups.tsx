@@ -182,7 +182,7 @@ export default function CustomerGroups() {
         loading={loading}
         dataSource={data?.items ?? []}
         pagination={false}
-        locale={{ emptyText: t('groups.empty') }}
+        locale={{ emptyText: <span className="muted">{t('groups.empty')}</span> }}
         onRow={(g) => ({ 'data-testid': `group-row-${g.name}` }) as React.HTMLAttributes<HTMLElement>}
         columns={[
           {

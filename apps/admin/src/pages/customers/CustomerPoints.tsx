@@ -130,7 +130,7 @@ export default function CustomerPoints({ customerId }: { customerId: string }) {
             loading={loading}
             dataSource={ledger}
             pagination={false}
-            locale={{ emptyText: t('points.noLedger') }}
+            locale={{ emptyText: <span className="muted">{t('points.noLedger')}</span> }}
             columns={[
               { title: t('points.col.time'), dataIndex: 'createdAt', width: 180, render: (v: string) => fmtTime(v) },
               { title: t('points.col.kind'), dataIndex: 'kind', width: 140, render: (k: string) => kindText(k) },

@@ -120,7 +120,7 @@ export default function CustomerTags() {
         loading={loading}
         dataSource={data?.items ?? []}
         pagination={false}
-        locale={{ emptyText: t('tags.empty') }}
+        locale={{ emptyText: <span className="muted">{t('tags.empty')}</span> }}
         onRow={(tag) => ({ 'data-testid': `tag-row-${tag.name}` }) as React.HTMLAttributes<HTMLElement>}
         columns={[
           { title: t('tags.name'), key: 'name', width: 220, render: (_, tag) => <Tag color={tag.color}>{tag.name}</Tag> },

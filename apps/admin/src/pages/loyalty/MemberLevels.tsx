@@ -10,7 +10,7 @@ import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
 import { fenToYuan, formatFen } from '../../lib/money';
 import { LoadError } from '../../components/Results';
-import type { CouponPack } from '../../lib/types';
+import type { CouponPack, CouponTemplate, Paged } from '../../lib/types';
 
 type Metric = keyof typeof LEVEL_METRIC_LABELS;
 type Period = keyof typeof LEVEL_PERIOD_LABELS;
@@ -25,6 +25,8 @@ export interface MemberLevel {
   percentPaid: number | null;
   freeShipping: boolean;
   monthlyPackId: string | null;
+  /** 生日礼: the coupon given on the member's birthday. */
+  birthdayCouponTemplateId: string | null;
 }
 
 export interface MemberLevelsData {
@@ -41,6 +43,7 @@ interface LevelRow {
   discount: number | null;
   freeShipping: boolean;
   monthlyPackId: string | null;
+  birthdayCouponTemplateId: string | null;
 }
 
 interface Values {
@@ -73,6 +76,7 @@ function toBody(v: Values) {
       percentPaid: discountToPercent(l?.discount),
       freeShipping: !!l?.freeShipping,
       monthlyPackId: l?.monthlyPackId ?? null,
+      birthdayCouponTemplateId: l?.birthdayCouponTemplateId ?? null,
     })),
   };
 }
@@ -87,6 +91,7 @@ function toValues(d: MemberLevelsData): Values {
       discount: percentToDiscount(l.percentPaid),
       freeShipping: l.freeShipping,
       monthlyPackId: l.monthlyPackId,
+      birthdayCouponTemplateId: l.birthdayCouponTemplateId ?? null,
     })),
   };
 }
@@ -104,6 +109,8 @@ export default function MemberLevels() {
   const [form] = Form.useForm<Values>();
   const { data, error, reload, setData } = useApi<MemberLevelsData>('/members/levels');
   const packs = useApi<{ items: CouponPack[] }>(can('promotions:read') ? '/coupon-packs' : null);
+  // A shop has a handful of coupons; the newest 100 are enough to choose a birthday coupon from.
+  const coupons = useApi<Paged<CouponTemplate>>(can('promotions:read') ? '/coupons' : null, { page: 1, pageSize: 100 });
   const [saving, setSaving] = useState(false);
   const [formError, setFormError] = useState<string | null>(null);
   const l10n = lang === 'zh-CN' ? 'zh' : 'en';
@@ -146,6 +153,14 @@ export default function MemberLevels() {
     ...data.levels
       .filter((l) => l.monthlyPackId && !(packs.data?.items ?? []).some((p) => p.id === l.monthlyPackId))
       .map((l) => ({ value: l.monthlyPackId!, label: packs.data ? t('levels.packGone') : t('levels.packUnknown') })),
+  ];
+
+  // Coupons a level points at stay choosable even when they ended or the list cannot be read.
+  const couponOptions = [
+    ...(coupons.data?.items ?? []).filter((c) => c.status !== 'ended' || data.levels.some((l) => l.birthdayCouponTemplateId === c.id)).map((c) => ({ value: c.id, label: c.name })),
+    ...data.levels
+      .filter((l) => l.birthdayCouponTemplateId && !(coupons.data?.items ?? []).some((c) => c.id === l.birthdayCouponTemplateId))
+      .map((l) => ({ value: l.birthdayCouponTemplateId!, label: coupons.data ? t('levels.couponGone') : t('levels.couponUnknown') })),
   ];
 
   return (
@@ -197,7 +212,7 @@ export default function MemberLevels() {
                 size="middle"
                 pagination={false}
                 dataSource={fields}
-                locale={{ emptyText: t('levels.empty') }}
+                locale={{ emptyText: <span className="muted">{t('levels.empty')}</span> }}
                 onRow={(_, i) => ({ 'data-testid': `level-row-${i}` }) as React.HTMLAttributes<HTMLElement>}
                 columns={[
                   { title: t('levels.rank'), key: 'rank', width: 80, render: (_, _f, i) => <span className="muted">{`Lv${i + 1}`}</span> },
@@ -254,6 +269,15 @@ export default function MemberLevels() {
                       </Form.Item>
                     ),
                   },
+                  {
+                    title: t('levels.birthdayCoupon'),
+                    key: 'birthday',
+                    render: (_, f, i) => (
+                      <Form.Item name={[f.name, 'birthdayCouponTemplateId']} style={{ marginBottom: 0 }}>
+                        <Select allowClear showSearch={{ optionFilterProp: 'label' }} placeholder={t('levels.noBirthdayCoupon')} options={couponOptions} style={{ width: '100%', minWidth: 160 }} aria-label={t('levels.rowBirthdayCoupon', { n: i + 1 })} data-testid={`level-birthday-coupon-${i}`} />
+                      </Form.Item>
+                    ),
+                  },
                   ...(canManage
                     ? [
                         {
@@ -272,7 +296,7 @@ export default function MemberLevels() {
                 <Button
                   icon={<PlusOutlined />}
                   style={{ marginTop: 12 }}
-                  onClick={() => add({ name: '', threshold: null, discount: null, freeShipping: false, monthlyPackId: null })}
+                  onClick={() => add({ name: '', threshold: null, discount: null, freeShipping: false, monthlyPackId: null, birthdayCouponTemplateId: null })}
                   data-testid="level-add"
                 >
                   {t('levels.add', { n: MAX_LEVELS - fields.length })}
@@ -283,6 +307,9 @@ export default function MemberLevels() {
         </Form.List>
         <div className="muted" style={{ marginTop: 12 }}>
           {t('levels.footnote')}
+        </div>
+        <div className="muted" style={{ marginTop: 4 }} data-testid="levels-birthday-hint">
+          {t('levels.birthdayHint')}
         </div>
       </Card>
 

@@ -8,19 +8,28 @@ import { feedback, showError } from '../../lib/feedback';
 import { applyApiError, asText, validateBody, zodRule } from '../../lib/form';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
+import { formatFen, yuanToFen } from '../../lib/money';
 import { LoadError } from '../../components/Results';
 import type { CouponKind, CouponTemplate, Paged } from '../../lib/types';
 import { CouponKindTag } from '../promotions/shared';
+import { ProductSingleField, useProductDetails } from '../promotions/ProductPicker';
 
 type MallStatus = 'on_sale' | 'off_shelf';
+type MallKind = 'coupon' | 'goods';
 
 /** A points-mall item as the API returns it. */
 export interface PointsMallItem {
   id: string;
+  kind: MallKind;
   title: string;
-  couponTemplateId: string;
-  /** Null when the coupon template is gone. */
+  couponTemplateId: string | null;
+  /** Null when the coupon template is gone (or the item is goods). */
   coupon: { name: string; kind: CouponKind } | null;
+  skuId: string | null;
+  productId: string | null;
+  /** Goods: null when the SKU is gone. */
+  product: { title: string; specText: string; imageUrl: string | null; priceFen: number; onSale: boolean } | null;
+  cashFen: number;
   points: number;
   stock: number;
   redeemed: number;
@@ -30,8 +39,14 @@ export interface PointsMallItem {
 }
 
 interface Values {
+  kind: MallKind;
   title: string;
   couponTemplateId?: string;
+  /** Only to choose the SKU from. */
+  productId?: string;
+  skuId?: string;
+  /** Yuan. */
+  cash: number | null;
   points: number | null;
   stock: number | null;
   perCustomerLimit: number | null;
@@ -46,9 +61,11 @@ const num = (v: unknown) => (v === null || v === undefined ? undefined : v);
 const requiredNum = (v: unknown) => (v === null || v === undefined ? Number.NaN : v);
 
 function toBody(v: Values) {
+  const goods = v.kind === 'goods';
   return {
+    kind: v.kind,
     title: v.title ?? '',
-    couponTemplateId: v.couponTemplateId ?? '',
+    ...(goods ? { skuId: v.skuId, cashFen: v.cash === null || v.cash === undefined ? 0 : (yuanToFen(v.cash.toFixed(2)) ?? Number.NaN) } : { couponTemplateId: v.couponTemplateId }),
     points: num(v.points),
     stock: num(v.stock),
     perCustomerLimit: requiredNum(v.perCustomerLimit),
@@ -59,8 +76,28 @@ function toBody(v: Values) {
 
 const bodyOf = (i: PointsMallItem, patch: Partial<PointsMallItem> = {}) => {
   const x = { ...i, ...patch };
-  return { title: x.title, couponTemplateId: x.couponTemplateId, points: x.points, stock: x.stock, perCustomerLimit: x.perCustomerLimit, status: x.status, sortOrder: x.sortOrder };
+  const refs = x.kind === 'goods' ? { skuId: x.skuId ?? undefined, cashFen: x.cashFen } : { couponTemplateId: x.couponTemplateId ?? undefined };
+  return { kind: x.kind, title: x.title, ...refs, points: x.points, stock: x.stock, perCustomerLimit: x.perCustomerLimit, status: x.status, sortOrder: x.sortOrder };
 };
+
+const valuesOf = (i: PointsMallItem): Values => ({
+  kind: i.kind,
+  title: i.title,
+  couponTemplateId: i.couponTemplateId ?? undefined,
+  productId: i.productId ?? undefined,
+  skuId: i.skuId ?? undefined,
+  cash: i.kind === 'goods' ? i.cashFen / 100 : null,
+  points: i.points,
+  stock: i.stock,
+  perCustomerLimit: i.perCustomerLimit,
+  sortOrder: i.sortOrder,
+  status: i.status,
+});
+
+/** "500 积分 + ¥9.90", or "500 积分". */
+export function mallPrice(i: Pick<PointsMallItem, 'points' | 'cashFen'>, t: ReturnType<typeof useI18n>['t']) {
+  return i.cashFen > 0 ? t('mall.pointsPlusCash', { points: i.points.toLocaleString(), cash: formatFen(i.cashFen) }) : t('mall.pointsOnly', { points: i.points.toLocaleString() });
+}
 
 /** 积分商城: coupons customers redeem with points — what each costs, how many are left, and on or off the shelf. */
 export default function PointsMall() {
@@ -81,11 +118,16 @@ export default function PointsMall() {
     form.resetFields();
     form.setFieldsValue(
       editing === 'new'
-        ? { title: '', couponTemplateId: undefined, points: null, stock: null, perCustomerLimit: 1, sortOrder: 0, status: 'on_sale' }
-        : { ...bodyOf(editing) },
+        ? { kind: 'coupon', title: '', couponTemplateId: undefined, productId: undefined, skuId: undefined, cash: null, points: null, stock: null, perCustomerLimit: 1, sortOrder: 0, status: 'on_sale' }
+        : valuesOf(editing),
     );
   }, [editing, form]);
 
+  const kind = (Form.useWatch('kind', form) ?? 'coupon') as MallKind;
+  const productId = Form.useWatch('productId', form) as string | undefined;
+  const productDetails = useProductDetails(productId ? [productId] : []);
+  const picked = productId ? productDetails.get(productId) : undefined;
+  const skuOptions = picked && picked !== 'missing' ? picked.skus.map((k) => ({ value: k.id, label: `${k.specText || picked.title} · ${formatFen(k.price)}` })) : [];
   const current = editing && editing !== 'new' ? editing.couponTemplateId : null;
   // Ended coupons cannot be issued any more; the item's own coupon stays listed so an old item still shows what it gives.
   const couponOptions = (templates.data?.items ?? [])
@@ -140,7 +182,11 @@ export default function PointsMall() {
             {t('mall.new')}
           </Button>
         )}
-        <span className="muted">{t('mall.hint')}</span>
+        <span className="muted">
+          {t('mall.hint')}
+          <br />
+          {t('mall.hintGoods')}
+        </span>
       </div>
       <Table<PointsMallItem>
         rowKey="id"
@@ -152,10 +198,21 @@ export default function PointsMall() {
         columns={[
           { title: t('mall.itemTitle'), dataIndex: 'title', width: 220, ellipsis: true },
           {
-            title: t('mall.coupon'),
-            key: 'coupon',
+            title: t('mall.give'),
+            key: 'give',
             render: (_, i) =>
-              i.coupon ? (
+              i.kind === 'goods' ? (
+                i.product ? (
+                  <Space size={4} wrap>
+                    <Tag color="blue">{t('mall.kind.goods')}</Tag>
+                    <span>{i.product.title}</span>
+                    {i.product.specText && <span className="muted">{i.product.specText}</span>}
+                    {!i.product.onSale && <Tag color="warning">{t('mall.goodsOffSale')}</Tag>}
+                  </Space>
+                ) : (
+                  <span className="muted">{t('mall.goodsGone')}</span>
+                )
+              ) : i.coupon ? (
                 <Space size={4} wrap>
                   <CouponKindTag kind={i.coupon.kind} />
                   <span>{i.coupon.name}</span>
@@ -164,7 +221,7 @@ export default function PointsMall() {
                 <span className="muted">{t('mall.couponGone')}</span>
               ),
           },
-          { title: t('mall.points'), dataIndex: 'points', width: 110, align: 'right', render: (v: number) => v.toLocaleString() },
+          { title: t('mall.price'), key: 'price', width: 170, align: 'right', render: (_, i) => <span data-testid={`mall-price-${i.id}`}>{mallPrice(i, t)}</span> },
           { title: t('mall.stockLeft'), dataIndex: 'stock', width: 90, align: 'right', render: (v: number) => (v === 0 ? <span style={{ color: '#cf1322' }}>0</span> : v.toLocaleString()) },
           { title: t('mall.redeemed'), dataIndex: 'redeemed', width: 110, align: 'right' },
           { title: t('mall.perCustomerLimit'), dataIndex: 'perCustomerLimit', width: 130, align: 'right' },
@@ -220,24 +277,57 @@ export default function PointsMall() {
           <Form.Item name="title" label={t('mall.itemTitle')} required rules={[zodRule(shape.title, asText)]}>
             <Input maxLength={40} showCount placeholder={t('mall.titlePlaceholder')} data-testid="mall-title" />
           </Form.Item>
-          <Form.Item name="couponTemplateId" label={t('mall.coupon')} required rules={[{ required: true, message: t('pack.chooseCoupon') }]} extra={t('mall.couponHint')}>
-            <Select
-              showSearch={{ optionFilterProp: 'label' }}
-              options={couponOptions}
-              placeholder={t('pack.chooseCoupon')}
-              loading={templates.loading}
-              notFoundContent={templates.loading ? undefined : t('mall.noCoupons')}
-              data-testid="mall-coupon"
-            />
+          <Form.Item name="kind" label={t('mall.kind')} extra={editing !== 'new' ? t('mall.kindFixed') : undefined}>
+            <Radio.Group disabled={editing !== 'new'} data-testid="mall-kind">
+              <Radio value="coupon">{t('mall.kind.coupon')}</Radio>
+              <Radio value="goods">{t('mall.kind.goods')}</Radio>
+            </Radio.Group>
           </Form.Item>
+          {kind === 'coupon' ? (
+            <Form.Item name="couponTemplateId" label={t('mall.coupon')} required rules={[{ required: true, message: t('pack.chooseCoupon') }]} extra={t('mall.couponHint')}>
+              <Select
+                showSearch={{ optionFilterProp: 'label' }}
+                options={couponOptions}
+                placeholder={t('pack.chooseCoupon')}
+                loading={templates.loading}
+                notFoundContent={templates.loading ? undefined : t('mall.noCoupons')}
+                data-testid="mall-coupon"
+              />
+            </Form.Item>
+          ) : (
+            <>
+              <Form.Item name="productId" label={t('mall.goods')} required rules={[{ required: true, message: t('promo.pickProduct') }]} extra={t('mall.goodsHint')}>
+                <ProductSingleField
+                  onChange={(id) => {
+                    form.setFieldsValue({ productId: id, skuId: undefined });
+                  }}
+                  testId="mall-goods-product"
+                />
+              </Form.Item>
+              {productId && (
+                <Form.Item name="skuId" label={t('mall.chooseSku')} required rules={[{ required: true, message: t('mall.chooseSku') }]}>
+                  <Select
+                    options={skuOptions}
+                    placeholder={t('mall.chooseSku')}
+                    loading={!picked}
+                    notFoundContent={picked ? t('mall.noSkus') : undefined}
+                    data-testid="mall-goods-sku"
+                  />
+                </Form.Item>
+              )}
+              <Form.Item name="cash" label={t('mall.cash')} extra={t('mall.cashHint')}>
+                <InputNumber min={0} max={1_000_000} precision={2} prefix="¥" placeholder="0.00" style={{ width: 200 }} data-testid="mall-cash" />
+              </Form.Item>
+            </>
+          )}
           <Form.Item name="points" label={t('mall.points')} required validateFirst rules={[requiredRule, zodRule(shape.points, num)]}>
             <InputNumber min={1} max={10_000_000} precision={0} suffix={t('points.unit')} style={{ width: 200 }} data-testid="mall-points" />
           </Form.Item>
           <Form.Item name="stock" label={t('mall.stock')} required validateFirst rules={[requiredRule, zodRule(shape.stock, num)]} extra={editing && editing !== 'new' ? t('mall.stockHintEdit', { n: editing.redeemed }) : t('mall.stockHint')}>
-            <InputNumber min={0} max={10_000_000} precision={0} suffix={t('mall.sheets')} style={{ width: 200 }} data-testid="mall-stock" />
+            <InputNumber min={0} max={10_000_000} precision={0} suffix={kind === 'goods' ? t('mall.units') : t('mall.sheets')} style={{ width: 200 }} data-testid="mall-stock" />
           </Form.Item>
           <Form.Item name="perCustomerLimit" label={t('mall.perCustomerLimit')} required validateFirst rules={[requiredRule, zodRule(shape.perCustomerLimit, requiredNum)]}>
-            <InputNumber min={1} max={100} precision={0} suffix={t('mall.sheets')} style={{ width: 200 }} data-testid="mall-limit" />
+            <InputNumber min={1} max={100} precision={0} suffix={kind === 'goods' ? t('mall.units') : t('mall.sheets')} style={{ width: 200 }} data-testid="mall-limit" />
           </Form.Item>
           <Form.Item name="sortOrder" label={t('mall.sortOrder')} required validateFirst rules={[requiredRule, zodRule(shape.sortOrder, requiredNum)]} extra={t('mall.sortHint')}>
             <InputNumber min={0} max={10_000} precision={0} style={{ width: 200 }} data-testid="mall-sort" />

@@ -23,6 +23,10 @@ export interface PointsRulesData {
   maxDeductPercent: number;
   expiry: Expiry;
   expiryDays: number | null;
+  sharePoints: number;
+  shareDailyCap: number;
+  reviewPoints: number;
+  reviewMinChars: number;
 }
 
 interface Values {
@@ -35,6 +39,10 @@ interface Values {
   maxDeductPercent: number | null;
   expiry: Expiry;
   expiryDays: number | null;
+  sharePoints: number | null;
+  shareDailyCap: number | null;
+  reviewPoints: number | null;
+  reviewMinChars: number | null;
 }
 
 const MAX_STREAK_ROWS = 10;
@@ -42,6 +50,7 @@ const shape = PointsRulesBody.shape;
 const bonusShape = shape.checkinStreakBonus.element.shape;
 // An empty number box is a missing value, which the contract reports, rather than 0.
 const num = (v: unknown) => (v === null || v === undefined ? undefined : v);
+const required = (v: unknown) => (v === null || v === undefined ? Number.NaN : v);
 
 function toBody(v: Values) {
   return {
@@ -54,6 +63,11 @@ function toBody(v: Values) {
     maxDeductPercent: num(v.maxDeductPercent),
     expiry: v.expiry,
     expiryDays: v.expiry === 'days' ? (v.expiryDays ?? null) : null,
+    // These have defaults in the contract; an emptied box must be reported, not become the default.
+    sharePoints: required(v.sharePoints),
+    shareDailyCap: required(v.shareDailyCap),
+    reviewPoints: required(v.reviewPoints),
+    reviewMinChars: required(v.reviewMinChars),
   };
 }
 
@@ -182,6 +196,21 @@ export default function PointsRules() {
               </>
             )}
           </Form.List>
+        </Form.Item>
+      </Card>
+
+      <Card title={t('points.section.share')} variant="borderless" style={{ marginBottom: 16 }}>
+        <Form.Item name="sharePoints" label={t('points.sharePoints')} required rules={[zodRule(shape.sharePoints, required)]} extra={t('points.sharePointsHint')}>
+          <InputNumber min={0} max={100_000} precision={0} suffix={t('points.unit')} style={{ width: 240 }} data-testid="points-share" />
+        </Form.Item>
+        <Form.Item name="shareDailyCap" label={t('points.shareDailyCap')} required rules={[zodRule(shape.shareDailyCap, required)]} extra={t('points.shareDailyCapHint')}>
+          <InputNumber min={0} max={100} precision={0} suffix={t('points.timesUnit')} style={{ width: 240 }} data-testid="points-share-cap" />
+        </Form.Item>
+        <Form.Item name="reviewPoints" label={t('points.reviewPoints')} required rules={[zodRule(shape.reviewPoints, required)]} extra={t('points.reviewPointsHint')}>
+          <InputNumber min={0} max={100_000} precision={0} suffix={t('points.unit')} style={{ width: 240 }} data-testid="points-review" />
+        </Form.Item>
+        <Form.Item name="reviewMinChars" label={t('points.reviewMinChars')} required rules={[zodRule(shape.reviewMinChars, required)]} extra={t('points.reviewMinCharsHint')} style={{ marginBottom: 0 }}>
+          <InputNumber min={0} max={500} precision={0} suffix={t('points.charsUnit')} style={{ width: 240 }} data-testid="points-review-min-chars" />
         </Form.Item>
       </Card>
 

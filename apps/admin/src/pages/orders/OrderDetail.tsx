@@ -179,6 +179,12 @@ export default function OrderDetail() {
               <div><span>{t('order.shippingFee')}</span><span>{formatFen(o.shippingFen)}</span></div>
               <div className="total"><span>{t('order.payable')}</span><span>{formatFen(o.payableFen)}</span></div>
               <div><span>{t('order.paid')}</span><span data-testid="order-paid">{formatFen(o.paidFen)}</span></div>
+              {(o.balanceFen ?? 0) > 0 && (
+                <>
+                  <div><span>{t('order.balancePaid')}</span><span data-testid="order-balance-paid">{formatFen(o.balanceFen ?? 0)}</span></div>
+                  <div><span>{t('order.cashPaid')}</span><span>{formatFen(o.payableFen - (o.balanceFen ?? 0))}</span></div>
+                </>
+              )}
               {o.refundedFen > 0 && <div><span>{t('order.refundedTotal')}</span><span data-testid="order-refunded">{formatFen(o.refundedFen)}</span></div>}
             </div>
           </Card>
