@@ -52,8 +52,8 @@ export async function settle(page: Page) {
   await page.locator('.adm-toast-mask, .ant-message-notice').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
 }
 
-/** Confirms payment on the bundled WeChat Pay sandbox cashier page and waits to be back in the shop. */
-export async function payInCashier(w: WatchedPage, slug: string, shot?: string) {
+/** Confirms payment on the bundled WeChat Pay sandbox cashier page and waits to be back in the shop (an order's pay result unless `backTo` says otherwise). */
+export async function payInCashier(w: WatchedPage, slug: string, shot?: string, backTo: RegExp = new RegExp(`/s/${slug}/pay/result/`)) {
   const page = w.page;
   w.allow(
     /Failed to load resource: .*404.*\/favicon\.ico\)$/,
@@ -64,7 +64,7 @@ export async function payInCashier(w: WatchedPage, slug: string, shot?: string) 
   await pay.waitFor();
   if (shot) await w.screenshot(shot);
   await pay.click();
-  await page.waitForURL(new RegExp(`/s/${slug}/pay/result/`));
+  await page.waitForURL(backTo);
 }
 
 /** Signs a customer in on the storefront's login page with the code from the sandbox SMS inbox. */
