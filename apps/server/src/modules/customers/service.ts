@@ -7,6 +7,7 @@ import type { TenancyService } from '../../platform/tenancy/service.js';
 import type { StoreCustomer } from '../../platform/http/store-scope.js';
 import { CustomerAddresses } from './addresses.js';
 import { CustomerAdmin } from './admin.js';
+import { TtlCache } from '../../platform/ttl-cache.js';
 import { customerIdentities, customers, customerSessions } from './schema.js';
 import { TencentSmsClient, type SmsSender } from './sms/client.js';
 import { SmsVerification, type SmsPurpose } from './sms/verification.js';
@@ -26,6 +27,11 @@ const ACTIVE_REFRESH_MS = 5 * 60_000;
 export class CustomersService {
   readonly addresses: CustomerAddresses;
   readonly admin: CustomerAdmin;
+  /**
+   * Tokens this process resolved lately (5 s): every storefront request carries one. Sign-out and merges
+   * here drop them at once; another process may honour a signed-out token for up to 5 s more.
+   */
+  private tokens = new TtlCache<{ customer: StoreCustomer; expiresAt: Date }>(5_000, 100_000);
   readonly verification: SmsVerification;
   readonly wechat: WechatOAuthClient;
   private readonly wechatSignIn: WechatSignIn;
@@ -65,8 +71,11 @@ export class CustomersService {
   /** The customer behind a bearer token, for this shop only; null when unknown, expired or merged away. */
   async resolveToken(shopId: string, token: string): Promise<StoreCustomer | null> {
     const now = this.p.now();
+    const key = `${shopId}:${sha256(token)}`;
+    const hit = this.tokens.get(key);
+    if (hit && hit.expiresAt > now) return hit.customer;
     const [row] = await this.p.db
-      .select({ id: customers.id, shopId: customers.shopId, lastActiveAt: customers.lastActiveAt })
+      .select({ id: customers.id, shopId: customers.shopId, lastActiveAt: customers.lastActiveAt, expiresAt: customerSessions.expiresAt })
       .from(customerSessions)
       .innerJoin(customers, eq(customers.id, customerSessions.customerId))
       .where(and(eq(customerSessions.tokenHash, sha256(token)), eq(customerSessions.shopId, shopId), gt(customerSessions.expiresAt, now), isNull(customers.mergedInto)));
@@ -78,7 +87,9 @@ export class CustomersService {
         .where(and(eq(customers.id, row.id), lt(customers.lastActiveAt, now)))
         .catch(() => undefined);
     }
-    return { id: row.id, shopId: row.shopId };
+    const customer = { id: row.id, shopId: row.shopId };
+    this.tokens.set(key, { customer, expiresAt: row.expiresAt });
+    return customer;
   }
 
   /** A customer of the shop (merged ones too, with `mergedInto` set); 404 for another shop's id. */
@@ -187,6 +198,7 @@ export class CustomersService {
 
   async signOut(shopId: string, token: string) {
     await this.p.db.delete(customerSessions).where(and(eq(customerSessions.tokenHash, sha256(token)), eq(customerSessions.shopId, shopId)));
+    this.tokens.delete(`${shopId}:${sha256(token)}`);
   }
 
   async me(shopId: string, customerId: string) {
@@ -245,7 +257,8 @@ export class CustomersService {
    */
   async bindPhone(shopId: string, customerId: string, input: { phone: string; code: string; currentToken: string } & SessionMeta) {
     await this.verification.verify(shopId, { phone: input.phone, purpose: 'bind', code: input.code });
-    return retryOnUnique(() =>
+    // A merge ends the merged-away customer's sessions: forget what this process cached about any token.
+    const done = await retryOnUnique(() =>
       this.p.database.transaction(async (tx) => {
         await lockKey(tx, `customer:phone:${shopId}:${input.phone}`);
         const [me] = await tx.select().from(customers).where(and(eq(customers.id, customerId), eq(customers.shopId, shopId))).for('update');
@@ -264,6 +277,8 @@ export class CustomersService {
         return { token: session.token, expiresAt: session.expiresAt, merged: true, mergedFrom: from.id, customer: customerView(survivor, await wechat(survivor.id)) };
       }),
     );
+    if (done.merged) this.tokens.clear();
+    return done;
   }
 
   private async merge(tx: Db, shopId: string, from: CustomerRow, into: CustomerRow, phone: string): Promise<CustomerRow> {

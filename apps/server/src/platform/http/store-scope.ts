@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TenancyService } from '../tenancy/service.js';
 import { unauthorized } from '../errors.js';
+import { TtlCache } from '../ttl-cache.js';
 
 /** The shop a storefront request is for, from the `:shop` slug in the URL. */
 export interface StoreShop {
@@ -30,11 +31,19 @@ export type CustomerResolver = (shopId: string, token: string) => Promise<StoreC
  * call `customerOf(req)`.
  */
 export function installStoreScope(app: FastifyInstance, tenancy: TenancyService, resolveCustomer: CustomerResolver) {
+  // Every storefront request names its shop; a rush (flash sale) must not cost a query each for it.
+  const shops = new TtlCache<StoreShop>(30_000, 10_000);
   app.addHook('onRequest', async (req) => {
     const slug = (req.params as { shop?: string }).shop;
     if (!slug) return;
-    const shop = await tenancy.getShopBySlug(slug);
-    req.shop = { id: shop.id, slug: shop.slug, name: shop.name };
+    let cached = shops.get(slug);
+    if (!cached) {
+      const shop = await tenancy.getShopBySlug(slug);
+      cached = { id: shop.id, slug: shop.slug, name: shop.name };
+      shops.set(slug, cached);
+    }
+    const shop = cached;
+    req.shop = shop;
     const header = req.headers.authorization;
     if (header?.startsWith('Bearer ')) {
       const customer = await resolveCustomer(shop.id, header.slice(7));
