@@ -156,7 +156,7 @@ type Grab = Awaited<ReturnType<typeof grab>>;
 
 /** Throughput, latency and counts from the answers; "sold out" is the moment the quantity-th 201 arrived. */
 function figures(g: Grab) {
-  const end = Math.max(...g.answers.map((a) => a.t1));
+  const end = g.answers.reduce((m, a) => Math.max(m, a.t1), -Infinity);
   const secs = (ms: number) => round(ms / 1000, 2);
   const lastAccepted = Math.max(g.start, ...g.answers.filter((a) => a.status === '201').map((a) => a.t1));
   const before = g.soldOutAt === null ? g.answers : g.answers.filter((a) => a.t1 <= g.soldOutAt!);

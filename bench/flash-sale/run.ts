@@ -94,8 +94,9 @@ async function runMode(mode: Mode) {
   if (interrupted()) return;
 
   const accepted = result.answers.filter((a) => a.status === '202');
-  const firstAt = Math.min(...result.answers.map((a) => a.t0));
-  const lastAccepted = Math.max(...accepted.map((a) => a.t1));
+  // Half a million answers: no spreading into Math.min/max (the call stack would overflow).
+  const firstAt = result.answers.reduce((m, a) => Math.min(m, a.t0), Infinity);
+  const lastAccepted = accepted.reduce((m, a) => Math.max(m, a.t1), -Infinity);
   const count = (f: (a: (typeof result.answers)[number]) => string) => result.answers.reduce<Record<string, number>>((m, a) => ((m[f(a)] = (m[f(a)] ?? 0) + 1), m), {});
   const soldOutAt = accepted.length >= params.units ? [...accepted].sort((a, b) => a.t1 - b.t1)[params.units - 1].t1 : null;
 

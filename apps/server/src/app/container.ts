@@ -93,6 +93,7 @@ export async function createServices(p: Platform) {
   const flashSales = new FlashSaleService(p, catalog, inventory);
   const flashSalePurchase = new FlashSalePurchase(p, customers, shipping);
   const flashSaleOrders = new FlashSaleOrders(p, bulkOrders, inventory);
+  flashSaleOrders.unitsReturned = (itemId) => flashSalePurchase.forgetSoldOut(itemId);
   const flashSaleReconciler = new FlashSaleReconciler(p, flashSalePurchase, flashSaleOrders, inventory);
   const flashSaleStorefront = new FlashSaleStorefront(p);
   return {

@@ -102,6 +102,9 @@ export class FlashSaleOrders {
     await this.p.jobs.send('flashsale.return-units', { attemptId: a.id, sessionId: a.session_id, itemId: a.item_id, customerId: a.customer_id, quantity: a.quantity }, { tx, singletonKey: a.id });
   }
 
+  /** Told when units come back, so this process's purchase path stops remembering the item as sold out. */
+  unitsReturned: (itemId: string) => void = () => undefined;
+
   /** Gives a cancelled order's units and allowance back in the hot store, at most once per attempt. */
   async returnUnits(r: { attemptId: string; sessionId: string; itemId: string; customerId: string; quantity: number }) {
     const keys = hotKeys(r.sessionId);
@@ -110,6 +113,7 @@ export class FlashSaleOrders {
     const both = await this.p.hot.applyCounters([left, { key: keys.bought(r.itemId, r.customerId), by: -r.quantity, min: 0 }], { record });
     // The allowance counter expired or was lost: the units still go back.
     if (!both.ok && both.reason === 'below_min') await this.p.hot.applyCounters([left], { record });
+    this.unitsReturned(r.itemId);
     // 'missing': the counters are not loaded; the next warm-up counts from PostgreSQL, where this attempt is released.
   }
 }

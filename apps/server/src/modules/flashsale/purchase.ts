@@ -35,6 +35,11 @@ interface CachedItem {
 
 /** How long a process trusts what it read about a sale (status, window, limits). */
 const ITEM_CACHE_MS = 1000;
+/**
+ * Once a process has seen an item sold out it says so without asking the hot store for this long.
+ * Units can come back (an unpaid order is cancelled), so the memory is short.
+ */
+const SOLD_OUT_MEMORY_MS = 500;
 /** Group commit: accepted attempts wait at most this long to be written together. */
 const FLUSH_EVERY_MS = 5;
 const FLUSH_AT = 250;
@@ -50,6 +55,7 @@ const ORDER_SLOT_MS = 200;
  */
 export class FlashSalePurchase {
   private cache = new Map<string, CachedItem>();
+  private soldOutUntil = new Map<string, number>();
   private buffer: { rec: AttemptRecord; done: () => void }[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing = new Set<Promise<void>>();
@@ -66,6 +72,8 @@ export class FlashSalePurchase {
     const found = await this.item(shopId, input.itemId);
     if (!found) throw notFound('Flash sale item', { field: 'itemId' });
     const { sale, session, item } = found;
+    // After the rush nearly every request is for a sold-out item: the cheapest true answer comes first.
+    if ((this.soldOutUntil.get(item.id) ?? 0) > Date.now()) throw soldOut(0);
     const byIp = await this.p.hot.rateLimit(`fs:rl:ip:${sale.id}:${ip}`, sale.ipRatePerSecond, 1000);
     if (!byIp.allowed) throw tooMany('RATE_LIMITED', 'Too many attempts from this network, try again in a moment', { retryAfterSeconds: Math.ceil(byIp.resetMs / 1000), scope: 'ip' });
     const byCustomer = await this.p.hot.rateLimit(`fs:rl:c:${sale.id}:${customerId}`, sale.customerRatePerSecond, 1000);
@@ -87,7 +95,10 @@ export class FlashSalePurchase {
         await this.warm(session.id);
         left = await this.p.hot.get(keys.left(item.id));
       }
-      if (left !== null && Number(left) < input.quantity) throw soldOut(Number(left));
+      if (left !== null && Number(left) < input.quantity) {
+        if (Number(left) === 0) this.soldOutUntil.set(item.id, Date.now() + SOLD_OUT_MEMORY_MS);
+        throw soldOut(Number(left));
+      }
 
       let address: AddressSnapshot | null = null;
       let pickupPoint: PickupSnapshot | null = null;
@@ -115,7 +126,10 @@ export class FlashSalePurchase {
         { unless: [keys.closed], record: { key: keys.pending, field: rec.id, value: JSON.stringify(rec) } },
       );
       if (!taken.ok) {
-        if (taken.reason === 'below_min') throw soldOut(0);
+        if (taken.reason === 'below_min') {
+          if (input.quantity === 1) this.soldOutUntil.set(item.id, Date.now() + SOLD_OUT_MEMORY_MS);
+          throw soldOut(0);
+        }
         if (taken.reason === 'above_max') throw conflict('FLASH_SALE_LIMIT_REACHED', `At most ${sale.perCustomerLimit} per customer`, { field: 'quantity', limit: sale.perCustomerLimit });
         if (taken.reason === 'blocked') throw conflict('FLASH_SALE_ENDED', 'This session has ended', { field: 'itemId' });
         throw new AppError(503, 'FLASH_SALE_WARMING', 'The sale is getting ready, try again in a moment', { retryAfterSeconds: 1 });
@@ -125,6 +139,11 @@ export class FlashSalePurchase {
     } finally {
       await this.p.hot.unlock(inFlight, token);
     }
+  }
+
+  /** Units of the item came back (a cancelled order): it may be bought again at once. */
+  forgetSoldOut(itemId: string) {
+    this.soldOutUntil.delete(itemId);
   }
 
   /** The result of an attempt, for the customer who made it (404 for anyone else). */
