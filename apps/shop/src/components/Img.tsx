@@ -5,7 +5,8 @@ export function Img({ src, alt, lazy = true }: { src: string | null | undefined;
   const [failed, setFailed] = useState(false);
   if (!src || failed) {
     return (
-      <div className="img-ph" role="img" aria-label={alt}>
+      // A decorative picture (alt "") has no name to give: hide the tile from assistive tech rather than announce an unnamed image.
+      <div className="img-ph" {...(alt ? { role: 'img', 'aria-label': alt } : { 'aria-hidden': true })}>
         暂无图片
       </div>
     );

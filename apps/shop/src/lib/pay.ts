@@ -57,3 +57,17 @@ function devSameOrigin(url: string): string {
   const u = new URL(url, window.location.href);
   return u.pathname.startsWith('/sandbox/') ? `${window.location.origin}${u.pathname}${u.search}` : url;
 }
+
+/**
+ * Loads a payment's record with sync=true (the server asks WeChat Pay) a few times while it may still be
+ * settling: WeChat's notification can land a moment after the browser comes back.
+ */
+export async function pollUntilSettled<T>(load: () => Promise<T>, isPending: (record: T) => boolean, tries: number, live: () => boolean): Promise<T> {
+  let last = await load();
+  for (let i = 1; i < tries && live() && isPending(last); i++) {
+    await new Promise((r) => setTimeout(r, 1500));
+    if (!live()) break;
+    last = await load();
+  }
+  return last;
+}

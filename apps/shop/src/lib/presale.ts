@@ -82,7 +82,7 @@ export function nextBoundary(p: Presale): { to: string; text: string } | null {
 }
 
 const pendingKey = `siyu:shop:${shopSlug}:pending-deposit`;
-interface PendingDeposit {
+export interface PendingDeposit {
   id: string;
   key: string;
   activityId: string;

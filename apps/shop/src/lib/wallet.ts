@@ -89,7 +89,7 @@ export interface CardPurchase {
 type Payment = Pick<PayStart, 'payParams' | 'cashierUrl'> | null;
 
 /** What was last sent to the cashier, so the page it returns to knows which top-up or card purchase to check. */
-interface Pending {
+export interface Pending {
   id: string;
   /** The Idempotency-Key: paying again with it resumes the same top-up rather than starting a second one. */
   key: string;
@@ -155,17 +155,6 @@ export const zhe = (percentPaid: number) => `${percentPaid % 10 === 0 ? percentP
 
 export function cardBenefits(p: Pick<CardPlan, 'percentPaid' | 'freeShipping' | 'monthlyCouponTemplateId'>): string[] {
   return [p.percentPaid ? `购物享${zhe(p.percentPaid)}` : '', p.freeShipping ? '下单包邮' : '', p.monthlyCouponTemplateId ? '每月领无门槛券' : ''].filter(Boolean);
-}
-
-/** Polls a result with sync=true: a few tries while WeChat may still be settling, else once. */
-export async function pollUntilSettled<T extends { status: PayStatus }>(load: () => Promise<T>, tries: number, live: () => boolean): Promise<T> {
-  let last = await load();
-  for (let i = 1; i < tries && live() && last.status === 'pending'; i++) {
-    await new Promise((r) => setTimeout(r, 1500));
-    if (!live()) break;
-    last = await load();
-  }
-  return last;
 }
 
 export const getTopup = (id: string) => api<Topup & { account: Account }>('GET', `/me/stored-value/topups/${id}`, { query: { sync: true } });

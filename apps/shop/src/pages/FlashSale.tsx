@@ -182,8 +182,8 @@ function FlashCard({ s, item, reminded, reminding, onGrab, onRemind, onOpen }: {
   const name = `${item.title}${item.specText ? ` ${item.specText}` : ''}`;
   return (
     <article className={item.soldOut ? 'fs-item fs-soldout' : 'fs-item'} aria-label={name} data-testid="flash-item" data-item-id={item.itemId}>
-      <button type="button" className="fs-thumb" onClick={onOpen} aria-label={`查看商品 ${item.title}`} style={{ border: 0, padding: 0 }}>
-        <Img src={item.imageUrl} alt="" />
+      <button type="button" className="fs-thumb" onClick={onOpen} style={{ border: 0, padding: 0 }}>
+        <Img src={item.imageUrl} alt={`查看商品 ${item.title}`} />
       </button>
       <div className="fs-info">
         <div className="fs-title ellipsis-2">{item.title}</div>
