@@ -70,7 +70,8 @@ export default function FlashSaleLive() {
     () => ({
       grid: { left: 16, right: 24, top: 24, bottom: 8, containLabel: true },
       tooltip: { trigger: 'axis', valueFormatter: (v: number) => `${v} ${t('flash.live.perSecondUnit')}` },
-      xAxis: { type: 'time', axisLabel: { formatter: (v: number) => dayjs(v).format('HH:mm:ss') } },
+      // A fixed ten-minute window: with one sample ECharts would otherwise stretch the axis over days.
+      xAxis: { type: 'time', min: (samples.at(-1)?.at ?? Date.now()) - 10 * 60_000, max: samples.at(-1)?.at ?? Date.now(), axisLabel: { formatter: (v: number) => dayjs(v).format('HH:mm') } },
       yAxis: { type: 'value', minInterval: 1, name: t('flash.live.ops') },
       series: [{ type: 'line', name: t('flash.live.ops'), showSymbol: false, smooth: true, areaStyle: { opacity: 0.15 }, data: samples.map((s) => [s.at, s.ops]) }],
     }),
