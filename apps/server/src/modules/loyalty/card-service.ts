@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import type { Actor, Platform } from '../../platform/context.js';
-import { isUniqueViolation, rows, type Db } from '../../platform/db/index.js';
+import { createOnce, rows, type Db } from '../../platform/db/index.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import { newOrderNo, nextOrderSequence } from '../orders/order-no.js';
 import type { PaymentService } from '../orders/payment-service.js';
@@ -199,24 +199,17 @@ export class MemberCardService {
   async startPurchase(shopId: string, customerId: string, input: { planId: string; returnUrl?: string }, requestKey?: string) {
     const plan = await this.plan(shopId, input.planId);
     if (!plan.active) throw conflict('CARD_PLAN_INACTIVE', 'This card is no longer sold', { field: 'planId' });
-    let purchase = requestKey ? await this.purchaseByKey(shopId, customerId, requestKey) : null;
-    if (!purchase) {
-      try {
-        purchase = await this.p.database.transaction(async (tx) => {
-          const now = this.p.now();
-          const [row] = await tx
-            .insert(memberCardPurchases)
-            .values({ shopId, customerId, planId: plan.id, purchaseNo: `C${newOrderNo(now, await nextOrderSequence(tx))}`, priceFen: plan.priceFen, days: plan.days, status: 'pending', requestKey: requestKey ?? null, payExpiresAt: new Date(now.getTime() + PAY_WINDOW_MS) })
-            .returning();
-          await this.p.jobs.send('loyalty.card-purchase-expire', { shopId, purchaseId: row.id }, { tx, runAt: row.payExpiresAt, singletonKey: row.id });
-          return row;
-        });
-      } catch (err) {
-        if (!(requestKey && isUniqueViolation(err))) throw err;
-        purchase = await this.purchaseByKey(shopId, customerId, requestKey);
-        if (!purchase) throw err;
-      }
-    }
+    const purchase = await createOnce(requestKey, () => this.purchaseByKey(shopId, customerId, requestKey!), () =>
+      this.p.database.transaction(async (tx) => {
+        const now = this.p.now();
+        const [row] = await tx
+          .insert(memberCardPurchases)
+          .values({ shopId, customerId, planId: plan.id, purchaseNo: `C${newOrderNo(now, await nextOrderSequence(tx))}`, priceFen: plan.priceFen, days: plan.days, status: 'pending', requestKey: requestKey ?? null, payExpiresAt: new Date(now.getTime() + PAY_WINDOW_MS) })
+          .returning();
+        await this.p.jobs.send('loyalty.card-purchase-expire', { shopId, purchaseId: row.id }, { tx, runAt: row.payExpiresAt, singletonKey: row.id });
+        return row;
+      }),
+    );
     if (purchase.status !== 'pending') return { purchase: presentPurchase(purchase), payment: null };
     const payment = await this.payments.prepay({
       shopId,

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { Actor, Platform } from '../../platform/context.js';
-import { isUniqueViolation, rows, type Db } from '../../platform/db/index.js';
+import { createOnce, rows, type Db } from '../../platform/db/index.js';
 import { AppError, conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { InventoryService } from '../inventory/service.js';
@@ -147,41 +147,34 @@ export class PresaleService {
 
   /** Pays a deposit: sets the units aside and opens WeChat Pay; a retry with the same key resumes it. */
   async startDeposit(shopId: string, customerId: string, activityId: string, input: { skuId: string; quantity: number; returnUrl?: string }, requestKey?: string) {
-    let order = requestKey ? await this.byKey(shopId, customerId, requestKey) : null;
-    if (!order) {
-      try {
-        order = await this.p.database.transaction(async (tx) => {
-          const [a] = await tx.select().from(presaleActivities).where(and(eq(presaleActivities.id, activityId), eq(presaleActivities.shopId, shopId))).for('update');
-          if (!a) throw notFound('Pre-sale', { field: 'id' });
-          const now = this.p.now();
-          const phase = phaseOf(a, now);
-          if (phase !== 'deposit') throw conflict('PRESALE_NOT_IN_DEPOSIT', phase === 'upcoming' ? 'The deposit phase has not started' : 'The deposit phase is over', { field: 'id', phase });
-          const [item] = await tx.select().from(presaleItems).where(and(eq(presaleItems.activityId, a.id), eq(presaleItems.skuId, input.skuId)));
-          if (!item) throw notFound('SKU', { field: 'skuId' });
-          // The activity row lock orders deposits, so the per-customer count cannot be raced past.
-          const [had] = await rows<{ n: number }>(tx, sql`
-            SELECT coalesce(sum(quantity), 0)::int AS n FROM presale_orders
-            WHERE activity_id = ${a.id} AND customer_id = ${customerId} AND status IN ('pending_deposit', 'deposit_paid', 'balance_ordered', 'completed')`);
-          if (had.n + input.quantity > a.perCustomerLimit) throw conflict('PRESALE_LIMIT_REACHED', `At most ${a.perCustomerLimit} per customer`, { field: 'quantity', limit: a.perCustomerLimit, had: had.n });
-          const [row] = await tx
-            .insert(presaleOrders)
-            .values({
-              shopId, activityId: a.id, customerId, skuId: input.skuId, quantity: input.quantity,
-              depositFen: item.depositFen * input.quantity, deductFen: item.deductFen * input.quantity,
-              depositNo: `D${newOrderNo(now, await nextOrderSequence(tx))}`, status: 'pending_deposit', unitsHeld: true,
-              requestKey: requestKey ?? null, payExpiresAt: new Date(Math.min(now.getTime() + DEPOSIT_WINDOW_MS, a.depositEndsAt.getTime() + DEPOSIT_WINDOW_MS)),
-            })
-            .returning();
-          await this.inventory.hold(tx, shopId, { type: 'presale', id: row.id }, [{ skuId: input.skuId, quantity: input.quantity }], `customer:${customerId}`, 'items');
-          await this.p.jobs.send('presale.deposit-expire', { shopId, presaleOrderId: row.id }, { tx, runAt: row.payExpiresAt, singletonKey: row.id });
-          return row;
-        });
-      } catch (err) {
-        if (!(requestKey && isUniqueViolation(err))) throw err;
-        order = await this.byKey(shopId, customerId, requestKey);
-        if (!order) throw err;
-      }
-    }
+    const order = await createOnce(requestKey, () => this.byKey(shopId, customerId, requestKey!), () =>
+      this.p.database.transaction(async (tx) => {
+        const [a] = await tx.select().from(presaleActivities).where(and(eq(presaleActivities.id, activityId), eq(presaleActivities.shopId, shopId))).for('update');
+        if (!a) throw notFound('Pre-sale', { field: 'id' });
+        const now = this.p.now();
+        const phase = phaseOf(a, now);
+        if (phase !== 'deposit') throw conflict('PRESALE_NOT_IN_DEPOSIT', phase === 'upcoming' ? 'The deposit phase has not started' : 'The deposit phase is over', { field: 'id', phase });
+        const [item] = await tx.select().from(presaleItems).where(and(eq(presaleItems.activityId, a.id), eq(presaleItems.skuId, input.skuId)));
+        if (!item) throw notFound('SKU', { field: 'skuId' });
+        // The activity row lock orders deposits, so the per-customer count cannot be raced past.
+        const [had] = await rows<{ n: number }>(tx, sql`
+          SELECT coalesce(sum(quantity), 0)::int AS n FROM presale_orders
+          WHERE activity_id = ${a.id} AND customer_id = ${customerId} AND status IN ('pending_deposit', 'deposit_paid', 'balance_ordered', 'completed')`);
+        if (had.n + input.quantity > a.perCustomerLimit) throw conflict('PRESALE_LIMIT_REACHED', `At most ${a.perCustomerLimit} per customer`, { field: 'quantity', limit: a.perCustomerLimit, had: had.n });
+        const [row] = await tx
+          .insert(presaleOrders)
+          .values({
+            shopId, activityId: a.id, customerId, skuId: input.skuId, quantity: input.quantity,
+            depositFen: item.depositFen * input.quantity, deductFen: item.deductFen * input.quantity,
+            depositNo: `D${newOrderNo(now, await nextOrderSequence(tx))}`, status: 'pending_deposit', unitsHeld: true,
+            requestKey: requestKey ?? null, payExpiresAt: new Date(Math.min(now.getTime() + DEPOSIT_WINDOW_MS, a.depositEndsAt.getTime() + DEPOSIT_WINDOW_MS)),
+          })
+          .returning();
+        await this.inventory.hold(tx, shopId, { type: 'presale', id: row.id }, [{ skuId: input.skuId, quantity: input.quantity }], `customer:${customerId}`, 'items');
+        await this.p.jobs.send('presale.deposit-expire', { shopId, presaleOrderId: row.id }, { tx, runAt: row.payExpiresAt, singletonKey: row.id });
+        return row;
+      }),
+    );
     if (order.status !== 'pending_deposit') return { presaleOrder: presentOrder(order), payment: null };
     const payment = await this.payments.prepay({
       shopId, customerId, purpose: 'presale_deposit', refId: order.id, outTradeNo: order.depositNo, amountFen: order.depositFen,

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, isNull, lt } from 'drizzle-orm';
 import type { Actor, Platform } from '../../platform/context.js';
-import { isUniqueViolation, type Db } from '../../platform/db/index.js';
+import { createOnce, type Db } from '../../platform/db/index.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { newOrderNo, nextOrderSequence } from '../orders/order-no.js';
 import type { PaymentService } from '../orders/payment-service.js';
@@ -107,24 +107,17 @@ export class TopupService {
       }
       terms = { planId: null, amountFen, bonusFen: 0 };
     }
-    let topup = requestKey ? await this.byKey(shopId, customerId, requestKey) : null;
-    if (!topup) {
-      try {
-        topup = await this.p.database.transaction(async (tx) => {
-          const now = this.p.now();
-          const [row] = await tx
-            .insert(topups)
-            .values({ shopId, customerId, ...terms, topupNo: `T${newOrderNo(now, await nextOrderSequence(tx))}`, status: 'pending', requestKey: requestKey ?? null, payExpiresAt: new Date(now.getTime() + PAY_WINDOW_MS) })
-            .returning();
-          await this.p.jobs.send('storedvalue.topup-expire', { shopId, topupId: row.id }, { tx, runAt: row.payExpiresAt, singletonKey: row.id });
-          return row;
-        });
-      } catch (err) {
-        if (!(requestKey && isUniqueViolation(err))) throw err;
-        topup = await this.byKey(shopId, customerId, requestKey);
-        if (!topup) throw err;
-      }
-    }
+    const topup = await createOnce(requestKey, () => this.byKey(shopId, customerId, requestKey!), () =>
+      this.p.database.transaction(async (tx) => {
+        const now = this.p.now();
+        const [row] = await tx
+          .insert(topups)
+          .values({ shopId, customerId, ...terms, topupNo: `T${newOrderNo(now, await nextOrderSequence(tx))}`, status: 'pending', requestKey: requestKey ?? null, payExpiresAt: new Date(now.getTime() + PAY_WINDOW_MS) })
+          .returning();
+        await this.p.jobs.send('storedvalue.topup-expire', { shopId, topupId: row.id }, { tx, runAt: row.payExpiresAt, singletonKey: row.id });
+        return row;
+      }),
+    );
     if (topup.status !== 'pending') return { topup: presentTopup(topup), payment: null };
     const payment = await this.payments.prepay({
       shopId,

@@ -136,5 +136,24 @@ export function isUniqueViolation(err: unknown): boolean {
   return e?.code === '23505' || e?.cause?.code === '23505';
 }
 
+/**
+ * Creates a record once per client request key (Idempotency-Key): a retry finds the first record, and a
+ * retry racing the first loses on the key's unique index and then finds the winner's.
+ */
+export async function createOnce<T>(key: string | undefined, find: () => Promise<T | null>, create: () => Promise<T>): Promise<T> {
+  if (key) {
+    const existing = await find();
+    if (existing) return existing;
+  }
+  try {
+    return await create();
+  } catch (err) {
+    if (!(key && isUniqueViolation(err))) throw err;
+    const winner = await find();
+    if (!winner) throw err;
+    return winner;
+  }
+}
+
 /** Escapes LIKE wildcards so a search for "50%" finds "50%", not everything starting with "50". */
 export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
