@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Platform } from '../../platform/context.js';
 import { rows, type Db } from '../../platform/db/index.js';
+import { AppError } from '../../platform/errors.js';
 import type { InventoryService } from '../inventory/service.js';
 import type { BulkOrderService } from '../orders/bulk-orders.js';
 import { ATTEMPT_RESULT_TTL_MS, attemptKey, FLASH_SOURCE, hotKeys } from './keys.js';
@@ -23,14 +24,45 @@ export class FlashSaleOrders {
     private inventory: InventoryService,
   ) {}
 
-  /** Writes the orders of up to `limit` accepted attempts of the shop; answers how many it took. */
+  /**
+   * Writes the orders of up to `limit` accepted attempts of the shop; answers how many it took. When the
+   * batch as a whole fails, its attempts are written one by one, so one attempt that cannot become an
+   * order (its units are not there) fails alone instead of holding back everyone's orders.
+   */
   async runBatch(shopId: string, limit = BATCH_SIZE): Promise<number> {
+    try {
+      return await this.writeBatch(shopId, limit);
+    } catch (err) {
+      this.p.log.error({ err, shopId }, 'flash sale: an order batch failed; writing its attempts one by one');
+      let n = 0;
+      for (;;) {
+        const [next] = await this.p.db
+          .select({ id: flashSaleAttempts.id })
+          .from(flashSaleAttempts)
+          .where(and(eq(flashSaleAttempts.shopId, shopId), eq(flashSaleAttempts.status, 'accepted')))
+          .orderBy(asc(flashSaleAttempts.acceptedAt))
+          .limit(1);
+        if (!next || n >= limit) return n;
+        try {
+          const wrote = await this.writeBatch(shopId, 1, next.id);
+          // Another worker holds it (SKIP LOCKED): leave the rest to that worker's batch.
+          if (wrote === 0) return n;
+          n += wrote;
+        } catch (one) {
+          await this.failAttempt(shopId, next.id, one);
+          n++;
+        }
+      }
+    }
+  }
+
+  private async writeBatch(shopId: string, limit: number, onlyId?: string): Promise<number> {
     const done = await this.p.database.transaction(async (tx) => {
       // SKIP LOCKED: several workers (or a retried job beside a slow one) each take different attempts.
       const attempts = await tx
         .select()
         .from(flashSaleAttempts)
-        .where(and(eq(flashSaleAttempts.shopId, shopId), eq(flashSaleAttempts.status, 'accepted')))
+        .where(and(eq(flashSaleAttempts.shopId, shopId), eq(flashSaleAttempts.status, 'accepted'), onlyId ? eq(flashSaleAttempts.id, onlyId) : undefined))
         .orderBy(asc(flashSaleAttempts.acceptedAt))
         .limit(limit)
         .for('update', { skipLocked: true });
@@ -67,6 +99,27 @@ export class FlashSaleOrders {
     });
     await Promise.all(done.map((d) => this.p.hot.set(attemptKey(d.id), JSON.stringify({ c: d.customerId, s: 'ordered', o: d.orderId, shop: shopId }), { ttlMs: ATTEMPT_RESULT_TTL_MS })));
     return done.length;
+  }
+
+  /**
+   * An attempt that cannot become an order: the customer is told (failed, with the reason) and gets the
+   * allowance back; the units are not returned to the hot store, because the usual reason is that they are
+   * not in stock — reconciliation recounts what is left from PostgreSQL.
+   */
+  private async failAttempt(shopId: string, attemptId: string, err: unknown) {
+    const code = err instanceof AppError ? err.code : 'FLASH_SALE_ORDER_FAILED';
+    this.p.log.error({ err, shopId, attemptId, code }, 'flash sale: an accepted attempt could not become an order');
+    const failed = await this.p.database.transaction(async (tx) => {
+      const [a] = await rows<{ id: string; customer_id: string; session_id: string; item_id: string; quantity: number; flash_sale_id: string }>(tx, sql`
+        UPDATE flash_sale_attempts SET status = 'failed', failure_code = ${code}
+        WHERE id = ${attemptId} AND shop_id = ${shopId} AND status = 'accepted'
+        RETURNING id, customer_id, session_id, item_id, quantity, flash_sale_id`);
+      if (a) await this.p.events.emit(tx, { shopId, type: 'flash_sale.attempt_failed', payload: { attemptId: a.id, flashSaleId: a.flash_sale_id, customerId: a.customer_id, code } });
+      return a ?? null;
+    });
+    if (!failed) return;
+    await this.p.hot.set(attemptKey(failed.id), JSON.stringify({ c: failed.customer_id, s: 'failed', e: code, shop: shopId }), { ttlMs: ATTEMPT_RESULT_TTL_MS });
+    await this.p.hot.applyCounters([{ key: hotKeys(failed.session_id).bought(failed.item_id, failed.customer_id), by: -failed.quantity, min: 0 }]).catch(() => undefined);
   }
 
   /** Batches until no accepted attempt of the shop is left (or another worker holds the rest). */

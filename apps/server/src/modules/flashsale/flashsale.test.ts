@@ -250,6 +250,31 @@ describe('the purchase path', () => {
   }, 120_000);
 });
 
+describe('an attempt that cannot become an order', () => {
+  it('fails alone: the rest of its batch still becomes orders, and its customer is told why', async () => {
+    const skuId = await product(10);
+    const sale = await createSale(t, shop.owner, { skuId, stock: 3 });
+    const people = [await buyer(), await buyer(), await buyer()];
+    for (const b of people) expect((await attempt(b, sale.itemId)).status).toBe(202);
+    await t.services.flashSalePurchase.settleWrites();
+    // One held unit goes missing behind the sale's back (a manual stock edit, a bug): the batch of three cannot be written.
+    await t.platform.db.execute(sql`UPDATE inventory_levels SET held = held - 1, available = available + 1 WHERE sku_id = ${skuId}`);
+    await t.services.flashSaleOrders.drain(shop.shopId);
+    await t.drain();
+    const attempts = await rows<{ id: string; customer_id: string; status: string; failure_code: string | null }>(t.platform.db, sql`
+      SELECT id, customer_id, status, failure_code FROM flash_sale_attempts WHERE flash_sale_id = ${sale.id} ORDER BY accepted_at`);
+    expect(attempts.map((a) => a.status)).toEqual(['ordered', 'ordered', 'failed']);
+    expect(attempts[2].failure_code).toBe('STOCK_INSUFFICIENT');
+    expect(await flashOrders(t, sale.id)).toMatchObject({ orders: 2, live: 2, units: 2, dup: 0 });
+    const loser = people.find((b) => b.customerId === attempts[2].customer_id)!;
+    const seen = await t.call('GET', store(`/flash-sales/attempts/${attempts[2].id}`), { headers: bearer(loser) });
+    expect(seen.body).toMatchObject({ status: 'failed', code: 'STOCK_INSUFFICIENT', orderId: null });
+    const failed = await rows(t.platform.db, sql`SELECT 1 FROM outbox_events WHERE type = 'flash_sale.attempt_failed' AND payload->>'attemptId' = ${attempts[2].id}`);
+    expect(failed).toHaveLength(1);
+    expect((await stockOf(t, skuId)).balanced).toBe(true);
+  });
+});
+
 describe('reconciliation and settlement', () => {
   it('rebuilds the hot store from PostgreSQL after it lost its data, limits included', async () => {
     const skuId = await product(20);
