@@ -23,8 +23,8 @@ export const FLASH_ATTEMPT_STATUSES = ['pending', 'ordered', 'failed'] as const;
 
 export const FlashSaleItemInput = z.object({
   skuId: z.uuid(),
-  /** The flash price per unit. */
-  priceFen: Fen,
+  /** The flash price per unit; at least 1 fen, because a flash order is paid through WeChat Pay. */
+  priceFen: Fen.refine((v) => v >= 1, 'at least 1 fen'),
   /** Activity stock: units taken out of normal stock when the sale is published. */
   stock: z.number().int().min(1, 'at least 1').max(10_000_000),
 });

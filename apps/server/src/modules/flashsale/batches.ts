@@ -103,8 +103,7 @@ export class FlashSaleOrders {
 
   /**
    * An attempt that cannot become an order: the customer is told (failed, with the reason) and gets the
-   * allowance back; the units are not returned to the hot store, because the usual reason is that they are
-   * not in stock — reconciliation recounts what is left from PostgreSQL.
+   * allowance back; its units go back on sale unless the reason is that they are not in stock.
    */
   private async failAttempt(shopId: string, attemptId: string, err: unknown) {
     const code = err instanceof AppError ? err.code : 'FLASH_SALE_ORDER_FAILED';
@@ -119,7 +118,13 @@ export class FlashSaleOrders {
     });
     if (!failed) return;
     await this.p.hot.set(attemptKey(failed.id), JSON.stringify({ c: failed.customer_id, s: 'failed', e: code, shop: shopId }), { ttlMs: ATTEMPT_RESULT_TTL_MS });
-    await this.p.hot.applyCounters([{ key: hotKeys(failed.session_id).bought(failed.item_id, failed.customer_id), by: -failed.quantity, min: 0 }]).catch(() => undefined);
+    const back = { attemptId: failed.id, sessionId: failed.session_id, itemId: failed.item_id, customerId: failed.customer_id, quantity: failed.quantity };
+    // Units that are not in stock must not be sold again; for any other failure they go back on sale.
+    if (code === 'STOCK_INSUFFICIENT') {
+      await this.p.hot.applyCounters([{ key: hotKeys(failed.session_id).bought(failed.item_id, failed.customer_id), by: -failed.quantity, min: 0 }]).catch(() => undefined);
+    } else {
+      await this.returnUnits(back).catch(() => undefined);
+    }
   }
 
   /** Batches until no accepted attempt of the shop is left (or another worker holds the rest). */

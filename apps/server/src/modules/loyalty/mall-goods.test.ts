@@ -118,6 +118,18 @@ describe('points-mall goods (积分商城 兑换商品)', () => {
     expect(await kinds(c)).toEqual(['spend_order:-300']);
     const limited = await place(c, pickup(goods.id));
     expect(limited.body.error).toMatchObject({ code: 'MALL_LIMIT_REACHED', details: { field: 'mallItemId', limit: 1 } });
+
+    // It cost no money, yet it can be returned: a ¥0 refund (no WeChat Pay) gives the points and the stock back.
+    const refund = await t.call('POST', `/api/admin/orders/${o.body.id}/refunds`, { session: shop.owner, body: { items: [{ orderItemId: o.body.items[0].id, quantity: 1 }], reason: '不想要了' } });
+    expect(refund.status, JSON.stringify(refund.body)).toBe(201);
+    expect(refund.body).toMatchObject({ amountFen: 0 });
+    await waitFor(async () => {
+      await t.drain();
+      return (await t.call('GET', `/api/admin/orders/${o.body.id}`, { session: shop.owner })).body.status === 'refunded';
+    }, 'the ¥0 refund');
+    await t.drain();
+    expect(await balance(c)).toBe(1000);
+    expect(await stock(goods.id)).toEqual({ stock: 10, redeemed: 0 });
   });
 
   it('a refund gives the points, the stock and the limit back, once', async () => {
