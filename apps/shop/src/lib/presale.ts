@@ -6,7 +6,7 @@ import type { PayStart } from './types';
 /** 定金预售 on the storefront: shapes, paying a deposit and the texts of its phases and statuses. */
 
 export type PresalePhase = 'upcoming' | 'deposit' | 'waiting' | 'balance' | 'ended';
-export type PresaleOrderStatus = 'pending_deposit' | 'deposit_paid' | 'balance_ordered' | 'completed' | 'closed' | 'forfeited' | 'refunded';
+export type PresaleOrderStatus = 'pending_deposit' | 'deposit_paid' | 'balance_ordered' | 'completed' | 'closed' | 'forfeited' | 'refunding' | 'refunded';
 
 export interface PresaleItem {
   skuId: string;
@@ -55,6 +55,7 @@ export const PRESALE_STATUS_TEXT: Record<PresaleOrderStatus, string> = {
   completed: '已完成',
   closed: '已关闭',
   forfeited: '定金不退',
+  refunding: '定金退款中',
   refunded: '定金已退',
 };
 

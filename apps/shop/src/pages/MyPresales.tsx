@@ -91,8 +91,8 @@ export default function MyPresales() {
             {items.map((o) => {
               const { p, sku } = goodsOf(o);
               const a = o.activity;
-              // The API has no 退款中 status: a paid deposit whose units were released (and no balance order) is being refunded.
-              const isRefunding = o.status === 'deposit_paid' && (refunding.has(o.id) || (o.unitsHeld === false && !o.balanceOrderId));
+              // `refunding` from the server; the local set covers the moment between tapping 退定金 and the reload.
+              const isRefunding = o.status === 'refunding' || (o.status === 'deposit_paid' && refunding.has(o.id));
               const balanceFen = sku ? Math.max(0, sku.price * o.quantity - o.deductFen) : null;
               const canRefund = o.status === 'deposit_paid' && !!a?.depositRefundable && !isRefunding;
               const canResume = o.status === 'pending_deposit' && pendingDeposit.get()?.id === o.id;

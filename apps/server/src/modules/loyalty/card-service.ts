@@ -165,6 +165,12 @@ export class MemberCardService {
       .where(and(eq(memberCardLedger.shopId, shopId), eq(memberCardLedger.customerId, customerId), sql`${memberCardLedger.kind} IN ('purchase', 'renew', 'grant', 'revoke')`, eq(memberCardLedger.ref, ref)));
     if (dup) return null;
     if (days < 0 && !live) throw conflict('CARD_NOT_ACTIVE', 'This customer has no card to take time from', { field: 'days' });
+    // Days bought for one card must not carry another card's benefits: a live card is extended only with
+    // its own plan. A purchase of another plan that was paid in a race with this rule extends the current card.
+    if (live && days > 0 && planId !== card.planId) {
+      if (kind !== 'auto') throw conflict('CARD_PLAN_SWITCH', 'The customer holds another card: give days on that card', { field: 'planId', currentPlanId: card.planId });
+      planId = card.planId;
+    }
     const before = fresh ? null : card.expiresAt;
     const after = nextExpiry(before, now, days);
     await tx
@@ -184,6 +190,34 @@ export class MemberCardService {
     return row;
   }
 
+  /**
+   * When two customers merge, the survivor keeps the card that lasts longer; the card's days, purchases
+   * and monthly coupons of the merged-away customer move with them.
+   */
+  async moveCustomer(tx: Db, shopId: string, fromId: string, intoId: string) {
+    const cards = await tx.select().from(customerCards).where(and(eq(customerCards.shopId, shopId), sql`${customerCards.customerId} IN (${fromId}, ${intoId})`)).for('update');
+    const from = cards.find((c) => c.customerId === fromId);
+    const into = cards.find((c) => c.customerId === intoId);
+    if (from) {
+      if (!into || from.expiresAt > into.expiresAt) {
+        if (into) await tx.delete(customerCards).where(and(eq(customerCards.shopId, shopId), eq(customerCards.customerId, intoId)));
+        await tx.update(customerCards).set({ customerId: intoId, updatedAt: new Date() }).where(and(eq(customerCards.shopId, shopId), eq(customerCards.customerId, fromId)));
+      } else {
+        await tx.delete(customerCards).where(and(eq(customerCards.shopId, shopId), eq(customerCards.customerId, fromId)));
+      }
+    }
+    await tx.execute(sql`
+      UPDATE member_card_ledger l SET customer_id = ${intoId},
+        ref = CASE WHEN EXISTS (SELECT 1 FROM member_card_ledger x WHERE x.shop_id = l.shop_id AND x.customer_id = ${intoId} AND x.kind = l.kind AND x.ref = l.ref)
+                   THEN l.ref || ':merged:' || ${fromId} ELSE l.ref END
+      WHERE l.shop_id = ${shopId} AND l.customer_id = ${fromId}`);
+    await tx.execute(sql`UPDATE member_card_purchases SET customer_id = ${intoId} WHERE shop_id = ${shopId} AND customer_id = ${fromId}`);
+    await tx.execute(sql`
+      DELETE FROM member_card_monthly_coupons m WHERE m.shop_id = ${shopId} AND m.customer_id = ${fromId}
+        AND EXISTS (SELECT 1 FROM member_card_monthly_coupons x WHERE x.shop_id = m.shop_id AND x.customer_id = ${intoId} AND x.month = m.month)`);
+    await tx.execute(sql`UPDATE member_card_monthly_coupons SET customer_id = ${intoId} WHERE shop_id = ${shopId} AND customer_id = ${fromId}`);
+  }
+
   /** Staff give days (goodwill, a prize) or take them away (a mistake), never before now. */
   async grant(actor: Actor, customerId: string, input: { planId: string; days: number; reason: string }, key: string) {
     await this.p.database.transaction(async (tx) => {
@@ -199,6 +233,10 @@ export class MemberCardService {
   async startPurchase(shopId: string, customerId: string, input: { planId: string; returnUrl?: string }, requestKey?: string) {
     const plan = await this.plan(shopId, input.planId);
     if (!plan.active) throw conflict('CARD_PLAN_INACTIVE', 'This card is no longer sold', { field: 'planId' });
+    const current = await this.activeCard(this.p.db, shopId, customerId);
+    if (current && current.planId !== plan.id) {
+      throw conflict('CARD_PLAN_SWITCH', 'Renew the card you hold, or buy another once it ends', { field: 'planId', currentPlanId: current.planId, expiresAt: current.expiresAt.toISOString() });
+    }
     const purchase = await createOnce(requestKey, () => this.purchaseByKey(shopId, customerId, requestKey!), () =>
       this.p.database.transaction(async (tx) => {
         const now = this.p.now();

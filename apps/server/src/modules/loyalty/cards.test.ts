@@ -117,6 +117,22 @@ describe('buying and renewing', () => {
   });
 });
 
+describe('one card at a time', () => {
+  it('extends a live card only with its own plan: no carrying days over to another card’s benefits', async () => {
+    const yearly = await t.call('POST', '/api/admin/member-cards', { session: shop.owner, body: { name: '包邮年卡', periodKind: 'year', priceFen: 9_900, percentPaid: null, freeShipping: true, monthlyCouponTemplateId: null } });
+    expect(yearly.status).toBe(201);
+    const c = await signInCustomer(t, shop.slug);
+    await buy(c, yearly.body.id);
+    const other = await t.call('POST', store('/me/member-card/purchases'), { headers: bearer(c), body: { planId: monthCard } });
+    expect(other.status).toBe(409);
+    expect(other.body.error).toMatchObject({ code: 'CARD_PLAN_SWITCH', details: { field: 'planId', currentPlanId: yearly.body.id } });
+    const grant = await t.call('POST', `/api/admin/customers/${c.customerId}/member-card/grant`, { session: shop.owner, body: { planId: monthCard, days: 10, reason: '补偿' } });
+    expect(grant.body.error.code).toBe('CARD_PLAN_SWITCH');
+    const same = await buy(c, yearly.body.id);
+    expect(same.card).toMatchObject({ planId: yearly.body.id, daysLeft: 730 });
+  });
+});
+
 describe('over time', () => {
   it('announces expiring and expired once per card end, and gives the monthly coupon once a month', async () => {
     const c = await signInCustomer(t, shop.slug);

@@ -14,6 +14,12 @@ export function registerPresaleJobs(p: Platform, presales: PresaleService) {
   });
   p.jobs.schedule('presale.tick', 60_000, 'presale.tick');
 
+  // One person, one set of deposits: a merged-away customer's pre-sale orders follow the survivor (like orders do).
+  p.events.subscribe('customer.merged', 'presale.move-merged-customer', async (event, tx) => {
+    const { fromCustomerId, intoCustomerId } = event.payload as { fromCustomerId: string; intoCustomerId: string };
+    if (event.shopId) await presales.moveCustomer(tx, event.shopId, fromCustomerId, intoCustomerId);
+  });
+
   p.events.subscribe('order.paid', 'presale.balance-paid', async (event, tx) => {
     const { orderId } = event.payload as { orderId: string };
     await presales.onBalancePaid(tx, orderId);

@@ -132,6 +132,38 @@ describe('deposit then balance', () => {
     expect(await level(skuId)).toMatchObject({ available: 10, held: 0 });
   });
 
+  it('a deposit given up is refunding at once: it cannot pay off a balance while the money goes back', async () => {
+    const { activity, skuId, start } = await presale({ refundable: true });
+    const c = await signInCustomer(t, shop.slug);
+    const deposit = await payDeposit(c, activity.id, skuId);
+    const cancel = await t.call('POST', store(`/me/presale-orders/${deposit.id}/cancel`), { headers: bearer(c) });
+    expect(cancel.status, JSON.stringify(cancel.body)).toBe(200);
+    expect(cancel.body.status).toBe('refunding');
+    await at(start + 49 * HOUR, async () => {
+      const balance = await t.call('POST', store('/checkout/preview'), { headers: bearer(c), body: { items: [{ skuId, quantity: 1 }], fulfilment: 'pickup', pickupPointId, presaleOrderId: deposit.id } });
+      expect(balance.body.error).toMatchObject({ code: 'PRESALE_STATE_INVALID', details: { field: 'presaleOrderId' } });
+    });
+    await waitFor(async () => {
+      await t.drain();
+      const [o] = await rows<{ status: string }>(t.platform.db, sql`SELECT status FROM presale_orders WHERE id = ${deposit.id}`);
+      return o.status === 'refunded';
+    }, 'deposit refund');
+    expect(await level(skuId)).toMatchObject({ available: 10, held: 0 });
+  });
+
+  it('ended early by the shop, even a non-refundable deposit goes back', async () => {
+    const { activity, skuId } = await presale({ refundable: false });
+    const c = await signInCustomer(t, shop.slug);
+    const deposit = await payDeposit(c, activity.id, skuId);
+    const ended = await t.call('POST', `/api/admin/presales/${activity.id}/end`, { session: shop.owner });
+    expect(ended.status).toBe(200);
+    await waitFor(async () => {
+      await t.drain();
+      const [o] = await rows<{ status: string }>(t.platform.db, sql`SELECT status FROM presale_orders WHERE id = ${deposit.id}`);
+      return o.status === 'refunded';
+    }, 'deposit refund after an early end');
+  });
+
   it('closes an unpaid deposit after its window, giving the units back', async () => {
     const { activity, skuId } = await presale();
     const c = await signInCustomer(t, shop.slug);

@@ -34,7 +34,7 @@ export const presaleItems = pgTable(
 );
 export type PresaleItem = typeof presaleItems.$inferSelect;
 
-export type PresaleStatus = 'pending_deposit' | 'deposit_paid' | 'balance_ordered' | 'completed' | 'closed' | 'forfeited' | 'refunded';
+export type PresaleStatus = 'pending_deposit' | 'deposit_paid' | 'balance_ordered' | 'completed' | 'closed' | 'forfeited' | 'refunding' | 'refunded';
 
 export const presaleOrders = pgTable('presale_orders', {
   id: uuid('id').primaryKey().defaultRandom(),

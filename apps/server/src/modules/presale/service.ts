@@ -125,7 +125,7 @@ export class PresaleService {
   /** Ends a pre-sale now: what the end of the balance window would do. */
   async end(actor: Actor, id: string) {
     const a = await this.activity(this.p.db, actor.shopId, id);
-    await this.closeActivity(a.id);
+    await this.closeActivity(a.id, this.p.now() < a.balanceEndsAt);
     return this.get(actor.shopId, a.id);
   }
 
@@ -194,7 +194,7 @@ export class PresaleService {
       .select({ o: presaleOrders, a: presaleActivities })
       .from(presaleOrders)
       .innerJoin(presaleActivities, eq(presaleActivities.id, presaleOrders.activityId))
-      .where(and(eq(presaleOrders.shopId, shopId), eq(presaleOrders.customerId, customerId), inArray(presaleOrders.status, [...LIVE, 'forfeited', 'refunded'])))
+      .where(and(eq(presaleOrders.shopId, shopId), eq(presaleOrders.customerId, customerId), inArray(presaleOrders.status, [...LIVE, 'forfeited', 'refunding', 'refunded'])))
       .orderBy(desc(presaleOrders.createdAt))
       .limit(100);
     const now = this.p.now();
@@ -229,7 +229,7 @@ export class PresaleService {
       if (o.status !== 'deposit_paid') throw conflict('PRESALE_STATE_INVALID', `The pre-sale order is ${o.status}`, { field: 'status', status: o.status });
       if (!a.depositRefundable) throw conflict('PRESALE_DEPOSIT_NOT_REFUNDABLE', 'This deposit is not refundable', { field: 'id' });
       await this.releaseUnits(tx, o);
-      await this.p.jobs.send('presale.refund-deposit', { shopId, presaleOrderId: o.id }, { tx, singletonKey: `refund:${o.id}` });
+      await this.startRefund(tx, o);
     });
     return this.one(shopId, customerId, id);
   }
@@ -254,11 +254,21 @@ export class PresaleService {
   }
 
   private async depositRefunded(tx: Db, payment: Payment, result: { status: string }) {
-    if (result.status !== 'SUCCESS') return;
+    if (result.status !== 'SUCCESS') {
+      // ABNORMAL / CLOSED need a person (WeChat Pay's merchant platform); the order stays `refunding`, never usable again.
+      this.p.log.error({ presaleOrderId: payment.refId, status: result.status }, 'presale: deposit refund did not succeed');
+      return;
+    }
     const o = await this.lockOrder(tx, payment.shopId, payment.refId!);
     if (o.status === 'refunded') return;
     await tx.update(presaleOrders).set({ status: 'refunded', updatedAt: new Date() }).where(eq(presaleOrders.id, o.id));
     await this.p.events.emit(tx, { shopId: o.shopId, type: 'presale.deposit_refunded', payload: { presaleOrderId: o.id, customerId: o.customerId, depositFen: o.depositFen } });
+  }
+
+  /** From now on the deposit cannot pay off a balance; the job asks WeChat Pay for the money. */
+  private async startRefund(tx: Db, o: PresaleOrder) {
+    await tx.update(presaleOrders).set({ status: 'refunding', updatedAt: new Date() }).where(eq(presaleOrders.id, o.id));
+    await this.p.jobs.send('presale.refund-deposit', { shopId: o.shopId, presaleOrderId: o.id }, { tx, singletonKey: `refund:${o.id}` });
   }
 
   /** Job: asks WeChat Pay to give the deposit back (safe to repeat: one out_refund_no). */
@@ -334,7 +344,8 @@ export class PresaleService {
     await tx.update(presaleOrders).set({ status: 'deposit_paid', balanceOrderId: null, updatedAt: new Date() }).where(eq(presaleOrders.id, o.id));
     const a = await this.activity(tx, shopId, o.activityId);
     if (phaseOf(a, this.p.now()) === 'ended') {
-      await this.settleUnpaid(tx, a, { ...o, status: 'deposit_paid', unitsHeld: false });
+      const endedEarly = !!a.closedAt && a.closedAt < a.balanceEndsAt;
+      await this.settleUnpaid(tx, a, { ...o, status: 'deposit_paid', unitsHeld: false }, endedEarly);
       return;
     }
     try {
@@ -352,6 +363,11 @@ export class PresaleService {
   async onBalanceRefunded(tx: Db, shopId: string, orderId: string) {
     const [o] = await tx.select().from(presaleOrders).where(and(eq(presaleOrders.balanceOrderId, orderId), eq(presaleOrders.shopId, shopId)));
     if (o && o.status === 'completed') await this.p.jobs.send('presale.refund-deposit', { shopId, presaleOrderId: o.id }, { tx, singletonKey: `refund:${o.id}` });
+  }
+
+  /** One person, one set of deposits: a merged-away customer's pre-sale orders follow the survivor. */
+  async moveCustomer(tx: Db, shopId: string, fromId: string, intoId: string) {
+    await tx.update(presaleOrders).set({ customerId: intoId, updatedAt: new Date() }).where(and(eq(presaleOrders.shopId, shopId), eq(presaleOrders.customerId, fromId)));
   }
 
   // ---- over time -------------------------------------------------------------------------------------
@@ -374,7 +390,7 @@ export class PresaleService {
     for (const a of closing) await this.closeActivity(a.id);
   }
 
-  private async closeActivity(activityId: string) {
+  private async closeActivity(activityId: string, endedEarly = false) {
     await this.p.database.transaction(async (tx) => {
       const [a] = await tx.select().from(presaleActivities).where(eq(presaleActivities.id, activityId)).for('update');
       if (!a || a.status === 'ended') return;
@@ -385,17 +401,19 @@ export class PresaleService {
           await this.releaseUnits(tx, o);
           await tx.update(presaleOrders).set({ status: 'closed', updatedAt: new Date() }).where(eq(presaleOrders.id, o.id));
         } else {
-          await this.settleUnpaid(tx, { ...a, status: 'ended' }, o);
+          await this.settleUnpaid(tx, { ...a, status: 'ended' }, o, endedEarly);
         }
       }
     });
   }
 
   /** The balance was never paid: the units return to sale; the deposit goes back or is kept. */
-  private async settleUnpaid(tx: Db, a: PresaleActivity, o: PresaleOrder) {
+  private async settleUnpaid(tx: Db, a: PresaleActivity, o: PresaleOrder, endedEarly = false) {
     await this.releaseUnits(tx, o);
-    if (a.depositRefundable) {
-      await this.p.jobs.send('presale.refund-deposit', { shopId: o.shopId, presaleOrderId: o.id }, { tx, singletonKey: `refund:${o.id}` });
+    // Ended by the shop before the balance window closed, the customer never had the chance to pay: the
+    // deposit goes back even where the activity says it is kept.
+    if (a.depositRefundable || endedEarly) {
+      await this.startRefund(tx, o);
       return;
     }
     await tx.update(presaleOrders).set({ status: 'forfeited', updatedAt: new Date() }).where(eq(presaleOrders.id, o.id));

@@ -2,7 +2,7 @@ import type { Platform } from '../../platform/context.js';
 import type { StoredValueService } from './service.js';
 import type { TopupService } from './topup-service.js';
 
-/** Balance follows the order: a cancelled order gives back all it took, a refund its stored-value share. */
+/** Balance follows the order (a cancel gives back all it took, a refund its stored-value share) and the person (merges). */
 export function registerStoredValueJobs(p: Platform, s: { storedValue: StoredValueService; topups: TopupService }) {
   p.events.subscribe('order.cancelled', 'storedvalue.return-on-cancel', async (event, tx) => {
     const { orderId, orderNo, customerId, balanceFen } = event.payload as { orderId: string; orderNo: string; customerId: string; balanceFen?: number };
@@ -14,6 +14,11 @@ export function registerStoredValueJobs(p: Platform, s: { storedValue: StoredVal
     const { orderId, orderNo, customerId, refundId, balanceFen } = event.payload as { orderId: string; orderNo: string; customerId: string; refundId: string; balanceFen?: number };
     if (!event.shopId || !balanceFen) return;
     await s.storedValue.returnToBalance(tx, event.shopId, customerId, orderId, balanceFen, 'refund', refundId, `订单 ${orderNo} 退款,退回余额`);
+  });
+
+  p.events.subscribe('customer.merged', 'storedvalue.move-merged-customer', async (event, tx) => {
+    const { fromCustomerId, intoCustomerId } = event.payload as { fromCustomerId: string; intoCustomerId: string };
+    if (event.shopId) await s.storedValue.moveCustomer(tx, event.shopId, fromCustomerId, intoCustomerId);
   });
 
   p.jobs.register('storedvalue.topup-expire', async ({ shopId, topupId }: { shopId: string; topupId: string }) => {

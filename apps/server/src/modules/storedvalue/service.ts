@@ -177,6 +177,27 @@ export class StoredValueService {
     });
   }
 
+  /**
+   * One person, one balance: when two customers merge, the merged-away one's balance, statement and
+   * top-ups move to the survivor, so refunds of moved orders find the balance they took.
+   */
+  async moveCustomer(tx: Db, shopId: string, fromId: string, intoId: string) {
+    for (const id of [fromId, intoId].sort()) await this.lock(tx, shopId, id);
+    const [from] = await tx.select().from(storedValueAccounts).where(and(eq(storedValueAccounts.shopId, shopId), eq(storedValueAccounts.customerId, fromId)));
+    // A posting keyed like one of the survivor's (the same staff key) keeps its own identity.
+    await tx.execute(sql`
+      UPDATE stored_value_ledger l SET customer_id = ${intoId},
+        ref = CASE WHEN EXISTS (SELECT 1 FROM stored_value_ledger x WHERE x.shop_id = l.shop_id AND x.customer_id = ${intoId} AND x.kind = l.kind AND x.ref = l.ref)
+                   THEN l.ref || ':merged:' || ${fromId} ELSE l.ref END
+      WHERE l.shop_id = ${shopId} AND l.customer_id = ${fromId}`);
+    await tx.execute(sql`
+      UPDATE stored_value_accounts SET principal_fen = principal_fen + ${from.principalFen}, bonus_fen = bonus_fen + ${from.bonusFen},
+        topped_up_fen = topped_up_fen + ${from.toppedUpFen}, spent_fen = spent_fen + ${from.spentFen}, updated_at = now()
+      WHERE shop_id = ${shopId} AND customer_id = ${intoId}`);
+    await tx.update(storedValueAccounts).set({ principalFen: 0, bonusFen: 0, toppedUpFen: 0, spentFen: 0, updatedAt: new Date() }).where(and(eq(storedValueAccounts.shopId, shopId), eq(storedValueAccounts.customerId, fromId)));
+    await tx.execute(sql`UPDATE topups SET customer_id = ${intoId} WHERE shop_id = ${shopId} AND customer_id = ${fromId}`);
+  }
+
   // ---- the merchant's view ---------------------------------------------------------------------------
 
   /** What the shop owes its members (principal is a liability), and this month's flow. */

@@ -197,6 +197,26 @@ describe('paying with the balance', () => {
   });
 });
 
+describe('merging customers', () => {
+  it('moves the balance and its statement to the survivor, so a later refund of a moved order finds it', async () => {
+    const from = await signInCustomer(t, shop.slug);
+    const into = await signInCustomer(t, shop.slug);
+    await topUp(from);
+    const product = await createProduct(t, shop.owner, { priceFen: 8_000, stock: 10 });
+    const o = await checkout(from, product.skus[0].id, 1, true);
+    expect(o.body).toMatchObject({ status: 'paid', balanceFen: 8_000 });
+    await t.platform.database.transaction((tx) => t.platform.events.emit(tx, { shopId: shop.shopId, type: 'customer.merged', payload: { fromCustomerId: from.customerId, intoCustomerId: into.customerId } }));
+    await t.drain();
+    expect(await invariant(from.customerId)).toEqual({ principalFen: 0, bonusFen: 0 });
+    const moved = await invariant(into.customerId);
+    expect(moved.principalFen + moved.bonusFen).toBe(4_000);
+    const refund = await t.call('POST', `/api/admin/orders/${o.body.id}/refunds`, { session: shop.owner, body: { items: [{ orderItemId: o.body.items[0].id, quantity: 1 }], reason: '缺货' } });
+    expect(refund.body).toMatchObject({ amountFen: 8_000, balanceFen: 8_000 });
+    await refunded(refund.body.id);
+    expect(await invariant(into.customerId)).toEqual({ principalFen: 10_000, bonusFen: 2_000 });
+  });
+});
+
 describe('the console', () => {
   it('shows the balance, the statement and corrects by hand, never below 0', async () => {
     const c = await signInCustomer(t, shop.slug);

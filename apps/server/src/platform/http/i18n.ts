@@ -50,6 +50,7 @@ const ZH: Record<string, string> = {
   CARD_DAYS_REQUIRED: '请填写会员卡有效天数',
   CARD_PLAN_INACTIVE: '该会员卡已停售',
   CARD_NOT_ACTIVE: '该客户没有生效中的会员卡',
+  CARD_PLAN_SWITCH: '当前会员卡有效期内只能续费同一种卡,到期后可购买其他卡',
   PRESALE_DEDUCT_TOO_HIGH: '定金抵扣金额必须低于商品售价',
   PRESALE_DEDUCT_BELOW_DEPOSIT: '定金抵扣金额不能低于定金',
   PRESALE_WINDOWS_INVALID: '请先设置定金阶段,再设置尾款阶段',
