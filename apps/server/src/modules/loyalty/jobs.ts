@@ -30,6 +30,12 @@ export function registerLoyaltyJobs(p: Platform, s: { points: PointsService; ord
     if (rules.enabled) await s.points.earn(tx, event.shopId, customerId, rules.signupPoints, 'signup', 'signup', '注册奖励');
   });
 
+  // One person, one points account: a merged-away customer's points follow the survivor (like orders do).
+  p.events.subscribe('customer.merged', 'loyalty.points-move-merged-customer', async (event, tx) => {
+    const { fromCustomerId, intoCustomerId } = event.payload as { fromCustomerId: string; intoCustomerId: string };
+    if (event.shopId) await s.points.moveCustomer(tx, event.shopId, fromCustomerId, intoCustomerId);
+  });
+
   p.events.subscribe('order.cancelled', 'loyalty.return-points-on-cancel', async (event, tx) => {
     const { orderId, customerId } = event.payload as { orderId: string; customerId: string };
     if (event.shopId) await s.points.returnSpent(tx, event.shopId, customerId, orderId, 'all', `cancel:${orderId}`);

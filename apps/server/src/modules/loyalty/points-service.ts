@@ -257,6 +257,37 @@ export class PointsService {
   // ---- internals -------------------------------------------------------------------------------------
 
   /** Locks (creating if needed) the customer's account row and returns its balance. */
+  /**
+   * One person, one points account: when two customers merge, the merged-away one's points (lots, ledger,
+   * what orders spent, check-ins and shares) move to the survivor, so refunds of moved orders still find
+   * the points they took. Same-keyed postings (both got sign-up points) keep their own identity.
+   */
+  async moveCustomer(tx: Db, shopId: string, fromId: string, intoId: string) {
+    for (const id of [fromId, intoId].sort()) await this.lock(tx, shopId, id);
+    const [from] = await tx.select().from(pointsAccounts).where(and(eq(pointsAccounts.shopId, shopId), eq(pointsAccounts.customerId, fromId)));
+    await tx.execute(sql`
+      UPDATE points_ledger l SET customer_id = ${intoId},
+        ref = CASE WHEN EXISTS (SELECT 1 FROM points_ledger x WHERE x.shop_id = l.shop_id AND x.customer_id = ${intoId} AND x.kind = l.kind AND x.ref = l.ref)
+                   THEN l.ref || ':merged:' || ${fromId} ELSE l.ref END
+      WHERE l.shop_id = ${shopId} AND l.customer_id = ${fromId}`);
+    await tx.execute(sql`UPDATE points_lots SET customer_id = ${intoId} WHERE shop_id = ${shopId} AND customer_id = ${fromId}`);
+    await tx.execute(sql`UPDATE points_order_spends SET customer_id = ${intoId} WHERE shop_id = ${shopId} AND customer_id = ${fromId}`);
+    await tx.execute(sql`UPDATE points_mall_redemptions SET customer_id = ${intoId} WHERE shop_id = ${shopId} AND customer_id = ${fromId}`);
+    // A day both checked in (or shared the same thing) counts once for the survivor.
+    for (const table of ['points_checkins', 'points_shares'] as const) {
+      await tx.execute(sql`
+        DELETE FROM ${sql.identifier(table)} f WHERE f.shop_id = ${shopId} AND f.customer_id = ${fromId}
+          AND EXISTS (SELECT 1 FROM ${sql.identifier(table)} i WHERE i.shop_id = f.shop_id AND i.customer_id = ${intoId} AND i.day = f.day
+            ${table === 'points_shares' ? sql`AND i.target = f.target AND i.target_id = f.target_id` : sql``})`);
+      await tx.execute(sql`UPDATE ${sql.identifier(table)} SET customer_id = ${intoId} WHERE shop_id = ${shopId} AND customer_id = ${fromId}`);
+    }
+    await tx
+      .update(pointsAccounts)
+      .set({ balance: sql`${pointsAccounts.balance} + ${from.balance}`, earnedTotal: sql`${pointsAccounts.earnedTotal} + ${from.earnedTotal}`, updatedAt: new Date() })
+      .where(and(eq(pointsAccounts.shopId, shopId), eq(pointsAccounts.customerId, intoId)));
+    await tx.update(pointsAccounts).set({ balance: 0, earnedTotal: 0, updatedAt: new Date() }).where(and(eq(pointsAccounts.shopId, shopId), eq(pointsAccounts.customerId, fromId)));
+  }
+
   private async lock(tx: Db, shopId: string, customerId: string): Promise<number> {
     await tx.insert(pointsAccounts).values({ shopId, customerId }).onConflictDoNothing();
     const [a] = await tx.select().from(pointsAccounts).where(and(eq(pointsAccounts.shopId, shopId), eq(pointsAccounts.customerId, customerId))).for('update');

@@ -162,6 +162,31 @@ describe('check-in (签到)', () => {
   });
 });
 
+describe('merging customers', () => {
+  it('moves points, lots and what orders spent to the survivor; a refund of a moved order returns them there', async () => {
+    const product = await createProduct(t, shop.owner, { priceFen: 20_000, stock: 10 });
+    const from = await signInCustomer(t, shop.slug);
+    const into = await signInCustomer(t, shop.slug);
+    await t.drain();
+    const paid = await order(from, product.skus[0].id, 1, false);
+    await payOrder(t, shop.slug, from, paid.body.id);
+    await t.drain();
+    expect(await ledgerInvariant(from.customerId)).toBe(100 + 200);
+    const spending = await order(from, product.skus[0].id, 1, true);
+    expect(spending.status, JSON.stringify(spending.body)).toBe(201);
+    expect(await ledgerInvariant(from.customerId)).toBe(0);
+    await t.platform.database.transaction((tx) => t.platform.events.emit(tx, { shopId: shop.shopId, type: 'customer.merged', payload: { fromCustomerId: from.customerId, intoCustomerId: into.customerId } }));
+    await t.drain();
+    expect(await ledgerInvariant(from.customerId)).toBe(0);
+    // Both had sign-up points: the survivor keeps both postings.
+    expect(await ledgerInvariant(into.customerId)).toBe(100);
+    const cancel = await t.call('POST', store(`/orders/${spending.body.id}/cancel`), { headers: bearer(into), body: { reason: '不要了' } });
+    expect(cancel.status, JSON.stringify(cancel.body)).toBe(200);
+    await t.drain();
+    expect(await ledgerInvariant(into.customerId)).toBe(100 + 300);
+  });
+});
+
 describe('the ledger under random interleavings', () => {
   it('keeps balance = sum of the ledger = sum of open lots, never negative, whatever happens in whatever order', async () => {
     const s = t.services.points;
