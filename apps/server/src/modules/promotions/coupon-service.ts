@@ -160,6 +160,22 @@ export class CouponService {
     return coupon;
   }
 
+  /**
+   * When two customers merge, the merged-away one's coupons (used or not) go to the survivor, numbered
+   * after the survivor's own; a coupon given under the same key to both (the same month's level pack)
+   * keeps its own identity.
+   */
+  async moveCustomer(tx: Db, shopId: string, fromId: string, intoId: string) {
+    await tx.execute(sql`
+      UPDATE coupons c SET customer_id = ${intoId},
+        seq = c.seq + coalesce((SELECT max(x.seq) FROM coupons x WHERE x.template_id = c.template_id AND x.customer_id = ${intoId}), 0),
+        source_ref = CASE WHEN c.source_ref IS NOT NULL AND EXISTS (SELECT 1 FROM coupons x WHERE x.template_id = c.template_id AND x.customer_id = ${intoId} AND x.source = c.source AND x.source_ref = c.source_ref)
+                          THEN c.source_ref || ':merged:' || ${fromId} ELSE c.source_ref END,
+        claim_key = CASE WHEN c.claim_key IS NOT NULL AND EXISTS (SELECT 1 FROM coupons x WHERE x.shop_id = c.shop_id AND x.customer_id = ${intoId} AND x.claim_key = c.claim_key)
+                         THEN NULL ELSE c.claim_key END
+      WHERE c.shop_id = ${shopId} AND c.customer_id = ${fromId}`);
+  }
+
   /** A customer claims from the claim centre or a claim link; a retry with the same key returns the same coupon. */
   async claim(shopId: string, customerId: string, templateId: string, claimKey?: string) {
     if (claimKey) {

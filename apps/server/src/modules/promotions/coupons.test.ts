@@ -126,6 +126,21 @@ describe('claiming', () => {
   });
 });
 
+describe('merging customers', () => {
+  it('gives the merged-away customer’s coupons to the survivor, each kept once', async () => {
+    const tpl = await template({ totalQuantity: 100, perCustomerLimit: 2 });
+    const [from, into] = await customers(2);
+    expect((await claim(from, tpl.id)).status).toBe(201);
+    expect((await claim(into, tpl.id)).status).toBe(201);
+    await t.platform.database.transaction((tx) => t.platform.events.emit(tx, { shopId: shop.shopId, type: 'customer.merged', payload: { fromCustomerId: from.customerId, intoCustomerId: into.customerId } }));
+    await t.drain();
+    const mine = await t.call('GET', store('/me/coupons'), { headers: bearer(into) });
+    expect(mine.body.items.filter((c: { templateId: string }) => c.templateId === tpl.id)).toHaveLength(2);
+    const [left] = await rows<{ n: number }>(t.platform.db, sql`SELECT count(*)::int AS n FROM coupons WHERE customer_id = ${from.customerId}`);
+    expect(left.n).toBe(0);
+  });
+});
+
 describe('using coupons at checkout', () => {
   let skuId: string;
   beforeAll(async () => {

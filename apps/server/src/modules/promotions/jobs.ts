@@ -31,6 +31,11 @@ export function registerPromotionJobs(p: Platform, s: { coupons: CouponService; 
     if (event.shopId) await s.gifts.give(tx, event.shopId, 'pay', customerId, orderId, paidFen);
   });
 
+  p.events.subscribe('customer.merged', 'promotions.move-merged-customer', async (event, tx) => {
+    const { fromCustomerId, intoCustomerId } = event.payload as { fromCustomerId: string; intoCustomerId: string };
+    if (event.shopId) await s.coupons.moveCustomer(tx, event.shopId, fromCustomerId, intoCustomerId);
+  });
+
   p.events.subscribe('order.cancelled', 'promotions.return-coupon-on-cancel', async (event, tx) => {
     const { orderId } = event.payload as { orderId: string };
     if (event.shopId) await s.coupons.giveBack(tx, event.shopId, orderId);
