@@ -292,7 +292,7 @@ export default function Checkout() {
       )}
 
       {draft.presaleOrderId && (
-        <p className="promo-note" role="note" data-testid="checkout-presale-note">
+        <p className="promo-note" role="note" style={{ padding: '0 12px' }} data-testid="checkout-presale-note">
           预售尾款订单:商品和数量与定金一致,定金将自动抵扣
         </p>
       )}
