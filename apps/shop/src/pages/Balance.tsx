@@ -1,11 +1,10 @@
-import { Button, PullToRefresh, Skeleton } from 'antd-mobile';
-import { useState } from 'react';
+import { Button } from 'antd-mobile';
 import { Link, useNavigate } from 'react-router-dom';
+import { LedgerHero, LedgerPageBody, LedgerSection, useLedgerPages } from '../components/Ledger';
 import { Page } from '../components/Page';
-import { ErrorState } from '../components/States';
 import { api } from '../lib/api';
 import { dateTime, money, yuan } from '../lib/format';
-import { toastError, useLoad } from '../lib/hooks';
+import { useLoad } from '../lib/hooks';
 import type { BalancePosting, StoredValueOffer } from '../lib/wallet';
 import './wallet.css';
 
@@ -19,50 +18,26 @@ export default function Balance() {
   const navigate = useNavigate();
   const offer = useLoad(() => api<StoredValueOffer>('GET', '/me/stored-value'), []);
   const first = useLoad(() => api<{ items: BalancePosting[] }>('GET', '/me/stored-value/ledger', { query: { limit: PAGE } }), []);
-  const [older, setOlder] = useState<{ items: BalancePosting[]; done: boolean }>({ items: [], done: false });
-  const [moreLoading, setMoreLoading] = useState(false);
+  const pages = useLedgerPages(
+    first.data?.items,
+    async (beforeId) => (await api<{ items: BalancePosting[] }>('GET', '/me/stored-value/ledger', { query: { limit: PAGE, beforeId } })).items,
+    PAGE,
+  );
 
   const data = offer.data;
   const account = data?.account ?? { principalFen: 0, bonusFen: 0, balanceFen: 0 };
-  const ledger = [...(first.data?.items ?? []), ...older.items];
-  const hasMore = !!first.data && first.data.items.length === PAGE && !older.done;
 
   const refresh = async () => {
-    setOlder({ items: [], done: false });
+    pages.reset();
     await Promise.all([offer.reload(), first.reload()]);
-  };
-
-  const loadMore = async () => {
-    const last = ledger[ledger.length - 1];
-    if (!last || moreLoading) return;
-    setMoreLoading(true);
-    try {
-      const res = await api<{ items: BalancePosting[] }>('GET', '/me/stored-value/ledger', { query: { limit: PAGE, beforeId: last.id } });
-      setOlder((o) => ({ items: [...o.items, ...res.items], done: res.items.length < PAGE }));
-    } catch (err) {
-      toastError(err);
-    } finally {
-      setMoreLoading(false);
-    }
   };
 
   return (
     <Page title="我的余额" back="/me" testId="page-balance">
-      <PullToRefresh onRefresh={refresh}>
-        {offer.error && !data ? (
-          <ErrorState error={offer.error} onRetry={offer.reload} />
-        ) : !data ? (
-          <div className="card">
-            <Skeleton.Title animated />
-            <Skeleton.Paragraph lineCount={4} animated />
-          </div>
-        ) : (
+      <LedgerPageBody data={data} error={offer.error} onRetry={offer.reload} onRefresh={refresh}>
+        {(data) => (
           <>
-            <section className="points-hero wallet-hero" aria-label="账户余额">
-              <div className="points-hero-label">当前余额(元)</div>
-              <div className="points-balance" data-testid="balance-total">
-                {yuan(account.balanceFen)}
-              </div>
+            <LedgerHero className="wallet-hero" ariaLabel="账户余额" label="当前余额(元)" value={yuan(account.balanceFen)} valueTestId="balance-total">
               <div className="points-hero-sub" data-testid="balance-split">
                 本金 {money(account.principalFen)} · 赠送 {money(account.bonusFen)}
               </div>
@@ -71,7 +46,7 @@ export default function Balance() {
                   充值
                 </Button>
               )}
-            </section>
+            </LedgerHero>
 
             {!data.enabled && (
               <p className="points-expiring" role="note" data-testid="balance-disabled">
@@ -88,53 +63,38 @@ export default function Balance() {
               </Link>
             )}
 
-            <section className="card" aria-labelledby="balance-ledger-title">
-              <h2 id="balance-ledger-title" className="card-title pts-h">
-                余额明细
-              </h2>
-              {first.error && !first.data ? (
-                <ErrorState error={first.error} onRetry={first.reload} />
-              ) : !first.data ? (
-                <Skeleton.Paragraph lineCount={3} animated />
-              ) : ledger.length === 0 ? (
-                <p className="muted center-pad" data-testid="balance-ledger-empty">
-                  还没有余额变动记录
-                </p>
-              ) : (
-                <ul className="plain-list" data-testid="balance-ledger">
-                  {ledger.map((l) => (
-                    <li key={l.id} className="points-row" data-testid="balance-posting" data-kind={l.kind}>
-                      <div className="grow">
-                        <div className="points-row-title">{l.kindLabel}</div>
-                        {l.note && l.note !== l.kindLabel && <div className="small muted ellipsis">{l.note}</div>}
-                        {l.bonusDeltaFen !== 0 && l.principalDeltaFen !== 0 && (
-                          <div className="small muted">
-                            本金 {signedMoney(l.principalDeltaFen)},赠送 {signedMoney(l.bonusDeltaFen)}
-                          </div>
-                        )}
-                        <div className="small muted">{dateTime(l.createdAt)}</div>
+            <LedgerSection
+              name="balance"
+              title="余额明细"
+              pages={pages}
+              error={first.data ? null : first.error}
+              onRetry={first.reload}
+              loading={!first.data}
+              emptyText="还没有余额变动记录"
+              renderItem={(l) => (
+                <li key={l.id} className="points-row" data-testid="balance-posting" data-kind={l.kind}>
+                  <div className="grow">
+                    <div className="points-row-title">{l.kindLabel}</div>
+                    {l.note && l.note !== l.kindLabel && <div className="small muted ellipsis">{l.note}</div>}
+                    {l.bonusDeltaFen !== 0 && l.principalDeltaFen !== 0 && (
+                      <div className="small muted">
+                        本金 {signedMoney(l.principalDeltaFen)},赠送 {signedMoney(l.bonusDeltaFen)}
                       </div>
-                      <div className="wallet-row-right">
-                        <div className={l.deltaFen > 0 ? 'points-delta plus' : 'points-delta'} data-testid="balance-delta">
-                          {signedMoney(l.deltaFen)}
-                        </div>
-                        <div className="small muted">余额 {money(l.balanceAfterFen)}</div>
-                      </div>
-                    </li>
-                  ))}
-                </ul>
+                    )}
+                    <div className="small muted">{dateTime(l.createdAt)}</div>
+                  </div>
+                  <div className="wallet-row-right">
+                    <div className={l.deltaFen > 0 ? 'points-delta plus' : 'points-delta'} data-testid="balance-delta">
+                      {signedMoney(l.deltaFen)}
+                    </div>
+                    <div className="small muted">余额 {money(l.balanceAfterFen)}</div>
+                  </div>
+                </li>
               )}
-              {hasMore ? (
-                <Button block fill="none" className="points-more" loading={moreLoading} onClick={loadMore} data-testid="balance-load-more">
-                  加载更多
-                </Button>
-              ) : (
-                ledger.length > PAGE - 1 && <p className="small muted center-pad">— 没有更多了 —</p>
-              )}
-            </section>
+            />
           </>
         )}
-      </PullToRefresh>
+      </LedgerPageBody>
     </Page>
   );
 }

@@ -48,18 +48,31 @@ function pointsBlockedReason(p: CheckoutPoints): string {
   return `订单金额不足以使用积分(共 ${p.balance} 积分)`;
 }
 
-/** The 积分抵扣 row: a switch with what points would pay, or why they cannot. */
-function PointsRow({ points, disabled, onChange }: { points: CheckoutPoints; disabled: boolean; onChange: (on: boolean) => void }) {
-  const blocked = points.usable === 0;
-  const text = blocked ? pointsBlockedReason(points) : `可用 ${points.usable} 积分抵 ${money(points.deductFen)}`;
+/**
+ * A tender row at checkout (积分抵扣, 余额支付): a switch with what it would pay, or why it cannot.
+ * Space/Enter on the wrapper toggles too; a blocked switch leaves the tab order.
+ */
+function TenderSwitchRow(props: {
+  /** Names the row's ids and test ids: checkout-<name>-row, -label, -text, -switch. */
+  name: 'points' | 'balance';
+  label: string;
+  text: string;
+  /** Set when the text should carry its own id (checkout-<name>-text). */
+  textHasId?: boolean;
+  blocked: boolean;
+  using: boolean;
+  disabled: boolean;
+  onChange: (on: boolean) => void;
+}) {
+  const { name, label, text, textHasId, blocked, using, disabled, onChange } = props;
   const toggle = () => {
-    if (!blocked && !disabled) onChange(!points.using);
+    if (!blocked && !disabled) onChange(!using);
   };
   return (
-    <div className="kv points-switch-row" data-testid="checkout-points-row">
-      <span className="grow" id="checkout-points-label">
-        积分抵扣
-        <span className={blocked ? 'small muted points-switch-text' : 'small points-switch-text'} id="checkout-points-text" data-testid="checkout-points-text">
+    <div className="kv points-switch-row" data-testid={`checkout-${name}-row`}>
+      <span className="grow" id={`checkout-${name}-label`}>
+        {label}
+        <span className={blocked ? 'small muted points-switch-text' : 'small points-switch-text'} id={textHasId ? `checkout-${name}-text` : undefined} data-testid={`checkout-${name}-text`}>
           {text}
         </span>
       </span>
@@ -72,52 +85,30 @@ function PointsRow({ points, disabled, onChange }: { points: CheckoutPoints; dis
         }}
       >
         <Switch
-          checked={points.using}
+          checked={using}
           disabled={blocked || disabled}
           onChange={(on) => onChange(on)}
           tabIndex={blocked ? -1 : 0}
-          aria-labelledby="checkout-points-label"
-          data-testid="checkout-points-switch"
+          aria-labelledby={`checkout-${name}-label`}
+          data-testid={`checkout-${name}-switch`}
         />
       </span>
     </div>
   );
 }
 
-/** The 余额支付 row: a switch with what the balance would pay on this order, or why it cannot. */
+/** The 积分抵扣 row: what points would pay, or why they cannot. */
+function PointsRow({ points, disabled, onChange }: { points: CheckoutPoints; disabled: boolean; onChange: (on: boolean) => void }) {
+  const blocked = points.usable === 0;
+  const text = blocked ? pointsBlockedReason(points) : `可用 ${points.usable} 积分抵 ${money(points.deductFen)}`;
+  return <TenderSwitchRow name="points" label="积分抵扣" text={text} textHasId blocked={blocked} using={points.using} disabled={disabled} onChange={onChange} />;
+}
+
+/** The 余额支付 row: what the balance would pay on this order, or why it cannot. */
 function BalanceRow({ balance, disabled, onChange }: { balance: CheckoutBalance; disabled: boolean; onChange: (on: boolean) => void }) {
   const blocked = balance.usableFen === 0;
   const text = balance.balanceFen === 0 ? '暂无可用余额' : blocked ? `可用余额 ${money(balance.balanceFen)}` : `可用余额 ${money(balance.balanceFen)},本单可抵 ${money(balance.usableFen)}`;
-  const toggle = () => {
-    if (!blocked && !disabled) onChange(!balance.using);
-  };
-  return (
-    <div className="kv points-switch-row" data-testid="checkout-balance-row">
-      <span className="grow" id="checkout-balance-label">
-        余额支付
-        <span className={blocked ? 'small muted points-switch-text' : 'small points-switch-text'} data-testid="checkout-balance-text">
-          {text}
-        </span>
-      </span>
-      <span
-        onKeyDown={(e) => {
-          if (e.key === ' ' || e.key === 'Enter') {
-            e.preventDefault();
-            toggle();
-          }
-        }}
-      >
-        <Switch
-          checked={balance.using}
-          disabled={blocked || disabled}
-          onChange={(on) => onChange(on)}
-          tabIndex={blocked ? -1 : 0}
-          aria-labelledby="checkout-balance-label"
-          data-testid="checkout-balance-switch"
-        />
-      </span>
-    </div>
-  );
+  return <TenderSwitchRow name="balance" label="余额支付" text={text} blocked={blocked} using={balance.using} disabled={disabled} onChange={onChange} />;
 }
 
 /**

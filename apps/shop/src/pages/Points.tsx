@@ -1,13 +1,11 @@
 import { POINTS_LEDGER_KINDS } from '@siyu/contracts';
-import { Button, PullToRefresh, Skeleton } from 'antd-mobile';
 import { CalendarOutline, RightOutline, ShopbagOutline } from 'antd-mobile-icons';
-import { useState } from 'react';
 import { Link } from 'react-router-dom';
+import { LedgerHero, LedgerPageBody, LedgerSection, useLedgerPages } from '../components/Ledger';
 import { Page } from '../components/Page';
-import { ErrorState } from '../components/States';
 import { api } from '../lib/api';
 import { dateTime } from '../lib/format';
-import { toastError, useLoad } from '../lib/hooks';
+import { useLoad } from '../lib/hooks';
 
 export interface PointsPosting {
   id: number;
@@ -46,50 +44,20 @@ const signed = (n: number) => (n > 0 ? `+${n}` : `−${Math.abs(n)}`);
 /** 我的积分: balance, what expires soon, how to earn and use points, and the postings newest first. */
 export default function Points() {
   const first = useLoad(() => api<MyPoints>('GET', '/me/points', { query: { limit: PAGE } }), []);
-  // Older postings fetched with 加载更多, kept apart so a refresh of the first page starts over cleanly.
-  const [older, setOlder] = useState<{ items: PointsPosting[]; done: boolean }>({ items: [], done: false });
-  const [moreLoading, setMoreLoading] = useState(false);
-
   const data = first.data;
-  const ledger = [...(data?.ledger ?? []), ...older.items];
-  const hasMore = !!data && data.ledger.length === PAGE && !older.done;
+  const pages = useLedgerPages(data?.ledger, async (beforeId) => (await api<MyPoints>('GET', '/me/points', { query: { limit: PAGE, beforeId } })).ledger, PAGE);
 
   const refresh = async () => {
-    setOlder({ items: [], done: false });
+    pages.reset();
     await first.reload();
-  };
-
-  const loadMore = async () => {
-    const last = ledger[ledger.length - 1];
-    if (!last || moreLoading) return;
-    setMoreLoading(true);
-    try {
-      const res = await api<MyPoints>('GET', '/me/points', { query: { limit: PAGE, beforeId: last.id } });
-      setOlder((o) => ({ items: [...o.items, ...res.ledger], done: res.ledger.length < PAGE }));
-    } catch (err) {
-      toastError(err);
-    } finally {
-      setMoreLoading(false);
-    }
   };
 
   return (
     <Page title="我的积分" back="/me" testId="page-points">
-      <PullToRefresh onRefresh={refresh}>
-        {first.error && !data ? (
-          <ErrorState error={first.error} onRetry={first.reload} />
-        ) : !data ? (
-          <div className="card">
-            <Skeleton.Title animated />
-            <Skeleton.Paragraph lineCount={4} animated />
-          </div>
-        ) : (
+      <LedgerPageBody data={data} error={first.error} onRetry={first.reload} onRefresh={refresh}>
+        {(data) => (
           <>
-            <section className="points-hero" aria-label="积分余额">
-              <div className="points-hero-label">当前积分</div>
-              <div className="points-balance" data-testid="points-balance">
-                {data.balance}
-              </div>
+            <LedgerHero ariaLabel="积分余额" label="当前积分" value={data.balance} valueTestId="points-balance">
               <div className="points-hero-sub">
                 {[
                   data.earnedTotal > 0 && `累计获得 ${data.earnedTotal} 积分`,
@@ -102,7 +70,7 @@ export default function Points() {
                 <CalendarOutline aria-hidden /> 每日签到
                 <RightOutline aria-hidden fontSize={12} />
               </Link>
-            </section>
+            </LedgerHero>
 
             <Link to="/points-mall" className="card" style={{ display: 'flex', alignItems: 'center', gap: 10, color: '#1f1f1f' }} data-testid="points-go-mall">
               <ShopbagOutline aria-hidden fontSize={22} color="#d9001b" />
@@ -145,44 +113,30 @@ export default function Points() {
               </dl>
             </section>
 
-            <section className="card" aria-labelledby="points-ledger-title">
-              <h2 id="points-ledger-title" className="card-title pts-h">
-                积分明细
-              </h2>
-              {ledger.length === 0 ? (
-                <p className="muted center-pad" data-testid="points-ledger-empty">
-                  还没有积分记录,去签到领积分吧
-                </p>
-              ) : (
-                <ul className="plain-list" data-testid="points-ledger">
-                  {ledger.map((l) => {
-                    const label = POINTS_LEDGER_KINDS[l.kind]?.zh ?? '积分变动';
-                    return (
-                      <li key={l.id} className="points-row" data-testid="points-posting" data-kind={l.kind}>
-                        <div className="grow">
-                          <div className="points-row-title">{label}</div>
-                          {l.note && l.note !== label && <div className="small muted ellipsis">{l.note}</div>}
-                          <div className="small muted">{dateTime(l.createdAt)}</div>
-                        </div>
-                        <div className={l.delta > 0 ? 'points-delta plus' : 'points-delta'} data-testid="points-delta">
-                          {signed(l.delta)}
-                        </div>
-                      </li>
-                    );
-                  })}
-                </ul>
-              )}
-              {hasMore ? (
-                <Button block fill="none" className="points-more" loading={moreLoading} onClick={loadMore} data-testid="points-load-more">
-                  加载更多
-                </Button>
-              ) : (
-                ledger.length > PAGE - 1 && <p className="small muted center-pad">— 没有更多了 —</p>
-              )}
-            </section>
+            <LedgerSection
+              name="points"
+              title="积分明细"
+              pages={pages}
+              emptyText="还没有积分记录,去签到领积分吧"
+              renderItem={(l) => {
+                const label = POINTS_LEDGER_KINDS[l.kind]?.zh ?? '积分变动';
+                return (
+                  <li key={l.id} className="points-row" data-testid="points-posting" data-kind={l.kind}>
+                    <div className="grow">
+                      <div className="points-row-title">{label}</div>
+                      {l.note && l.note !== label && <div className="small muted ellipsis">{l.note}</div>}
+                      <div className="small muted">{dateTime(l.createdAt)}</div>
+                    </div>
+                    <div className={l.delta > 0 ? 'points-delta plus' : 'points-delta'} data-testid="points-delta">
+                      {signed(l.delta)}
+                    </div>
+                  </li>
+                );
+              }}
+            />
           </>
         )}
-      </PullToRefresh>
+      </LedgerPageBody>
     </Page>
   );
 }

@@ -1,12 +1,12 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { Alert, Button, Card, Col, Form, Input, InputNumber, Modal, Row, Statistic, Table } from 'antd';
+import { useEffect, useRef, useState } from 'react';
+import { Col, Form, Input, InputNumber, Modal, Row, Statistic, Table } from 'antd';
 import { POINTS_LEDGER_KINDS, PointsAdjustBody } from '@siyu/contracts';
 import { api, ApiError } from '../../lib/api';
-import { useAuth } from '../../lib/auth';
 import { feedback, showError } from '../../lib/feedback';
 import { applyApiError, asText, validateBody, zodRule } from '../../lib/form';
 import { fmtDate, fmtTime } from '../../lib/format';
 import { useI18n } from '../../lib/i18n';
+import { CustomerLedgerCard, LedgerLoadMore, useCustomerLedger } from './CustomerLedgerCard';
 
 interface LedgerEntry {
   id: number;
@@ -25,150 +25,67 @@ interface PointsSummary {
   ledger: LedgerEntry[];
 }
 
-const PAGE_SIZE = 20;
-
 /** 积分 on the customer page: balance, lifetime earned, what expires soon, the ledger, and a hand adjustment. */
 export default function CustomerPoints({ customerId }: { customerId: string }) {
   const { t, lang } = useI18n();
-  const { can } = useAuth();
-  const [summary, setSummary] = useState<Omit<PointsSummary, 'ledger'> | null>(null);
-  const [ledger, setLedger] = useState<LedgerEntry[]>([]);
-  const [hasMore, setHasMore] = useState(false);
-  const [loading, setLoading] = useState(true);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const [adjusting, setAdjusting] = useState(false);
-
-  const load = useCallback(
-    async (signal?: AbortSignal) => {
-      setLoading(true);
-      setError(null);
-      try {
-        const { ledger: first, ...rest } = await api.get<PointsSummary>(`/customers/${customerId}/points`, { limit: PAGE_SIZE }, { signal });
-        setSummary(rest);
-        setLedger(first);
-        setHasMore(first.length === PAGE_SIZE);
-      } catch (err) {
-        if ((err as Error).name !== 'AbortError') setError(err as Error);
-      } finally {
-        if (!signal?.aborted) setLoading(false);
-      }
-    },
-    [customerId],
-  );
-
-  useEffect(() => {
-    const ctl = new AbortController();
-    void load(ctl.signal);
-    return () => ctl.abort();
-  }, [load]);
-
-  const loadMore = async () => {
-    const last = ledger[ledger.length - 1];
-    if (!last) return;
-    setLoadingMore(true);
-    try {
-      const page = await api.get<PointsSummary>(`/customers/${customerId}/points`, { limit: PAGE_SIZE, beforeId: last.id });
-      setLedger((l) => [...l, ...page.ledger.filter((e) => !l.some((x) => x.id === e.id))]);
-      setHasMore(page.ledger.length === PAGE_SIZE);
-    } catch (err) {
-      showError(err);
-    } finally {
-      setLoadingMore(false);
-    }
-  };
+  const panel = useCustomerLedger<PointsSummary>(`/customers/${customerId}/points`);
+  const { summary, ledger, hasMore, loading, loadingMore, loadMore } = panel;
 
   const kindText = (kind: string) => POINTS_LEDGER_KINDS[kind]?.[lang === 'zh-CN' ? 'zh' : 'en'] ?? kind;
 
   return (
-    <Card
+    <CustomerLedgerCard
       title={t('points.card')}
-      variant="borderless"
-      style={{ marginBottom: 16 }}
-      data-testid="customer-points"
-      extra={
-        can('loyalty:manage') && (
-          <Button onClick={() => setAdjusting(true)} disabled={!summary} data-testid="points-adjust">
-            {t('points.adjust')}
-          </Button>
-        )
-      }
+      testId="customer-points"
+      adjustLabel={t('points.adjust')}
+      adjustTestId="points-adjust"
+      panel={panel}
+      renderAdjustModal={(modal) => <AdjustModal {...modal} customerId={customerId} balance={summary?.balance ?? 0} />}
     >
-      {error ? (
-        <Alert
-          type="error"
-          showIcon
-          title={error.message}
-          action={
-            <Button size="small" onClick={() => void load()}>
-              {t('common.retry')}
-            </Button>
-          }
-        />
-      ) : (
-        <>
-          <Row gutter={16} style={{ marginBottom: 16 }}>
-            <Col xs={24} md={8}>
-              <Statistic title={t('points.balance')} value={summary?.balance ?? 0} loading={!summary} styles={{ content: { fontSize: 32, fontWeight: 600 } }} data-testid="points-balance" />
-            </Col>
-            <Col xs={24} md={8}>
-              <Statistic title={t('points.earnedTotal')} value={summary?.earnedTotal ?? 0} loading={!summary} data-testid="points-earned" />
-            </Col>
-            <Col xs={24} md={8}>
-              <Statistic
-                title={t('points.expiringSoon')}
-                value={summary?.expiringSoon?.points ?? 0}
-                loading={!summary}
-                suffix={summary?.expiringSoon ? <span className="muted" style={{ fontSize: 13 }}>{t('points.expiresOn', { date: fmtDate(summary.expiringSoon.at) })}</span> : undefined}
-                data-testid="points-expiring"
-              />
-            </Col>
-          </Row>
-          <Table<LedgerEntry>
-            rowKey="id"
-            size="small"
-            loading={loading}
-            dataSource={ledger}
-            pagination={false}
-            locale={{ emptyText: <span className="muted">{t('points.noLedger')}</span> }}
-            columns={[
-              { title: t('points.col.time'), dataIndex: 'createdAt', width: 180, render: (v: string) => fmtTime(v) },
-              { title: t('points.col.kind'), dataIndex: 'kind', width: 140, render: (k: string) => kindText(k) },
-              {
-                title: t('points.col.delta'),
-                dataIndex: 'delta',
-                width: 120,
-                align: 'right',
-                render: (d: number) => (
-                  <span style={{ color: d > 0 ? '#237804' : '#cf1322', fontWeight: 500 }}>
-                    {d > 0 ? `+${d}` : `−${Math.abs(d)}`}
-                  </span>
-                ),
-              },
-              { title: t('points.col.balanceAfter'), dataIndex: 'balanceAfter', width: 120, align: 'right' },
-              { title: t('points.col.note'), dataIndex: 'note', render: (n: string | null) => n ?? '-' },
-            ]}
+      <Row gutter={16} style={{ marginBottom: 16 }}>
+        <Col xs={24} md={8}>
+          <Statistic title={t('points.balance')} value={summary?.balance ?? 0} loading={!summary} styles={{ content: { fontSize: 32, fontWeight: 600 } }} data-testid="points-balance" />
+        </Col>
+        <Col xs={24} md={8}>
+          <Statistic title={t('points.earnedTotal')} value={summary?.earnedTotal ?? 0} loading={!summary} data-testid="points-earned" />
+        </Col>
+        <Col xs={24} md={8}>
+          <Statistic
+            title={t('points.expiringSoon')}
+            value={summary?.expiringSoon?.points ?? 0}
+            loading={!summary}
+            suffix={summary?.expiringSoon ? <span className="muted" style={{ fontSize: 13 }}>{t('points.expiresOn', { date: fmtDate(summary.expiringSoon.at) })}</span> : undefined}
+            data-testid="points-expiring"
           />
-          {hasMore && (
-            <div style={{ textAlign: 'center', marginTop: 12 }}>
-              <Button onClick={loadMore} loading={loadingMore} data-testid="points-load-more">
-                {t('points.loadMore')}
-              </Button>
-            </div>
-          )}
-        </>
-      )}
-      <AdjustModal
-        open={adjusting}
-        customerId={customerId}
-        balance={summary?.balance ?? 0}
-        onClose={() => setAdjusting(false)}
-        onDone={() => {
-          setAdjusting(false);
-          void load();
-        }}
+        </Col>
+      </Row>
+      <Table<LedgerEntry>
+        rowKey="id"
+        size="small"
+        loading={loading}
+        dataSource={ledger}
+        pagination={false}
+        locale={{ emptyText: <span className="muted">{t('points.noLedger')}</span> }}
+        columns={[
+          { title: t('points.col.time'), dataIndex: 'createdAt', width: 180, render: (v: string) => fmtTime(v) },
+          { title: t('points.col.kind'), dataIndex: 'kind', width: 140, render: (k: string) => kindText(k) },
+          {
+            title: t('points.col.delta'),
+            dataIndex: 'delta',
+            width: 120,
+            align: 'right',
+            render: (d: number) => (
+              <span style={{ color: d > 0 ? '#237804' : '#cf1322', fontWeight: 500 }}>
+                {d > 0 ? `+${d}` : `−${Math.abs(d)}`}
+              </span>
+            ),
+          },
+          { title: t('points.col.balanceAfter'), dataIndex: 'balanceAfter', width: 120, align: 'right' },
+          { title: t('points.col.note'), dataIndex: 'note', render: (n: string | null) => n ?? '-' },
+        ]}
       />
-    </Card>
+      <LedgerLoadMore hasMore={hasMore} loading={loadingMore} onClick={loadMore} testId="points-load-more" />
+    </CustomerLedgerCard>
   );
 }
 

@@ -1,8 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { Alert, Button, Card, Col, Form, Input, InputNumber, Modal, Row, Statistic, Table, Tabs, Tag } from 'antd';
+import { useEffect, useRef, useState } from 'react';
+import { Col, Form, Input, InputNumber, Modal, Row, Statistic, Table, Tabs, Tag } from 'antd';
 import { StoredValueAdjustBody } from '@siyu/contracts';
 import { api, ApiError } from '../../lib/api';
-import { useAuth } from '../../lib/auth';
 import { feedback, showError } from '../../lib/feedback';
 import { applyApiError, asText, validateBody, zodRule } from '../../lib/form';
 import { fmtTime } from '../../lib/format';
@@ -10,6 +9,7 @@ import { useI18n } from '../../lib/i18n';
 import { formatFen } from '../../lib/money';
 import { postingColumns, type StoredValuePosting } from '../loyalty/StoredValueStatement';
 import { yuanBoxToFen } from '../loyalty/StoredValuePlans';
+import { CustomerLedgerCard, LedgerLoadMore, useCustomerLedger } from './CustomerLedgerCard';
 
 export interface StoredValueAccount {
   principalFen: number;
@@ -36,173 +36,91 @@ interface Summary {
   topups: Topup[];
 }
 
-const PAGE_SIZE = 20;
 const TOPUP_COLOR: Record<TopupStatus, string> = { pending: 'orange', paid: 'green', closed: 'default' };
 
 /** 储值 on the customer page: balance (principal + bonus), the ledger, recent top-ups, and a hand correction. */
 export default function CustomerStoredValue({ customerId }: { customerId: string }) {
   const { t } = useI18n();
-  const { can } = useAuth();
-  const [summary, setSummary] = useState<Omit<Summary, 'ledger'> | null>(null);
-  const [ledger, setLedger] = useState<StoredValuePosting[]>([]);
-  const [hasMore, setHasMore] = useState(false);
-  const [loading, setLoading] = useState(true);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const [adjusting, setAdjusting] = useState(false);
-
-  const load = useCallback(
-    async (signal?: AbortSignal) => {
-      setLoading(true);
-      setError(null);
-      try {
-        const { ledger: first, ...rest } = await api.get<Summary>(`/customers/${customerId}/stored-value`, { limit: PAGE_SIZE }, { signal });
-        setSummary(rest);
-        setLedger(first);
-        setHasMore(first.length === PAGE_SIZE);
-      } catch (err) {
-        if ((err as Error).name !== 'AbortError') setError(err as Error);
-      } finally {
-        if (!signal?.aborted) setLoading(false);
-      }
-    },
-    [customerId],
-  );
-
-  useEffect(() => {
-    const ctl = new AbortController();
-    void load(ctl.signal);
-    return () => ctl.abort();
-  }, [load]);
-
-  const loadMore = async () => {
-    const last = ledger[ledger.length - 1];
-    if (!last) return;
-    setLoadingMore(true);
-    try {
-      const page = await api.get<Summary>(`/customers/${customerId}/stored-value`, { limit: PAGE_SIZE, beforeId: last.id });
-      setLedger((l) => [...l, ...page.ledger.filter((e) => !l.some((x) => x.id === e.id))]);
-      setHasMore(page.ledger.length === PAGE_SIZE);
-    } catch (err) {
-      showError(err);
-    } finally {
-      setLoadingMore(false);
-    }
-  };
+  const panel = useCustomerLedger<Summary>(`/customers/${customerId}/stored-value`);
+  const { summary, ledger, hasMore, loading, loadingMore, loadMore } = panel;
 
   const a = summary?.account;
 
   return (
-    <Card
+    <CustomerLedgerCard
       title={t('sv.customerCard')}
-      variant="borderless"
-      style={{ marginBottom: 16 }}
-      data-testid="customer-stored-value"
-      extra={
-        can('loyalty:manage') && (
-          <Button onClick={() => setAdjusting(true)} disabled={!summary} data-testid="sv-adjust">
-            {t('sv.adjust')}
-          </Button>
-        )
-      }
+      testId="customer-stored-value"
+      adjustLabel={t('sv.adjust')}
+      adjustTestId="sv-adjust"
+      panel={panel}
+      renderAdjustModal={(modal) => <AdjustModal {...modal} customerId={customerId} account={a ?? null} />}
     >
-      {error ? (
-        <Alert
-          type="error"
-          showIcon
-          title={error.message}
-          action={
-            <Button size="small" onClick={() => void load()}>
-              {t('common.retry')}
-            </Button>
-          }
-        />
-      ) : (
-        <>
-          <Row gutter={16} style={{ marginBottom: 16 }}>
-            <Col xs={24} md={8}>
-              <Statistic title={t('sv.balance')} value={a ? formatFen(a.balanceFen, true) : ''} loading={!a} styles={{ content: { fontSize: 32, fontWeight: 600 } }} data-testid="sv-balance" />
-              {a && (
-                <div className="muted" data-testid="sv-balance-split">
-                  {t('sv.split', { principal: formatFen(a.principalFen, true), bonus: formatFen(a.bonusFen, true) })}
-                </div>
-              )}
-            </Col>
-            <Col xs={12} md={8}>
-              <Statistic title={t('sv.toppedUpTotal')} value={a ? formatFen(a.toppedUpFen, true) : ''} loading={!a} data-testid="sv-topped-up" />
-            </Col>
-            <Col xs={12} md={8}>
-              <Statistic title={t('sv.spentTotal')} value={a ? formatFen(a.spentFen, true) : ''} loading={!a} data-testid="sv-spent" />
-            </Col>
-          </Row>
-          <Tabs
-            size="small"
-            items={[
-              {
-                key: 'ledger',
-                label: t('sv.ledger'),
-                children: (
-                  <>
-                    <Table<StoredValuePosting>
-                      rowKey="id"
-                      size="small"
-                      loading={loading}
-                      dataSource={ledger}
-                      pagination={false}
-                      scroll={{ x: 900 }}
-                      locale={{ emptyText: <span className="muted">{t('sv.noLedger')}</span> }}
-                      columns={postingColumns(t)}
-                      data-testid="sv-ledger"
-                    />
-                    {hasMore && (
-                      <div style={{ textAlign: 'center', marginTop: 12 }}>
-                        <Button onClick={loadMore} loading={loadingMore} data-testid="sv-load-more">
-                          {t('points.loadMore')}
-                        </Button>
-                      </div>
-                    )}
-                  </>
-                ),
-              },
-              {
-                key: 'topups',
-                label: t('sv.recentTopups'),
-                children: (
-                  <Table<Topup>
-                    rowKey="id"
-                    size="small"
-                    loading={loading}
-                    dataSource={summary?.topups ?? []}
-                    pagination={false}
-                    scroll={{ x: 760 }}
-                    locale={{ emptyText: <span className="muted">{t('sv.noTopups')}</span> }}
-                    data-testid="sv-topups"
-                    columns={[
-                      { title: t('sv.topupNo'), dataIndex: 'topupNo', width: 200 },
-                      { title: t('sv.plan.amount'), dataIndex: 'amountFen', width: 110, align: 'right', render: (v: number) => formatFen(v, true) },
-                      { title: t('sv.plan.bonus'), dataIndex: 'bonusFen', width: 110, align: 'right', render: (v: number) => (v ? formatFen(v, true) : '-') },
-                      { title: t('common.status'), dataIndex: 'status', width: 90, render: (s: TopupStatus) => <Tag color={TOPUP_COLOR[s]}>{t(`sv.topupStatus.${s}`)}</Tag> },
-                      { title: t('common.createdAt'), dataIndex: 'createdAt', width: 170, render: (v: string) => fmtTime(v) },
-                      { title: t('sv.paidAt'), dataIndex: 'paidAt', width: 170, render: (v: string | null) => fmtTime(v) },
-                    ]}
-                  />
-                ),
-              },
-            ]}
-          />
-        </>
-      )}
-      <AdjustModal
-        open={adjusting}
-        customerId={customerId}
-        account={a ?? null}
-        onClose={() => setAdjusting(false)}
-        onDone={() => {
-          setAdjusting(false);
-          void load();
-        }}
+      <Row gutter={16} style={{ marginBottom: 16 }}>
+        <Col xs={24} md={8}>
+          <Statistic title={t('sv.balance')} value={a ? formatFen(a.balanceFen, true) : ''} loading={!a} styles={{ content: { fontSize: 32, fontWeight: 600 } }} data-testid="sv-balance" />
+          {a && (
+            <div className="muted" data-testid="sv-balance-split">
+              {t('sv.split', { principal: formatFen(a.principalFen, true), bonus: formatFen(a.bonusFen, true) })}
+            </div>
+          )}
+        </Col>
+        <Col xs={12} md={8}>
+          <Statistic title={t('sv.toppedUpTotal')} value={a ? formatFen(a.toppedUpFen, true) : ''} loading={!a} data-testid="sv-topped-up" />
+        </Col>
+        <Col xs={12} md={8}>
+          <Statistic title={t('sv.spentTotal')} value={a ? formatFen(a.spentFen, true) : ''} loading={!a} data-testid="sv-spent" />
+        </Col>
+      </Row>
+      <Tabs
+        size="small"
+        items={[
+          {
+            key: 'ledger',
+            label: t('sv.ledger'),
+            children: (
+              <>
+                <Table<StoredValuePosting>
+                  rowKey="id"
+                  size="small"
+                  loading={loading}
+                  dataSource={ledger}
+                  pagination={false}
+                  scroll={{ x: 900 }}
+                  locale={{ emptyText: <span className="muted">{t('sv.noLedger')}</span> }}
+                  columns={postingColumns(t)}
+                  data-testid="sv-ledger"
+                />
+                <LedgerLoadMore hasMore={hasMore} loading={loadingMore} onClick={loadMore} testId="sv-load-more" />
+              </>
+            ),
+          },
+          {
+            key: 'topups',
+            label: t('sv.recentTopups'),
+            children: (
+              <Table<Topup>
+                rowKey="id"
+                size="small"
+                loading={loading}
+                dataSource={summary?.topups ?? []}
+                pagination={false}
+                scroll={{ x: 760 }}
+                locale={{ emptyText: <span className="muted">{t('sv.noTopups')}</span> }}
+                data-testid="sv-topups"
+                columns={[
+                  { title: t('sv.topupNo'), dataIndex: 'topupNo', width: 200 },
+                  { title: t('sv.plan.amount'), dataIndex: 'amountFen', width: 110, align: 'right', render: (v: number) => formatFen(v, true) },
+                  { title: t('sv.plan.bonus'), dataIndex: 'bonusFen', width: 110, align: 'right', render: (v: number) => (v ? formatFen(v, true) : '-') },
+                  { title: t('common.status'), dataIndex: 'status', width: 90, render: (s: TopupStatus) => <Tag color={TOPUP_COLOR[s]}>{t(`sv.topupStatus.${s}`)}</Tag> },
+                  { title: t('common.createdAt'), dataIndex: 'createdAt', width: 170, render: (v: string) => fmtTime(v) },
+                  { title: t('sv.paidAt'), dataIndex: 'paidAt', width: 170, render: (v: string | null) => fmtTime(v) },
+                ]}
+              />
+            ),
+          },
+        ]}
       />
-    </Card>
+    </CustomerLedgerCard>
   );
 }
 
