@@ -109,6 +109,12 @@ describe('membership: top up → pay with balance → points → check in → re
     await expect.poll(async () => (await points.getByTestId('points-balance').innerText()).replace(/\D/g, '')).toBe('35');
     const pointsText = await points.innerText();
     for (const label of ['购物获得', '签到', '积分兑换']) expect(pointsText).toContain(label);
+    // A staff correction through the adjust modal: ¥1 of bonus taken back, the balance follows.
+    await sv.getByTestId('sv-adjust').click();
+    await page.getByTestId('sv-adjust-bonus').fill('-1');
+    await page.getByTestId('sv-adjust-reason').fill('多送了一元');
+    await page.getByTestId('sv-adjust-submit').click();
+    await expect.poll(async () => digits(await sv.getByTestId('sv-balance').innerText())).toBe('39.00');
     await settle(page);
     await merchant.screenshot('console-30-customer-balance-points');
     await a11y.check(merchant, 'console customer profile with balance and points');

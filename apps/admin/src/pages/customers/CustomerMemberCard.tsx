@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { Alert, Button, Card, Col, Form, Input, InputNumber, Modal, Row, Select, Statistic, Table, Tag } from 'antd';
 import { MemberCardGrantBody } from '@siyu/contracts';
 import { api, ApiError } from '../../lib/api';
@@ -9,6 +9,7 @@ import { fmtDate, fmtTime } from '../../lib/format';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
 import type { MemberCardPlan } from '../loyalty/MemberCards';
+import { useStaffAdjust } from './useStaffAdjust';
 
 export interface CustomerCard {
   planId: string;
@@ -129,33 +130,23 @@ interface GrantValues {
 /** 赠送/扣减天数: which card, how many days (negative takes them away), why; one Idempotency-Key per opening. */
 function GrantModal({ open, customerId, card, onClose, onDone }: { open: boolean; customerId: string; card: CustomerCard | null; onClose: () => void; onDone: (card: CustomerCard | null) => void }) {
   const { t } = useI18n();
-  const [form] = Form.useForm<GrantValues>();
+  const { form, saving, send } = useStaffAdjust<GrantValues>(open, (f) => f.setFieldsValue({ planId: card?.active ? card.planId : undefined, days: null, reason: '' }));
   const plans = useApi<MemberCardPlan[]>(open ? '/member-cards' : null);
-  const [saving, setSaving] = useState(false);
-  const requestKey = useRef('');
-
-  useEffect(() => {
-    if (!open) return;
-    requestKey.current = crypto.randomUUID();
-    form.resetFields();
-    form.setFieldsValue({ planId: card?.active ? card.planId : undefined, days: null, reason: '' });
-  }, [open, form, card]);
 
   const submit = async () => {
     const v = form.getFieldsValue(true) as GrantValues;
     const body = validateBody(form, MemberCardGrantBody, { planId: v.planId, days: v.days ?? undefined, reason: (v.reason ?? '').trim() });
     if (!body) return;
-    setSaving(true);
-    try {
-      const res = await api.post<{ card: CustomerCard | null }>(`/customers/${customerId}/member-card/grant`, body, { headers: { 'Idempotency-Key': requestKey.current } });
-      feedback.message.success(res.card ? t('card.granted', { date: fmtDate(res.card.expiresAt) }) : t('common.saved'));
-      onDone(res.card);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'CARD_NOT_ACTIVE') form.setFields([{ name: 'days', errors: [t('card.notActive')] }]);
-      else if (!applyApiError(form, err)) showError(err);
-    } finally {
-      setSaving(false);
-    }
+    await send(async (key) => {
+      try {
+        const res = await api.post<{ card: CustomerCard | null }>(`/customers/${customerId}/member-card/grant`, body, { headers: { 'Idempotency-Key': key } });
+        feedback.message.success(res.card ? t('card.granted', { date: fmtDate(res.card.expiresAt) }) : t('common.saved'));
+        onDone(res.card);
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'CARD_NOT_ACTIVE') form.setFields([{ name: 'days', errors: [t('card.notActive')] }]);
+        else if (!applyApiError(form, err)) showError(err);
+      }
+    });
   };
 
   return (

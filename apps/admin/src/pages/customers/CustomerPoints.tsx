@@ -1,4 +1,3 @@
-import { useEffect, useRef, useState } from 'react';
 import { Col, Form, Input, InputNumber, Modal, Row, Statistic, Table } from 'antd';
 import { POINTS_LEDGER_KINDS, PointsAdjustBody } from '@siyu/contracts';
 import { api, ApiError } from '../../lib/api';
@@ -7,6 +6,7 @@ import { applyApiError, asText, validateBody, zodRule } from '../../lib/form';
 import { fmtDate, fmtTime } from '../../lib/format';
 import { useI18n } from '../../lib/i18n';
 import { CustomerLedgerCard, LedgerLoadMore, useCustomerLedger } from './CustomerLedgerCard';
+import { useStaffAdjust } from './useStaffAdjust';
 
 interface LedgerEntry {
   id: number;
@@ -99,15 +99,7 @@ const adjustShape = PointsAdjustBody.shape;
 /** 调整积分: a signed amount and a reason; one Idempotency-Key per opening, so a retried submit posts once. */
 function AdjustModal({ open, customerId, balance, onClose, onDone }: { open: boolean; customerId: string; balance: number; onClose: () => void; onDone: () => void }) {
   const { t } = useI18n();
-  const [form] = Form.useForm<AdjustValues>();
-  const [saving, setSaving] = useState(false);
-  const requestKey = useRef('');
-
-  useEffect(() => {
-    if (!open) return;
-    requestKey.current = crypto.randomUUID();
-    form.resetFields();
-  }, [open, form]);
+  const { form, saving, send } = useStaffAdjust<AdjustValues>(open);
 
   const delta = Form.useWatch('delta', form);
 
@@ -115,19 +107,18 @@ function AdjustModal({ open, customerId, balance, onClose, onDone }: { open: boo
     const v = form.getFieldsValue(true) as AdjustValues;
     const body = validateBody(form, PointsAdjustBody, { delta: v.delta ?? undefined, reason: (v.reason ?? '').trim() });
     if (!body) return;
-    setSaving(true);
-    try {
-      const res = await api.post<{ balance: number }>(`/customers/${customerId}/points/adjust`, body, { headers: { 'Idempotency-Key': requestKey.current } });
-      feedback.message.success(t('points.adjusted', { n: res.balance }));
-      onDone();
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'POINTS_INSUFFICIENT') {
-        const left = typeof err.details?.balance === 'number' ? err.details.balance : balance;
-        form.setFields([{ name: 'delta', errors: [t('points.insufficient', { n: left })] }]);
-      } else if (!applyApiError(form, err)) showError(err);
-    } finally {
-      setSaving(false);
-    }
+    await send(async (key) => {
+      try {
+        const res = await api.post<{ balance: number }>(`/customers/${customerId}/points/adjust`, body, { headers: { 'Idempotency-Key': key } });
+        feedback.message.success(t('points.adjusted', { n: res.balance }));
+        onDone();
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'POINTS_INSUFFICIENT') {
+          const left = typeof err.details?.balance === 'number' ? err.details.balance : balance;
+          form.setFields([{ name: 'delta', errors: [t('points.insufficient', { n: left })] }]);
+        } else if (!applyApiError(form, err)) showError(err);
+      }
+    });
   };
 
   const after = typeof delta === 'number' ? balance + delta : null;

@@ -1,4 +1,3 @@
-import { useEffect, useRef, useState } from 'react';
 import { Col, Form, Input, InputNumber, Modal, Row, Statistic, Table, Tabs, Tag } from 'antd';
 import { StoredValueAdjustBody } from '@siyu/contracts';
 import { api, ApiError } from '../../lib/api';
@@ -10,6 +9,7 @@ import { formatFen } from '../../lib/money';
 import { postingColumns, type StoredValuePosting } from '../loyalty/StoredValueStatement';
 import { yuanBoxToFen } from '../loyalty/StoredValuePlans';
 import { CustomerLedgerCard, LedgerLoadMore, useCustomerLedger } from './CustomerLedgerCard';
+import { useStaffAdjust } from './useStaffAdjust';
 
 export interface StoredValueAccount {
   principalFen: number;
@@ -142,15 +142,7 @@ const signedFen = (v: number | null | undefined) => {
 /** 调整余额: signed principal and bonus amounts and a reason; one Idempotency-Key per opening. */
 function AdjustModal({ open, customerId, account, onClose, onDone }: { open: boolean; customerId: string; account: StoredValueAccount | null; onClose: () => void; onDone: () => void }) {
   const { t } = useI18n();
-  const [form] = Form.useForm<AdjustValues>();
-  const [saving, setSaving] = useState(false);
-  const requestKey = useRef('');
-
-  useEffect(() => {
-    if (!open) return;
-    requestKey.current = crypto.randomUUID();
-    form.resetFields();
-  }, [open, form]);
+  const { form, saving, send } = useStaffAdjust<AdjustValues>(open);
 
   const principal = Form.useWatch('principal', form);
   const bonus = Form.useWatch('bonus', form);
@@ -159,19 +151,18 @@ function AdjustModal({ open, customerId, account, onClose, onDone }: { open: boo
     const v = form.getFieldsValue(true) as AdjustValues;
     const body = validateBody(form, StoredValueAdjustBody, { principalDeltaFen: signedFen(v.principal), bonusDeltaFen: signedFen(v.bonus), reason: (v.reason ?? '').trim() }, FIELDS);
     if (!body) return;
-    setSaving(true);
-    try {
-      const res = await api.post<{ posted: boolean; account: StoredValueAccount }>(`/customers/${customerId}/stored-value/adjust`, body, { headers: { 'Idempotency-Key': requestKey.current } });
-      feedback.message.success(t('sv.adjusted', { n: formatFen(res.account.balanceFen, true) }));
-      onDone();
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'BALANCE_INSUFFICIENT') {
-        const field = err.field === 'bonusFen' ? 'bonus' : 'principal';
-        form.setFields([{ name: field, errors: [t('sv.insufficient', { principal: formatFen(account?.principalFen ?? 0, true), bonus: formatFen(account?.bonusFen ?? 0, true) })] }]);
-      } else if (!applyApiError(form, err, FIELDS)) showError(err);
-    } finally {
-      setSaving(false);
-    }
+    await send(async (key) => {
+      try {
+        const res = await api.post<{ posted: boolean; account: StoredValueAccount }>(`/customers/${customerId}/stored-value/adjust`, body, { headers: { 'Idempotency-Key': key } });
+        feedback.message.success(t('sv.adjusted', { n: formatFen(res.account.balanceFen, true) }));
+        onDone();
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'BALANCE_INSUFFICIENT') {
+          const field = err.field === 'bonusFen' ? 'bonus' : 'principal';
+          form.setFields([{ name: field, errors: [t('sv.insufficient', { principal: formatFen(account?.principalFen ?? 0, true), bonus: formatFen(account?.bonusFen ?? 0, true) })] }]);
+        } else if (!applyApiError(form, err, FIELDS)) showError(err);
+      }
+    });
   };
 
   const pAfter = account ? account.principalFen + signedFen(principal) : 0;
