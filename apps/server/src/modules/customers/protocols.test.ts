@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../testing/harness.js';
-import { SmsSendError, TencentSmsClient, tc3Authorization } from './sms/client.js';
+import { SmsSendError, TencentSmsClient, tc3Authorization } from '../../platform/sms/index.js';
 import { WechatApiError, WechatOAuthClient } from './wechat-oauth/client.js';
 import { newPhone } from './test-helpers.js';
 

@@ -9,8 +9,7 @@ import { CustomerAddresses } from './addresses.js';
 import { CustomerAdmin } from './admin.js';
 import { TtlCache } from '../../platform/ttl-cache.js';
 import { customerIdentities, customers, customerSessions } from './schema.js';
-import { TencentSmsClient, type SmsSender } from './sms/client.js';
-import { SmsVerification, type SmsPurpose } from './sms/verification.js';
+import { createSmsSender, SmsVerification, type SmsPurpose, type SmsSender } from '../../platform/sms/index.js';
 import { customerView, type CustomerRow } from './views.js';
 import { WechatOAuthClient, type WechatApp, type WechatScope } from './wechat-oauth/client.js';
 import { WechatSignIn } from './wechat-sign-in.js';
@@ -43,15 +42,7 @@ export class CustomersService {
     deps: { sms?: SmsSender; wechat?: WechatOAuthClient } = {},
   ) {
     const cfg = p.config;
-    const tencent = new TencentSmsClient({
-      baseUrl: () => cfg.SMS_BASE_URL ?? (cfg.SANDBOX ? `${p.selfUrl()}/sandbox/sms` : 'https://sms.tencentcloudapi.com'),
-      secretId: cfg.SMS_SECRET_ID,
-      secretKey: cfg.SMS_SECRET_KEY,
-      region: cfg.SMS_REGION,
-      smsSdkAppId: cfg.SMS_SDK_APP_ID,
-      signName: cfg.SMS_SIGN_NAME,
-      templates: { verifyCode: cfg.SMS_TEMPLATE_VERIFY_CODE },
-    });
+    const tencent = createSmsSender(p);
     this.smsSender = () => deps.sms ?? tencent;
     // Browsers are sent to the public address; the server calls the API on its own address.
     this.wechat =

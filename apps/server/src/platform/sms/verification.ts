@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
-import type { Platform } from '../../../platform/context.js';
-import { AppError, badRequest, tooMany } from '../../../platform/errors.js';
-import { hmac, newToken, safeEqual } from '../../../platform/auth/tokens.js';
-import { SmsSendError, type SmsSender } from './client.js';
+import type { Platform } from '../context.js';
+import { AppError, badRequest, tooMany } from '../errors.js';
+import { hmac, newToken, safeEqual } from '../auth/tokens.js';
+import { SmsSendError, type SmsSender } from './tencent-client.js';
 
 export type SmsPurpose = 'sign_in' | 'bind';
 

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 
 /**
- * What the customers module needs from an SMS vendor. Templates are vendor-specific (each vendor approves
+ * What Siyu needs from an SMS vendor. Templates are vendor-specific (each vendor approves
  * its own), so the interface speaks of purposes, not template ids; a second vendor is one more class.
  */
 export interface SmsSender {
