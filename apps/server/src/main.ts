@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './platform/config.js';
+import { ConfigError, loadConfig, type Config } from './platform/config.js';
 import { startRuntime } from './app/runtime.js';
 import { seedDemo } from './app/seed.js';
 
@@ -28,6 +28,7 @@ async function main() {
     await runtime.close();
     return;
   }
+  warnAboutSettings(config, runtime.platform.publicUrl(), log);
   if (config.SEED_DEMO && role !== 'worker') {
     const demo = await seedDemo(runtime.platform, runtime.services);
     const base = runtime.platform.publicUrl();
@@ -59,6 +60,18 @@ async function main() {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** Settings that work but probably are not what the operator wants; said once at start. */
+function warnAboutSettings(config: Config, publicUrl: string, log: { warn(obj: object, msg: string): void }) {
+  if (!config.PUBLIC_URL) {
+    log.warn({ publicUrl }, 'PUBLIC_URL is not set: claim links, QR codes, OAuth redirects and payment notify URLs use the listen address; set PUBLIC_URL to the address customers reach');
+  }
+  if (config.NODE_ENV === 'production') {
+    if (config.SANDBOX) log.warn({}, 'SANDBOX is on in production: the vendor simulators are public at /sandbox (sign-in codes readable, orders payable without money)');
+    if (config.SEED_DEMO) log.warn({}, 'SEED_DEMO is on in production: the public demo shop and its known passwords exist');
+    if (!config.METRICS_TOKEN && !config.METRICS_LISTEN) log.warn({}, '/metrics is off: set METRICS_TOKEN or METRICS_LISTEN to scrape it');
+  }
 }
 
 main().catch((err) => {

@@ -18,8 +18,8 @@ export const WechatAuthorizeUrlQuery = z.object({
 });
 export const WechatSignInBody = z.object({
   code: z.string().trim().min(1).max(512),
-  /** The state returned with the authorize URL; when sent it must match what this shop issued. */
-  state: z.string().max(128).optional(),
+  /** The state returned with the authorize URL; it must be the one issued to this browser (its cookie). */
+  state: z.string().min(1).max(128),
 });
 export const BindPhoneBody = z.object({ phone: Phone, code: SmsCode });
 

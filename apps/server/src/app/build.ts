@@ -1,6 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -9,6 +8,7 @@ import '../platform/http/types.js';
 import type { Platform } from '../platform/context.js';
 import { installErrorHandler } from '../platform/http/error-handler.js';
 import { installHealth } from '../platform/http/health.js';
+import { installSecurityHeaders } from '../platform/http/security.js';
 import { installAdminAuth } from '../platform/http/admin-auth.js';
 import { authRoutes } from '../platform/auth/routes.js';
 import { tenancyRoutes } from '../platform/tenancy/routes.js';
@@ -27,7 +27,9 @@ export async function buildApp(p: Platform, services: Services): Promise<BuiltAp
   const app = Fastify({
     loggerInstance: p.log as FastifyBaseLogger,
     bodyLimit: p.config.MAX_BODY_BYTES,
-    trustProxy: true,
+    // Forwarded addresses are believed only from the proxies the operator named: otherwise anyone could
+    // pick the address that rate limits, SMS limits and the audit log see.
+    trustProxy: p.config.TRUST_PROXY.length > 0 ? p.config.TRUST_PROXY : false,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     return503OnClosing: true,
@@ -37,23 +39,7 @@ export async function buildApp(p: Platform, services: Services): Promise<BuiltAp
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        // antd and antd-mobile inject styles at run time; the docs page uses inline scripts.
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'self'"],
-        // Self-hosted shops often start on plain http; forcing https sub-requests would break them.
-        upgradeInsecureRequests: null,
-      },
-    },
-    crossOriginEmbedderPolicy: false,
-  });
+  installSecurityHeaders(app, p.config);
   await app.register(cookie, { secret: p.config.SESSION_SECRET });
   await app.register(multipart, { limits: { fileSize: p.config.UPLOAD_MAX_BYTES, files: 10, fields: 20 } });
   await app.register(swagger, {
@@ -77,7 +63,7 @@ export async function buildApp(p: Platform, services: Services): Promise<BuiltAp
 
   await app.register(async (admin) => {
     installAdminAuth(admin, p, services.auth, services.tenancy);
-    await admin.register(authRoutes, { auth: services.auth });
+    await admin.register(authRoutes, { auth: services.auth, config: p.config });
     await admin.register(tenancyRoutes, { tenancy: services.tenancy });
     await registerModuleRoutes.admin(admin, p, services);
   }, { prefix: '/api/admin' });

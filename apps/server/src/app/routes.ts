@@ -44,7 +44,7 @@ export const registerModuleRoutes = {
   },
   async store(store: FastifyInstance, p: Platform, s: Services) {
     await store.register(tenancyStoreRoutes, { tenancy: s.tenancy });
-    await store.register(customerStoreRoutes, { customers: s.customers });
+    await store.register(customerStoreRoutes, { customers: s.customers, config: p.config });
     await store.register(catalogStoreRoutes, { catalog: s.catalog, categories: s.categories });
     await store.register(orderStoreRoutes, { cart: s.cart, checkout: s.checkout, orders: s.orders, payments: s.payments, refunds: s.refunds, shipping: s.shipping });
     await store.register(promotionStoreRoutes, { coupons: s.coupons, centre: s.couponCentre, activities: s.activities, catalog: s.catalog });

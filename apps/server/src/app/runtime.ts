@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { Config } from '../platform/config.js';
 import { createPlatform, closePlatform, type PlatformOptions } from '../platform/bootstrap.js';
 import type { Platform } from '../platform/context.js';
@@ -39,6 +40,7 @@ export async function startRuntime(config: Config, roles: { serve: boolean; work
     (platform as Platform & { setSelfUrl(u: string): void }).setSelfUrl(url);
   }
   if (roles.worker) platform.jobs.start();
+  const metricsServer = config.METRICS_LISTEN && (roles.serve || roles.worker) ? await listenMetrics(platform, config.METRICS_LISTEN) : undefined;
   let closed = false;
   return {
     platform,
@@ -53,7 +55,34 @@ export async function startRuntime(config: Config, roles: { serve: boolean; work
         // Fastify stops accepting, waits for in-flight requests, then resolves.
         await http.app.close();
       }
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       await closePlatform(platform);
     },
   };
+}
+
+/**
+ * /metrics on its own address (METRICS_LISTEN), typically one only the scraper can reach; the main port
+ * then does not serve it. Workers have one too: their job counters are worth scraping.
+ */
+async function listenMetrics(p: Platform, address: string): Promise<http.Server> {
+  const at = address.lastIndexOf(':');
+  const host = address.slice(0, at).replace(/^\[|\]$/g, '');
+  const port = Number(address.slice(at + 1));
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    p.metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': p.metrics.registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  p.log.info({ address }, 'metrics served on their own listener');
+  return server;
 }

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -46,20 +47,69 @@ const ConfigSchema = z.object({
   WECHAT_SANDBOX_APP_SECRET: z.string().min(1).default('sandbox-app-secret'),
   /** Where browsers are sent to authorize (open.weixin.qq.com); defaults to WECHAT_OAUTH_BASE_URL, then the sandbox. */
   WECHAT_AUTHORIZE_BASE_URL: z.string().url().optional(),
-  /** Run the vendor simulators (WeChat, WeChat Pay, SMS) inside this process. */
-  SANDBOX: bool.default(true),
+  /** Run the vendor simulators (WeChat, WeChat Pay, SMS) inside this process. Default: on, off in production. */
+  SANDBOX: bool.optional(),
   /** Base URLs of vendor APIs; default to the in-process sandbox. */
   WECHATPAY_BASE_URL: z.string().url().optional(),
   WECHAT_OAUTH_BASE_URL: z.string().url().optional(),
   SMS_BASE_URL: z.string().url().optional(),
-  SEED_DEMO: bool.default(true),
+  /** Seed the public demo shop on first start. Default: on, off in production. */
+  SEED_DEMO: bool.optional(),
+  /**
+   * Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses, CIDRs or `loopback`,
+   * `linklocal`, `uniquelocal`, comma-separated. Without it the peer address is the client.
+   */
+  TRUST_PROXY: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .refine((list) => list.every(isProxyEntry), 'addresses, CIDRs or loopback / linklocal / uniquelocal, comma-separated')
+    .optional(),
+  /** Bearer token that /metrics requires (Prometheus `authorization` / `bearer_token`). */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** `host:port` of a separate listener that serves only /metrics (then the main port does not). */
+  METRICS_LISTEN: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'host:port, e.g. 127.0.0.1:9464')
+    .optional(),
   JOBS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
 });
 
-export type Config = z.infer<typeof ConfigSchema> & { SESSION_SECRET: string };
+type Parsed = z.infer<typeof ConfigSchema>;
+export type Config = Omit<Parsed, 'SANDBOX' | 'SEED_DEMO' | 'TRUST_PROXY'> & {
+  SESSION_SECRET: string;
+  SANDBOX: boolean;
+  SEED_DEMO: boolean;
+  TRUST_PROXY: string[];
+};
+
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_KEYWORDS.has(entry)) return true;
+  const [addr, bits, extra] = entry.split('/');
+  if (extra !== undefined) return false;
+  const family = net.isIP(addr);
+  if (!family) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Hosts of the vendors' production APIs. A server that talks to them must not also run the simulators
+ * or the public demo shop: anyone could read sign-in codes in the sandbox inbox and mark orders paid.
+ */
+const VENDOR_HOSTS = [/(^|\.)weixin\.qq\.com$/, /(^|\.)tencentcloudapi\.com$/, /(^|\.)aliyuncs\.com$/];
+
+export function isVendorProductionUrl(url: string): boolean {
+  const host = new URL(url).hostname.toLowerCase();
+  return VENDOR_HOSTS.some((re) => re.test(host));
+}
+
+const VENDOR_URL_SETTINGS = ['WECHATPAY_BASE_URL', 'WECHAT_OAUTH_BASE_URL', 'WECHAT_AUTHORIZE_BASE_URL', 'SMS_BASE_URL'] as const;
 
 export class ConfigError extends Error {}
 
@@ -70,11 +120,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  const cfg = parsed.data;
-  if (!cfg.SESSION_SECRET) {
-    if (cfg.NODE_ENV === 'production') throw new ConfigError('Invalid configuration:\n  SESSION_SECRET: required in production');
-    // Development and tests get a fixed, obviously-not-secret value.
-    return { ...cfg, SESSION_SECRET: 'siyu-development-secret-change-me-please' };
+  const raw = parsed.data;
+  const production = raw.NODE_ENV === 'production';
+  const cfg = {
+    ...raw,
+    SANDBOX: raw.SANDBOX ?? !production,
+    SEED_DEMO: raw.SEED_DEMO ?? !production,
+    TRUST_PROXY: raw.TRUST_PROXY ?? [],
+  };
+  const problems: string[] = [];
+  if (production) {
+    if (!cfg.SESSION_SECRET) problems.push('SESSION_SECRET: required in production');
+    const live = VENDOR_URL_SETTINGS.filter((k) => cfg[k] && isVendorProductionUrl(cfg[k]!));
+    if (live.length > 0) {
+      if (cfg.SANDBOX) problems.push(`SANDBOX: must be off while ${live.join(', ')} point at the vendors' production APIs`);
+      if (cfg.SEED_DEMO) problems.push(`SEED_DEMO: must be off while ${live.join(', ')} point at the vendors' production APIs`);
+    }
   }
-  return cfg as Config;
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((l) => `  ${l}`).join('\n')}`);
+  // Development and tests get a fixed, obviously-not-secret value.
+  return { ...cfg, SESSION_SECRET: cfg.SESSION_SECRET ?? 'siyu-development-secret-change-me-please' };
 }

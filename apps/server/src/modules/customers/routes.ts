@@ -15,12 +15,17 @@ import {
 import { actorOf } from '../../platform/http/admin-auth.js';
 import { customerOf, shopOf } from '../../platform/http/store-scope.js';
 import type { CustomersService } from './service.js';
+import type { FastifyRequest } from 'fastify';
+import type { Config } from '../../platform/config.js';
+import { isHttps } from '../../platform/http/security.js';
+
+const WECHAT_STATE_COOKIE = 'siyu_wx_state';
 
 const bearer = (header?: string) => (header?.startsWith('Bearer ') ? header.slice(7) : '');
 const security = [{ customer: [] }];
 
 /** Storefront sign-in, profile and addresses. Mounted under /api/store/:shop. */
-export const customerStoreRoutes: FastifyPluginAsyncZod<{ customers: CustomersService }> = async (app, { customers }) => {
+export const customerStoreRoutes: FastifyPluginAsyncZod<{ customers: CustomersService; config: Config }> = async (app, { customers, config }) => {
   const tags = ['storefront: customers'];
   const meta = (req: { ip: string; headers: { 'user-agent'?: string } }) => ({ ip: req.ip, userAgent: req.headers['user-agent'] });
 
@@ -33,12 +38,22 @@ export const customerStoreRoutes: FastifyPluginAsyncZod<{ customers: CustomersSe
     return { token, expiresAt, customer };
   });
 
-  app.get('/auth/wechat/authorize-url', {
-    schema: { tags, summary: 'WeChat web authorization URL to send the browser to', querystring: WechatAuthorizeUrlQuery },
-  }, async (req) => customers.wechatAuthorizeUrl(shopOf(req).id, req.query));
+  // The state is bound to this browser by an http-only cookie, scoped to the shop's sign-in routes.
+  const stateCookie = (req: FastifyRequest) => ({ path: `/api/store/${shopOf(req).slug}/auth`, httpOnly: true, sameSite: 'lax' as const, secure: isHttps(req, config) });
 
-  app.post('/auth/sign-in/wechat', { schema: { tags, summary: 'Sign in (or register) with a WeChat authorization code', body: WechatSignInBody } }, async (req) => {
-    const { token, expiresAt, customer } = await customers.signInWithWechat(shopOf(req).id, { ...req.body, ...meta(req) });
+  app.get('/auth/wechat/authorize-url', {
+    schema: { tags, summary: 'WeChat web authorization URL to send the browser to (sets the state cookie)', querystring: WechatAuthorizeUrlQuery },
+  }, async (req, reply) => {
+    const { browserKey, expiresInSeconds, ...res } = await customers.wechatAuthorizeUrl(shopOf(req).id, req.query);
+    reply.setCookie(WECHAT_STATE_COOKIE, browserKey, { ...stateCookie(req), maxAge: expiresInSeconds });
+    return res;
+  });
+
+  app.post('/auth/sign-in/wechat', {
+    schema: { tags, summary: 'Sign in (or register) with a WeChat authorization code and the state issued to this browser', body: WechatSignInBody },
+  }, async (req, reply) => {
+    const { token, expiresAt, customer } = await customers.signInWithWechat(shopOf(req).id, { ...req.body, browserKey: req.cookies[WECHAT_STATE_COOKIE], ...meta(req) });
+    reply.clearCookie(WECHAT_STATE_COOKIE, stateCookie(req));
     return { token, expiresAt, customer };
   });
 

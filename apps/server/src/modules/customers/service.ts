@@ -181,7 +181,7 @@ export class CustomersService {
     return this.wechatSignIn.authorizeUrl(shopId, input);
   }
 
-  signInWithWechat(shopId: string, input: { code: string; state?: string } & SessionMeta) {
+  signInWithWechat(shopId: string, input: { code: string; state: string; browserKey?: string } & SessionMeta) {
     return this.wechatSignIn.signIn(shopId, input);
   }
 

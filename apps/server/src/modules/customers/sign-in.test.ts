@@ -5,7 +5,8 @@ import { bearer, customerHelpers, newPhone, sleep } from './test-helpers.js';
 let t: TestApp;
 let h: ReturnType<typeof customerHelpers>;
 beforeAll(async () => {
-  t = await startTestApp({ SMS_RESEND_SECONDS: '1', SMS_MAX_ATTEMPTS: '3', SMS_DAILY_LIMIT: '2', SMS_IP_HOURLY_LIMIT: '3' });
+  // Requests come "from" many client addresses through the loopback proxy, so per-IP caps bite only where meant.
+  t = await startTestApp({ SMS_RESEND_SECONDS: '1', SMS_MAX_ATTEMPTS: '3', SMS_DAILY_LIMIT: '2', SMS_IP_HOURLY_LIMIT: '3', TRUST_PROXY: 'loopback' });
   h = customerHelpers(t);
 });
 afterAll(() => t?.close());
@@ -147,15 +148,17 @@ describe('sign-in with WeChat web authorization', () => {
     expect(back.origin + back.pathname).toBe('https://shop.example.com/login/callback');
     expect(back.searchParams.get('state')).toBe(got.body.state);
 
-    const signIn = await t.call('POST', `/api/store/${slug}/auth/sign-in/wechat`, { body: { code: back.searchParams.get('code'), state: got.body.state } });
+    const cookie = got.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    expect(got.headers.getSetCookie()[0]).toMatch(new RegExp(`^siyu_wx_state=.+; Max-Age=600; Path=/api/store/${slug}/auth; HttpOnly; SameSite=Lax$`));
+    const signIn = await t.call('POST', `/api/store/${slug}/auth/sign-in/wechat`, { body: { code: back.searchParams.get('code'), state: got.body.state }, headers: { cookie } });
     expect(signIn.status).toBe(200);
     expect(signIn.body.customer).toMatchObject({ nickname: '张三', gender: 'male', phone: null, wechatBound: true });
     expect(signIn.body.customer.avatarUrl).toMatch(/\/sandbox\/wechat\/avatar\/zhangsan\.svg$/);
 
     // A code works once at WeChat, and a state once here.
-    const reused = await t.call('POST', `/api/store/${slug}/auth/sign-in/wechat`, { body: { code: back.searchParams.get('code') } });
+    const reused = await h.wechatPost(slug, back.searchParams.get('code')!, await h.wechatStart(slug));
     expect(reused.body.error.code).toBe('WECHAT_CODE_INVALID');
-    const restate = await t.call('POST', `/api/store/${slug}/auth/sign-in/wechat`, { body: { code: (await h.wechatCode({ key: 'zhangsan' })).code, state: got.body.state } });
+    const restate = await t.call('POST', `/api/store/${slug}/auth/sign-in/wechat`, { body: { code: (await h.wechatCode({ key: 'zhangsan' })).code, state: got.body.state }, headers: { cookie } });
     expect(restate.body.error.code).toBe('WECHAT_STATE_INVALID');
 
     // Refusing returns to the site with the state only.
@@ -179,8 +182,10 @@ describe('sign-in with WeChat web authorization', () => {
     const key = `union-${newPhone()}`;
     const first = await h.wechatSignIn(slug, { key, nickname: '跨号' });
     await t.services.tenancy.updateShop(owner.actor, { settings: { wechat: { appId: 'wxsandbox000000002', appSecret: 'sandbox-app-secret-2' } } });
+    const start = await h.wechatStart(slug, 'snsapi_base');
+    expect(start.appId).toBe('wxsandbox000000002');
     const { code, openid } = await h.wechatCode({ key }, 'snsapi_base', 'wxsandbox000000002');
-    const second = await t.call('POST', `/api/store/${slug}/auth/sign-in/wechat`, { body: { code } });
+    const second = await h.wechatPost(slug, code, start);
     expect(second.status).toBe(200);
     expect(second.body.customer.id).toBe(first.customer.id);
     expect(await t.services.customers.wechatOpenid(shopId, first.customer.id, 'wxsandbox000000002')).toBe(openid);
@@ -192,10 +197,60 @@ describe('sign-in with WeChat web authorization', () => {
   it('creates one customer when the first WeChat sign-ins of a person race', async () => {
     const { slug } = await t.createShop();
     const key = `race-${newPhone()}`;
-    const codes = await Promise.all([h.wechatCode({ key }, 'snsapi_base'), h.wechatCode({ key }, 'snsapi_base'), h.wechatCode({ key }, 'snsapi_base')]);
-    const res = await Promise.all(codes.map(({ code }) => t.call('POST', `/api/store/${slug}/auth/sign-in/wechat`, { body: { code } })));
+    const starts = await Promise.all([1, 2, 3].map(() => h.wechatStart(slug, 'snsapi_base')));
+    const codes = await Promise.all(starts.map(() => h.wechatCode({ key }, 'snsapi_base')));
+    const res = await Promise.all(codes.map(({ code }, i) => h.wechatPost(slug, code, starts[i])));
     expect(res.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(new Set(res.map((r) => r.body.customer.id)).size).toBe(1);
+  });
+});
+
+describe('account takeover through a planted WeChat sign-in', () => {
+  it('refuses a sign-in without the state, or with a state issued to another browser', async () => {
+    const { slug } = await t.createShop();
+    const attacker = { key: `attacker-${newPhone()}`, nickname: '攻击者' };
+    const noState = await t.call('POST', `/api/store/${slug}/auth/sign-in/wechat`, { body: { code: (await h.wechatCode(attacker)).code } });
+    expect(noState.status).toBe(400);
+    expect(noState.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'state' } });
+
+    // The attacker starts a sign-in in their own browser and plants code + state in the victim's browser.
+    const attackersStart = await h.wechatStart(slug);
+    const code = (await h.wechatCode(attacker)).code;
+    const planted = await t.call('POST', `/api/store/${slug}/auth/sign-in/wechat`, { body: { code, state: attackersStart.state } });
+    expect(planted.body.error.code).toBe('WECHAT_STATE_INVALID');
+    const victimsStart = await h.wechatStart(slug);
+    const mixed = await t.call('POST', `/api/store/${slug}/auth/sign-in/wechat`, { body: { code, state: attackersStart.state }, headers: { cookie: victimsStart.cookie } });
+    expect(mixed.body.error.code).toBe('WECHAT_STATE_INVALID');
+    // Another shop's state is no good here either.
+    const other = await t.createShop();
+    const foreign = await h.wechatStart(other.slug);
+    expect((await h.wechatPost(slug, code, foreign)).body.error.code).toBe('WECHAT_STATE_INVALID');
+  });
+
+  it('the takeover chain is refused: the attacker’s WeChat never becomes the owner of the victim’s account without the victim’s SMS code', async () => {
+    const { slug, owner } = await t.createShop();
+    const victim = await h.smsSignIn(slug);
+    const attacker = await h.wechatSignIn(slug, { key: `chain-${newPhone()}`, nickname: '攻击者' });
+    const bind = (code: string) => t.call('POST', `/api/store/${slug}/me/bind-phone`, { headers: bearer(attacker.token), body: { phone: victim.phone, code } });
+
+    expect((await t.call('POST', `/api/store/${slug}/me/bind-phone`, { headers: bearer(attacker.token), body: { phone: victim.phone } })).status).toBe(400);
+    expect((await bind('000000')).body.error.code).toBe('SMS_CODE_INVALID');
+    // A code the attacker received on their own phone does not open someone else's number.
+    const own = newPhone();
+    await h.requestCode(slug, own, 'bind');
+    expect((await bind(await h.inboxCode(own))).body.error.code).toBe('SMS_CODE_INVALID');
+    // Guessing is capped: the right code after too many wrong ones is refused as well.
+    await sleep(1100);
+    expect((await h.requestCode(slug, victim.phone, 'bind')).status).toBe(200);
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await bind(String(100000 + i))).status);
+    expect(statuses.at(-1)).toBe(429);
+    expect((await bind(await h.inboxCode(victim.phone))).status).toBe(429);
+
+    const detail = await t.call('GET', `/api/admin/customers/${victim.customer.id}`, { session: owner });
+    expect(detail.body).toMatchObject({ phone: victim.phone, mergedInto: null, identities: [] });
+    expect((await t.call('GET', `/api/store/${slug}/me`, { headers: bearer(victim.token) })).body.id).toBe(victim.customer.id);
+    expect((await t.call('GET', `/api/store/${slug}/me`, { headers: bearer(attacker.token) })).body).toMatchObject({ id: attacker.customer.id, phone: null });
   });
 });
 

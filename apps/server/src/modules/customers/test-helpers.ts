@@ -35,9 +35,21 @@ export function customerHelpers(t: TestApp) {
     return res.body as { code: string; openid: string; unionid: string };
   };
 
+  /** What the storefront does first: asks for the authorize URL; the state is bound to this "browser" by its cookie. */
+  const wechatStart = async (slug: string, scope: 'snsapi_base' | 'snsapi_userinfo' = 'snsapi_userinfo') => {
+    const res = await t.call('GET', `/api/store/${slug}/auth/wechat/authorize-url?scope=${scope}&redirect=${encodeURIComponent('https://shop.example.com/login/callback')}`);
+    expect(res.status).toBe(200);
+    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    return { state: res.body.state as string, appId: res.body.appId as string, cookie };
+  };
+
+  const wechatPost = (slug: string, code: string, start: { state: string; cookie: string }) =>
+    t.call('POST', `/api/store/${slug}/auth/sign-in/wechat`, { body: { code, state: start.state }, headers: { cookie: start.cookie } });
+
   const wechatSignIn = async (slug: string, user: { key: string; nickname?: string }, scope: 'snsapi_base' | 'snsapi_userinfo' = 'snsapi_userinfo', appid?: string) => {
-    const { code } = await wechatCode(user, scope, appid);
-    const res = await t.call('POST', `/api/store/${slug}/auth/sign-in/wechat`, { body: { code } });
+    const start = await wechatStart(slug, scope);
+    const { code } = await wechatCode(user, scope, appid ?? start.appId);
+    const res = await wechatPost(slug, code, start);
     expect(res.status).toBe(200);
     return { token: res.body.token as string, customer: res.body.customer };
   };
@@ -49,5 +61,5 @@ export function customerHelpers(t: TestApp) {
     return res.rows.map((r) => r.payload);
   };
 
-  return { requestCode, inboxCode, smsSignIn, wechatCode, wechatSignIn, events };
+  return { requestCode, inboxCode, smsSignIn, wechatCode, wechatStart, wechatPost, wechatSignIn, events };
 }

@@ -2,13 +2,23 @@ import { and, eq } from 'drizzle-orm';
 import type { Platform } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { AppError, badRequest, notFound } from '../../platform/errors.js';
-import { newToken } from '../../platform/auth/tokens.js';
+import { newToken, safeEqual, sha256 } from '../../platform/auth/tokens.js';
 import { customerIdentities, customers } from './schema.js';
 import { customerRow, lockKey, openSession, retryOnUnique, type SessionMeta } from './shared.js';
 import { customerView, type CustomerRow } from './views.js';
 import { WechatApiError, type WechatApp, type WechatOAuthClient, type WechatScope, type WechatUserInfo } from './wechat-oauth/client.js';
 
 const STATE_TTL_MS = 10 * 60_000;
+
+interface StateRecord {
+  shopId: string;
+  appId: string;
+  scope: WechatScope;
+  /** sha256 of the browser key kept in the browser's cookie. */
+  browser: string;
+}
+
+const stateKey = (state: string) => `wx:state:${state}`;
 
 /**
  * Sign-in through WeChat web authorization: the authorize URL (with a state remembered for this shop),
@@ -21,23 +31,37 @@ export class WechatSignIn {
     private appFor: (shopId: string) => Promise<WechatApp>,
   ) {}
 
+  /**
+   * The authorize URL with a fresh `state`, and the browser key the caller puts in an http-only cookie.
+   * The state is honoured only together with that cookie, so a code obtained by someone else cannot be
+   * planted in a victim's browser (login CSRF, the first step of an account takeover through bind-phone).
+   */
   async authorizeUrl(shopId: string, input: { scope: WechatScope; redirect: string }) {
     const app = await this.appFor(shopId);
     const state = newToken(16);
-    await this.p.hot.set(`wx:state:${state}`, JSON.stringify({ shopId, appId: app.appId, scope: input.scope }), { ttlMs: STATE_TTL_MS });
-    return { url: this.client.authorizeUrl({ appId: app.appId, redirectUri: input.redirect, scope: input.scope, state }), state, appId: app.appId };
+    const browserKey = newToken(24);
+    const record: StateRecord = { shopId, appId: app.appId, scope: input.scope, browser: sha256(browserKey) };
+    await this.p.hot.set(stateKey(state), JSON.stringify(record), { ttlMs: STATE_TTL_MS });
+    return {
+      url: this.client.authorizeUrl({ appId: app.appId, redirectUri: input.redirect, scope: input.scope, state }),
+      state,
+      appId: app.appId,
+      browserKey,
+      expiresInSeconds: STATE_TTL_MS / 1000,
+    };
   }
 
-  async signIn(shopId: string, input: { code: string; state?: string } & SessionMeta) {
-    if (input.state !== undefined) {
-      const key = `wx:state:${input.state}`;
-      const raw = await this.p.hot.get(key);
-      if (!raw || (JSON.parse(raw) as { shopId: string }).shopId !== shopId) {
-        throw badRequest('WECHAT_STATE_INVALID', 'The sign-in link has expired, start again', { field: 'state' });
-      }
-      await this.p.hot.del(key);
-    }
+  async signIn(shopId: string, input: { code: string; state: string; browserKey?: string } & SessionMeta) {
+    const invalid = () => badRequest('WECHAT_STATE_INVALID', 'The sign-in link has expired or was opened in another browser, start again', { field: 'state' });
+    const raw = await this.p.hot.get(stateKey(input.state));
+    if (!raw) throw invalid();
+    const record = JSON.parse(raw) as StateRecord;
+    if (record.shopId !== shopId || !input.browserKey || !safeEqual(record.browser, sha256(input.browserKey))) throw invalid();
+    // Single use, also when two requests race with the same state.
+    if (!(await this.p.hot.set(`${stateKey(input.state)}:used`, '1', { nx: true, ttlMs: STATE_TTL_MS }))) throw invalid();
+    await this.p.hot.del(stateKey(input.state));
     const app = await this.appFor(shopId);
+    if (app.appId !== record.appId) throw invalid();
     const token = await this.call(() => this.client.exchangeCode(app, input.code));
     const profile = token.scope === 'snsapi_userinfo' ? await this.call(() => this.client.userInfo(token.accessToken, token.openid)) : undefined;
     const unionid = token.unionid ?? profile?.unionid;

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../testing/harness.js';
+import { rows, sql } from '../db/index.js';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ LOGIN_MAX_FAILURES: '3' });
+  // Sign-ins come "from" chosen client addresses through the loopback proxy.
+  t = await startTestApp({ LOGIN_MAX_FAILURES: '3', TRUST_PROXY: 'loopback' });
 });
 afterAll(() => t?.close());
 
@@ -28,6 +30,40 @@ describe('staff sign-in and sessions', () => {
     // Even the right password is refused while locked.
     const right = await t.call('POST', '/api/admin/auth/sign-in', { body: { login: shop.owner.login, password: shop.owner.password } });
     expect(right.body.error.code).toBe('ACCOUNT_LOCKED');
+  });
+
+  it('counts parallel wrong passwords before checking them: 30 at once get at most the limit of tries', async () => {
+    const shop = await t.createShop();
+    const from = { 'x-forwarded-for': '198.51.100.30' };
+    const res = await Promise.all(
+      Array.from({ length: 30 }, () => t.call('POST', '/api/admin/auth/sign-in', { body: { login: shop.owner.login, password: 'wrong-password' }, headers: from })),
+    );
+    const codes = res.map((r) => r.body.error.code);
+    // A try that was checked answers INVALID_CREDENTIALS (or ACCOUNT_LOCKED for the last one); the rest never reach the hash.
+    expect(codes.filter((c) => c === 'INVALID_CREDENTIALS').length).toBeLessThanOrEqual(2);
+    expect(codes.filter((c) => c === 'ACCOUNT_LOCKED').length).toBeGreaterThanOrEqual(28);
+    const [row] = await rows<{ attempts: number }>(t.platform.db, sql`SELECT attempts FROM staff_sign_in_attempts WHERE login = ${shop.owner.login} AND ip = '198.51.100.30'`);
+    expect(row.attempts).toBe(30);
+    const right = await t.call('POST', '/api/admin/auth/sign-in', { body: { login: shop.owner.login, password: shop.owner.password }, headers: from });
+    expect(right.status).toBe(423);
+    expect(Date.parse(right.body.error.details.lockedUntil)).toBeGreaterThan(Date.now());
+  });
+
+  it('locks per login and client address: a stranger’s guesses do not lock the owner out', async () => {
+    const shop = await t.createShop();
+    const attempt = (ip: string, password: string) => t.call('POST', '/api/admin/auth/sign-in', { body: { login: shop.owner.login, password }, headers: { 'x-forwarded-for': ip } });
+    for (let i = 0; i < 5; i++) await attempt('203.0.113.66', `guess-${i}-password`);
+    expect((await attempt('203.0.113.66', shop.owner.password)).body.error.code).toBe('ACCOUNT_LOCKED');
+    const owner = await attempt('198.51.100.8', shop.owner.password);
+    expect(owner.status).toBe(200);
+    // A success clears the owner's own count: two slips, a success, two slips again — never locked.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 2; i++) expect((await attempt('198.51.100.9', 'typo-password')).status).toBe(401);
+      expect((await attempt('198.51.100.9', shop.owner.password)).status).toBe(200);
+    }
+    // The same login written in other case is the same target for counting.
+    const upper = await t.call('POST', '/api/admin/auth/sign-in', { body: { login: shop.owner.login.toUpperCase(), password: 'x-wrong-password' }, headers: { 'x-forwarded-for': '203.0.113.66' } });
+    expect(upper.body.error.code).toBe('ACCOUNT_LOCKED');
   });
 
   it('requires the CSRF header for cookie-session writes', async () => {

@@ -3,14 +3,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AuthService } from './service.js';
 import { ROLES, ROLE_PERMISSIONS, PERMISSIONS } from './rbac.js';
 import { actorOf, CSRF_COOKIE, SESSION_COOKIE } from '../http/admin-auth.js';
+import { isHttps } from '../http/security.js';
+import type { Config } from '../config.js';
 
 const Role = z.enum(ROLES);
 const Password = z.string().min(8, 'at least 8 characters').max(128);
 const Login = z.string().trim().min(3).max(64).regex(/^[a-zA-Z0-9_.@+-]+$/, 'letters, digits and _ . @ + - only');
 
 /** Sign-in, the signed-in account, staff and API keys. Mounted under /api/admin. */
-export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (app, { auth }) => {
-  const secure = app.initialConfig.https !== undefined;
+export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService; config: Config }> = async (app, { auth, config }) => {
   const tags = ['auth'];
 
   app.post('/auth/sign-in', {
@@ -18,7 +19,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (a
     schema: { tags, summary: 'Staff sign-in (sets a session cookie)', body: z.object({ login: z.string().min(1).max(64), password: z.string().min(1).max(128) }) },
   }, async (req, reply) => {
     const res = await auth.signIn({ ...req.body, ip: req.ip, userAgent: req.headers['user-agent'] });
-    const cookie = { path: '/', sameSite: 'lax' as const, secure, expires: res.expiresAt };
+    const cookie = { path: '/', sameSite: 'lax' as const, secure: isHttps(req, config), expires: res.expiresAt };
     reply.setCookie(SESSION_COOKIE, res.token, { ...cookie, httpOnly: true });
     reply.setCookie(CSRF_COOKIE, res.csrfToken, { ...cookie, httpOnly: false });
     return { staff: res.staff, shopId: res.shopId, csrfToken: res.csrfToken, expiresAt: res.expiresAt };

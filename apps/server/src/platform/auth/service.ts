@@ -1,7 +1,8 @@
 import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Actor, Platform } from '../context.js';
 import { AppError, conflict, forbidden, notFound, tooMany, unauthorized } from '../errors.js';
-import { apiKeys, shops, staff, staffSessions } from '../tenancy/schema.js';
+import { apiKeys, shops, staff, staffSessions, staffSignInAttempts } from '../tenancy/schema.js';
+import { rows, type Db } from '../db/index.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { Role } from './rbac.js';
 import { hmac, newToken, sha256 } from './tokens.js';
@@ -28,6 +29,9 @@ const view = (s: typeof staff.$inferSelect): StaffView => ({
   createdAt: s.createdAt,
 });
 
+/** Logins are matched exactly, but "Owner@Demo" and "owner@demo" are one target for counting guesses. */
+const attemptLogin = (login: string) => login.trim().toLowerCase();
+
 // A dummy hash so an unknown login costs as much time as a wrong password (no user enumeration by timing).
 let dummyHash: Promise<string> | null = null;
 
@@ -45,6 +49,11 @@ export class AuthService {
         retryAfterSeconds: Math.ceil(Math.max(ipLimit.resetMs, loginLimit.resetMs) / 1000),
       });
     }
+    const attempt = await this.countAttempt(input.login, input.ip);
+    const lockedUntil = () => new Date(attempt.lastAt.getTime() + config.LOGIN_LOCK_MINUTES * 60_000);
+    if (attempt.attempts > config.LOGIN_MAX_FAILURES) {
+      throw new AppError(423, 'ACCOUNT_LOCKED', 'Too many failed sign-ins; the account is locked for a while', { lockedUntil: lockedUntil().toISOString() });
+    }
     const [row] = await this.p.db.select().from(staff).where(eq(staff.login, input.login));
     if (!row) {
       dummyHash ??= hashPassword('not-a-real-password');
@@ -52,32 +61,18 @@ export class AuthService {
       throw unauthorized('INVALID_CREDENTIALS', 'Wrong login or password');
     }
     const now = this.p.now();
-    if (row.lockedUntil && row.lockedUntil > now) {
-      throw new AppError(423, 'ACCOUNT_LOCKED', 'Too many failed sign-ins; the account is locked for a while', {
-        lockedUntil: row.lockedUntil.toISOString(),
-      });
-    }
     if (row.status !== 'active') throw forbidden('ACCOUNT_DISABLED', 'This account is disabled');
     if (!(await verifyPassword(row.passwordHash, input.password))) {
-      // One atomic statement, so parallel wrong guesses cannot slip past the limit.
-      const [after] = await this.p.db
-        .update(staff)
-        .set({
-          failedLogins: sql`${staff.failedLogins} + 1`,
-          lockedUntil: sql`CASE WHEN ${staff.failedLogins} + 1 >= ${config.LOGIN_MAX_FAILURES}
-            THEN now() + (${config.LOGIN_LOCK_MINUTES}::text || ' minutes')::interval ELSE ${staff.lockedUntil} END`,
-        })
-        .where(eq(staff.id, row.id))
-        .returning({ failedLogins: staff.failedLogins });
-      if (after.failedLogins >= config.LOGIN_MAX_FAILURES) {
-        throw new AppError(423, 'ACCOUNT_LOCKED', 'Too many failed sign-ins; the account is locked for a while');
+      if (attempt.attempts >= config.LOGIN_MAX_FAILURES) {
+        throw new AppError(423, 'ACCOUNT_LOCKED', 'Too many failed sign-ins; the account is locked for a while', { lockedUntil: lockedUntil().toISOString() });
       }
       throw unauthorized('INVALID_CREDENTIALS', 'Wrong login or password');
     }
     const token = newToken();
     const expiresAt = new Date(now.getTime() + config.SESSION_TTL_HOURS * 3600_000);
     await this.p.database.transaction(async (tx) => {
-      await tx.update(staff).set({ failedLogins: 0, lockedUntil: null, lastLoginAt: now }).where(eq(staff.id, row.id));
+      await tx.update(staff).set({ lastLoginAt: now }).where(eq(staff.id, row.id));
+      await tx.delete(staffSignInAttempts).where(and(eq(staffSignInAttempts.login, attemptLogin(input.login)), eq(staffSignInAttempts.ip, input.ip ?? 'unknown')));
       await tx.insert(staffSessions).values({
         tokenHash: sha256(token),
         staffId: row.id,
@@ -88,6 +83,29 @@ export class AuthService {
       });
     });
     return { token, csrfToken: this.csrfFor(token), expiresAt, staff: view(row), shopId: row.shopId };
+  }
+
+  /**
+   * Counts a sign-in attempt for (login, client address) before the password is checked: one atomic
+   * upsert, so 30 parallel guesses get attempts 1…30 and only the first LOGIN_MAX_FAILURES are checked.
+   * A quiet period of LOGIN_LOCK_MINUTES starts the count again; a successful sign-in clears it.
+   */
+  private async countAttempt(login: string, ip = 'unknown') {
+    const lockMinutes = this.p.config.LOGIN_LOCK_MINUTES;
+    const [r] = await rows<{ attempts: number; last_at: Date | string }>(
+      this.p.db,
+      sql`INSERT INTO staff_sign_in_attempts AS a (login, ip, attempts, last_at) VALUES (${attemptLogin(login)}, ${ip}, 1, now())
+          ON CONFLICT (login, ip) DO UPDATE SET
+            attempts = CASE WHEN a.last_at < now() - make_interval(mins => ${lockMinutes}) THEN 1 ELSE a.attempts + 1 END,
+            last_at = now()
+          RETURNING attempts, last_at`,
+    );
+    return { attempts: r.attempts, lastAt: new Date(r.last_at) };
+  }
+
+  /** Forgets the failed attempts against a login from every address (after a password reset). */
+  async clearSignInAttempts(login: string, db: Db = this.p.db) {
+    await db.delete(staffSignInAttempts).where(eq(staffSignInAttempts.login, attemptLogin(login)));
   }
 
   /** The CSRF token is derived from the session, so it needs no storage and dies with the session. */

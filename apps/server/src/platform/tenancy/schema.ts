@@ -61,6 +61,13 @@ export const staffSessions = pgTable('staff_sessions', {
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 
+export const staffSignInAttempts = pgTable('staff_sign_in_attempts', {
+  login: text('login').notNull(),
+  ip: text('ip').notNull(),
+  attempts: integer('attempts').notNull(),
+  lastAt: ts('last_at').notNull().defaultNow(),
+});
+
 export const apiKeys = pgTable('api_keys', {
   id: uuid('id').primaryKey().defaultRandom(),
   shopId: uuid('shop_id').notNull(),
