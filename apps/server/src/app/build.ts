@@ -3,12 +3,13 @@ import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import '../platform/http/types.js';
 import type { Platform } from '../platform/context.js';
 import { installErrorHandler } from '../platform/http/error-handler.js';
 import { installHealth } from '../platform/http/health.js';
 import { installSecurityHeaders } from '../platform/http/security.js';
+import { installInputRules } from '../platform/http/input-rules.js';
 import { installAdminAuth } from '../platform/http/admin-auth.js';
 import { authRoutes } from '../platform/auth/routes.js';
 import { tenancyRoutes } from '../platform/tenancy/routes.js';
@@ -35,9 +36,9 @@ export async function buildApp(p: Platform, services: Services): Promise<BuiltAp
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>() as unknown as FastifyInstance;
-  app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  installInputRules(app);
 
   installSecurityHeaders(app, p.config);
   await app.register(cookie, { secret: p.config.SESSION_SECRET });
@@ -62,11 +63,12 @@ export async function buildApp(p: Platform, services: Services): Promise<BuiltAp
   installHealth(app, p, state);
 
   await app.register(async (admin) => {
-    installAdminAuth(admin, p, services.auth, services.tenancy);
+    installAdminAuth(admin, p, services.auth);
     await admin.register(authRoutes, { auth: services.auth, config: p.config });
     await admin.register(tenancyRoutes, { tenancy: services.tenancy });
     await registerModuleRoutes.admin(admin, p, services);
   }, { prefix: '/api/admin' });
+
 
   await registerModuleRoutes.public(app, p, services);
   await serveApps(app);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import type { Platform } from './context.js';
 import { createDatabase } from './db/index.js';
+import { withTransactionScopes } from './db/transaction-scope.js';
 import { EventBus } from './events/bus.js';
 import { createHotStore } from './hotstore/index.js';
 import { createMetrics } from './http/metrics.js';
@@ -23,12 +24,12 @@ export interface PlatformOptions {
 
 export async function createPlatform(config: Config, opts: PlatformOptions = {}): Promise<Platform> {
   const log = opts.logger ?? createLogger(config);
-  const database = await createDatabase({
+  const database = withTransactionScopes(await createDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: opts.pgliteDir ?? config.DATA_DIR,
     schema: opts.schema,
     poolSize: opts.poolSize,
-  });
+  }));
   const hot = await createHotStore({ redisUrl: config.REDIS_URL, prefix: opts.redisPrefix });
   const jobs = new JobQueue(database, log.child({ part: 'jobs' }), { pollMs: config.JOBS_POLL_MS });
   const events = new EventBus(database, jobs, log.child({ part: 'events' }));

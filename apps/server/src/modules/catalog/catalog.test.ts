@@ -189,7 +189,10 @@ describe('storefront', () => {
   it('shows products on sale only, with stock state per SKU', async () => {
     const shop = await t.createShop();
     const live = (await post('/products', tshirt({ title: '上架T恤' }), shop.owner)).body;
-    const draft = (await post('/products', tshirt({ title: '草稿T恤', status: 'draft' }), shop.owner)).body;
+    // SKU codes are unique in a shop: the draft's SKUs go without.
+    const draftRes = await post('/products', tshirt({ title: '草稿T恤', status: 'draft', skus: tshirt().skus.map(({ skuCode: _code, ...sku }) => sku) }), shop.owner);
+    expect(draftRes.status).toBe(201);
+    const draft = draftRes.body;
     const list = await t.call('GET', `/api/store/${shop.slug}/products`);
     expect(list.status).toBe(200);
     expect(list.body.items.map((p: any) => p.id)).toEqual([live.id]);

@@ -1,5 +1,4 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.js';
 import { localize } from './i18n.js';
 
@@ -11,6 +10,38 @@ export function errorBody(req: FastifyRequest, code: string, english: string, de
   return { error: { code, message: localize(code, english, req.headers['accept-language']), ...(details ? { details } : {}) } };
 }
 
+interface ValidationFailure {
+  validation: { instancePath: string; message?: string; keyword: string }[];
+  validationContext?: string;
+}
+
+/** A route schema refused the input (zod, or a platform input rule: see input-rules.ts). */
+function isValidationError(err: unknown): err is ValidationFailure {
+  const v = (err as { validation?: unknown }).validation;
+  return Array.isArray(v) && v.length > 0 && typeof v[0]?.instancePath === 'string';
+}
+
+/**
+ * PostgreSQL refusing a value (bad text for a type, out of range, NUL, too long): input the rules did not
+ * catch. It is the client's input, so a 400, never a 500; logged, because a rule should have caught it.
+ */
+const DATA_ERRORS: Record<string, { code: string; english: string }> = {
+  '22P02': { code: 'INVALID_VALUE', english: 'A value has the wrong format' },
+  '22007': { code: 'INVALID_VALUE', english: 'A date or time has the wrong format' },
+  '22008': { code: 'VALUE_OUT_OF_RANGE', english: 'A date or time is out of range' },
+  '22003': { code: 'VALUE_OUT_OF_RANGE', english: 'A number is out of range' },
+  '22001': { code: 'VALUE_TOO_LONG', english: 'A value is too long' },
+  '54000': { code: 'VALUE_TOO_LONG', english: 'A value is too long' },
+  '22021': { code: 'INVALID_CHARACTER', english: 'A value contains a character that cannot be stored' },
+  '22P05': { code: 'INVALID_CHARACTER', english: 'A value contains a character that cannot be stored' },
+};
+
+function sqlState(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  const code = typeof e.cause?.code === 'string' ? e.cause.code : typeof e.code === 'string' ? e.code : undefined;
+  return code && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
 /** Maps every thrown thing to the one error shape; 5xx never carries internals to the client. */
 export function installErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError | AppError | Error, req: FastifyRequest, reply: FastifyReply) => {
@@ -18,8 +49,8 @@ export function installErrorHandler(app: FastifyInstance) {
       if (err.status === 429 && typeof err.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(err.details.retryAfterSeconds));
       return reply.status(err.status).send(errorBody(req, err.code, err.message, err.details));
     }
-    if (hasZodFastifySchemaValidationErrors(err)) {
-      const where = (err as unknown as { validationContext?: string }).validationContext ?? 'body';
+    if (isValidationError(err)) {
+      const where = err.validationContext ?? 'body';
       const issues = err.validation.map((v) => ({
         field: v.instancePath.replace(/^\//, '').replace(/\//g, '.') || where,
         message: v.message ?? 'invalid',
@@ -39,6 +70,11 @@ export function installErrorHandler(app: FastifyInstance) {
         return reply.status(415).send(errorBody(req, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported content type', { field: 'content-type' }));
       case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
         return reply.status(415).send(errorBody(req, 'UNSUPPORTED_MEDIA_TYPE', 'Expected multipart/form-data', { field: 'content-type' }));
+    }
+    const data = DATA_ERRORS[sqlState(err) ?? ''];
+    if (data) {
+      req.log.warn({ err }, 'input refused by the database');
+      return reply.status(400).send(errorBody(req, data.code, data.english, { field: 'body' }));
     }
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       return reply.status(fe.statusCode).send(errorBody(req, 'BAD_REQUEST', fe.message));
