@@ -2,6 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { wechatPaySandbox } from './wechatpay/index.js';
 import { wechatOAuthSandbox } from './wechat-oauth/index.js';
 import { smsSandbox } from './sms/index.js';
+import { MemorySandboxStore, type SandboxStore } from './store.js';
+
+export { DueRunner, MemorySandboxStore, type RecordOptions, type RecordWrite, type SandboxStore, type StoredRecord } from './store.js';
 
 /**
  * Local simulators of the vendor APIs Siyu talks to, speaking the vendors' published protocols, so the
@@ -10,12 +13,15 @@ import { smsSandbox } from './sms/index.js';
 export interface SandboxOptions {
   /** Absolute URL where this plugin is mounted (e.g. http://127.0.0.1:3000/sandbox). */
   baseUrl(): string;
+  /** Where the simulators keep their state; the server passes its database so a restart forgets nothing. */
+  store?: SandboxStore;
 }
 
 export const sandboxPlugin: FastifyPluginAsync<SandboxOptions> = async (app, opts) => {
-  await app.register(wechatPaySandbox, { prefix: '/wechatpay', baseUrl: () => `${opts.baseUrl()}/wechatpay` });
-  await app.register(wechatOAuthSandbox, { prefix: '/wechat', baseUrl: () => `${opts.baseUrl()}/wechat` });
-  await app.register(smsSandbox, { prefix: '/sms', baseUrl: () => `${opts.baseUrl()}/sms` });
+  const store = opts.store ?? new MemorySandboxStore();
+  await app.register(wechatPaySandbox, { prefix: '/wechatpay', baseUrl: () => `${opts.baseUrl()}/wechatpay`, store });
+  await app.register(wechatOAuthSandbox, { prefix: '/wechat', baseUrl: () => `${opts.baseUrl()}/wechat`, store });
+  await app.register(smsSandbox, { prefix: '/sms', baseUrl: () => `${opts.baseUrl()}/sms`, store });
   app.get('/', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/html; charset=utf-8');
     return `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>Siyu 沙箱</title>

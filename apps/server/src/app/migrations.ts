@@ -18,4 +18,5 @@ export const migrationSources: MigrationSource[] = [
   { owner: 'presale', dir: path.join(src, 'modules/presale/migrations') },
   { owner: 'reviews', dir: path.join(src, 'modules/reviews/migrations') },
   { owner: 'flashsale', dir: path.join(src, 'modules/flashsale/migrations') },
+  { owner: 'sandbox', dir: path.join(src, 'app/sandbox-store/migrations') },
 ];

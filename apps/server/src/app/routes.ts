@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { sandboxPlugin } from '@siyu/sandbox';
+import { createSandboxStore } from './sandbox-store/index.js';
 import type { Platform } from '../platform/context.js';
 import { installStoreScope } from '../platform/http/store-scope.js';
 import type { Services } from './container.js';
@@ -68,7 +69,11 @@ export const registerModuleRoutes = {
     mediaPublicRoutes(app, s.media);
     await app.register(wechatPayCallbackRoutes, { payments: s.payments });
     if (p.config.SANDBOX) {
-      await app.register(sandboxPlugin, { prefix: '/sandbox', baseUrl: () => `${p.selfUrl()}/sandbox` });
+      await app.register(sandboxPlugin, {
+        prefix: '/sandbox',
+        baseUrl: () => `${p.selfUrl()}/sandbox`,
+        store: createSandboxStore(p.database),
+      });
     }
   },
 };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../platform/config.js';
@@ -20,6 +21,24 @@ export interface TestApp extends Runtime {
   signIn(login: string, password: string): Promise<StaffSession>;
   /** Runs the job queue and outbox until nothing is ready. */
   drain(): Promise<void>;
+  database: TestDatabase;
+}
+
+/** Where a test app's data lives; pass it to a second app to restart on the same data. */
+export interface TestDatabase {
+  /** A PGlite directory (`memory://` unless kept for a restart). */
+  pgliteDir: string;
+  /** The PostgreSQL schema when DATABASE_URL is set. */
+  schema?: string;
+}
+
+export interface TestAppOptions {
+  /** Start on the data another app left (it must have been started with `keepDatabase`). */
+  database?: TestDatabase;
+  /** Leave the data in place at close, for a restart; the last app on it drops it. */
+  keepDatabase?: boolean;
+  /** Listen on this port (a restart at the same address, as a real server comes back). */
+  port?: number;
 }
 
 export interface StaffSession {
@@ -31,9 +50,10 @@ export interface StaffSession {
   actor: Actor;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: TestAppOptions = {}): Promise<TestApp> {
   const id = randomBytes(5).toString('hex');
-  const schema = process.env.DATABASE_URL ? `t_${id}` : undefined;
+  const schema = opts.database ? opts.database.schema : process.env.DATABASE_URL ? `t_${id}` : undefined;
+  const pgliteDir = opts.database?.pgliteDir ?? (opts.keepDatabase ? path.join(os.tmpdir(), `siyu-pglite-${id}`) : 'memory://');
   const config: Config = loadConfig({
     ...process.env,
     NODE_ENV: 'test',
@@ -42,8 +62,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     SIGNIN_RATE_PER_MINUTE: '1000',
     ...env,
   });
-  const rt = await startRuntime(config, { serve: true, worker: false, listen: { host: '127.0.0.1', port: 0 } }, {
-    pgliteDir: 'memory://',
+  const rt = await startRuntime(config, { serve: true, worker: false, listen: { host: '127.0.0.1', port: opts.port ?? 0 } }, {
+    pgliteDir,
     schema,
     redisPrefix: `test:${id}:`,
     mediaDir: path.join(os.tmpdir(), `siyu-media-${id}`),
@@ -108,8 +128,11 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       return signIn(login, password);
     },
     drain: () => rt.platform.jobs.drain(),
+    database: { pgliteDir, schema },
     async close() {
       await rt.close();
+      if (opts.keepDatabase) return;
+      if (!pgliteDir.startsWith('memory://')) fs.rmSync(pgliteDir, { recursive: true, force: true });
       if (schema) {
         const pg = (await import('pg')).default;
         const c = new pg.Client({ connectionString: process.env.DATABASE_URL });

@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { MemorySandboxStore, type SandboxStore } from '../store.js';
 
 /**
  * Simulator of Tencent Cloud SMS, API 3.0 `SendSms` (version 2021-01-11), signed with TC3-HMAC-SHA256.
@@ -10,6 +11,12 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
  *
  * Every accepted message lands in an inbox: `GET /messages?phone=` (JSON, newest first) and `GET /inbox`
  * (a Chinese HTML page where a demo user reads their code).
+ *
+ * The official SDK (tencentcloud-sdk-nodejs-sms) works unchanged with only its endpoint pointed here, e.g.
+ * `profile.httpProfile = { endpoint: '127.0.0.1:3000/sandbox/sms', protocol: 'http://' }`. It then POSTs to
+ * `<endpoint>/`, signs that whole path, the host without its port, and a "service" that is the endpoint's
+ * first dot-separated label (`127` here). Tencent's own host needs none of that, so the check below accepts
+ * those forms besides the canonical ones (`/`, the Host header, `sms`) — every one still under the secret key.
  */
 export const SMS_SANDBOX = {
   secretId: 'AKIDsandbox',
@@ -26,7 +33,9 @@ const VERSION = '2021-01-11';
 const SERVICE = 'sms';
 /** Tencent refuses requests whose X-TC-Timestamp is more than 5 minutes off. */
 const MAX_SKEW_SECONDS = 300;
-const INBOX_SIZE = 500;
+const MESSAGE = 'sms.message';
+/** A verification code is worth minutes; a week keeps the inbox useful for demos without growing forever. */
+const KEEP_MS = 7 * 24 * 3600_000;
 
 export interface SandboxSms {
   serialNo: string;
@@ -59,7 +68,10 @@ function safeEqualHex(a: string, b: string) {
 /** The signature Tencent computes for a request: canonical request → string to sign → derived key. */
 function expectedSignature(input: {
   secretKey: string;
+  service: string;
   method: string;
+  uri: string;
+  query: string;
   headers: Record<string, string>;
   signedHeaders: string[];
   payload: string;
@@ -67,16 +79,17 @@ function expectedSignature(input: {
   date: string;
 }) {
   const canonicalHeaders = input.signedHeaders.map((h) => `${h}:${(input.headers[h] ?? '').trim().toLowerCase()}\n`).join('');
-  const canonicalRequest = [input.method, '/', '', canonicalHeaders, input.signedHeaders.join(';'), sha256Hex(input.payload)].join('\n');
-  const scope = `${input.date}/${SERVICE}/tc3_request`;
+  const canonicalRequest = [input.method, input.uri, input.query, canonicalHeaders, input.signedHeaders.join(';'), sha256Hex(input.payload)].join('\n');
+  const scope = `${input.date}/${input.service}/tc3_request`;
   const stringToSign = ['TC3-HMAC-SHA256', String(input.timestamp), scope, sha256Hex(canonicalRequest)].join('\n');
   const kDate = hmac(`TC3${input.secretKey}`, input.date);
-  const kService = hmac(kDate, SERVICE);
+  const kService = hmac(kDate, input.service);
   const kSigning = hmac(kService, 'tc3_request');
   return createHmac('sha256', kSigning).update(stringToSign, 'utf8').digest('hex');
 }
 
-const AUTH = /^TC3-HMAC-SHA256 Credential=([^/\s]+)\/(\d{4}-\d{2}-\d{2})\/([a-z]+)\/tc3_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+// The service part may hold what the SDK derives from an endpoint such as `localhost:3000/sandbox/sms`.
+const AUTH = /^TC3-HMAC-SHA256 Credential=([^/\s]+)\/(\d{4}-\d{2}-\d{2})\/([^\s,]+)\/tc3_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 
 function verify(req: FastifyRequest, rawBody: string) {
   const header = String(req.headers.authorization ?? '');
@@ -91,15 +104,29 @@ function verify(req: FastifyRequest, rawBody: string) {
   }
   const signedHeaders = signedHeaderList.split(';');
   const utcDate = new Date(timestamp * 1000).toISOString().slice(0, 10);
-  if (service !== SERVICE || date !== utcDate || !signedHeaders.includes('content-type') || !signedHeaders.includes('host')) {
-    throw new TencentError('AuthFailure.SignatureFailure', 'The provided credentials could not be validated. Please check your signature is correct.');
-  }
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : String(v ?? '');
-  const expected = expectedSignature({ secretKey: SMS_SANDBOX.secretKey, method: req.method, headers, signedHeaders, payload: rawBody, timestamp, date });
-  if (!safeEqualHex(expected, signature)) {
+  const host = headers.host ?? '';
+  const [path, query = ''] = req.url.split(/\?(.*)/s, 2);
+  // The SDK's endpoint is host + path less the "/" it appends; its service is that endpoint's first label.
+  const sdkService = `${host}${path.replace(/\/$/, '')}`.split('.')[0];
+  if ((service !== SERVICE && service !== sdkService) || date !== utcDate || !signedHeaders.includes('content-type') || !signedHeaders.includes('host')) {
     throw new TencentError('AuthFailure.SignatureFailure', 'The provided credentials could not be validated. Please check your signature is correct.');
   }
+  const hostname = host.replace(/:\d+$/, '');
+  const forms = [
+    { uri: '/', query: '', host },
+    { uri: path, query, host },
+    { uri: '/', query: '', host: hostname },
+    { uri: path, query, host: hostname },
+  ];
+  const ok = forms.some((f) =>
+    safeEqualHex(
+      expectedSignature({ secretKey: SMS_SANDBOX.secretKey, service, method: req.method, uri: f.uri, query: f.query, headers: { ...headers, host: f.host }, signedHeaders, payload: rawBody, timestamp, date }),
+      signature,
+    ),
+  );
+  if (!ok) throw new TencentError('AuthFailure.SignatureFailure', 'The provided credentials could not be validated. Please check your signature is correct.');
 }
 
 /** `+8613800000000`, `008613800000000` and `13800000000` are the same mainland number. */
@@ -111,8 +138,9 @@ function normalizePhone(raw: string): string | null {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-export const smsSandbox: FastifyPluginAsync<{ baseUrl(): string }> = async (app) => {
-  const inbox: SandboxSms[] = [];
+export const smsSandbox: FastifyPluginAsync<{ baseUrl(): string; store?: SandboxStore }> = async (app, opts) => {
+  const store = opts.store ?? new MemorySandboxStore();
+  let lastPurge = 0;
 
   // The signature covers the exact request bytes, so keep them alongside the parsed body.
   app.removeContentTypeParser('application/json');
@@ -158,16 +186,22 @@ export const smsSandbox: FastifyPluginAsync<{ baseUrl(): string }> = async (app)
       // Tencent bills long SMS in segments of 67 characters.
       const fee = text.length <= 70 ? 1 : Math.ceil(text.length / 67);
       const sessionContext = typeof body.SessionContext === 'string' ? body.SessionContext : '';
-      const SendStatusSet = body.PhoneNumberSet.map((n) => {
+      const SendStatusSet = [];
+      for (const n of body.PhoneNumberSet) {
         const phone = normalizePhone(String(n));
         const serialNo = `${Math.floor(1000 + Math.random() * 9000)}:${randomUUID().replace(/-/g, '').slice(0, 24)}`;
         if (!phone) {
-          return { SerialNo: '', PhoneNumber: String(n), Fee: 0, SessionContext: sessionContext, Code: 'InvalidParameterValue.IncorrectPhoneNumber', Message: 'incorrect number format', IsoCode: '' };
+          SendStatusSet.push({ SerialNo: '', PhoneNumber: String(n), Fee: 0, SessionContext: sessionContext, Code: 'InvalidParameterValue.IncorrectPhoneNumber', Message: 'incorrect number format', IsoCode: '' });
+          continue;
         }
-        inbox.unshift({ serialNo, phoneNumber: phone, signName: body.SignName as string, templateId: String(body.TemplateId), params, text, sentAt: new Date().toISOString() });
-        return { SerialNo: serialNo, PhoneNumber: phone, Fee: fee, SessionContext: sessionContext, Code: 'Ok', Message: 'send success', IsoCode: 'CN' };
-      });
-      inbox.length = Math.min(inbox.length, INBOX_SIZE);
+        const sms: SandboxSms = { serialNo, phoneNumber: phone, signName: body.SignName as string, templateId: String(body.TemplateId), params, text, sentAt: new Date().toISOString() };
+        await store.put(MESSAGE, serialNo, sms, { ref: phone, expiresAt: new Date(Date.now() + KEEP_MS) });
+        SendStatusSet.push({ SerialNo: serialNo, PhoneNumber: phone, Fee: fee, SessionContext: sessionContext, Code: 'Ok', Message: 'send success', IsoCode: 'CN' });
+      }
+      if (Date.now() - lastPurge > 60_000) {
+        lastPurge = Date.now();
+        await store.purgeExpired(new Date());
+      }
       return { Response: { SendStatusSet, RequestId: requestId } };
     } catch (err) {
       if (err instanceof TencentError) return { Response: { Error: { Code: err.code, Message: err.message }, RequestId: requestId } };
@@ -175,20 +209,20 @@ export const smsSandbox: FastifyPluginAsync<{ baseUrl(): string }> = async (app)
     }
   });
 
-  const filtered = (phone?: string) => {
-    if (!phone) return inbox;
+  const filtered = async (phone?: string, limit = 500): Promise<SandboxSms[]> => {
+    if (!phone) return store.list<SandboxSms>(MESSAGE, { limit });
     const wanted = normalizePhone(phone);
-    return wanted ? inbox.filter((m) => m.phoneNumber === wanted) : [];
+    return wanted ? store.list<SandboxSms>(MESSAGE, { ref: wanted, limit }) : [];
   };
 
   app.get('/messages', { schema: { hide: true } }, async (req) => {
     const { phone } = req.query as { phone?: string };
-    return { items: filtered(phone) };
+    return { items: await filtered(phone) };
   });
 
   app.get('/inbox', { schema: { hide: true } }, async (req, reply) => {
     const { phone } = req.query as { phone?: string };
-    const list = filtered(phone).slice(0, 100);
+    const list = await filtered(phone, 100);
     const rowsHtml = list.length
       ? list
           .map(

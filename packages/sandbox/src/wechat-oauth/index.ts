@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { MemorySandboxStore, type SandboxStore } from '../store.js';
 
 /**
  * Simulator of WeChat official-account web authorization (网页授权), as published:
@@ -57,35 +58,50 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', 
 
 const err = (errcode: number, errmsg: string) => ({ errcode, errmsg });
 
-export const wechatOAuthSandbox: FastifyPluginAsync<{ baseUrl(): string }> = async (app, opts) => {
-  const people = new Map<string, Person>(PRESET.map((p) => [p.key, p]));
-  const codes = new Map<string, Grant & { used: boolean }>();
-  const accessTokens = new Map<string, Grant>();
-  const refreshTokens = new Map<string, Grant>();
+const PERSON = 'wechat.person';
+const CODE = 'wechat.code';
+const ACCESS_TOKEN = 'wechat.access-token';
+const REFRESH_TOKEN = 'wechat.refresh-token';
+/** Expired grants are swept at most this often (on the next code issued). */
+const SWEEP_EVERY_MS = 60_000;
 
-  const sweep = () => {
-    const now = Date.now();
-    for (const [k, v] of codes) if (v.expiresAt < now - CODE_TTL_MS) codes.delete(k);
-    for (const [k, v] of accessTokens) if (v.expiresAt < now) accessTokens.delete(k);
-    for (const [k, v] of refreshTokens) if (v.expiresAt < now) refreshTokens.delete(k);
+export const wechatOAuthSandbox: FastifyPluginAsync<{ baseUrl(): string; store?: SandboxStore }> = async (app, opts) => {
+  const store = opts.store ?? new MemorySandboxStore();
+  let lastSweep = 0;
+
+  /** The preset people exist without being stored; a stored record (a changed nickname) wins. */
+  const person = async (key: string): Promise<Person | undefined> => (await store.get<Person>(PERSON, key)) ?? PRESET.find((p) => p.key === key);
+
+  const everyone = async (): Promise<Person[]> => {
+    const stored = (await store.list<Person>(PERSON)).reverse();
+    return [...PRESET.filter((p) => !stored.some((s) => s.key === p.key)), ...stored];
   };
 
-  const personFor = (key: string, nickname?: string): Person => {
-    const existing = people.get(key);
-    if (existing) {
-      if (nickname && nickname !== existing.nickname) existing.nickname = nickname;
-      return existing;
+  const personFor = async (key: string, nickname?: string): Promise<Person> => {
+    const preset = PRESET.find((p) => p.key === key);
+    return (await store.update<Person>(PERSON, key, (cur) => {
+      const existing = cur ?? preset;
+      if (existing) return nickname && nickname !== existing.nickname ? { value: { ...existing, nickname } } : undefined;
+      return { value: { key, nickname: nickname || `微信用户${key.slice(0, 6)}`, sex: 0, province: '', city: '' } };
+    })) ?? preset!;
+  };
+
+  const issueCode = async (appid: string, scope: Scope, key: string) => {
+    if (Date.now() - lastSweep > SWEEP_EVERY_MS) {
+      lastSweep = Date.now();
+      await store.purgeExpired(new Date());
     }
-    const p: Person = { key, nickname: nickname || `微信用户${key.slice(0, 6)}`, sex: 0, province: '', city: '' };
-    people.set(key, p);
-    return p;
+    const code = token(24);
+    const expiresAt = Date.now() + CODE_TTL_MS;
+    // Kept past its expiry for a while, so a late exchange is told "invalid code" rather than nothing.
+    await store.put<Grant & { used: boolean }>(CODE, code, { appid, key, scope, expiresAt, used: false }, { expiresAt: new Date(expiresAt + CODE_TTL_MS) });
+    return code;
   };
 
-  const issueCode = (appid: string, scope: Scope, key: string) => {
-    sweep();
-    const code = token(24);
-    codes.set(code, { appid, key, scope, expiresAt: Date.now() + CODE_TTL_MS, used: false });
-    return code;
+  const grantToken = async (kind: string, grant: Grant) => {
+    const t = token();
+    await store.put<Grant>(kind, t, grant, { expiresAt: new Date(grant.expiresAt) });
+    return t;
   };
 
   const redirectWith = (reply: FastifyReply, redirectUri: string, params: Record<string, string>) => {
@@ -120,7 +136,7 @@ export const wechatOAuthSandbox: FastifyPluginAsync<{ baseUrl(): string }> = asy
   app.get('/', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/html; charset=utf-8');
     const apps = Object.keys(WECHAT_SANDBOX_APPS).map((a) => `<li><code>${a}</code> / <code>${escapeHtml(WECHAT_SANDBOX_APPS[a])}</code></li>`).join('');
-    const users = [...people.values()].map((p) => `<li>${escapeHtml(p.nickname)} (<code>${escapeHtml(p.key)}</code>)</li>`).join('');
+    const users = (await everyone()).map((p) => `<li>${escapeHtml(p.nickname)} (<code>${escapeHtml(p.key)}</code>)</li>`).join('');
     return page('微信网页授权沙箱', `<p>模拟微信公众号网页授权(snsapi_base / snsapi_userinfo)。</p><h2>测试公众号</h2><ul>${apps}</ul><h2>测试微信用户</h2><ul>${users}</ul>`);
   });
 
@@ -130,13 +146,13 @@ export const wechatOAuthSandbox: FastifyPluginAsync<{ baseUrl(): string }> = asy
     if (bad) return errorPage(reply, bad.errcode, bad.msg);
     // snsapi_base is silent in WeChat: the browser already is a known WeChat user, so no page is shown.
     const remembered = parseCookie(req.headers.cookie, 'sandbox_wechat_user');
-    if (q.scope === 'snsapi_base' && remembered && people.has(remembered)) {
-      return redirectWith(reply, q.redirect_uri!, { code: issueCode(q.appid!, 'snsapi_base', remembered), state: q.state ?? '' });
+    if (q.scope === 'snsapi_base' && remembered && (await person(remembered))) {
+      return redirectWith(reply, q.redirect_uri!, { code: await issueCode(q.appid!, 'snsapi_base', remembered), state: q.state ?? '' });
     }
     const hidden = (['appid', 'redirect_uri', 'response_type', 'scope', 'state'] as const)
       .map((k) => `<input type="hidden" name="${k}" value="${escapeHtml(q[k] ?? '')}">`)
       .join('');
-    const choices = [...people.values()]
+    const choices = (await everyone())
       .map((p, i) => `<label style="display:block;margin:.4rem 0"><input type="radio" name="user" value="${escapeHtml(p.key)}"${(remembered ? p.key === remembered : i === 0) ? ' checked' : ''}> ${escapeHtml(p.nickname)}</label>`)
       .join('');
     const asks = q.scope === 'snsapi_userinfo' ? '获取你的昵称、头像、地区及性别' : '获取你的身份标识';
@@ -162,12 +178,12 @@ export const wechatOAuthSandbox: FastifyPluginAsync<{ baseUrl(): string }> = asy
       const nickname = (body.nickname ?? '').trim().slice(0, 32);
       if (!nickname) return errorPage(reply, 10013, '请输入新用户的昵称');
       key = `u${digest(nickname).slice(0, 10)}`;
-      personFor(key, nickname);
-    } else if (!people.has(key)) {
+      await personFor(key, nickname);
+    } else if (!(await person(key))) {
       return errorPage(reply, 10013, '未知的测试用户');
     }
     reply.header('set-cookie', `sandbox_wechat_user=${encodeURIComponent(key)}; Path=/; SameSite=Lax; HttpOnly`);
-    return redirectWith(reply, body.redirect_uri!, { code: issueCode(body.appid!, body.scope as Scope, key), state: body.state ?? '' });
+    return redirectWith(reply, body.redirect_uri!, { code: await issueCode(body.appid!, body.scope as Scope, key), state: body.state ?? '' });
   });
 
   // Browsers post the consent form as urlencoded; parse it only inside this plugin.
@@ -181,8 +197,8 @@ export const wechatOAuthSandbox: FastifyPluginAsync<{ baseUrl(): string }> = asy
     if (!SCOPES.includes(body.scope as Scope)) return reply.status(400).send(err(10005, 'invalid scope'));
     const key = body.user?.key?.trim();
     if (!key || key.length > 64) return reply.status(400).send(err(41001, 'user.key missing'));
-    personFor(key, body.user?.nickname?.trim().slice(0, 32));
-    return { code: issueCode(body.appid, body.scope as Scope, key), openid: openidOf(body.appid, key), unionid: unionidOf(key) };
+    await personFor(key, body.user?.nickname?.trim().slice(0, 32));
+    return { code: await issueCode(body.appid, body.scope as Scope, key), openid: openidOf(body.appid, key), unionid: unionidOf(key) };
   });
 
   app.get('/sns/oauth2/access_token', { schema: { hide: true } }, async (req) => {
@@ -191,14 +207,17 @@ export const wechatOAuthSandbox: FastifyPluginAsync<{ baseUrl(): string }> = asy
     if (q.secret !== WECHAT_SANDBOX_APPS[q.appid]) return err(40125, 'invalid appsecret');
     if (q.grant_type !== 'authorization_code') return err(40002, 'invalid grant_type');
     if (!q.code) return err(41008, 'missing code');
-    const grant = codes.get(q.code);
-    if (!grant || grant.appid !== q.appid || grant.expiresAt < Date.now()) return err(40029, 'invalid code');
-    if (grant.used) return err(40163, 'code been used');
-    grant.used = true;
-    const access = token();
-    const refresh = token();
-    accessTokens.set(access, { ...grant, expiresAt: Date.now() + TOKEN_TTL_S * 1000 });
-    refreshTokens.set(refresh, { ...grant, expiresAt: Date.now() + REFRESH_TTL_MS });
+    // A code works once: the flip to used is atomic, so two exchanges racing for it cannot both win.
+    let outcome: 'invalid' | 'used' | 'ok' = 'invalid';
+    const grant = await store.update<Grant & { used: boolean }>(CODE, q.code, (cur) => {
+      outcome = !cur || cur.appid !== q.appid || cur.expiresAt < Date.now() ? 'invalid' : cur.used ? 'used' : 'ok';
+      return outcome === 'ok' ? { value: { ...cur!, used: true } } : undefined;
+    });
+    if (outcome === 'invalid' || !grant) return err(40029, 'invalid code');
+    if (outcome === 'used') return err(40163, 'code been used');
+    const { used: _used, ...g } = grant;
+    const access = await grantToken(ACCESS_TOKEN, { ...g, expiresAt: Date.now() + TOKEN_TTL_S * 1000 });
+    const refresh = await grantToken(REFRESH_TOKEN, { ...g, expiresAt: Date.now() + REFRESH_TTL_MS });
     return {
       access_token: access,
       expires_in: TOKEN_TTL_S,
@@ -214,15 +233,14 @@ export const wechatOAuthSandbox: FastifyPluginAsync<{ baseUrl(): string }> = asy
     const q = req.query as { appid?: string; grant_type?: string; refresh_token?: string };
     if (!q.appid || !WECHAT_SANDBOX_APPS[q.appid]) return err(40013, 'invalid appid');
     if (q.grant_type !== 'refresh_token') return err(40002, 'invalid grant_type');
-    const grant = q.refresh_token ? refreshTokens.get(q.refresh_token) : undefined;
+    const grant = q.refresh_token ? await store.get<Grant>(REFRESH_TOKEN, q.refresh_token) : undefined;
     if (!grant || grant.appid !== q.appid || grant.expiresAt < Date.now()) return err(40030, 'invalid refresh_token');
-    const access = token();
-    accessTokens.set(access, { ...grant, expiresAt: Date.now() + TOKEN_TTL_S * 1000 });
+    const access = await grantToken(ACCESS_TOKEN, { ...grant, expiresAt: Date.now() + TOKEN_TTL_S * 1000 });
     return { access_token: access, expires_in: TOKEN_TTL_S, refresh_token: q.refresh_token, openid: openidOf(grant.appid, grant.key), scope: grant.scope };
   });
 
-  const tokenFor = (accessToken?: string, openid?: string) => {
-    const grant = accessToken ? accessTokens.get(accessToken) : undefined;
+  const tokenFor = async (accessToken?: string, openid?: string) => {
+    const grant = accessToken ? await store.get<Grant>(ACCESS_TOKEN, accessToken) : undefined;
     if (!grant) return { error: err(40001, 'invalid credential, access_token is invalid or not latest') };
     if (grant.expiresAt < Date.now()) return { error: err(42001, 'access_token expired') };
     if (!openid || openid !== openidOf(grant.appid, grant.key)) return { error: err(40003, 'invalid openid') };
@@ -231,10 +249,10 @@ export const wechatOAuthSandbox: FastifyPluginAsync<{ baseUrl(): string }> = asy
 
   app.get('/sns/userinfo', { schema: { hide: true } }, async (req) => {
     const q = req.query as { access_token?: string; openid?: string; lang?: string };
-    const { grant, error } = tokenFor(q.access_token, q.openid);
+    const { grant, error } = await tokenFor(q.access_token, q.openid);
     if (!grant) return error;
     if (grant.scope !== 'snsapi_userinfo') return err(48001, 'api unauthorized');
-    const p = people.get(grant.key)!;
+    const p = (await person(grant.key)) ?? { key: grant.key, nickname: `微信用户${grant.key.slice(0, 6)}`, sex: 0, province: '', city: '' };
     return {
       openid: openidOf(grant.appid, grant.key),
       nickname: p.nickname,
@@ -250,13 +268,13 @@ export const wechatOAuthSandbox: FastifyPluginAsync<{ baseUrl(): string }> = asy
 
   app.get('/sns/auth', { schema: { hide: true } }, async (req) => {
     const q = req.query as { access_token?: string; openid?: string };
-    const { grant, error } = tokenFor(q.access_token, q.openid);
+    const { grant, error } = await tokenFor(q.access_token, q.openid);
     return grant ? err(0, 'ok') : error;
   });
 
   app.get('/avatar/:file', { schema: { hide: true } }, async (req, reply) => {
     const key = decodeURIComponent((req.params as { file: string }).file.replace(/\.svg$/, ''));
-    const p = people.get(key);
+    const p = await person(key);
     const letter = escapeHtml((p?.nickname ?? '?').slice(0, 1));
     const hue = parseInt(createHash('md5').update(key).digest('hex').slice(0, 2), 16) * 1.4;
     reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400');

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { verifySha256Rsa } from './crypto.js';
+import { nameUuid, verifySha256Rsa } from './crypto.js';
 import { WxError, transactionView, type Ledger, type Transaction } from './ledger.js';
 import type { MerchantRegistry } from './merchants.js';
 import type { Notifier } from './notifier.js';
@@ -10,13 +10,20 @@ export interface CashierDeps {
   notifier: Notifier;
 }
 
-/** Pays a prepay session and notifies the merchant, exactly once however often the customer taps. */
-export function payPrepay(deps: CashierDeps, prepayId: string): Transaction {
-  const tx = deps.ledger.byPrepayId(prepayId);
-  if (deps.ledger.pay(tx)) {
-    const merchant = deps.merchants.get(tx.mchId)!;
-    deps.notifier.send(merchant, tx.notifyUrl, { eventType: 'TRANSACTION.SUCCESS', summary: '支付成功', originalType: 'transaction', resource: transactionView(tx) });
-  }
+/**
+ * Pays a prepay session and notifies the merchant, exactly once however often the customer taps. The
+ * notification's id follows from the order, so a tap after a crash between paying and queueing the
+ * notification queues it then, and a tap after that changes nothing.
+ */
+export async function payPrepay(deps: CashierDeps, prepayId: string): Promise<Transaction> {
+  const { tx } = await deps.ledger.pay(await deps.ledger.byPrepayId(prepayId));
+  const merchant = (await deps.merchants.get(tx.mchId))!;
+  await deps.notifier.send(
+    merchant,
+    tx.notifyUrl,
+    { eventType: 'TRANSACTION.SUCCESS', summary: '支付成功', originalType: 'transaction', resource: transactionView(tx) },
+    nameUuid(`TRANSACTION.SUCCESS:${tx.mchId}:${tx.outTradeNo}`),
+  );
   return tx;
 }
 
@@ -44,7 +51,7 @@ export async function cashier(app: FastifyInstance, deps: CashierDeps) {
     const q = req.query as CashierParams;
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
     try {
-      const tx = checkSession(deps, q);
+      const tx = await checkSession(deps, q);
       if (tx.tradeState !== 'NOTPAY' || deps.ledger.isExpired(tx)) {
         return page('订单无法支付', `<p class="msg">${tx.tradeState === 'NOTPAY' ? '订单已过支付期限' : escape(transactionView(tx).trade_state_desc)}</p>${backLink(q.redirect, 'fail')}`);
       }
@@ -60,9 +67,9 @@ export async function cashier(app: FastifyInstance, deps: CashierDeps) {
     const b = (req.body ?? {}) as CashierParams;
     const back = safeRedirect(b.redirect);
     try {
-      checkSession(deps, b);
+      await checkSession(deps, b);
       if (b.action === 'cancel') return back ? reply.redirect(withResult(back, 'cancel'), 303) : reply.type('text/html; charset=utf-8').send(page('已取消', '<p class="msg">已取消支付</p>'));
-      payPrepay(deps, b.prepay_id!);
+      await payPrepay(deps, b.prepay_id!);
       return back ? reply.redirect(withResult(back, 'success'), 303) : reply.type('text/html; charset=utf-8').send(page('支付成功', '<p class="msg">支付成功</p>'));
     } catch (err) {
       if (!(err instanceof WxError)) throw err;
@@ -72,11 +79,11 @@ export async function cashier(app: FastifyInstance, deps: CashierDeps) {
   });
 }
 
-function checkSession(deps: CashierDeps, p: CashierParams): Transaction {
+async function checkSession(deps: CashierDeps, p: CashierParams): Promise<Transaction> {
   if (!p.prepay_id) throw new WxError(400, 'PARAM_ERROR', '缺少 prepay_id');
-  const tx = deps.ledger.byPrepayId(p.prepay_id);
+  const tx = await deps.ledger.byPrepayId(p.prepay_id);
   if (p.paySign) {
-    const merchant = deps.merchants.get(tx.mchId)!;
+    const merchant = (await deps.merchants.get(tx.mchId))!;
     const message = `${tx.appId}\n${p.timeStamp ?? ''}\n${p.nonceStr ?? ''}\nprepay_id=${tx.prepayId}\n`;
     if (!verifySha256Rsa(message, p.paySign, merchant.merchantPublicKeyPem)) throw new WxError(400, 'SIGN_ERROR', '支付验证签名失败');
   }

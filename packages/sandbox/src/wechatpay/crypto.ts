@@ -1,4 +1,5 @@
-import { createCipheriv, createSign, createVerify, generateKeyPairSync, randomBytes, randomInt, type KeyObject } from 'node:crypto';
+import { createCipheriv, createHash, createSign, createVerify, generateKeyPairSync, randomBytes, randomInt, type KeyObject } from 'node:crypto';
+import forge from 'node-forge';
 
 /**
  * The WeChat Pay v3 primitives as seen from WeChat's side. Deliberately independent of the merchant
@@ -32,9 +33,53 @@ export function verifySha256Rsa(message: string, signatureB64: string, publicKey
   }
 }
 
-/** Uppercase hex like WeChat's certificate serials (40 hex digits). */
+/**
+ * Uppercase hex like WeChat's certificate serials (40 hex digits). The first byte is kept in 0x10–0x7f so the
+ * DER INTEGER of a certificate serial needs no sign or padding byte and reads back as exactly these digits.
+ */
 export function hexSerial(): string {
-  return randomBytes(20).toString('hex').toUpperCase();
+  const b = randomBytes(20);
+  b[0] = 0x10 + (b[0] % 0x70);
+  return b.toString('hex').toUpperCase();
+}
+
+/** A platform certificate lasts five years at WeChat; merchants must fetch the next one before it ends. */
+const CERT_YEARS = 5;
+
+/**
+ * A real X.509 platform certificate for the sandbox's platform key, self-signed, whose serial number is the
+ * `Wechatpay-Serial` the sandbox signs with, so merchant SDKs that load certificates accept it as they would
+ * WeChat's (Tenpay's CA is not something a sandbox can sign with).
+ */
+export function platformCertificate(serial: string, privateKeyPem: string, publicKeyPem: string, mchId: string, notBefore = new Date(Date.now() - 60_000)): string {
+  const cert = forge.pki.createCertificate();
+  cert.serialNumber = serial.toLowerCase();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicKeyPem);
+  cert.validity.notBefore = notBefore;
+  const notAfter = new Date(notBefore);
+  notAfter.setFullYear(notAfter.getFullYear() + CERT_YEARS);
+  cert.validity.notAfter = notAfter;
+  const name = [
+    { shortName: 'C', value: 'CN' },
+    { shortName: 'O', value: 'Siyu Sandbox' },
+    { shortName: 'OU', value: 'WeChat Pay Sandbox Platform' },
+    { shortName: 'CN', value: `Sandbox Platform Certificate ${mchId}` },
+  ];
+  cert.setSubject(name);
+  cert.setIssuer(name);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, keyEncipherment: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(privateKeyPem), forge.md.sha256.create());
+  return forge.pki.certificateToPem(cert);
+}
+
+/** A UUID-shaped id derived from a name: the same event always gets the same notification id. */
+export function nameUuid(name: string): string {
+  const h = createHash('sha256').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 export function digits(n: number): string {

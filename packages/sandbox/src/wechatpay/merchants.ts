@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { alnum, digits, generateRsaPair, hexSerial } from './crypto.js';
+import type { SandboxStore } from '../store.js';
+import { alnum, digits, generateRsaPair, hexSerial, platformCertificate } from './crypto.js';
 
 export type VerifyMode = 'certificate' | 'public_key';
 
@@ -12,9 +13,11 @@ export interface Merchant {
   merchantPublicKeyPem: string;
   apiV3Key: string;
   verifyMode: VerifyMode;
-  /** `PUB_KEY_ID_…` in public-key mode, else a platform certificate serial. */
+  /** `PUB_KEY_ID_…` in public-key mode, else the platform certificate's serial number. */
   platformSerial: string;
   platformPublicKeyPem: string;
+  /** Certificate mode only: the X.509 platform certificate served by GET /v3/certificates. */
+  platformCertificatePem: string | null;
   platformPrivateKey: KeyObject;
 }
 
@@ -25,16 +28,19 @@ export interface CreatedMerchant {
   serialNo: string;
   privateKeyPem: string;
   apiV3Key: string;
+  /** The platform certificate (certificate mode) or public key (public-key mode) by its serial. */
   platformKeys: Record<string, string>;
   verifyMode: VerifyMode;
   /**
-   * Sandbox-only: the simulator keeps state in memory, so after a restart a shop's stored config would
-   * point at a merchant the sandbox forgot. Posting this token back re-registers the same merchant.
+   * Sandbox-only: the sandbox's own record of the merchant, platform signing key included, base64url JSON.
+   * Tests use it to forge validly signed notifications; the server's sandbox-store migration imports the
+   * merchants of installs from before the sandbox kept state in the database from it.
    */
   restoreToken: string;
 }
 
-interface RestorePayload {
+/** The stored form (also the restore token's JSON); the certificate is absent in records from older tokens. */
+interface MerchantRecord {
   mchId: string;
   appId: string;
   serialNo: string;
@@ -43,83 +49,88 @@ interface RestorePayload {
   verifyMode: VerifyMode;
   platformSerial: string;
   platformPrivateKeyPem: string;
+  platformCertificatePem?: string;
 }
 
+const KIND = 'wxpay.merchant';
+
 export class MerchantRegistry {
-  private readonly byId = new Map<string, Merchant>();
+  /** Merchants never change once complete, so parsed keys can be kept for the life of the process. */
+  private readonly cache = new Map<string, Merchant>();
 
-  get(mchId: string): Merchant | undefined {
-    return this.byId.get(mchId);
+  constructor(private readonly store: SandboxStore) {}
+
+  async get(mchId: string): Promise<Merchant | undefined> {
+    const cached = this.cache.get(mchId);
+    if (cached) return cached;
+    let r = await this.store.get<MerchantRecord>(KIND, mchId);
+    if (!r) return undefined;
+    if (r.verifyMode === 'certificate' && !r.platformCertificatePem) {
+      const publicPem = createPublicKey(createPrivateKey(r.platformPrivateKeyPem)).export({ type: 'spki', format: 'pem' }).toString();
+      const pem = platformCertificate(r.platformSerial, r.platformPrivateKeyPem, publicPem, r.mchId);
+      r = (await this.store.update<MerchantRecord>(KIND, mchId, (cur) => (cur && !cur.platformCertificatePem ? { value: { ...cur, platformCertificatePem: pem } } : undefined)))!;
+    }
+    const m = hydrate(r);
+    this.cache.set(mchId, m);
+    return m;
   }
 
-  list(): Merchant[] {
-    return [...this.byId.values()];
+  count(): Promise<number> {
+    return this.store.count(KIND);
   }
 
-  create(opts: { appId?: string; verifyMode?: VerifyMode }): CreatedMerchant {
+  async create(opts: { appId?: string; verifyMode?: VerifyMode }): Promise<CreatedMerchant> {
     const merchantKeys = generateRsaPair();
     const platformKeys = generateRsaPair();
-    let mchId: string;
-    do mchId = `19${digits(8)}`;
-    while (this.byId.has(mchId));
     const verifyMode = opts.verifyMode ?? 'certificate';
-    const merchant: Merchant = {
-      mchId,
-      appId: opts.appId ?? `wx${alnum(16).toLowerCase()}`,
-      serialNo: hexSerial(),
-      merchantPublicKeyPem: merchantKeys.publicKeyPem,
-      apiV3Key: alnum(32),
-      verifyMode,
+    for (;;) {
+      const mchId = `19${digits(8)}`;
       // Real public-key IDs embed the mchid and a date; only the prefix matters to verifiers.
-      platformSerial: verifyMode === 'public_key' ? `PUB_KEY_ID_01${mchId}${digits(24)}` : hexSerial(),
-      platformPublicKeyPem: platformKeys.publicKeyPem,
-      platformPrivateKey: platformKeys.privateKey,
-    };
-    this.byId.set(mchId, merchant);
-    const restore: RestorePayload = {
-      mchId,
-      appId: merchant.appId,
-      serialNo: merchant.serialNo,
-      merchantPublicKeyPem: merchant.merchantPublicKeyPem,
-      apiV3Key: merchant.apiV3Key,
-      verifyMode,
-      platformSerial: merchant.platformSerial,
-      platformPrivateKeyPem: platformKeys.privateKeyPem,
-    };
-    return {
-      mchId,
-      appId: merchant.appId,
-      serialNo: merchant.serialNo,
-      privateKeyPem: merchantKeys.privateKeyPem,
-      apiV3Key: merchant.apiV3Key,
-      platformKeys: { [merchant.platformSerial]: merchant.platformPublicKeyPem },
-      verifyMode,
-      restoreToken: Buffer.from(JSON.stringify(restore)).toString('base64url'),
-    };
-  }
-
-  /** Re-registers a merchant from its restore token; idempotent. Returns null if the token is malformed. */
-  restore(token: string): Merchant | null {
-    let r: RestorePayload;
-    try {
-      r = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as RestorePayload;
-      const platformPrivateKey = createPrivateKey(r.platformPrivateKeyPem);
-      const merchant: Merchant = {
-        mchId: r.mchId,
-        appId: r.appId,
-        serialNo: r.serialNo,
-        merchantPublicKeyPem: createPublicKey(r.merchantPublicKeyPem).export({ type: 'spki', format: 'pem' }).toString(),
-        apiV3Key: r.apiV3Key,
-        verifyMode: r.verifyMode === 'public_key' ? 'public_key' : 'certificate',
-        platformSerial: r.platformSerial,
-        platformPublicKeyPem: createPublicKey(platformPrivateKey).export({ type: 'spki', format: 'pem' }).toString(),
-        platformPrivateKey,
+      const platformSerial = verifyMode === 'public_key' ? `PUB_KEY_ID_01${mchId}${digits(24)}` : hexSerial();
+      const record: MerchantRecord = {
+        mchId,
+        appId: opts.appId ?? `wx${alnum(16).toLowerCase()}`,
+        serialNo: hexSerial(),
+        merchantPublicKeyPem: merchantKeys.publicKeyPem,
+        apiV3Key: alnum(32),
+        verifyMode,
+        platformSerial,
+        platformPrivateKeyPem: platformKeys.privateKeyPem,
+        ...(verifyMode === 'certificate' ? { platformCertificatePem: platformCertificate(platformSerial, platformKeys.privateKeyPem, platformKeys.publicKeyPem, mchId) } : {}),
       };
-      if (!/^\d+$/.test(merchant.mchId) || merchant.apiV3Key.length !== 32) return null;
-      this.byId.set(merchant.mchId, merchant);
-      return merchant;
-    } catch {
-      return null;
+      let taken = false;
+      await this.store.update<MerchantRecord>(KIND, mchId, (cur) => {
+        taken = !!cur;
+        return cur ? undefined : { value: record };
+      });
+      if (taken) continue;
+      const { platformCertificatePem, ...token } = record;
+      return {
+        mchId,
+        appId: record.appId,
+        serialNo: record.serialNo,
+        privateKeyPem: merchantKeys.privateKeyPem,
+        apiV3Key: record.apiV3Key,
+        platformKeys: { [platformSerial]: platformCertificatePem ?? platformKeys.publicKeyPem },
+        verifyMode,
+        restoreToken: Buffer.from(JSON.stringify(token)).toString('base64url'),
+      };
     }
   }
+}
+
+function hydrate(r: MerchantRecord): Merchant {
+  const platformPrivateKey = createPrivateKey(r.platformPrivateKeyPem);
+  return {
+    mchId: r.mchId,
+    appId: r.appId,
+    serialNo: r.serialNo,
+    merchantPublicKeyPem: r.merchantPublicKeyPem,
+    apiV3Key: r.apiV3Key,
+    verifyMode: r.verifyMode === 'public_key' ? 'public_key' : 'certificate',
+    platformSerial: r.platformSerial,
+    platformPublicKeyPem: createPublicKey(platformPrivateKey).export({ type: 'spki', format: 'pem' }).toString(),
+    platformCertificatePem: r.platformCertificatePem ?? null,
+    platformPrivateKey,
+  };
 }

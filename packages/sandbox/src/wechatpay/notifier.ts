@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { SandboxStore } from '../store.js';
 import { encryptResource, platformSignatureHeaders, rfc3339Cst } from './crypto.js';
 import type { Merchant } from './merchants.js';
 
@@ -7,6 +8,9 @@ import type { Merchant } from './merchants.js';
  * Tests and local runs cannot wait that long, so the default schedule is compressed; the shape is the same.
  */
 export const DEFAULT_RETRY_DELAYS_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000];
+
+/** WeChat's own schedule after the first attempt, for a sandbox that should behave exactly like it. */
+export const WECHAT_RETRY_DELAYS_MS = [15, 15, 30, 180, 600, 1_200, 1_800, 1_800, 1_800, 3_600, 10_800, 10_800, 10_800, 21_600, 21_600].map((s) => s * 1000);
 
 export interface NotifierOptions {
   retryDelaysMs: number[];
@@ -38,104 +42,97 @@ export interface NotificationEvent {
   resource: unknown;
 }
 
-export class Notifier {
-  private readonly deliveries = new Map<string, Delivery>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly inFlight = new Set<Promise<void>>();
-  private closed = false;
+export const NOTIFICATION = 'wxpay.notification';
 
+/**
+ * Notification deliveries live in the store with their next attempt as the due time, so a restart
+ * (or another process sharing the store) carries on retrying where this one stopped.
+ */
+export class Notifier {
   constructor(
+    private readonly store: SandboxStore,
     private readonly opts: NotifierOptions,
-    private readonly merchantOf: (mchId: string) => Merchant | undefined,
+    private readonly merchantOf: (mchId: string) => Promise<Merchant | undefined>,
+    /** Asks the due-work runner to look at the store at this time. */
+    private readonly wake: (at: Date) => void,
   ) {}
 
-  /** Queues the first attempt right away (not awaited: WeChat notifies asynchronously to the API call). */
-  send(merchant: Merchant, url: string, event: NotificationEvent): Delivery {
-    const id = randomUUID();
+  /**
+   * Queues the first attempt for now (WeChat notifies asynchronously to the API call). With an `id`, a
+   * notification already queued under it is left as it is, so whoever re-runs after a crash sends it once.
+   */
+  async send(merchant: Merchant, url: string, event: NotificationEvent, id: string = randomUUID()): Promise<Delivery> {
     const encrypted = encryptResource(merchant.apiV3Key, JSON.stringify(event.resource), event.originalType);
-    const body = JSON.stringify({
-      id,
-      create_time: rfc3339Cst(),
-      resource_type: 'encrypt-resource',
-      event_type: event.eventType,
-      summary: event.summary,
-      resource: {
-        original_type: event.originalType,
-        algorithm: 'AEAD_AES_256_GCM',
-        ciphertext: encrypted.ciphertext,
-        associated_data: event.originalType,
-        nonce: encrypted.nonce,
-      },
-    });
+    const now = new Date();
     const delivery: Delivery = {
       id,
       mchId: merchant.mchId,
       url,
       eventType: event.eventType,
-      body,
+      body: JSON.stringify({
+        id,
+        create_time: rfc3339Cst(now),
+        resource_type: 'encrypt-resource',
+        event_type: event.eventType,
+        summary: event.summary,
+        resource: {
+          original_type: event.originalType,
+          algorithm: 'AEAD_AES_256_GCM',
+          ciphertext: encrypted.ciphertext,
+          associated_data: event.originalType,
+          nonce: encrypted.nonce,
+        },
+      }),
       attempts: 0,
       lastStatus: null,
       lastError: null,
       acknowledged: false,
-      createdAt: new Date().toISOString(),
+      createdAt: now.toISOString(),
       lastAttemptAt: null,
-      nextAttemptAt: null,
+      nextAttemptAt: now.toISOString(),
     };
-    this.deliveries.set(id, delivery);
-    this.schedule(delivery, 0);
-    return delivery;
+    const stored = (await this.store.update<Delivery>(NOTIFICATION, id, (cur) => (cur ? undefined : { value: delivery, ref: merchant.mchId, dueAt: now })))!;
+    this.wake(now);
+    return stored;
   }
 
-  get(id: string): Delivery | undefined {
-    return this.deliveries.get(id);
+  get(id: string): Promise<Delivery | undefined> {
+    return this.store.get<Delivery>(NOTIFICATION, id);
   }
 
-  list(filter: { mchId?: string } = {}): Delivery[] {
-    return [...this.deliveries.values()].filter((d) => !filter.mchId || d.mchId === filter.mchId);
+  /** Oldest first, the order they were sent in (the latest thousand). */
+  async list(filter: { mchId?: string } = {}): Promise<Delivery[]> {
+    return (await this.store.list<Delivery>(NOTIFICATION, { ref: filter.mchId, limit: 1000 })).reverse();
+  }
+
+  count(): Promise<number> {
+    return this.store.count(NOTIFICATION);
   }
 
   /** One extra delivery of the same notification, as WeChat does when it is unsure it was received. */
   async resend(id: string): Promise<Delivery | undefined> {
-    const d = this.deliveries.get(id);
+    const d = await this.get(id);
     if (!d) return undefined;
-    await this.track(this.attempt(d));
-    return d;
+    return this.attempt(d, false);
   }
 
-  /** Stops all pending retries and waits for attempts in flight, so a closing server leaves nothing behind. */
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    await Promise.allSettled([...this.inFlight]);
+  /** A due attempt, claimed from the store by the runner; schedules the next one unless acknowledged. */
+  async due(id: string): Promise<void> {
+    const d = await this.get(id);
+    if (!d) return;
+    if (d.acknowledged) {
+      await this.store.update<Delivery>(NOTIFICATION, id, (cur) => (cur ? { value: { ...cur, nextAttemptAt: null }, dueAt: null } : undefined));
+      return;
+    }
+    await this.attempt(d, true);
   }
 
-  private schedule(d: Delivery, delayMs: number) {
-    if (this.closed) return;
-    d.nextAttemptAt = new Date(Date.now() + delayMs).toISOString();
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void this.track(this.attemptAndRetry(d));
-    }, delayMs);
-    // A pending retry must never keep a process (or a test run) alive.
-    timer.unref();
-    this.timers.add(timer);
-  }
-
-  private async attemptAndRetry(d: Delivery) {
-    d.nextAttemptAt = null;
-    if (d.acknowledged) return;
-    await this.attempt(d);
-    if (d.acknowledged) return;
-    const delay = this.opts.retryDelaysMs[d.attempts - 1];
-    if (delay !== undefined) this.schedule(d, delay);
-  }
-
-  private async attempt(d: Delivery) {
-    const merchant = this.merchantOf(d.mchId);
-    if (!merchant) return;
-    d.attempts++;
-    d.lastAttemptAt = new Date().toISOString();
+  private async attempt(d: Delivery, scheduled: boolean): Promise<Delivery | undefined> {
+    const merchant = await this.merchantOf(d.mchId);
+    if (!merchant) return d;
+    const at = new Date();
+    let status: number | null = null;
+    let error: string | null = null;
     try {
       const res = await this.opts.fetch(d.url, {
         method: 'POST',
@@ -149,23 +146,25 @@ export class Notifier {
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
       await res.arrayBuffer().catch(() => undefined);
-      d.lastStatus = res.status;
-      d.lastError = null;
-      // WeChat's documented acknowledgement is HTTP 200 or 204; anything else (even another 2xx) is retried.
-      if (res.status === 200 || res.status === 204) d.acknowledged = true;
+      status = res.status;
     } catch (err) {
-      d.lastStatus = null;
-      d.lastError = err instanceof Error ? err.message : String(err);
+      error = err instanceof Error ? err.message : String(err);
     }
-  }
-
-  private async track(p: Promise<void>) {
-    this.inFlight.add(p);
-    try {
-      await p;
-    } finally {
-      this.inFlight.delete(p);
-    }
+    // WeChat's documented acknowledgement is HTTP 200 or 204; anything else (even another 2xx) is retried.
+    const ok = status === 200 || status === 204;
+    let next = null as Date | null;
+    const after = await this.store.update<Delivery>(NOTIFICATION, d.id, (cur) => {
+      if (!cur) return undefined;
+      const attempts = cur.attempts + 1;
+      const acknowledged = cur.acknowledged || ok;
+      const delay = this.opts.retryDelaysMs[attempts - 1];
+      // A manual resend leaves the schedule alone unless it settles the delivery.
+      next = acknowledged ? null : scheduled ? (delay === undefined ? null : new Date(Date.now() + delay)) : cur.nextAttemptAt ? new Date(cur.nextAttemptAt) : null;
+      const value: Delivery = { ...cur, attempts, acknowledged, lastStatus: status, lastError: error, lastAttemptAt: at.toISOString(), nextAttemptAt: next?.toISOString() ?? null };
+      return scheduled || acknowledged ? { value, dueAt: next } : { value };
+    });
+    if (next) this.wake(next);
+    return after;
   }
 }
 

@@ -169,10 +169,16 @@ describe('WeChat Pay sandbox protocol', () => {
     expect(resource).toMatchObject({ out_trade_no: no, trade_state: 'SUCCESS', amount: { total: 1234, payer_total: 1234 } });
   });
 
-  it('refuses to pay an order past its time_expire', async () => {
+  it('refuses a time_expire already past at prepay, and payment once time_expire passes', async () => {
     const m = await newMerchant();
+    const past = await signed(m, 'POST', '/v3/pay/transactions/jsapi', prepayBody(m, `F${Date.now()}`, { time_expire: '2020-01-01T00:00:00+08:00' }));
+    expect(past.status).toBe(400);
+    expect(past.json).toMatchObject({ code: 'PARAM_ERROR', detail: { field: 'time_expire' } });
+
     const no = `F${Date.now()}`;
-    const { json } = await signed(m, 'POST', '/v3/pay/transactions/jsapi', prepayBody(m, no, { time_expire: '2020-01-01T00:00:00+08:00' }));
+    const soon = new Date(Math.ceil(Date.now() / 1000) * 1000 + 1000);
+    const { json } = await signed(m, 'POST', '/v3/pay/transactions/jsapi', prepayBody(m, no, { time_expire: soon.toISOString().replace(/\.\d{3}Z$/, 'Z') }));
+    await new Promise((r) => setTimeout(r, soon.getTime() - Date.now() + 50));
     const res = await fetch(`${base}/sandbox/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prepay_id: json.prepay_id }) });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { code: string }).code).toBe('ORDER_CLOSED');

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Platform } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
-import { conflict, notFound, unprocessable } from '../../platform/errors.js';
+import { AppError, conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { TenancyService } from '../../platform/tenancy/service.js';
 import type { WechatPayMerchantConfig } from '../../platform/tenancy/schema.js';
 import type { CustomersService as CustomerService } from '../customers/service.js';
@@ -9,7 +9,7 @@ import { lockOrder } from './lifecycle.js';
 import { orderHistory, paymentNotifications, payments, type Order, type Payment, type PaymentPurpose } from './schema.js';
 import type { OrderService } from './service.js';
 import type { RefundService } from './refund-service.js';
-import { createSandboxMerchant, restoreSandboxMerchant, WechatPayClient } from './wechatpay/client.js';
+import { createSandboxMerchant, WechatPayClient } from './wechatpay/client.js';
 
 interface WechatTransaction {
   out_trade_no: string;
@@ -35,8 +35,6 @@ export interface PurposeHandler {
 export class PaymentService {
   private refunds!: RefundService;
   private purposes = new Map<PaymentPurpose, PurposeHandler>();
-  /** Shops whose sandbox merchant this process has re-registered (the sandbox keeps state in memory). */
-  private restored = new Set<string>();
 
   constructor(
     private p: Platform,
@@ -64,14 +62,8 @@ export class PaymentService {
    */
   async merchant(shopId: string): Promise<WechatPayMerchantConfig> {
     const settings = await this.tenancy.settings(shopId);
-    if (settings.wechatPay) {
-      const token = settings.wechatPay.sandboxRestoreToken;
-      if (token && this.p.config.SANDBOX && !this.restored.has(shopId)) {
-        await restoreSandboxMerchant(this.wechatBaseUrl(), token);
-        this.restored.add(shopId);
-      }
-      return settings.wechatPay;
-    }
+    // The sandbox keeps its merchants in the database, so a stored config stays valid across restarts.
+    if (settings.wechatPay) return settings.wechatPay;
     if (!this.p.config.SANDBOX || this.p.config.WECHATPAY_BASE_URL) {
       throw conflict('PAYMENT_NOT_CONFIGURED', 'This shop has not set up WeChat Pay yet', { field: 'wechatPay' });
     }
@@ -82,7 +74,6 @@ export class PaymentService {
       const { verifyMode: _mode, restoreToken, ...merchant } = await createSandboxMerchant(this.wechatBaseUrl(), { appId: settings.wechat?.appId });
       const config: WechatPayMerchantConfig = { ...merchant, sandboxRestoreToken: restoreToken };
       await this.tenancy.updateShop({ shopId, type: 'system', id: 'system', name: 'system', role: 'owner' }, { settings: { wechatPay: config } });
-      this.restored.add(shopId);
       return config;
     } finally {
       if (lock) await this.p.hot.unlock(`wechatpay-provision:${shopId}`, lock);
@@ -177,12 +168,22 @@ export class PaymentService {
   /**
    * The notify callback. Verifies the signature over the raw body and decrypts; a duplicate notification
    * (WeChat retries for ~24 h) is acknowledged and changes nothing; a forged one throws before any write.
+   * A payment counts as paid only when the decrypted transaction says `trade_state: SUCCESS`, whatever
+   * the envelope's event_type claims: the envelope is a label, the resource is WeChat's record. Such a
+   * notification is still acknowledged — it is authentic, and every retry would carry the same content —
+   * and the order waits for a later notification or the active query before auto-cancel.
    */
   async handleNotification(shopId: string, headers: Record<string, string | string[] | undefined>, rawBody: string) {
     await this.tenancy.getShop(shopId);
     const { mchId } = await this.merchant(shopId);
     const client = await this.client(shopId);
-    const note = await client.parseNotification(headers, rawBody);
+    let note;
+    try {
+      note = client.parseNotification(headers, rawBody);
+    } catch (err) {
+      if (!(await this.learnPlatformCertificate(shopId, client, err, headers))) throw err;
+      note = client.parseNotification(headers, rawBody);
+    }
     const resource = note.resource as unknown as Record<string, unknown>;
     return this.p.database.transaction(async (tx) => {
       const fresh = await tx
@@ -198,8 +199,14 @@ export class PaymentService {
         .onConflictDoNothing()
         .returning();
       if (fresh.length === 0) return { outcome: 'duplicate' as const };
-      if (note.eventType === 'TRANSACTION.SUCCESS') {
-        await this.applyTransaction(tx, shopId, resource as unknown as WechatTransaction, mchId);
+      if (note.originalType === 'transaction' || note.eventType.startsWith('TRANSACTION.')) {
+        const trx = resource as unknown as WechatTransaction;
+        if (trx.trade_state !== 'SUCCESS') {
+          await tx.update(paymentNotifications).set({ outcome: 'not_paid' }).where(eq(paymentNotifications.notificationId, note.id));
+          this.p.log.warn({ shopId, notificationId: note.id, eventType: note.eventType, tradeState: trx.trade_state, outTradeNo: trx.out_trade_no }, 'payment notification without trade_state SUCCESS: not marked paid');
+          return { outcome: 'not_paid' as const };
+        }
+        await this.applyTransaction(tx, shopId, trx, mchId);
       } else if (note.eventType.startsWith('REFUND.')) {
         const purposeRefund = await this.purposePayment(tx, shopId, String(resource.out_trade_no ?? ''));
         if (purposeRefund) await this.purposes.get(purposeRefund.purpose)?.refunded?.(tx, purposeRefund, { outRefundNo: String(resource.out_refund_no), status: String(resource.refund_status) });
@@ -207,6 +214,29 @@ export class PaymentService {
       }
       return { outcome: 'processed' as const };
     });
+  }
+
+  /**
+   * WeChat replaces its platform certificate every few years and signs with the new one from a date of its
+   * choosing; a shop configured with the old one would refuse every notification (money it was paid). On a
+   * certificate serial the shop does not know, ask WeChat for its current certificates (the download is
+   * only trusted once decrypted with the APIv3 key) and keep them. At most once a minute per shop, so forged
+   * serials cannot make us hammer the API.
+   */
+  private async learnPlatformCertificate(shopId: string, client: WechatPayClient, err: unknown, headers: Record<string, string | string[] | undefined>) {
+    const serial = String(headers['wechatpay-serial'] ?? '');
+    if (!(err instanceof AppError) || err.code !== 'PAYMENT_SIGNATURE_INVALID' || err.details?.reason !== 'unknown_serial' || !serial || serial.startsWith('PUB_KEY_ID_')) return false;
+    if (!(await this.p.hot.lock(`wechatpay-certificates:${shopId}`, 60_000))) return false;
+    const certs = await client.downloadPlatformCertificates().catch((e) => {
+      this.p.log.warn({ err: e, shopId }, 'downloading WeChat Pay platform certificates failed');
+      return [];
+    });
+    if (!certs.some((c) => c.serialNo === serial.toUpperCase())) return false;
+    const current = await this.merchant(shopId);
+    const platformKeys = { ...current.platformKeys, ...Object.fromEntries(certs.map((c) => [c.serialNo, c.pem])) };
+    await this.tenancy.updateShop({ shopId, type: 'system', id: 'system', name: 'system', role: 'owner' }, { settings: { wechatPay: { ...current, platformKeys } } });
+    this.p.log.info({ shopId, serials: certs.map((c) => c.serialNo) }, 'learned WeChat Pay platform certificates');
+    return true;
   }
 
   /** Asks WeChat how the payment stands (used when returning from the pay sheet and before auto-cancel). */
@@ -274,6 +304,8 @@ export class PaymentService {
    * caller before the transaction (PGlite has one connection: no outside reads inside it).
    */
   async applyTransaction(tx: Db, shopId: string, trx: WechatTransaction, mchId: string) {
+    // Only WeChat's own record of a completed payment pays anything (also guards callers other than notify).
+    if (trx.trade_state !== 'SUCCESS') return;
     const [payment] = await tx.select().from(payments).where(and(eq(payments.outTradeNo, trx.out_trade_no), eq(payments.shopId, shopId))).for('update');
     if (!payment) throw notFound('Payment', { field: 'out_trade_no' });
     if (payment.status === 'paid') return;

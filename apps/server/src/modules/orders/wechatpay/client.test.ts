@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, createSign, createVerify, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { X509Certificate, createPrivateKey, createPublicKey, createSign, createVerify, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../platform/errors.js';
 import { WechatPayClient, sandboxCashierUrl, type WechatPayTransaction } from './client.js';
@@ -195,6 +195,49 @@ describe('WechatPayClient against the sandbox', () => {
     expect((await sb.pay(a.prepayId)).status).toBe(400);
     const missing = await expectAppError(client.queryByOutTradeNo('NEVER-EXISTED'), 502, 'WECHATPAY_ERROR');
     expect(missing.details).toMatchObject({ vendorCode: 'ORDER_NOT_EXIST', vendorStatus: 404 });
+  });
+});
+
+describe('platform certificates and lookups by transaction_id', () => {
+  it('verifies with a real X.509 platform certificate, and downloads certificates itself (first download included)', async () => {
+    const { config, client } = await sb.merchant('certificate');
+    const [[serial, pem]] = Object.entries(config.platformKeys);
+    expect(pem).toContain('-----BEGIN CERTIFICATE-----');
+    expect(new X509Certificate(pem).serialNumber).toBe(serial);
+    expect((await client.jsapiPrepay({ description: 'cert', outTradeNo: orderNo(), amountFen: 1, payerOpenid: 'o_c', notifyUrl: sb.notifyUrl() })).prepayId).toMatch(/^wx/);
+
+    // A merchant that knows no certificate yet cannot believe any answer until it downloads one.
+    const fresh = new WechatPayClient({ ...config, platformKeys: {}, baseUrl: sb.baseUrl });
+    await expectAppError(fresh.queryByOutTradeNo('NEVER-EXISTED'), 502, 'PAYMENT_SIGNATURE_INVALID');
+    const certs = await fresh.downloadPlatformCertificates();
+    expect(certs).toEqual([{ serialNo: serial, pem, effectiveTime: expect.stringMatching(/\+08:00$/), expireTime: expect.stringMatching(/\+08:00$/) }]);
+    const missing = await expectAppError(fresh.queryByOutTradeNo('NEVER-EXISTED'), 502, 'WECHATPAY_ERROR');
+    expect(missing.details).toMatchObject({ vendorCode: 'ORDER_NOT_EXIST' });
+
+    // Only the APIv3 key opens the certificate; a wrong one must not lead to trusting anything.
+    const wrongKey = new WechatPayClient({ ...config, platformKeys: {}, apiV3Key: 'k'.repeat(32), baseUrl: sb.baseUrl });
+    await expectAppError(wrongKey.downloadPlatformCertificates(), 502, 'WECHATPAY_CERTIFICATE_INVALID');
+    await expectAppError(wrongKey.queryByOutTradeNo('NEVER-EXISTED'), 502, 'PAYMENT_SIGNATURE_INVALID');
+
+    const pk = await sb.merchant('public_key');
+    const none = await expectAppError(pk.client.downloadPlatformCertificates(), 502, 'WECHATPAY_ERROR');
+    expect(none.details).toMatchObject({ vendorCode: 'RESOURCE_NOT_EXISTS', vendorStatus: 404 });
+  });
+
+  it('carries attach, queries and refunds by transaction_id', async () => {
+    const { client } = await sb.merchant();
+    const outTradeNo = orderNo();
+    const { prepayId } = await client.jsapiPrepay({ description: 'attach', outTradeNo, amountFen: 600, payerOpenid: 'o_7', notifyUrl: sb.notifyUrl(`a-${outTradeNo}`), attach: 'topup:T-9' });
+    expect((await client.queryByOutTradeNo(outTradeNo)).attach).toBe('topup:T-9');
+    await sb.pay(prepayId);
+    const received = await sb.waitFor(() => sb.received.find((r) => r.path.endsWith(`a-${outTradeNo}`)));
+    const { resource } = client.parseNotification<WechatPayTransaction>(received.headers, received.rawBody);
+    expect(resource).toMatchObject({ attach: 'topup:T-9', trade_state: 'SUCCESS' });
+    expect(await client.queryByTransactionId(resource.transaction_id!)).toMatchObject({ out_trade_no: outTradeNo, attach: 'topup:T-9' });
+    const r = await client.refund({ transactionId: resource.transaction_id!, outRefundNo: `${outTradeNo}R`, refundFen: 600, totalFen: 600 });
+    expect(r).toMatchObject({ out_trade_no: outTradeNo, transaction_id: resource.transaction_id, status: 'PROCESSING' });
+    await sb.waitFor(async () => (await client.queryRefund(`${outTradeNo}R`)).status === 'SUCCESS');
+    expect((await client.queryByTransactionId(resource.transaction_id!)).trade_state).toBe('REFUND');
   });
 });
 

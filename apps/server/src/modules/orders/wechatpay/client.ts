@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { AppError } from '../../../platform/errors.js';
 import type { WechatPayMerchantConfig } from '../../../platform/tenancy/schema.js';
 import { decryptResource } from './crypto.js';
@@ -33,15 +33,25 @@ export interface JsapiPrepayInput {
   notifyUrl: string;
   /** When the order stops being payable; sent as RFC 3339 in China Standard Time. */
   timeExpire?: Date;
+  /** Up to 128 characters WeChat keeps with the order and returns in queries and the notification. */
+  attach?: string;
 }
 
-export interface RefundInput {
-  outTradeNo: string;
+/** The order is named by our out_trade_no or by WeChat's transaction_id (WeChat prefers the latter). */
+export type RefundInput = ({ outTradeNo: string; transactionId?: undefined } | { transactionId: string; outTradeNo?: undefined }) & {
   outRefundNo: string;
   reason?: string;
   refundFen: number;
   totalFen: number;
   notifyUrl?: string;
+};
+
+/** One entry of 下载平台证书, decrypted and checked. */
+export interface PlatformCertificate {
+  serialNo: string;
+  pem: string;
+  effectiveTime: string;
+  expireTime: string;
 }
 
 /**
@@ -55,6 +65,7 @@ export class WechatPayClient {
   private readonly serialNo: string;
   private readonly privateKey: KeyObject;
   private readonly apiV3Key: string;
+  /** Grows when downloadPlatformCertificates finds a new certificate. */
   private readonly platformKeys: Map<string, KeyObject>;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
@@ -80,6 +91,7 @@ export class WechatPayClient {
       description: input.description,
       out_trade_no: input.outTradeNo,
       ...(input.timeExpire ? { time_expire: rfc3339Cst(input.timeExpire) } : {}),
+      ...(input.attach !== undefined ? { attach: input.attach } : {}),
       notify_url: input.notifyUrl,
       amount: { total: input.amountFen, currency: 'CNY' },
       payer: { openid: input.payerOpenid },
@@ -101,6 +113,12 @@ export class WechatPayClient {
     return (await this.call<WechatPayTransaction>('GET', path))!;
   }
 
+  /** 微信支付订单号查询订单: only paid orders have a transaction_id. */
+  async queryByTransactionId(transactionId: string): Promise<WechatPayTransaction> {
+    const path = `/v3/pay/transactions/id/${encodeURIComponent(transactionId)}?mchid=${encodeURIComponent(this.mchId)}`;
+    return (await this.call<WechatPayTransaction>('GET', path))!;
+  }
+
   /** 关闭订单 (204). Closing a paid order throws with vendorCode `ORDERPAID`. */
   async close(outTradeNo: string): Promise<void> {
     await this.call('POST', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}/close`, { mchid: this.mchId });
@@ -109,7 +127,7 @@ export class WechatPayClient {
   /** 申请退款. Usually answers PROCESSING; the final state comes by REFUND.* notification or queryRefund. */
   async refund(input: RefundInput): Promise<WechatPayRefund> {
     return (await this.call<WechatPayRefund>('POST', '/v3/refund/domestic/refunds', {
-      out_trade_no: input.outTradeNo,
+      ...(input.transactionId ? { transaction_id: input.transactionId } : { out_trade_no: input.outTradeNo }),
       out_refund_no: input.outRefundNo,
       ...(input.reason ? { reason: input.reason } : {}),
       ...(input.notifyUrl ? { notify_url: input.notifyUrl } : {}),
@@ -120,6 +138,45 @@ export class WechatPayClient {
   /** 查询单笔退款(通过商户退款单号). */
   async queryRefund(outRefundNo: string): Promise<WechatPayRefund> {
     return (await this.call<WechatPayRefund>('GET', `/v3/refund/domestic/refunds/${encodeURIComponent(outRefundNo)}`))!;
+  }
+
+  /**
+   * 下载平台证书: fetches WeChat's current platform certificates (certificate mode; public-key mode merchants
+   * get RESOURCE_NOT_EXISTS), and trusts them from then on. Each certificate comes encrypted with the APIv3
+   * key, which only WeChat and the merchant hold; the answer's signature is checked with a certificate
+   * already trusted or, on a first download, with one of those just decrypted — as WeChat's own downloader does.
+   */
+  async downloadPlatformCertificates(): Promise<PlatformCertificate[]> {
+    const { text, headers } = await this.send('GET', '/v3/certificates', undefined, { acceptUnverified: true });
+    let body: { data?: Array<{ serial_no?: string; effective_time?: string; expire_time?: string; encrypt_certificate?: { algorithm?: string; nonce?: string; associated_data?: string; ciphertext?: string } }> };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new AppError(502, 'WECHATPAY_ERROR', 'WeChat Pay answered with a body that is not JSON', { vendorCode: 'INVALID_RESPONSE', path: '/v3/certificates' });
+    }
+    const certs: PlatformCertificate[] = [];
+    for (const item of body.data ?? []) {
+      const enc = item.encrypt_certificate;
+      if (!enc || enc.algorithm !== 'AEAD_AES_256_GCM' || !enc.ciphertext || !enc.nonce) throw certificateError('unknown encryption');
+      const pem = decryptResource(this.apiV3Key, { ciphertext: enc.ciphertext, nonce: enc.nonce, associated_data: enc.associated_data ?? '' });
+      if (pem === null) throw certificateError('could not be decrypted with the APIv3 key');
+      let cert: X509Certificate;
+      try {
+        cert = new X509Certificate(pem);
+      } catch {
+        throw certificateError('is not an X.509 certificate');
+      }
+      if (cert.serialNumber.toUpperCase() !== String(item.serial_no).toUpperCase()) throw certificateError('serial_no does not match the certificate');
+      const now = Date.now();
+      if (Date.parse(cert.validFrom) > now || Date.parse(cert.validTo) <= now) continue;
+      certs.push({ serialNo: cert.serialNumber.toUpperCase(), pem, effectiveTime: String(item.effective_time ?? ''), expireTime: String(item.expire_time ?? '') });
+    }
+    const keys = new Map(this.platformKeys);
+    for (const c of certs) if (!keys.has(c.serialNo)) keys.set(c.serialNo, loadVerificationKey(c.pem));
+    const outcome = verifyWechatpaySignature(wechatpayHeaders(headers), text, keys);
+    if (outcome !== 'ok') throw new AppError(502, 'PAYMENT_SIGNATURE_INVALID', 'WeChat Pay response signature is invalid', { reason: outcome, path: '/v3/certificates' });
+    for (const c of certs) this.platformKeys.set(c.serialNo, loadVerificationKey(c.pem));
+    return certs;
   }
 
   /**
@@ -159,6 +216,21 @@ export class WechatPayClient {
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T | undefined> {
+    const { res, text, url } = await this.send(method, path, body, { acceptUnverified: false });
+    if (text === '') return undefined;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new AppError(502, 'WECHATPAY_ERROR', 'WeChat Pay answered with a body that is not JSON', { vendorCode: 'INVALID_RESPONSE', vendorStatus: res.status, path: url.pathname });
+    }
+  }
+
+  /**
+   * One signed request; a non-2xx answer throws WECHATPAY_ERROR. Unless `acceptUnverified`, an answer WeChat
+   * signed is verified before anything reads it; with it, a 2xx answer is handed back for the caller to
+   * verify (the certificate download, whose first answer no known certificate can check).
+   */
+  private async send(method: 'GET' | 'POST', path: string, body: unknown, opts: { acceptUnverified: boolean }) {
     const url = new URL(`${this.baseUrl}${path}`);
     const payload = body === undefined ? '' : JSON.stringify(body);
     const headers: Record<string, string> = {
@@ -177,6 +249,7 @@ export class WechatPayClient {
       throw new AppError(502, 'WECHATPAY_UNREACHABLE', 'WeChat Pay could not be reached', { path: url.pathname, cause: err instanceof Error ? err.message : String(err) });
     }
     const signed = wechatpayHeaders(res.headers);
+    if (opts.acceptUnverified && res.ok) return { res, text, url, headers: res.headers };
     // WeChat signs every answer to a request it authenticated; an unsigned error (e.g. SIGN_ERROR) cannot be checked.
     if (res.ok || signed.signature) {
       const outcome = verifyWechatpaySignature(signed, text, this.platformKeys);
@@ -184,28 +257,29 @@ export class WechatPayClient {
         throw new AppError(502, 'PAYMENT_SIGNATURE_INVALID', 'WeChat Pay response signature is invalid', { reason: outcome, path: url.pathname, status: res.status });
       }
     }
-    if (res.ok) {
-      if (text === '') return undefined;
-      try {
-        return JSON.parse(text) as T;
-      } catch {
-        throw new AppError(502, 'WECHATPAY_ERROR', 'WeChat Pay answered with a body that is not JSON', { vendorCode: 'INVALID_RESPONSE', vendorStatus: res.status, path: url.pathname });
-      }
-    }
-    let vendor: { code?: string; message?: string; detail?: unknown } = {};
-    try {
-      vendor = JSON.parse(text);
-    } catch {
-      vendor = { message: text.slice(0, 200) };
-    }
-    throw new AppError(502, 'WECHATPAY_ERROR', `WeChat Pay: ${vendor.message ?? `HTTP ${res.status}`}`, {
-      vendorCode: vendor.code ?? `HTTP_${res.status}`,
-      vendorMessage: vendor.message,
-      vendorStatus: res.status,
-      ...(vendor.detail ? { vendorDetail: vendor.detail } : {}),
-      path: url.pathname,
-    });
+    if (!res.ok) throw vendorError(res, text, url);
+    return { res, text, url, headers: res.headers };
   }
+}
+
+function vendorError(res: Response, text: string, url: URL): AppError {
+  let vendor: { code?: string; message?: string; detail?: unknown } = {};
+  try {
+    vendor = JSON.parse(text);
+  } catch {
+    vendor = { message: text.slice(0, 200) };
+  }
+  return new AppError(502, 'WECHATPAY_ERROR', `WeChat Pay: ${vendor.message ?? `HTTP ${res.status}`}`, {
+    vendorCode: vendor.code ?? `HTTP_${res.status}`,
+    vendorMessage: vendor.message,
+    vendorStatus: res.status,
+    ...(vendor.detail ? { vendorDetail: vendor.detail } : {}),
+    path: url.pathname,
+  });
+}
+
+function certificateError(what: string): AppError {
+  return new AppError(502, 'WECHATPAY_CERTIFICATE_INVALID', `WeChat Pay platform certificate ${what}`, { path: '/v3/certificates' });
 }
 
 /** WeChat's RFC 3339 timestamps carry the China Standard Time offset. */
@@ -215,7 +289,11 @@ export function rfc3339Cst(d: Date): string {
 
 export interface SandboxMerchant extends WechatPayMerchantConfig {
   verifyMode: 'certificate' | 'public_key';
-  /** Re-registers this merchant with a restarted sandbox (its state is in memory); see restoreSandboxMerchant. */
+  /**
+   * The sandbox's own record of the merchant (base64url JSON, platform signing key included): lets tests
+   * forge validly signed notifications. The sandbox keeps merchants in the database, so nothing needs it
+   * to re-register them.
+   */
   restoreToken: string;
 }
 
@@ -225,11 +303,6 @@ export async function createSandboxMerchant(
   opts: { appId?: string; verifyMode?: 'certificate' | 'public_key'; fetch?: typeof fetch } = {},
 ): Promise<SandboxMerchant> {
   return sandboxAdmin<SandboxMerchant>(sandboxBaseUrl, { appId: opts.appId, verifyMode: opts.verifyMode }, opts.fetch);
-}
-
-/** Makes a restarted sandbox know a merchant created earlier, so stored shop configs keep working. */
-export async function restoreSandboxMerchant(sandboxBaseUrl: string, restoreToken: string, f?: typeof fetch): Promise<void> {
-  await sandboxAdmin(sandboxBaseUrl, { restoreToken }, f);
 }
 
 async function sandboxAdmin<T>(sandboxBaseUrl: string, body: object, f: typeof fetch = globalThis.fetch): Promise<T> {
