@@ -7,10 +7,11 @@ import enUS from 'antd/locale/en_US';
 import { I18nProvider, t, useI18n } from './lib/i18n';
 import { AuthProvider, useAuth } from './lib/auth';
 import { bindFeedback, feedback } from './lib/feedback';
-import { PAGES } from './routes';
+import { PAGES, PUBLIC_PAGES } from './routes';
 import AppLayout from './layout/AppLayout';
 import SignIn from './pages/SignIn';
 import { Forbidden, NotFound } from './components/Results';
+import PageGate from './components/PageGate';
 import './styles.css';
 
 function FeedbackBinder() {
@@ -24,6 +25,16 @@ function PageLoading() {
     <div className="page-loading">
       <Spin />
     </div>
+  );
+}
+
+/** A page behind its loading gate; a new path (another order's detail) is a new page with its own first load. */
+function GatedPage({ page: Page }: { page: React.ComponentType }) {
+  const { pathname } = useLocation();
+  return (
+    <PageGate key={pathname}>
+      <Page />
+    </PageGate>
   );
 }
 
@@ -53,6 +64,9 @@ function AppRoutes() {
     <AuthProvider onExpired={onExpired}>
       <Routes>
         <Route path="/sign-in" element={<SignIn />} />
+        {PUBLIC_PAGES.map((p) => (
+          <Route key={p.path} path={p.path} element={<Suspense fallback={<PageLoading />}><p.component /></Suspense>} />
+        ))}
         <Route
           element={
             <RequireAuth>
@@ -67,7 +81,7 @@ function AppRoutes() {
               element={
                 <Guard permission={p.permission}>
                   <Suspense fallback={<PageLoading />}>
-                    <p.component />
+                    <GatedPage page={p.component} />
                   </Suspense>
                 </Guard>
               }

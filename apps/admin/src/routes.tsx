@@ -59,6 +59,18 @@ export const PAGES: PageDef[] = [
   { path: '/settings', title: 'nav.shop', permission: 'self:read', crumbs: [settings], component: lazy(() => import('./pages/settings/ShopSettings')) },
   { path: '/staff', title: 'nav.staff', permission: 'staff:read', crumbs: [settings], component: lazy(() => import('./pages/settings/Staff')) },
   { path: '/api-keys', title: 'nav.apiKeys', permission: 'apikeys:manage', crumbs: [settings], component: lazy(() => import('./pages/settings/ApiKeys')) },
+  { path: '/onboarding/wechat-pay', title: 'nav.wechatPaySetup', permission: 'settings:write', crumbs: [settings, { title: 'nav.shop', path: '/settings' }], component: lazy(() => import('./pages/onboarding/WechatPaySetup')) },
+];
+
+/**
+ * Pages outside the signed-in console frame: merchant sign-up and shop creation, forgot password, and
+ * the platform operator's area (its own sign-in and frame; `/platform/*` routes inside it).
+ */
+export const PUBLIC_PAGES: { path: string; component: LazyExoticComponent<ComponentType> }[] = [
+  { path: '/sign-up', component: lazy(() => import('./pages/onboarding/SignUp')) },
+  { path: '/onboarding/create-shop', component: lazy(() => import('./pages/onboarding/CreateShop')) },
+  { path: '/forgot-password', component: lazy(() => import('./pages/onboarding/ForgotPassword')) },
+  { path: '/platform/*', component: lazy(() => import('./pages/platform/PlatformApp')) },
 ];
 
 /** The left menu: groups of page paths. */

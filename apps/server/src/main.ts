@@ -1,15 +1,17 @@
 import { ConfigError, loadConfig, type Config } from './platform/config.js';
 import { startRuntime } from './app/runtime.js';
 import { seedDemo } from './app/seed.js';
+import { operatorAtStart, operatorCommand } from './platform/operator/cli.js';
 
 /**
  * `siyu all` (default, embedded): HTTP + worker + sandbox in one process.
  * `siyu serve`: HTTP only. `siyu worker`: jobs only. `siyu migrate`: apply migrations and exit.
+ * `siyu operator --login … --password …`: set the platform operator (平台运营) and exit.
  */
 async function main() {
   const role = process.argv[2] ?? 'all';
-  if (!['all', 'serve', 'worker', 'migrate'].includes(role)) {
-    console.error(`unknown role "${role}"; use all | serve | worker | migrate`);
+  if (!['all', 'serve', 'worker', 'migrate', 'operator'].includes(role)) {
+    console.error(`unknown role "${role}"; use all | serve | worker | migrate | operator`);
     process.exit(2);
   }
   let config;
@@ -22,6 +24,13 @@ async function main() {
     }
     throw err;
   }
+  if (role === 'operator') {
+    const cfg = config;
+    process.exit(await operatorCommand(process.argv.slice(3), cfg, async () => {
+      const rt = await startRuntime(cfg, { serve: false, worker: false });
+      return { operators: rt.services.operators, close: () => rt.close() };
+    }));
+  }
   const runtime = await startRuntime(config, { serve: role === 'all' || role === 'serve', worker: role === 'all' || role === 'worker' }, { defaultMetrics: true });
   const log = runtime.platform.log;
   if (role === 'migrate') {
@@ -29,6 +38,8 @@ async function main() {
     return;
   }
   warnAboutSettings(config, runtime.platform.publicUrl(), log);
+  const operatorLines = role === 'worker' ? [] : await operatorAtStart(runtime.services.operators, config, runtime.platform.publicUrl());
+  if (!config.SEED_DEMO && operatorLines.length > 0) console.log(operatorLines.join('\n'));
   if (config.SEED_DEMO && role !== 'worker') {
     const demo = await seedDemo(runtime.platform, runtime.services);
     const base = runtime.platform.publicUrl();
@@ -38,9 +49,10 @@ async function main() {
       `  API docs        ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
       `  Merchant console ${base}/admin/`,
       `  Storefront       ${base}/s/${demo.shopSlug}/`,
-      ...(config.SANDBOX ? [`  Sandbox (SMS inbox, WeChat Pay) ${base}/sandbox/`] : []),
+      ...(config.SANDBOX ? [`  Sandbox (SMS and mail inboxes, WeChat Pay) ${base}/sandbox/`] : []),
       `  Demo logins: ${demo.logins.map((l) => `${l.login} / ${l.password} (${l.role})`).join(', ')}`,
       `  Demo customer phone: ${demo.customerPhone} (read the SMS code in the sandbox inbox)`,
+      ...operatorLines,
       '',
     ];
     console.log(lines.join('\n'));

@@ -7,6 +7,7 @@ import { basename } from './lib/shop';
 import { SessionProvider } from './lib/session';
 import { ShopProvider } from './lib/shop-info';
 import Home from './pages/Home';
+import { SuspendedGate } from './pages/Suspended';
 
 const Category = lazy(() => import('./pages/Category'));
 const Search = lazy(() => import('./pages/Search'));
@@ -64,51 +65,53 @@ export function App() {
   return (
     <BrowserRouter basename={basename}>
       <ShopProvider>
-        <SessionProvider>
-          <ScrollTop />
-          <Suspense fallback={<Loading />}>
-            <Routes>
-              <Route element={<TabLayout />}>
-                <Route index element={<Home />} />
-                <Route path="category" element={<Category />} />
-                <Route path="category/:id" element={<Category />} />
-                <Route path="cart" element={<CartPage />} />
-                <Route path="me" element={<Me />} />
-              </Route>
-              <Route path="search" element={<Search />} />
-              <Route path="products/:id" element={<ProductPage />} />
-              <Route path="products/:id/reviews" element={<ProductReviews />} />
-              <Route path="login" element={<Login />} />
-              <Route path="coupons" element={<CouponCenter />} />
-              <Route path="coupons/:id" element={<CouponClaim />} />
-              <Route path="me/coupons" element={auth(<MyCoupons />)} />
-              <Route path="me/points" element={auth(<Points />)} />
-              <Route path="me/check-in" element={auth(<CheckIn />)} />
-              <Route path="points-mall" element={<PointsMall />} />
-              <Route path="points-mall/:id/redeem" element={auth(<MallRedeem />)} />
-              <Route path="me/member" element={auth(<MemberCentre />)} />
-              <Route path="me/balance" element={auth(<Balance />)} />
-              <Route path="me/balance/top-up" element={auth(<TopUp />)} />
-              <Route path="me/balance/top-up/result" element={auth(<TopUpResult />)} />
-              <Route path="me/card" element={auth(<PaidCard />)} />
-              <Route path="me/card/result" element={auth(<PaidCardResult />)} />
-              <Route path="flash-sale" element={<FlashSale />} />
-              <Route path="me/presales" element={auth(<MyPresales />)} />
-              <Route path="me/presales/result" element={auth(<PresaleResult />)} />
-              <Route path="checkout" element={auth(<Checkout />)} />
-              <Route path="pay/result/:id" element={auth(<PayResult />)} />
-              <Route path="orders" element={auth(<Orders />)} />
-              <Route path="orders/:id" element={auth(<OrderDetail />)} />
-              <Route path="orders/:id/after-sale" element={auth(<AfterSale />)} />
-              <Route path="orders/:id/review/:itemId" element={auth(<ReviewForm />)} />
-              <Route path="me/profile" element={auth(<Profile />)} />
-              <Route path="me/addresses" element={auth(<Addresses />)} />
-              <Route path="me/addresses/new" element={auth(<AddressEdit />)} />
-              <Route path="me/addresses/:id" element={auth(<AddressEdit />)} />
-              <Route path="*" element={<Navigate to="/" replace />} />
-            </Routes>
-          </Suspense>
-        </SessionProvider>
+        <SuspendedGate>
+          <SessionProvider>
+            <ScrollTop />
+            <Suspense fallback={<Loading />}>
+              <Routes>
+                <Route element={<TabLayout />}>
+                  <Route index element={<Home />} />
+                  <Route path="category" element={<Category />} />
+                  <Route path="category/:id" element={<Category />} />
+                  <Route path="cart" element={<CartPage />} />
+                  <Route path="me" element={<Me />} />
+                </Route>
+                <Route path="search" element={<Search />} />
+                <Route path="products/:id" element={<ProductPage />} />
+                <Route path="products/:id/reviews" element={<ProductReviews />} />
+                <Route path="login" element={<Login />} />
+                <Route path="coupons" element={<CouponCenter />} />
+                <Route path="coupons/:id" element={<CouponClaim />} />
+                <Route path="me/coupons" element={auth(<MyCoupons />)} />
+                <Route path="me/points" element={auth(<Points />)} />
+                <Route path="me/check-in" element={auth(<CheckIn />)} />
+                <Route path="points-mall" element={<PointsMall />} />
+                <Route path="points-mall/:id/redeem" element={auth(<MallRedeem />)} />
+                <Route path="me/member" element={auth(<MemberCentre />)} />
+                <Route path="me/balance" element={auth(<Balance />)} />
+                <Route path="me/balance/top-up" element={auth(<TopUp />)} />
+                <Route path="me/balance/top-up/result" element={auth(<TopUpResult />)} />
+                <Route path="me/card" element={auth(<PaidCard />)} />
+                <Route path="me/card/result" element={auth(<PaidCardResult />)} />
+                <Route path="flash-sale" element={<FlashSale />} />
+                <Route path="me/presales" element={auth(<MyPresales />)} />
+                <Route path="me/presales/result" element={auth(<PresaleResult />)} />
+                <Route path="checkout" element={auth(<Checkout />)} />
+                <Route path="pay/result/:id" element={auth(<PayResult />)} />
+                <Route path="orders" element={auth(<Orders />)} />
+                <Route path="orders/:id" element={auth(<OrderDetail />)} />
+                <Route path="orders/:id/after-sale" element={auth(<AfterSale />)} />
+                <Route path="orders/:id/review/:itemId" element={auth(<ReviewForm />)} />
+                <Route path="me/profile" element={auth(<Profile />)} />
+                <Route path="me/addresses" element={auth(<Addresses />)} />
+                <Route path="me/addresses/new" element={auth(<AddressEdit />)} />
+                <Route path="me/addresses/:id" element={auth(<AddressEdit />)} />
+                <Route path="*" element={<Navigate to="/" replace />} />
+              </Routes>
+            </Suspense>
+          </SessionProvider>
+        </SuspendedGate>
       </ShopProvider>
     </BrowserRouter>
   );

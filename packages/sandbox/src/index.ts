@@ -2,8 +2,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import { wechatPaySandbox } from './wechatpay/index.js';
 import { wechatOAuthSandbox } from './wechat-oauth/index.js';
 import { smsSandbox } from './sms/index.js';
+import { mailSandbox, type MailSandboxOptions } from './mail/index.js';
 import { MemorySandboxStore, type SandboxStore } from './store.js';
 
+export { MAIL_SANDBOX, SandboxMailbox, startSmtpSandbox, type SandboxMail } from './mail/index.js';
 export { DueRunner, MemorySandboxStore, type RecordOptions, type RecordWrite, type SandboxStore, type StoredRecord } from './store.js';
 
 /**
@@ -13,6 +15,8 @@ export { DueRunner, MemorySandboxStore, type RecordOptions, type RecordWrite, ty
 export interface SandboxOptions {
   /** Absolute URL where this plugin is mounted (e.g. http://127.0.0.1:3000/sandbox). */
   baseUrl(): string;
+  /** The SMTP server (mail/): where it listens, and who to tell once it does. */
+  mail?: MailSandboxOptions;
   /** Where the simulators keep their state; the server passes its database so a restart forgets nothing. */
   store?: SandboxStore;
 }
@@ -22,6 +26,7 @@ export const sandboxPlugin: FastifyPluginAsync<SandboxOptions> = async (app, opt
   await app.register(wechatPaySandbox, { prefix: '/wechatpay', baseUrl: () => `${opts.baseUrl()}/wechatpay`, store });
   await app.register(wechatOAuthSandbox, { prefix: '/wechat', baseUrl: () => `${opts.baseUrl()}/wechat`, store });
   await app.register(smsSandbox, { prefix: '/sms', baseUrl: () => `${opts.baseUrl()}/sms`, store });
+  await app.register(mailSandbox, { prefix: '/mail', ...opts.mail });
   app.get('/', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/html; charset=utf-8');
     return `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>Siyu 沙箱</title>
@@ -30,6 +35,7 @@ export const sandboxPlugin: FastifyPluginAsync<SandboxOptions> = async (app, opt
 <p>本地模拟的第三方服务,按厂商公开协议实现。Local simulators of vendor APIs.</p>
 <ul>
 <li><a href="sms/inbox">短信收件箱 SMS inbox</a> — 查看发送的验证码</li>
+<li><a href="mail/inbox">邮件收件箱 Mail inbox</a> — 查看邮箱验证码(SMTP)</li>
 <li><a href="wechatpay/">微信支付 WeChat Pay v3</a></li>
 <li><a href="wechat/">微信网页授权 WeChat OAuth</a></li>
 </ul></body></html>`;

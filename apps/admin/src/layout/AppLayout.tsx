@@ -20,6 +20,8 @@ import { useI18n } from '../lib/i18n';
 import { feedback } from '../lib/feedback';
 import LangSwitch from '../components/LangSwitch';
 import { MENU, PAGES } from '../routes';
+import SuspendedBanner from '../pages/onboarding/SuspendedBanner';
+import Checklist from '../pages/onboarding/Checklist';
 
 const ICONS: Record<string, React.ReactNode> = {
   dashboard: <DashboardOutlined />,
@@ -118,7 +120,9 @@ export default function AppLayout() {
           </div>
         </Layout.Header>
         <Layout.Content className="app-content">
+          <SuspendedBanner />
           <Breadcrumb items={crumbs} style={{ marginBottom: 12 }} />
+          {page?.path === '/' && <Checklist />}
           <Suspense fallback={<div className="page-loading"><Spin /></div>}>
             <Outlet />
           </Suspense>

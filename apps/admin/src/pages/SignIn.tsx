@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Navigate, useLocation, useNavigate } from 'react-router-dom';
+import { Link, Navigate, useLocation, useNavigate } from 'react-router-dom';
 import { Alert, Button, Form, Input } from 'antd';
 import { LockOutlined, UserOutlined } from '@ant-design/icons';
 import { useAuth } from '../lib/auth';
@@ -51,6 +51,12 @@ export default function SignIn() {
             {t('signIn.submit')}
           </Button>
         </Form>
+        <div className="auth-card-footer auth-card-links">
+          <Link to="/forgot-password" data-testid="signin-forgot">{t('signIn.forgot')}</Link>
+          <span>
+            {t('signIn.noAccount')} <Link to="/sign-up" data-testid="signin-sign-up">{t('signIn.signUp')}</Link>
+          </span>
+        </div>
       </div>
     </main>
   );

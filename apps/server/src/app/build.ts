@@ -8,6 +8,8 @@ import '../platform/http/types.js';
 import type { Platform } from '../platform/context.js';
 import { installErrorHandler } from '../platform/http/error-handler.js';
 import { installHealth } from '../platform/http/health.js';
+import { passwordResetRoutes } from '../platform/auth/password-reset.js';
+import { installOperatorAuth, operatorRoutes } from '../platform/operator/routes.js';
 import { installSecurityHeaders } from '../platform/http/security.js';
 import { installInputRules } from '../platform/http/input-rules.js';
 import { installAdminAuth } from '../platform/http/admin-auth.js';
@@ -31,6 +33,7 @@ export async function buildApp(p: Platform, services: Services): Promise<BuiltAp
     // Forwarded addresses are believed only from the proxies the operator named: otherwise anyone could
     // pick the address that rate limits, SMS limits and the audit log see.
     trustProxy: p.config.TRUST_PROXY.length > 0 ? p.config.TRUST_PROXY : false,
+    disableRequestLogging: !p.config.LOG_REQUESTS,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     return503OnClosing: true,
@@ -66,9 +69,15 @@ export async function buildApp(p: Platform, services: Services): Promise<BuiltAp
     installAdminAuth(admin, p, services.auth);
     await admin.register(authRoutes, { auth: services.auth, config: p.config });
     await admin.register(tenancyRoutes, { tenancy: services.tenancy });
+    await admin.register(passwordResetRoutes, { reset: services.passwordReset });
     await registerModuleRoutes.admin(admin, p, services);
   }, { prefix: '/api/admin' });
 
+  // The platform operator's area: its own session and CSRF, never a shop's staff.
+  await app.register(async (platform) => {
+    installOperatorAuth(platform, services.operators);
+    await platform.register(operatorRoutes, { operators: services.operators, shops: services.operatorShops, config: p.config });
+  }, { prefix: '/api/platform' });
 
   await registerModuleRoutes.public(app, p, services);
   await serveApps(app);

@@ -18,5 +18,6 @@ export const migrationSources: MigrationSource[] = [
   { owner: 'presale', dir: path.join(src, 'modules/presale/migrations') },
   { owner: 'reviews', dir: path.join(src, 'modules/reviews/migrations') },
   { owner: 'flashsale', dir: path.join(src, 'modules/flashsale/migrations') },
+  { owner: 'onboarding', dir: path.join(src, 'modules/onboarding/migrations') },
   { owner: 'sandbox', dir: path.join(src, 'app/sandbox-store/migrations') },
 ];

@@ -13,6 +13,15 @@ import { documentedRoutes, fillPath, rawCall, registeredRoutes, routeKey, staffH
 const EXPECTED: Record<string, Permission | 'public'> = {
   // The one way in: no session yet.
   'POST /api/admin/auth/sign-in': 'public',
+  // Forgot password and merchant sign-up: nobody is signed in yet.
+  'POST /api/admin/auth/password-reset/code': 'public',
+  'POST /api/admin/auth/password-reset': 'public',
+  'POST /api/admin/sign-up/codes': 'public',
+  'POST /api/admin/sign-up/verify': 'public',
+  'GET /api/admin/sign-up/slug': 'public',
+  'POST /api/admin/sign-up/shop': 'public',
+  'GET /api/admin/onboarding/checklist': 'dashboard:read',
+  'PUT /api/admin/onboarding/checklist': 'settings:write',
   'POST /api/admin/auth/sign-out': 'self:read',
   'GET /api/admin/auth/me': 'self:read',
   'GET /api/admin/roles': 'staff:read',

@@ -22,6 +22,7 @@ import { tagAdminRoutes } from '../modules/tags/routes.js';
 import { flashSaleAdminRoutes } from '../modules/flashsale/routes-admin.js';
 import { flashSaleStoreRoutes } from '../modules/flashsale/routes-store.js';
 import { reviewAdminRoutes, reviewStoreRoutes } from '../modules/reviews/routes.js';
+import { onboardingRoutes } from '../modules/onboarding/routes.js';
 
 /**
  * Where each module's routes are mounted. `admin` runs inside the /api/admin scope (staff auth and
@@ -42,6 +43,7 @@ export const registerModuleRoutes = {
     await admin.register(tagAdminRoutes, { tags: s.tags, groups: s.groups, customers: s.customers });
     await admin.register(flashSaleAdminRoutes, { sales: s.flashSales, reconciler: s.flashSaleReconciler, purchase: s.flashSalePurchase });
     await admin.register(reviewAdminRoutes, { reviews: s.reviews });
+    await admin.register(onboardingRoutes, { signUp: s.signUp, checklist: s.checklist, config: p.config });
   },
   async store(store: FastifyInstance, p: Platform, s: Services) {
     await store.register(tenancyStoreRoutes, { tenancy: s.tenancy });
@@ -61,7 +63,7 @@ export const registerModuleRoutes = {
   async public(app: FastifyInstance, p: Platform, s: Services) {
     await app.register(
       async (store) => {
-        installStoreScope(store, s.tenancy, resolveCustomer(s));
+        installStoreScope(store, s.tenancy, p.shopCache, resolveCustomer(s));
         await registerModuleRoutes.store(store, p, s);
       },
       { prefix: '/api/store/:shop' },
@@ -73,6 +75,8 @@ export const registerModuleRoutes = {
         prefix: '/sandbox',
         baseUrl: () => `${p.selfUrl()}/sandbox`,
         store: createSandboxStore(p.database),
+        // The sandbox SMTP server; the platform's mail client sends there while no SMTP_HOST is set.
+        mail: { smtp: { port: p.config.SANDBOX_SMTP_PORT }, onListening: (address) => s.mail.useSandbox(address) },
       });
     }
   },

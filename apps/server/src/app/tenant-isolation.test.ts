@@ -283,6 +283,8 @@ const ADMIN: Record<string, AdminCase> = {
   'POST /api/admin/api-keys': { kind: 'own', run: () => t.call('POST', '/api/admin/api-keys', { session: B.owner, body: { name: 'B key', role: 'operator' } }) },
   'DELETE /api/admin/api-keys/{id}': { kind: 'foreign', params: () => ({ id: a.apiKey }) },
   'GET /api/admin/shop': { kind: 'list' },
+  'GET /api/admin/onboarding/checklist': { kind: 'list' },
+  'PUT /api/admin/onboarding/checklist': { kind: 'own', run: () => t.call('PUT', '/api/admin/onboarding/checklist', { session: B.owner, body: { dismissed: true } }) },
   'PATCH /api/admin/shop': { kind: 'own', run: () => t.call('PATCH', '/api/admin/shop', { session: B.owner, body: { name: 'B 新名字', settings: { servicePhone: '0755-1' } } }) },
   'PUT /api/admin/shop/wechat': { kind: 'own', run: () => t.call('PUT', '/api/admin/shop/wechat', { session: B.owner, body: { appId: 'wx0123456789abcdef', appSecret: 'b-secret-0123456789' } }) },
   'PUT /api/admin/shop/wechat-pay': {
@@ -523,6 +525,15 @@ const ALLOWED: Record<string, string> = {
   'GET /media/*': 'uploaded images',
   // Covered below by "payment notifications": signed per shop, checked against that shop's keys.
   'POST /api/pay/wechatpay/notify/{shopId}': 'payment notify', 'POST /api/pay/wechatpay/refund-notify/{shopId}': 'refund notify',
+  // Public by design, before any shop exists for the caller: they name no shop's records (onboarding/sign-up.test.ts).
+  'GET /api/admin/sign-up/slug': 'whether a shop address is free', 'POST /api/admin/sign-up/codes': 'merchant sign-up code',
+  'POST /api/admin/sign-up/verify': 'merchant sign-up', 'POST /api/admin/sign-up/shop': 'makes a new shop',
+  // Same answer whether or not the account exists (auth/password-reset.test.ts).
+  'POST /api/admin/auth/password-reset/code': 'staff password reset code', 'POST /api/admin/auth/password-reset': 'staff password reset',
+  // The platform operator's own area: its own session; shop staff and API keys are refused (operator/operator.test.ts).
+  'POST /api/platform/auth/sign-in': 'operator sign-in', 'POST /api/platform/auth/sign-out': 'operator sign-out', 'GET /api/platform/auth/me': 'operator',
+  'GET /api/platform/shops': 'operator: every shop', 'GET /api/platform/shops/{id}': 'operator: a shop', 'GET /api/platform/audit-log': 'operator audit log',
+  'POST /api/platform/shops/{id}/suspend': 'operator suspends a shop', 'POST /api/platform/shops/{id}/resume': 'operator resumes a shop',
 };
 const ALLOWED_PREFIXES = ['/docs', '/sandbox', '/admin', '/s/', '/shop-assets/'];
 
@@ -606,6 +617,12 @@ describe("shop B's staff cannot reach shop A's records", () => {
     // B's keys work in B only: an API key of A's answers as A, never as B.
     const me = await t.call('GET', '/api/admin/auth/me', { headers: { authorization: `Bearer ${a.apiKeySecret}` } });
     expect(me.body.actor.shopId).toBe(A.shopId);
+  });
+
+  it('audited every staff write of the walk inside the transaction of its change', async () => {
+    // A route that wrote outside a transaction had its entry written after the change (admin-auth.ts).
+    const after = (await t.platform.metrics.auditAfterChange.get()).values.filter((v) => v.value > 0).map((v) => v.labels.route);
+    expect(after).toEqual([]);
   });
 
   it("leaves shop A exactly as it was", async () => {

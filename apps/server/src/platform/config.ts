@@ -13,6 +13,11 @@ const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /**
+   * Connections the kernel queues for accept (capped by net.core.somaxconn). A rush opens hundreds at
+   * once; Node's default of 511 turns the rest into connection resets on a busy machine.
+   */
+  LISTEN_BACKLOG: z.coerce.number().int().min(16).max(65535).default(4096),
   /** Public base URL used in links, OAuth redirects and payment notify URLs. */
   PUBLIC_URL: z.string().url().optional(),
   /** PostgreSQL connection string; without it the embedded PGlite under DATA_DIR is used. */
@@ -20,7 +25,17 @@ const ConfigSchema = z.object({
   /** Redis connection string; without it the in-process hot store is used (single process only). */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   DATA_DIR: z.string().default('./data'),
+  /**
+   * Embedded mode: PGlite in a worker thread, so the HTTP event loop stays free while it works; `false`
+   * runs it on the HTTP thread as before (kept only to compare the two).
+   */
+  PGLITE_IN_WORKER: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * One log line when a request arrives and one when it is answered. Off by default: at thousands of
+   * requests a second they cost more than the routes; /metrics counts and times every route anyway.
+   */
+  LOG_REQUESTS: bool.default(false),
   /** Secret used to sign cookies and derive CSRF tokens. Required in production. */
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
@@ -42,6 +57,22 @@ const ConfigSchema = z.object({
   SMS_REGION: z.string().min(1).default('ap-guangzhou'),
   /** Approved template for verification codes: "您的验证码为{1},{2}分钟内有效…". */
   SMS_TEMPLATE_VERIFY_CODE: z.string().min(1).default('1000001'),
+  /**
+   * Outgoing mail (merchant sign-up codes) over SMTP. Without SMTP_HOST the sandbox's SMTP server is used
+   * (SANDBOX on), whose credentials are the defaults below (packages/sandbox/src/mail).
+   */
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Implicit TLS (port 465); otherwise STARTTLS is used when the server offers it. */
+  SMTP_SECURE: bool.default(false),
+  SMTP_USER: z.string().min(1).default('siyu-sandbox'),
+  SMTP_PASSWORD: z.string().min(1).default('sandbox-smtp-password'),
+  MAIL_FROM: z.string().min(3).max(200).default('思域商城 <no-reply@siyu.localhost>'),
+  /** Port of the sandbox SMTP server; 0 picks a free one (the server's mail client is told which). */
+  SANDBOX_SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** The platform operator (平台运营) made at first start when none exists yet; later changes: the `operator` command. */
+  OPERATOR_LOGIN: z.string().trim().min(3).max(64).regex(/^[a-zA-Z0-9_.@+-]+$/, 'letters, digits and _ . @ + - only').optional(),
+  OPERATOR_PASSWORD: z.string().min(12, 'at least 12 characters').max(128).optional(),
   /** WeChat official-account app used by shops without their own `settings.wechat` while SANDBOX is on. */
   WECHAT_SANDBOX_APP_ID: z.string().min(1).default('wxsandbox000000001'),
   WECHAT_SANDBOX_APP_SECRET: z.string().min(1).default('sandbox-app-secret'),

@@ -108,6 +108,14 @@ export class AuthService {
     await db.delete(staffSignInAttempts).where(eq(staffSignInAttempts.login, attemptLogin(login)));
   }
 
+  /** A console session for a staff member who proved who they are another way (merchant sign-up). */
+  async openSession(input: { staffId: string; shopId: string; ip?: string; userAgent?: string }, db: Db = this.p.db) {
+    const token = newToken();
+    const expiresAt = new Date(this.p.now().getTime() + this.p.config.SESSION_TTL_HOURS * 3600_000);
+    await db.insert(staffSessions).values({ tokenHash: sha256(token), staffId: input.staffId, shopId: input.shopId, expiresAt, ip: input.ip, userAgent: input.userAgent?.slice(0, 300) });
+    return { token, csrfToken: this.csrfFor(token), expiresAt };
+  }
+
   /** The CSRF token is derived from the session, so it needs no storage and dies with the session. */
   csrfFor(sessionToken: string) {
     return hmac(this.p.config.SESSION_SECRET, `csrf:${sha256(sessionToken)}`);
@@ -203,10 +211,12 @@ export class AuthService {
   async createApiKey(actor: Actor, input: { name: string; role: Role }) {
     this.guardOwnerRole(actor, input.role);
     const secret = `sk_${newToken(24)}`;
-    const [row] = await this.p.db
-      .insert(apiKeys)
-      .values({ shopId: actor.shopId, name: input.name, role: input.role, prefix: secret.slice(0, 10), keyHash: sha256(secret), createdBy: actor.type === 'staff' ? actor.id : null })
-      .returning();
+    const [row] = await this.p.database.transaction((tx) =>
+      tx
+        .insert(apiKeys)
+        .values({ shopId: actor.shopId, name: input.name, role: input.role, prefix: secret.slice(0, 10), keyHash: sha256(secret), createdBy: actor.type === 'staff' ? actor.id : null })
+        .returning(),
+    );
     // The secret is shown once and never stored.
     return { id: row.id, name: row.name, role: row.role, prefix: row.prefix, createdAt: row.createdAt, key: secret };
   }
@@ -220,12 +230,15 @@ export class AuthService {
   }
 
   async revokeApiKey(actor: Actor, id: string) {
-    const [row] = await this.p.db
-      .update(apiKeys)
-      .set({ revokedAt: this.p.now() })
-      .where(and(eq(apiKeys.id, id), eq(apiKeys.shopId, actor.shopId), isNull(apiKeys.revokedAt)))
-      .returning({ id: apiKeys.id });
-    if (!row) throw notFound('API key', { field: 'id' });
-    return row;
+    // Not found is thrown inside the transaction: it rolls back with the audit entry it would carry.
+    return this.p.database.transaction(async (tx) => {
+      const [row] = await tx
+        .update(apiKeys)
+        .set({ revokedAt: this.p.now() })
+        .where(and(eq(apiKeys.id, id), eq(apiKeys.shopId, actor.shopId), isNull(apiKeys.revokedAt)))
+        .returning({ id: apiKeys.id });
+      if (!row) throw notFound('API key', { field: 'id' });
+      return row;
+    });
   }
 }

@@ -4,7 +4,8 @@ import { AppError, badRequest, tooMany } from '../errors.js';
 import { hmac, newToken, safeEqual } from '../auth/tokens.js';
 import { SmsSendError, type SmsSender } from './tencent-client.js';
 
-export type SmsPurpose = 'sign_in' | 'bind';
+/** `merchant_sign_up` and `password_reset` are asked for under the `platform` scope, not a shop's. */
+export type SmsPurpose = 'sign_in' | 'bind' | 'merchant_sign_up' | 'password_reset';
 
 interface CodeRecord {
   id: string;

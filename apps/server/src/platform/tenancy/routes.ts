@@ -79,8 +79,9 @@ export const tenancyRoutes: FastifyPluginAsyncZod<{ tenancy: TenancyService }> =
 
 /** What a storefront may know about the shop it is in. Mounted under /api/store/:shop. */
 export const tenancyStoreRoutes: FastifyPluginAsyncZod<{ tenancy: TenancyService }> = async (app, { tenancy }) => {
-  app.get('/shop', { schema: { tags: ['storefront'], summary: 'The shop this storefront belongs to: name, logo, service phone' } }, async (req) => {
-    const shop = await tenancy.getShopBySlug(shopOf(req).slug);
-    return { slug: shop.slug, name: shop.name, logoUrl: shop.logoUrl ?? null, servicePhone: shop.settings?.servicePhone ?? null };
+  app.get('/shop', { schema: { tags: ['storefront'], summary: 'The shop this storefront belongs to: name, logo, service phone, and whether it is suspended (with the reason when public)' } }, async (req) => {
+    // The storefront scope has it from the shop cache: every page asks, none costs a query.
+    const { slug, name, logoUrl, servicePhone, status, suspensionReason } = shopOf(req);
+    return { slug, name, logoUrl, servicePhone, status, suspensionReason };
   });
 };

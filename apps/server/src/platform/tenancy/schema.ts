@@ -1,4 +1,4 @@
-import { bigserial, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -8,9 +8,16 @@ export const shops = pgTable('shops', {
   name: text('name').notNull(),
   logoUrl: text('logo_url'),
   settings: jsonb('settings').$type<ShopSettings>().notNull().default({}),
+  /** `suspended` by the platform operator: the storefront refuses every write (SHOP_SUSPENDED). */
+  status: text('status').$type<ShopStatus>().notNull().default('active'),
+  suspendedAt: ts('suspended_at'),
+  suspensionReason: text('suspension_reason'),
+  suspensionReasonPublic: boolean('suspension_reason_public').notNull().default(false),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
+
+export type ShopStatus = 'active' | 'suspended';
 
 export interface ShopSettings {
   /** Minutes before an unpaid order is cancelled and its stock released. */

@@ -1,10 +1,10 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Actor, Platform } from '../context.js';
-import type { Db } from '../db/index.js';
+import { isUniqueViolation, type Db } from '../db/index.js';
 import { conflict, notFound } from '../errors.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { Role } from '../auth/rbac.js';
-import { auditLog, shops, staff, type ShopSettings } from './schema.js';
+import { auditLog, shops, staff, type ShopSettings, type ShopStatus } from './schema.js';
 
 export type Shop = typeof shops.$inferSelect;
 
@@ -17,21 +17,100 @@ export const DEFAULT_SETTINGS: Required<Pick<ShopSettings, 'unpaidTimeoutMinutes
 export class TenancyService {
   constructor(private p: Platform) {}
 
-  async createShop(input: { slug: string; name: string; owner: { login: string; password: string; displayName: string; phone?: string } }) {
-    const passwordHash = await hashPassword(input.owner.password);
-    return this.p.database.transaction(async (tx) => {
-      const [taken] = await tx.select({ id: shops.id }).from(shops).where(eq(shops.slug, input.slug));
-      if (taken) throw conflict('SHOP_SLUG_TAKEN', 'This shop address is already taken', { field: 'slug' });
-      const [loginTaken] = await tx.select({ id: staff.id }).from(staff).where(eq(staff.login, input.owner.login));
-      if (loginTaken) throw conflict('LOGIN_TAKEN', 'This login is already used', { field: 'owner.login' });
-      const [shop] = await tx.insert(shops).values({ slug: input.slug, name: input.name, settings: { ...DEFAULT_SETTINGS } }).returning();
-      const [owner] = await tx
-        .insert(staff)
-        .values({ shopId: shop.id, login: input.owner.login, displayName: input.owner.displayName, phone: input.owner.phone, passwordHash, role: 'owner' })
-        .returning({ id: staff.id, login: staff.login, role: staff.role });
-      await this.p.events.emit(tx, { shopId: shop.id, type: 'shop.created', payload: { shopId: shop.id, slug: shop.slug } });
-      return { shop, owner };
+  /**
+   * `owner.passwordHash` takes a hash made earlier (merchant sign-up hashes at sign-up); `within` runs in
+   * the same transaction, after the shop and its owner are written.
+   */
+  async createShop(input: {
+    slug: string;
+    name: string;
+    logoUrl?: string | null;
+    settings?: Partial<ShopSettings>;
+    owner: { login: string; displayName: string; phone?: string | null } & ({ password: string } | { passwordHash: string });
+    within?: (tx: Db, created: { shop: Shop; owner: { id: string; login: string; role: string } }) => Promise<void>;
+  }) {
+    const passwordHash = 'passwordHash' in input.owner ? input.owner.passwordHash : await hashPassword(input.owner.password);
+    try {
+      return await this.p.database.transaction(async (tx) => {
+        const [taken] = await tx.select({ id: shops.id }).from(shops).where(eq(shops.slug, input.slug));
+        if (taken) throw conflict('SHOP_SLUG_TAKEN', 'This shop address is already taken', { field: 'slug' });
+        const [loginTaken] = await tx.select({ id: staff.id }).from(staff).where(eq(staff.login, input.owner.login));
+        if (loginTaken) throw conflict('LOGIN_TAKEN', 'This login is already used', { field: 'owner.login' });
+        const [shop] = await tx
+          .insert(shops)
+          .values({ slug: input.slug, name: input.name, logoUrl: input.logoUrl ?? null, settings: { ...DEFAULT_SETTINGS, ...(input.settings ?? {}) } })
+          .returning();
+        const [owner] = await tx
+          .insert(staff)
+          .values({ shopId: shop.id, login: input.owner.login, displayName: input.owner.displayName, phone: input.owner.phone ?? null, passwordHash, role: 'owner' })
+          .returning({ id: staff.id, login: staff.login, role: staff.role });
+        await this.p.events.emit(tx, { shopId: shop.id, type: 'shop.created', payload: { shopId: shop.id, slug: shop.slug } });
+        await input.within?.(tx, { shop, owner });
+        return { shop, owner };
+      });
+    } catch (err) {
+      // Two sign-ups racing for one slug or login both pass the checks above on PostgreSQL; the unique
+      // indexes let one in and the other lands here.
+      if (!isUniqueViolation(err)) throw err;
+      const text = `${(err as Error).message} ${String((err as { cause?: { constraint?: string; message?: string } }).cause?.constraint ?? '')} ${String((err as { constraint?: string }).constraint ?? '')}`;
+      if (text.includes('shops_slug')) throw conflict('SHOP_SLUG_TAKEN', 'This shop address is already taken', { field: 'slug' });
+      if (text.includes('staff_login')) throw conflict('LOGIN_TAKEN', 'This login is already used', { field: 'owner.login' });
+      throw err;
+    }
+  }
+
+  /**
+   * Suspends or resumes a shop. Answers `changed: false` when it already was so (a retried click).
+   * `also` runs in the same transaction with the rows before and after (the operator's audit entries).
+   * The storefront cache of this process forgets the shop at once (`shopChanged`).
+   */
+  async setStatus(
+    shopId: string,
+    change: { status: ShopStatus; reason: string; reasonPublic?: boolean },
+    also?: (tx: Db, before: Shop, after: Shop) => Promise<void>,
+  ): Promise<{ before: Shop; after: Shop; changed: boolean }> {
+    const res = await this.p.database.transaction(async (tx) => {
+      const [before] = await tx.select().from(shops).where(eq(shops.id, shopId)).for('update');
+      if (!before) throw notFound('Shop', { field: 'id' });
+      if (before.status === change.status) return { before, after: before, changed: false };
+      const suspending = change.status === 'suspended';
+      const [after] = await tx
+        .update(shops)
+        .set({
+          status: change.status,
+          suspendedAt: suspending ? this.p.now() : null,
+          suspensionReason: suspending ? change.reason : null,
+          suspensionReasonPublic: suspending ? !!change.reasonPublic : false,
+          updatedAt: this.p.now(),
+        })
+        .where(eq(shops.id, shopId))
+        .returning();
+      await also?.(tx, before, after);
+      return { before, after, changed: true };
     });
+    if (res.changed) await this.shopChanged(res.after);
+    return res;
+  }
+
+  /**
+   * The one place that says "this shop changed" outside a staff request (which invalidates by itself):
+   * every process drops what it cached of the shop (the storefront's shop and status, checkout's data)
+   * at once here and within the shop cache's check interval elsewhere.
+   */
+  async shopChanged(shop: { id: string; slug: string }) {
+    await this.p.shopCache.invalidate(shop.id);
+  }
+
+  /** Whether a shop has this slug already (sign-up checks as the merchant types; the unique index decides). */
+  async slugTaken(slug: string): Promise<boolean> {
+    const [row] = await this.p.db.select({ id: shops.id }).from(shops).where(eq(shops.slug, slug));
+    return !!row;
+  }
+
+  /** Whether a staff account, in any shop, signs in with this login. */
+  async loginTaken(login: string): Promise<boolean> {
+    const [row] = await this.p.db.select({ id: staff.id }).from(staff).where(eq(staff.login, login));
+    return !!row;
   }
 
   async getShop(shopId: string, db: Db = this.p.db): Promise<Shop> {
@@ -65,6 +144,9 @@ export class TenancyService {
         .where(eq(shops.id, actor.shopId))
         .returning();
       return { before: publicShop(before), after: publicShop(after) };
+    }).then(async (res) => {
+      await this.shopChanged(res.after);
+      return res;
     });
   }
 
@@ -120,6 +202,10 @@ export function publicShop(shop: Shop) {
     slug: shop.slug,
     name: shop.name,
     logoUrl: shop.logoUrl,
+    status: shop.status,
+    suspendedAt: shop.suspendedAt,
+    suspensionReason: shop.suspensionReason,
+    suspensionReasonPublic: shop.suspensionReasonPublic,
     settings: { ...DEFAULT_SETTINGS, ...settings, wechatPayConfigured: !!wechatPay, wechatConfigured: !!wechat },
   };
 }
