@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { newPhone, type E2EApp } from './support/app.js';
 import type { WatchedPage } from './support/browser.js';
 import { twoPersonStage } from './support/stage.js';
-import { chooseSku, consoleGo, consoleSignIn, orderIdOf, payInCashier, settle, shopSignIn } from './support/flows.js';
+import { chooseSku, consoleGo, consoleSignIn, orderIdOf, payInCashier, pickShopRegion, settle, shopSignIn } from './support/flows.js';
 
 /**
  * Issue flow 1: the merchant creates a 2×2-SKU product in the console and puts it on sale; a customer on
@@ -143,11 +143,14 @@ describe('express order: create product → buy on a phone → pay → ship → 
     await page.getByTestId('checkout-add-address').click();
     await page.waitForURL(/\/me\/addresses\/new/);
     await page.getByTestId('address-contactName').fill('王小明');
-    await page.getByTestId('address-phone').fill(phone);
-    await page.getByTestId('address-province').fill('浙江省');
-    await page.getByTestId('address-city').fill('杭州市');
-    await page.getByTestId('address-district').fill('西湖区');
+    // A new address starts from the phone the customer signed in with.
+    await expect.poll(() => page.getByTestId('address-phone').inputValue()).toBe(phone);
+    // Saving without a region names it; the picker offers only real 省 / 市 / 区.
     await page.getByTestId('address-detail').fill('文三路 90 号 3 幢 501');
+    await page.getByTestId('address-save').click();
+    await expect.poll(() => page.locator('.adm-form-item-feedback-error').allInnerTexts()).toContain('请选择所在地区(省 / 市 / 区)');
+    await pickShopRegion(page, ['浙江省', '杭州市', '西湖区'], 'address-region', () => customer.screenshot('shop-06a-region-picker'));
+    await expect.poll(() => page.getByTestId('address-region').innerText()).toBe('浙江省 杭州市 西湖区');
     await customer.screenshot('shop-06-address');
     await a11y.check(customer, 'storefront address form');
     await page.getByTestId('address-save').click();
@@ -193,6 +196,11 @@ describe('express order: create product → buy on a phone → pay → ship → 
     await a11y.check(merchant, 'console orders list');
 
     await page.getByTestId(`ship-button-${orderNo}`).click();
+    // The dialog says where the parcel goes and what goes in it.
+    await expect.poll(() => page.getByTestId('ship-receiver').innerText()).toBe(`王小明 ${phone}`);
+    expect(await page.getByTestId('ship-address').innerText()).toBe('浙江省杭州市西湖区 文三路 90 号 3 幢 501');
+    const shipLines = (await page.getByTestId('ship-line').allInnerTexts()).map((l) => l.replace(/\s+/g, ' ')).sort();
+    expect(shipLines).toEqual([expect.stringMatching(/红.*M.*× 1$/), expect.stringMatching(/蓝.*L.*× 2$/)]);
     const carrier = page.getByTestId('ship-carrier');
     await carrier.click();
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '顺丰速运' }).click();

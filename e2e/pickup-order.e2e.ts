@@ -3,7 +3,7 @@ import { createProduct } from '../apps/server/src/testing/commerce.js';
 import { newPhone, type E2EApp } from './support/app.js';
 import type { WatchedPage } from './support/browser.js';
 import { twoPersonStage } from './support/stage.js';
-import { chooseSku, consoleGo, consoleSignIn, orderIdOf, payInCashier, settle, shopSignIn } from './support/flows.js';
+import { chooseSku, consoleGo, consoleSignIn, orderIdOf, payInCashier, pickConsoleRegion, settle, shopSignIn } from './support/flows.js';
 
 /**
  * Issue flow 2 (到店自提): the merchant sets up a pickup point in the console; a customer buys with
@@ -27,11 +27,15 @@ describe('store pickup: pickup point → buy with 到店自提 → pay → code 
     await consoleGo(page, app.t.url, '/pickup-points');
     await page.getByTestId('new-pickup-point').click();
     await page.getByTestId('pickup-point-name').fill(POINT);
-    await page.getByTestId('pickup-point-address').fill('浙江省杭州市西湖区文三路 478 号 1 楼');
+    await pickConsoleRegion(page, 'pickup-point-region', ['浙江省', '杭州市', '西湖区']);
+    await page.getByTestId('pickup-point-address').fill('文三路 478 号 1 楼');
+    await merchant.screenshot('console-08a-pickup-point-form', { fullPage: false });
     const saved = page.waitForResponse((r) => r.url().endsWith('/api/admin/pickup-points') && r.request().method() === 'POST');
     await page.getByTestId('pickup-point-save').click();
     expect((await saved).status()).toBe(201);
     await expect.poll(() => page.locator('.ant-table-row', { hasText: POINT }).count()).toBe(1);
+    // What customers read is the whole address, composed from the picked region and the street.
+    expect(await page.locator('.ant-table-row', { hasText: POINT }).innerText()).toContain('浙江省杭州市西湖区文三路 478 号 1 楼');
     await settle(page);
     await merchant.screenshot('console-08-pickup-points');
     await a11y.check(merchant, 'console pickup points');

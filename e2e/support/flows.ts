@@ -97,3 +97,23 @@ export function orderIdOf(url: string): string {
   if (!m) throw new Error(`no order id in ${url}`);
   return m[1];
 }
+
+/** Picks 省 / 市 / 区 in the storefront's region picker (antd-mobile Cascader) opened by `trigger`. */
+export async function pickShopRegion(page: Page, names: [string, string, string], trigger = 'address-region', beforeConfirm?: () => Promise<void>) {
+  await page.getByTestId(trigger).click();
+  const popup = page.locator('.adm-cascader').last();
+  await popup.waitFor();
+  for (const name of names) {
+    await popup.locator('.adm-cascader-view-content .adm-check-list-item', { hasText: name }).filter({ hasText: new RegExp(`^\\s*${name}\\s*$`) }).first().click();
+  }
+  await beforeConfirm?.();
+  await popup.locator('.adm-cascader-header-button', { hasText: '确定' }).click();
+  await popup.waitFor({ state: 'hidden' });
+}
+
+/** Picks 省 / 市 / 区 in a console region cascader (antd Cascader) by typing and choosing the matching path. */
+export async function pickConsoleRegion(page: Page, testId: string, names: [string, string, string]) {
+  await page.getByTestId(testId).click();
+  await page.keyboard.type(names[2]);
+  await page.locator('.ant-cascader-dropdown:visible .ant-cascader-menu-item', { hasText: names.join(' / ') }).first().click();
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CANCEL_REASON_CODES, REFUND_REASON_CODES } from './order-texts.js';
 
 const Qty = z.number().int('must be a whole number').min(1, 'at least 1').max(999, 'at most 999');
 const Text = (max: number) => z.string().trim().max(max);
@@ -53,11 +54,15 @@ export const RefundItemsSchema = z
   .min(1, 'choose at least one line')
   .max(50);
 
-export const RefundRequestBody = z.object({
-  type: z.enum(['refund_only', 'return_refund']),
-  items: RefundItemsSchema,
-  reason: Text(200).min(1, 'give a reason'),
-});
+/** The reason is a code from the list (REFUND_REASON_LABELS), the customer's own words, or both. */
+export const RefundRequestBody = z
+  .object({
+    type: z.enum(['refund_only', 'return_refund']),
+    items: RefundItemsSchema,
+    reasonCode: z.enum(REFUND_REASON_CODES).optional(),
+    reason: Text(200).default(''),
+  })
+  .refine((b) => b.reasonCode !== undefined || b.reason.length > 0, { message: 'give a reason', path: ['reasonCode'] });
 
 export const StaffRefundBody = z.object({
   items: RefundItemsSchema,
@@ -68,7 +73,7 @@ export const StaffRefundBody = z.object({
 export const ReturnShipmentBody = z.object({ carrier: z.string().min(1).max(10), trackingNo: z.string().trim().regex(/^[A-Za-z0-9-]{6,32}$/, '6–32 letters or digits') });
 export const ShipBody = ReturnShipmentBody;
 export const RejectBody = z.object({ reason: Text(200).min(1, 'give a reason') });
-export const CancelBody = z.object({ reason: Text(200).min(1).default('买家取消') });
+export const CancelBody = z.object({ reasonCode: z.enum(CANCEL_REASON_CODES).optional(), reason: Text(200).default('') });
 export const PickupCodeBody = z.object({ code: z.string().regex(/^\d{8}$/, '8 digits') });
 
 export const OrderListQuery = z.object({
@@ -102,6 +107,10 @@ export const ShippingTemplateBody = z.object({
 
 export const PickupPointBody = z.object({
   name: Text(40).min(1),
+  /** 省/市/区 from the region picker (checked to be a real combination); `address` is then the street part. */
+  province: Text(20).min(1).nullable().optional(),
+  city: Text(20).min(1).nullable().optional(),
+  district: Text(20).min(1).nullable().optional(),
   address: Text(200).min(1),
   phone: Text(30).nullable().optional(),
   hours: Text(60).nullable().optional(),

@@ -2,6 +2,8 @@
 import { RETENTION_CONTRACT_MESSAGES, retentionEn, retentionZh } from './dict-retention';
 import { WALLET_CONTRACT_MESSAGES, walletEn, walletZh } from './dict-wallet';
 import { SALES_CONTRACT_MESSAGES, salesEn, salesZh } from './dict-sales';
+import { ONBOARDING_CONTRACT_MESSAGES, onboardingEn, onboardingZh } from './dict-onboarding';
+import { afterSaleEn, afterSaleZh } from './dict-aftersale';
 export const zh = {
   'app.name': '私域商家后台',
   'app.shortName': '私域',
@@ -224,13 +226,11 @@ export const zh = {
   'order.searchOrderNo': '订单号',
   'order.searchPhone': '手机号',
   'order.refunds': '售后记录',
-  'order.moreKinds': '等 {n} 种',
   'order.steps.placed': '买家下单',
   'order.steps.paid': '买家付款',
   'order.steps.shipped': '商家发货',
   'order.steps.completed': '交易完成',
   'order.info': '订单信息',
-  'order.expectedRefund': '退款金额以系统按实付分摊计算为准',
   'history.create': '买家下单',
   'history.pay': '买家付款',
   'history.cancel': '订单取消',
@@ -270,11 +270,9 @@ export const zh = {
   'refund.status.rejected': '已拒绝',
   'refund.status.cancelled': '已撤销',
   'refund.approve': '同意',
-  'refund.approveConfirm': '确定同意该售后申请吗?',
   'refund.reject': '拒绝',
   'refund.rejectTitle': '拒绝售后申请',
   'refund.confirmReturn': '确认收货并退款',
-  'refund.confirmReturnConfirm': '确认已收到退货?确认后将原路退款。',
   'refund.returnTracking': '退货物流',
   'refund.done': '操作成功',
 
@@ -899,6 +897,8 @@ export const zh = {
   ...retentionZh,
   ...walletZh,
   ...salesZh,
+  ...onboardingZh,
+  ...afterSaleZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -1125,13 +1125,11 @@ export const en: Record<MessageKey, string> = {
   'order.searchOrderNo': 'Order no.',
   'order.searchPhone': 'Phone',
   'order.refunds': 'After-sales',
-  'order.moreKinds': '+{n} kinds',
   'order.steps.placed': 'Placed',
   'order.steps.paid': 'Paid',
   'order.steps.shipped': 'Shipped',
   'order.steps.completed': 'Completed',
   'order.info': 'Order information',
-  'order.expectedRefund': 'The refund amount is computed by the system from what was paid for each line',
   'history.create': 'Order placed',
   'history.pay': 'Paid',
   'history.cancel': 'Cancelled',
@@ -1171,11 +1169,9 @@ export const en: Record<MessageKey, string> = {
   'refund.status.rejected': 'Rejected',
   'refund.status.cancelled': 'Withdrawn',
   'refund.approve': 'Approve',
-  'refund.approveConfirm': 'Approve this request?',
   'refund.reject': 'Reject',
   'refund.rejectTitle': 'Reject the request',
   'refund.confirmReturn': 'Goods received, refund',
-  'refund.confirmReturnConfirm': 'Confirm the returned goods arrived? The money goes back to the buyer.',
   'refund.returnTracking': 'Return shipment',
   'refund.done': 'Done',
 
@@ -1800,6 +1796,8 @@ export const en: Record<MessageKey, string> = {
   ...retentionEn,
   ...walletEn,
   ...salesEn,
+  ...onboardingEn,
+  ...afterSaleEn,
 };
 
 /** The contracts' own English messages, in Chinese for the zh-CN console. */
@@ -1851,4 +1849,5 @@ export const ZH_CONTRACT_MESSAGES: Record<string, string> = {
   ...RETENTION_CONTRACT_MESSAGES,
   ...WALLET_CONTRACT_MESSAGES,
   ...SALES_CONTRACT_MESSAGES,
+  ...ONBOARDING_CONTRACT_MESSAGES,
 };

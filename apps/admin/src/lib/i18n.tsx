@@ -7,6 +7,8 @@ import { en, zh, ZH_CONTRACT_MESSAGES, type MessageKey } from './dict';
 import { setApiLanguage } from './api';
 
 export type Lang = 'zh-CN' | 'en-US';
+/** The language key of texts rendered from server codes (@siyu/contracts: timeline notes, reasons, promotion labels). */
+export const textLang = (lang: Lang): 'zh' | 'en' => (lang === 'zh-CN' ? 'zh' : 'en');
 const STORAGE_KEY = 'siyu.admin.lang';
 
 function initialLang(): Lang {

@@ -1,6 +1,21 @@
-/** Mainland provinces, municipalities and autonomous regions, plus HK/MO/TW, as shipping templates name them. */
-export const PROVINCES = [
-  '北京', '天津', '河北', '山西', '内蒙古', '辽宁', '吉林', '黑龙江', '上海', '江苏', '浙江', '安徽', '福建', '江西', '山东',
-  '河南', '湖北', '湖南', '广东', '广西', '海南', '重庆', '四川', '贵州', '云南', '西藏', '陕西', '甘肃', '青海', '宁夏', '新疆',
-  '香港', '澳门', '台湾',
-];
+import { canonicalProvince, provinceNames, regionTree, type RegionNode } from '@siyu/contracts/regions';
+
+/** Provinces by their full official names (广东省, 新疆维吾尔自治区 …), as addresses and shipping templates name them. */
+export const provinceOptions = () => provinceNames().map((p) => ({ value: p, label: p }));
+
+/** A template's province as the picker shows it: names saved in short form (广东) read as the full name. */
+export const fullProvince = (name: string) => canonicalProvince(name) ?? name;
+
+export interface CascaderOption {
+  value: string;
+  label: string;
+  children?: CascaderOption[];
+}
+
+let options: CascaderOption[] | null = null;
+/** 省 → 市 → 区 for antd's Cascader, valued by name (what addresses store). */
+export function regionOptions(): CascaderOption[] {
+  const toOption = (n: RegionNode): CascaderOption => ({ value: n.name, label: n.name, ...(n.children ? { children: n.children.map(toOption) } : {}) });
+  options ??= regionTree().map(toOption);
+  return options;
+}

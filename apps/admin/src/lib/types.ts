@@ -66,6 +66,8 @@ export interface OrderItem {
   payableFen: number;
   refundedQty: number;
   refundedFen: number;
+  /** The line's discount by source (coupon share …); null on orders placed before it was recorded. */
+  savings?: { code: string; amountFen: number }[] | null;
 }
 
 export interface Order {
@@ -98,18 +100,38 @@ export interface Order {
   cancelledAt: string | null;
   createdAt: string;
   items: OrderItem[];
+  /** The latest after-sales request, if any. */
+  afterSale?: { id: string; status: Refund['status']; type: Refund['type']; amountFen: number } | null;
+}
+
+export interface RefundLine {
+  orderItemId: string;
+  quantity: number;
+  amountFen: number;
+  title: string;
+  specText: string;
+  skuCode: string | null;
+  imageUrl: string | null;
 }
 
 export interface Refund {
   id: string;
   orderId: string;
+  /** Given by the after-sales list (with `lines`), not inside an order's detail. */
+  orderNo?: string | null;
+  lines?: RefundLine[];
   refundNo: string;
   type: 'refund_only' | 'return_refund';
   status: 'requested' | 'awaiting_return' | 'returned' | 'processing' | 'refunded' | 'rejected' | 'cancelled';
   amountFen: number;
+  /** What goes back to the member balance; `cashFen` goes back through WeChat Pay. */
+  balanceFen: number;
+  cashFen: number;
   shippingFen: number;
   items: { orderItemId: string; quantity: number; amountFen: number }[];
+  /** The customer's own words; with `reasonCode` when they picked a reason from the list. */
   reason: string;
+  reasonCode: string | null;
   requestedBy: 'customer' | 'staff';
   returnCarrier: string | null;
   returnTrackingNo: string | null;
@@ -119,7 +141,7 @@ export interface Refund {
 }
 
 export interface OrderDetail extends Order {
-  history: { id: number; action: string; fromStatus: string | null; toStatus: string; actorType: string; actorId: string | null; note: string | null; createdAt: string }[];
+  history: { id: number; action: string; fromStatus: string | null; toStatus: string; actorType: string; actorId: string | null; note: string | null; code: string | null; params: Record<string, unknown> | null; createdAt: string }[];
   payment: { provider: string; status: string; amountFen: number; transactionId: string | null; paidAt: string | null } | null;
   refunds: Refund[];
   customer: Customer | null;
@@ -211,7 +233,8 @@ export interface CouponBatch {
 export interface CouponPack {
   id: string;
   name: string;
-  items: { templateId: string; quantity: number; name: string; label: string }[];
+  /** `labelFields` are the coupon's own fields, to say its label in the console's language (null if the template is gone). */
+  items: { templateId: string; quantity: number; name: string; label: string; labelFields?: { kind: string; thresholdFen: number; amountOffFen: number | null; percentPaid: number | null; maxDiscountFen: number | null } | null }[];
 }
 
 export interface GiftRule {

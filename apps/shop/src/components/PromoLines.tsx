@@ -1,5 +1,6 @@
+import { lineSavingsText } from '@siyu/contracts';
 import { money } from '../lib/format';
-import type { Adjustment, PromoGift } from '../lib/types';
+import type { Adjustment, OrderItem, PromoGift } from '../lib/types';
 
 const KIND: Record<string, string> = {
   limited_discount: '限时折扣',
@@ -56,5 +57,20 @@ export function PromoGiftLines({ gifts }: { gifts: PromoGift[] }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * Why a line cost less than its price: "实付 ¥59.23,含优惠券分摊 −¥10.77". Orders placed before lines
+ * kept their savings by source say the total discount only.
+ */
+export function LinePaid({ item }: { item: Pick<OrderItem, 'payableFen' | 'discountFen' | 'savings'> }) {
+  if (item.discountFen <= 0) return null;
+  const why = item.savings?.length ? lineSavingsText(item.savings, 'zh') : `含优惠 −${money(item.discountFen)}`;
+  return (
+    <div className="line-savings" data-testid="line-paid">
+      实付 {money(item.payableFen)}
+      {why ? `,${why}` : ''}
+    </div>
   );
 }

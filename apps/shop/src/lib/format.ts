@@ -21,6 +21,17 @@ export const REFUND_STATUS_TEXT: Record<RefundStatus, string> = {
   cancelled: '已撤销',
 };
 
+/** A request's state in a few words, for an order card. */
+export const REFUND_STATUS_SHORT: Record<RefundStatus, string> = {
+  requested: '待商家处理',
+  awaiting_return: '待寄回商品',
+  returned: '待商家收货',
+  processing: '退款中',
+  refunded: '退款成功',
+  rejected: '商家已拒绝',
+  cancelled: '已撤销',
+};
+
 export const REFUND_TYPE_TEXT = { refund_only: '仅退款', return_refund: '退货退款' } as const;
 
 const pad = (n: number) => String(n).padStart(2, '0');

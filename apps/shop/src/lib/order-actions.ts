@@ -1,14 +1,14 @@
 import { Dialog, Toast } from 'antd-mobile';
+import { CANCEL_REASON_CODES, CANCEL_REASON_LABELS, type CancelReasonCode } from '@siyu/contracts';
 import { api } from './api';
 import { toastError } from './hooks';
 import { startPayment } from './pay';
 import type { OrderDetail } from './types';
 
-const CANCEL_REASONS = ['不想要了', '信息填写错误', '重复下单', '其他原因'];
 
 /** 取消订单: asks why, then cancels. Resolves with the updated order, or null if the customer backed out. */
 export async function cancelOrder(id: string): Promise<OrderDetail | null> {
-  let reason: string | null = null;
+  let reason: CancelReasonCode | null = null;
   await new Promise<void>((resolve) => {
     const handler = Dialog.show({
       title: '取消订单',
@@ -16,7 +16,7 @@ export async function cancelOrder(id: string): Promise<OrderDetail | null> {
       closeOnAction: true,
       onClose: resolve,
       actions: [
-        ...CANCEL_REASONS.map((r) => ({ key: r, text: r, onClick: () => void (reason = r) })),
+        ...CANCEL_REASON_CODES.map((r) => ({ key: r, text: CANCEL_REASON_LABELS[r].zh, onClick: () => void (reason = r) })),
         { key: 'back', text: '暂不取消', bold: true },
       ],
     });
@@ -24,7 +24,7 @@ export async function cancelOrder(id: string): Promise<OrderDetail | null> {
   });
   if (!reason) return null;
   try {
-    const o = await api<OrderDetail>('POST', `/orders/${id}/cancel`, { body: { reason } });
+    const o = await api<OrderDetail>('POST', `/orders/${id}/cancel`, { body: { reasonCode: reason } });
     Toast.show({ icon: 'success', content: '订单已取消' });
     return o;
   } catch (err) {

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, onUnauthorized, tokenStore } from './api';
+import { checkoutDraft } from './checkout-draft';
 import type { Cart, Customer } from './types';
 
 interface Session {
@@ -82,6 +83,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
           /* signing out locally is what matters */
         }
         tokenStore.set(null);
+        checkoutDraft.forget();
         setToken(null);
         setCustomer(null);
         setCartCount(0);

@@ -181,6 +181,8 @@ export interface OrderItem {
   payableFen: number;
   refundedQty: number;
   refundedFen: number;
+  /** `discountFen` by source (coupon share, points share …); null on orders placed before it was kept. */
+  savings?: { code: string; amountFen: number }[] | null;
 }
 
 export interface OrderHistoryEntry {
@@ -189,7 +191,10 @@ export interface OrderHistoryEntry {
   fromStatus: string | null;
   toStatus: string;
   actorType: string;
+  /** Chinese text; entries with a `code` are rendered from it (historyNoteText in @siyu/contracts). */
   note: string | null;
+  code?: string | null;
+  params?: Record<string, unknown> | null;
   createdAt: string;
 }
 
@@ -201,7 +206,12 @@ export interface Refund {
   amountFen: number;
   shippingFen: number;
   items: { orderItemId: string; quantity: number; amountFen: number }[];
+  /** The customer's own words; `reasonCode` is the reason picked from the list. */
   reason: string;
+  reasonCode?: string | null;
+  /** Back to the member balance; the rest (cashFen) through WeChat Pay. */
+  balanceFen?: number;
+  cashFen?: number;
   returnCarrier: string | null;
   returnTrackingNo: string | null;
   rejectReason: string | null;
@@ -238,6 +248,8 @@ export interface Order {
   cancelledAt: string | null;
   createdAt: string;
   items: OrderItem[];
+  /** The latest after-sales request and what became of it (order lists only). */
+  afterSale?: { id: string; status: RefundStatus; type: 'refund_only' | 'return_refund'; amountFen: number } | null;
 }
 
 export interface OrderDetail extends Order {

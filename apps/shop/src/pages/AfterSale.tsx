@@ -1,16 +1,18 @@
 import { Button, Dialog, Skeleton, TextArea, Toast } from 'antd-mobile';
+import { REFUND_REASON_CODES, REFUND_REASON_LABELS, quoteRefund, type RefundReasonCode } from '@siyu/contracts';
 import { useMemo, useRef, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { QtyStepper, RoundCheck } from '../components/Controls';
 import { Img } from '../components/Img';
 import { Page } from '../components/Page';
 import { Price } from '../components/Price';
+import { LinePaid } from '../components/PromoLines';
 import { ErrorState } from '../components/States';
 import { ApiError, api, errorMessage, uuid } from '../lib/api';
+import { money } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import type { OrderDetail } from '../lib/types';
 
-const REASONS = ['不想要了', '商品与描述不符', '质量问题', '少件/漏发', '商品破损', '发错货', '其他'];
 
 /** 申请售后: refund only, or return and refund, for chosen lines and quantities with a reason. */
 export default function AfterSale() {
@@ -19,7 +21,7 @@ export default function AfterSale() {
   const { data: o, error, reload } = useLoad(() => api<OrderDetail>('GET', `/orders/${id}`), [id]);
   const [type, setType] = useState<'refund_only' | 'return_refund' | null>(null);
   const [qty, setQty] = useState<Record<string, number>>({});
-  const [reason, setReason] = useState<string | null>(null);
+  const [reason, setReason] = useState<RefundReasonCode | null>(null);
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
   const [fieldError, setFieldError] = useState<Record<string, string>>({});
@@ -32,8 +34,13 @@ export default function AfterSale() {
   const shipped = o.status === 'shipped' || o.status === 'completed';
   const effectiveType = type ?? (shipped ? null : 'refund_only');
   const chosen = lines.filter((l) => (qty[l.id] ?? 0) > 0);
-  // An estimate for the customer; the server computes the exact refund from what each line paid.
-  const estimate = chosen.reduce((sum, l) => sum + Math.floor((l.payableFen * (qty[l.id] ?? 0)) / l.quantity), 0);
+  // Worked out with the function the server books the refund with: line shares, postage, balance part.
+  const quote = quoteRefund(
+    { ...o, balanceFen: o.balanceFen ?? 0, notShipped: o.status === 'paid' },
+    o.items,
+    chosen.map((l) => ({ orderItemId: l.id, quantity: qty[l.id] })),
+    o.refunds.filter((r) => r.status === 'refunded').reduce((n, r) => n + (r.balanceFen ?? 0), 0),
+  );
 
   const submit = async () => {
     const errs: Record<string, string> = {};
@@ -48,7 +55,8 @@ export default function AfterSale() {
         body: {
           type: effectiveType,
           items: chosen.map((l) => ({ orderItemId: l.id, quantity: qty[l.id] })),
-          reason: note.trim() ? `${reason}:${note.trim()}` : reason,
+          reasonCode: reason,
+          reason: note.trim(),
         },
         headers: { 'Idempotency-Key': key.current },
       });
@@ -56,7 +64,7 @@ export default function AfterSale() {
       navigate(`/orders/${o.id}`, { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.field) {
-        const f = err.field.startsWith('items') ? 'items' : err.field === 'type' ? 'type' : err.field === 'reason' ? 'reason' : null;
+        const f = err.field.startsWith('items') ? 'items' : err.field === 'type' ? 'type' : err.field === 'reason' || err.field === 'reasonCode' ? 'reason' : null;
         if (f) setFieldError({ [f]: err.message });
       }
       if (!(err instanceof ApiError && err.status === 0)) key.current = uuid();
@@ -102,6 +110,7 @@ export default function AfterSale() {
               <div className="info">
                 <div className="ellipsis-2">{l.title}</div>
                 {l.specText && <span className="spec-pill">{l.specText}</span>}
+                <LinePaid item={l} />
                 <div className="row between" style={{ marginTop: 4 }}>
                   <Price fen={l.unitPriceFen} />
                   {q > 0 ? <QtyStepper value={q} max={max} label={`${l.title} 售后数量`} onChange={(v) => setQty((m) => ({ ...m, [l.id]: v }))} testId="refund-qty" /> : <span className="small muted">可售后 {max} 件</span>}
@@ -118,9 +127,9 @@ export default function AfterSale() {
           售后原因
         </div>
         <div className="cat-chips" style={{ padding: 0 }} role="radiogroup" aria-labelledby="t-reason" data-testid="refund-reason">
-          {REASONS.map((r) => (
-            <button key={r} type="button" role="radio" aria-checked={reason === r} className="chip" aria-pressed={undefined} onClick={() => setReason(r)} data-testid="refund-reason-option">
-              {r}
+          {REFUND_REASON_CODES.map((r) => (
+            <button key={r} type="button" role="radio" aria-checked={reason === r} className="chip" aria-pressed={undefined} onClick={() => setReason(r)} data-testid="refund-reason-option" data-reason={r}>
+              {REFUND_REASON_LABELS[r].zh}
             </button>
           ))}
         </div>
@@ -132,8 +141,13 @@ export default function AfterSale() {
       </section>
 
       <div className="fixed-bottom actionbar" role="toolbar" aria-label="提交售后">
-        <div className="grow">
-          预计退款 <Price fen={estimate} size="md" />
+        <div className="grow" data-testid="refund-estimate">
+          预计退款 <Price fen={quote.amountFen} size="md" />
+          {(quote.shippingFen > 0 || quote.balanceFen > 0) && (
+            <div className="small muted">
+              {[quote.shippingFen > 0 ? `含运费 ${money(quote.shippingFen)}` : '', quote.balanceFen > 0 ? `余额 ${money(quote.balanceFen)} + 微信 ${money(quote.cashFen)}` : ''].filter(Boolean).join(',')}
+            </div>
+          )}
         </div>
         <Button color="primary" className="btn-round" loading={busy} onClick={submit} data-testid="refund-submit">
           提交申请

@@ -15,7 +15,7 @@ import { money } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { startPayment } from '../lib/pay';
 import { useSession } from '../lib/session';
-import type { Address, CheckoutPreview, Order, PickupPoint } from '../lib/types';
+import type { Address, Cart, CheckoutPreview, Order, PickupPoint } from '../lib/types';
 
 const COUPON_REFUSALS = new Set(['COUPON_ALREADY_USED', 'COUPON_NOT_APPLICABLE']);
 
@@ -124,6 +124,20 @@ export default function Checkout() {
   const [draft, setDraft] = useState<Draft | null>(() => checkoutDraft.get());
   const [submitting, setSubmitting] = useState(false);
   const submittingRef = useRef(false);
+  // No draft in this browser (storage cleared, another device): what is ticked in the cart is what the customer meant to buy.
+  const cart = useLoad(() => (draft ? Promise.resolve(null) : api<Cart>('GET', '/cart')), []);
+  useEffect(() => {
+    const lines = (cart.data?.items ?? []).filter((l) => l.selected && !l.problem);
+    if (draft || !lines.length) return;
+    checkoutDraft.set({
+      items: lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity })),
+      fromCart: true,
+      images: Object.fromEntries(lines.map((l) => [l.skuId, l.imageUrl])),
+      info: Object.fromEntries(lines.map((l) => [l.skuId, { title: l.title, specText: l.specText, priceFen: l.unitPriceFen }])),
+    });
+    setDraft(checkoutDraft.get());
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [cart.data]);
 
   const update = (p: Partial<Draft>) => {
     setDraft((d) => {
@@ -180,6 +194,15 @@ export default function Checkout() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [previewCode, chosenGone]);
 
+  if (!draft && cart.loading) {
+    return (
+      <Page title="确认订单" back>
+        <div className="card">
+          <Skeleton.Paragraph lineCount={5} animated />
+        </div>
+      </Page>
+    );
+  }
   if (!draft || draft.items.length === 0) {
     return (
       <Page title="确认订单" back>

@@ -14,7 +14,7 @@ const SHORTCUTS = [
   { key: 'paid', label: '待发货', icon: ReceiptOutline },
   { key: 'shipped', label: '已发货', icon: TruckOutline },
   { key: 'completed', label: '已完成', icon: BillOutline },
-  { key: 'refund_requested', label: '售后', icon: UndoOutline },
+  { key: 'after_sale', label: '售后', icon: UndoOutline },
 ];
 
 export default function Me() {

@@ -1,4 +1,5 @@
 import { Button, Form, Skeleton, Steps, Toast } from 'antd-mobile';
+import { historyNoteText, refundReasonText } from '@siyu/contracts';
 import { TextInput } from '../components/TextInput';
 import { EnvironmentOutline, LocationFill, TruckOutline } from 'antd-mobile-icons';
 import { useEffect, useState } from 'react';
@@ -6,7 +7,7 @@ import { useNavigate, useParams } from 'react-router-dom';
 import { Img } from '../components/Img';
 import { Page } from '../components/Page';
 import { MarketPrice, Price } from '../components/Price';
-import { PromoGiftLines, PromoSavings, savingLines } from '../components/PromoLines';
+import { LinePaid, PromoGiftLines, PromoSavings, savingLines } from '../components/PromoLines';
 import { QrCode } from '../components/QrCode';
 import { ErrorState } from '../components/States';
 import { ApiError, api } from '../lib/api';
@@ -251,8 +252,23 @@ export default function OrderDetail() {
                 </span>
               </div>
               <div className="small muted">
-                退款金额 {money(r.amountFen)} · 原因:{r.reason}
+                {r.items
+                  .map((it) => {
+                    const line = o.items.find((i) => i.id === it.orderItemId);
+                    return line ? `${line.title}${line.specText ? `(${line.specText})` : ''} × ${it.quantity}` : '';
+                  })
+                  .filter(Boolean)
+                  .join(',')}
               </div>
+              <div className="small muted">
+                退款金额 {money(r.amountFen)}
+                {r.shippingFen > 0 ? `(含运费 ${money(r.shippingFen)})` : ''} · 原因:{refundReasonText(r, 'zh')}
+              </div>
+              {r.status === 'refunded' && (
+                <div className="small" data-testid="refund-way-back">
+                  已原路退回:{[(r.cashFen ?? r.amountFen) > 0 ? `微信支付 ${money(r.cashFen ?? r.amountFen)}` : '', (r.balanceFen ?? 0) > 0 ? `会员余额 ${money(r.balanceFen ?? 0)}` : ''].filter(Boolean).join(',') || money(0)}
+                </div>
+              )}
               {r.rejectReason && <div className="small problem">拒绝原因:{r.rejectReason}</div>}
               {r.returnTrackingNo && <div className="small muted">退货单号 {r.returnTrackingNo}</div>}
               {r.status === 'awaiting_return' && (
@@ -293,7 +309,12 @@ export default function OrderDetail() {
                 )}
                 <span className="muted">×{i.quantity}</span>
               </div>
-              {i.refundedQty > 0 && <div className="small problem">已退 {i.refundedQty} 件</div>}
+              {!isGift(i) && <LinePaid item={i} />}
+              {i.refundedQty > 0 && (
+                <div className="small problem" data-testid="order-item-refunded">
+                  已退 {i.refundedQty} 件,退款 {money(i.refundedFen)}
+                </div>
+              )}
               {o.status === 'completed' && !isGift(i) && i.refundedQty < i.quantity && reviewed.data && (
                 <div className="rv-line-actions">
                   {reviewed.data.has(i.id) ? (
@@ -394,7 +415,7 @@ export default function OrderDetail() {
           <div className="card-title">订单进度</div>
           <Steps direction="vertical" current={o.history.length - 1}>
             {[...o.history].reverse().map((h) => (
-              <Steps.Step key={h.id} status="finish" title={HISTORY_TEXT[h.action] ?? statusText(h.toStatus as Detail['status'])} description={`${dateTime(h.createdAt)}${h.note ? ` · ${h.note}` : ''}`} />
+              <Steps.Step key={h.id} status="finish" title={HISTORY_TEXT[h.action] ?? statusText(h.toStatus as Detail['status'])} description={`${dateTime(h.createdAt)}${historyNoteText(h, 'zh') ? ` · ${historyNoteText(h, 'zh')}` : ''}`} />
             ))}
           </Steps>
         </section>

@@ -7,27 +7,35 @@ import { Price } from '../components/Price';
 import { ListSkeleton } from '../components/ProductCard';
 import { EmptyState, ErrorState } from '../components/States';
 import { api } from '../lib/api';
+import { REFUND_STATUS_SHORT, money } from '../lib/format';
 import { statusText } from '../lib/status';
 import { cancelOrder, confirmReceipt, payOrder } from '../lib/order-actions';
 import { usePaged } from '../lib/paged';
 import type { Order, OrderStatus, Paged } from '../lib/types';
 
-export const ORDER_TABS: { key: string; label: string; status?: OrderStatus }[] = [
+/** The 售后 tab lists every order that had a request, finished ones too, with what became of it. */
+export const ORDER_TABS: { key: string; label: string; status?: OrderStatus; afterSale?: true }[] = [
   { key: 'all', label: '全部' },
   { key: 'pending_payment', label: '待付款', status: 'pending_payment' },
   { key: 'paid', label: '待发货', status: 'paid' },
   { key: 'shipped', label: '已发货', status: 'shipped' },
   { key: 'completed', label: '已完成', status: 'completed' },
-  { key: 'refund_requested', label: '售后', status: 'refund_requested' },
+  { key: 'after_sale', label: '售后', afterSale: true },
 ];
+
+/** Some money went back but the order goes on (a fully refunded order says 已退款 as its status). */
+const partlyRefunded = (o: Order) => o.refundedFen > 0 && o.status !== 'refunded';
 
 export default function Orders() {
   const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
-  const tab = ORDER_TABS.find((t) => t.key === params.get('status')) ?? ORDER_TABS[0];
-  const list = usePaged((page) => api<Paged<Order>>('GET', '/orders', { query: { page, pageSize: 10, status: tab.status } }), [tab.key]);
+  // Links from before the 售后 tab kept finished requests said status=refund_requested.
+  const asked = params.get('status') === 'refund_requested' ? 'after_sale' : params.get('status');
+  const tab = ORDER_TABS.find((t) => t.key === asked) ?? ORDER_TABS[0];
+  const list = usePaged((page) => api<Paged<Order>>('GET', '/orders', { query: { page, pageSize: 10, status: tab.status, afterSale: tab.afterSale ? 'true' : undefined } }), [tab.key]);
 
-  const replace = (o: Order) => list.setItems((items) => (tab.status && o.status !== tab.status ? items.filter((i) => i.id !== o.id) : items.map((i) => (i.id === o.id ? { ...i, ...o, items: i.items } : i))));
+  const replace = (o: Order) =>
+    list.setItems((items) => (tab.status && o.status !== tab.status ? items.filter((i) => i.id !== o.id) : items.map((i) => (i.id === o.id ? { ...i, ...o, items: i.items, afterSale: i.afterSale } : i))));
 
   return (
     <Page title="我的订单" back="/me" testId="page-orders">
@@ -91,6 +99,21 @@ export default function Orders() {
                     <div style={{ textAlign: 'right', marginTop: 8 }}>
                       共 {count} 件 {o.status === 'pending_payment' ? '需付款' : '实付'}:<Price fen={o.payableFen} size="md" />
                     </div>
+                    {(o.afterSale || partlyRefunded(o)) && (
+                      <div className="after-sale-row" data-testid="order-after-sale">
+                        {partlyRefunded(o) && (
+                          <span className="promo-tag" data-testid="order-partial-refund">
+                            部分退款 {money(o.refundedFen)}
+                          </span>
+                        )}
+                        {o.afterSale && (
+                          <span className="small" data-testid="order-after-sale-status" data-refund-status={o.afterSale.status}>
+                            售后:{REFUND_STATUS_SHORT[o.afterSale.status]}
+                            {o.afterSale.status === 'refunded' && !partlyRefunded(o) ? ` ${money(o.afterSale.amountFen)}` : ''}
+                          </span>
+                        )}
+                      </div>
+                    )}
                     <div className="actions">
                       {o.status === 'pending_payment' && (
                         <>

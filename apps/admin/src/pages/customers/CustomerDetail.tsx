@@ -14,6 +14,7 @@ import { fmtTime } from '../../lib/format';
 import { LoadError } from '../../components/Results';
 import type { Customer, Order, Paged } from '../../lib/types';
 import { useOrderColumns } from '../orders/OrderList';
+import { tableWidth } from '../../lib/table';
 import CustomerPoints from './CustomerPoints';
 import CustomerMembership from './CustomerMembership';
 import CustomerStoredValue from './CustomerStoredValue';
@@ -149,7 +150,7 @@ export default function CustomerDetail() {
           loading={orders.loading}
           dataSource={orders.data?.items ?? []}
           columns={columns}
-          scroll={orders.data?.items.length ? { x: 1100 } : undefined}
+          scroll={orders.data?.items.length ? { x: tableWidth(columns, 180) } : undefined}
           onChange={(pg) => setPage(pg.current ?? 1)}
           pagination={{ current: page, pageSize: 10, total: orders.data?.total ?? 0, showTotal: (n) => t('common.total', { n }) }}
         />

@@ -8,6 +8,7 @@ import { feedback, showError } from '../../lib/feedback';
 import { applyApiError, asText, validateBody, zodRule } from '../../lib/form';
 import { useApi } from '../../lib/hooks';
 import { useI18n, type TFunction } from '../../lib/i18n';
+import { couponLabel } from '../../lib/promo-label';
 import { formatFen } from '../../lib/money';
 import { LoadError } from '../../components/Results';
 import type { CouponTemplate, Paged } from '../../lib/types';
@@ -80,7 +81,7 @@ export function periodText(p: { periodKind: CardPeriodKind; days: number | null 
 
 /** 付费会员卡: cards members buy for a period, with a discount, free shipping and a monthly coupon. */
 export default function MemberCards() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { can } = useAuth();
   const canManage = can('loyalty:manage');
   const plans = useApi<MemberCardPlan[]>('/member-cards');
@@ -122,7 +123,7 @@ export default function MemberCards() {
     { value: '', label: t('card.noCoupon') },
     ...(coupons.data?.items ?? [])
       .filter((c) => c.status !== 'ended' || c.id === current)
-      .map((c) => ({ value: c.id, label: `${c.name}(${c.label})`, disabled: c.status === 'ended' })),
+      .map((c) => ({ value: c.id, label: `${c.name}(${couponLabel(c, lang)})`, disabled: c.status === 'ended' })),
   ];
 
   const save = async () => {

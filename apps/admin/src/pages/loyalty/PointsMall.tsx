@@ -8,6 +8,7 @@ import { feedback, showError } from '../../lib/feedback';
 import { applyApiError, asText, validateBody, zodRule } from '../../lib/form';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
+import { couponLabel } from '../../lib/promo-label';
 import { formatFen, yuanToFen } from '../../lib/money';
 import { LoadError } from '../../components/Results';
 import type { CouponKind, CouponTemplate, Paged } from '../../lib/types';
@@ -101,7 +102,7 @@ export function mallPrice(i: Pick<PointsMallItem, 'points' | 'cashFen'>, t: Retu
 
 /** 积分商城: coupons customers redeem with points — what each costs, how many are left, and on or off the shelf. */
 export default function PointsMall() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { can } = useAuth();
   const canManage = can('loyalty:manage');
   const items = useApi<{ items: PointsMallItem[] }>('/points/mall');
@@ -132,7 +133,7 @@ export default function PointsMall() {
   // Ended coupons cannot be issued any more; the item's own coupon stays listed so an old item still shows what it gives.
   const couponOptions = (templates.data?.items ?? [])
     .filter((c) => c.status !== 'ended' || c.id === current)
-    .map((c) => ({ value: c.id, label: `${c.name}(${c.label})${c.status === 'ended' ? ` · ${t('promo.status.ended')}` : ''}`, disabled: c.status === 'ended' }));
+    .map((c) => ({ value: c.id, label: `${c.name}(${couponLabel(c, lang)})${c.status === 'ended' ? ` · ${t('promo.status.ended')}` : ''}`, disabled: c.status === 'ended' }));
 
   const save = async () => {
     try {

@@ -1,13 +1,14 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { Button, Card, Col, Descriptions, Popconfirm, Row, Skeleton, Space, Steps, Table, Timeline } from 'antd';
+import { historyNoteText, lineSavingsText, refundReasonText } from '@siyu/contracts';
 import { api } from '../../lib/api';
 import { feedback, showError } from '../../lib/feedback';
 import { useApi } from '../../lib/hooks';
-import { useI18n } from '../../lib/i18n';
+import { textLang, useI18n } from '../../lib/i18n';
 import { useAuth } from '../../lib/auth';
 import { formatFen } from '../../lib/money';
-import { fmtTime } from '../../lib/format';
+import { fmtTime, fullAddress } from '../../lib/format';
 import { LoadError } from '../../components/Results';
 import { OrderStatusTag, RefundStatusTag } from '../../components/StatusTag';
 import type { MessageKey } from '../../lib/dict';
@@ -17,7 +18,8 @@ import RefundModal from './RefundModal';
 
 export default function OrderDetail() {
   const { id } = useParams();
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
+  const tl = textLang(lang);
   const { can } = useAuth();
   const { data: o, error, loading, reload } = useApi<Detail>(`/orders/${id}`);
   const [shipOpen, setShipOpen] = useState(false);
@@ -28,7 +30,7 @@ export default function OrderDetail() {
 
   const cancel = async () => {
     try {
-      await api.post(`/orders/${o.id}/cancel`, { reason: t('order.cancel') });
+      await api.post(`/orders/${o.id}/cancel`, {});
       feedback.message.success(t('order.cancelled'));
       reload();
     } catch (err) {
@@ -43,6 +45,10 @@ export default function OrderDetail() {
     const s = t(key);
     return s === key ? action : s;
   };
+  // Why it was cancelled, in the reader's language when the entry has a code (the order row keeps Chinese).
+  const cancelEntry = [...o.history].reverse().find((h) => h.action === 'cancel');
+  const cancelReason = cancelEntry ? historyNoteText(cancelEntry, tl) || o.cancelReason : o.cancelReason;
+  const itemOf = (id: string) => o.items.find((i) => i.id === id);
 
   return (
     <div data-testid="order-detail" data-status={o.status}>
@@ -104,7 +110,7 @@ export default function OrderDetail() {
                 { key: 'paidAt', label: t('order.paidAt'), children: fmtTime(o.paidAt) },
                 { key: 'tx', label: t('order.transactionId'), children: o.payment?.transactionId ?? '-' },
                 { key: 'remark', label: t('order.remark'), children: o.remark || '-', span: 2 },
-                ...(o.cancelReason ? [{ key: 'cancel', label: t('order.cancelled'), children: o.cancelReason, span: 2 }] : []),
+                ...(cancelReason ? [{ key: 'cancel', label: t('order.cancelReason'), children: <span data-testid="order-cancel-reason">{cancelReason}</span>, span: 2 }] : []),
               ]}
             />
           </Card>
@@ -122,7 +128,7 @@ export default function OrderDetail() {
                     children: (
                       <div>
                         <div>{`${o.address.contactName} ${o.address.phone}`}</div>
-                        <div>{`${o.address.province}${o.address.city}${o.address.district} ${o.address.detail}`}</div>
+                        <div>{fullAddress(o.address)}</div>
                       </div>
                     ),
                   },
@@ -151,7 +157,7 @@ export default function OrderDetail() {
               rowKey="id"
               pagination={false}
               dataSource={o.items}
-              scroll={{ x: 640 }}
+              scroll={{ x: 730 }}
               columns={[
                 {
                   title: t('order.goods'),
@@ -169,7 +175,20 @@ export default function OrderDetail() {
                 { title: t('order.unitPrice'), dataIndex: 'unitPriceFen', width: 100, render: (v: number) => formatFen(v) },
                 { title: t('order.quantity'), dataIndex: 'quantity', width: 70 },
                 { title: t('order.discount'), dataIndex: 'discountFen', width: 90, render: (v: number) => (v ? `-${formatFen(v)}` : '-') },
-                { title: t('order.paid'), dataIndex: 'payableFen', width: 100, render: (v: number) => formatFen(v) },
+                {
+                  title: t('order.paid'),
+                  key: 'paid',
+                  width: 190,
+                  render: (_, i) => {
+                    const why = i.savings ? lineSavingsText(i.savings, tl) : '';
+                    return (
+                      <div>
+                        <div>{formatFen(i.payableFen)}</div>
+                        {why && <div className="muted" style={{ fontSize: 12 }} data-testid="order-item-savings">{why}</div>}
+                      </div>
+                    );
+                  },
+                },
                 { title: t('order.refunded'), key: 'rf', width: 110, render: (_, i) => (i.refundedQty ? `${i.refundedQty} / ${formatFen(i.refundedFen)}` : '-') },
               ]}
             />
@@ -199,8 +218,22 @@ export default function OrderDetail() {
                 columns={[
                   { title: t('refund.no'), dataIndex: 'refundNo' },
                   { title: t('refund.type'), dataIndex: 'type', render: (v: Refund['type']) => t(`refund.type.${v}`) },
-                  { title: t('refund.amount'), dataIndex: 'amountFen', render: (v: number) => formatFen(v) },
-                  { title: t('refund.reason'), dataIndex: 'reason' },
+                  {
+                    title: t('refund.goods'),
+                    key: 'goods',
+                    render: (_, r) => r.items.map((it) => <div key={it.orderItemId}>{`${itemOf(it.orderItemId)?.title ?? ''} ${itemOf(it.orderItemId)?.specText ?? ''} × ${it.quantity}`}</div>),
+                  },
+                  {
+                    title: t('refund.amount'),
+                    key: 'amount',
+                    render: (_, r) => (
+                      <div>
+                        <div>{formatFen(r.amountFen)}</div>
+                        {r.balanceFen > 0 && <div className="muted" style={{ fontSize: 12 }}>{t('refund.balancePart', { amount: formatFen(r.balanceFen) })}</div>}
+                      </div>
+                    ),
+                  },
+                  { title: t('refund.reason'), key: 'reason', render: (_, r) => refundReasonText(r, tl) || '-' },
                   { title: t('common.status'), dataIndex: 'status', render: (s: Refund['status']) => <RefundStatusTag status={s} /> },
                   { title: t('common.createdAt'), dataIndex: 'createdAt', render: fmtTime },
                 ]}
@@ -221,7 +254,7 @@ export default function OrderDetail() {
                     <div style={{ fontWeight: 500 }}>{historyTitle(h.action)}</div>
                     <div className="muted" style={{ fontSize: 12 }}>
                       {t(`history.actor.${h.actorType}` as MessageKey)}
-                      {h.note ? ` · ${h.note}` : ''}
+                      {historyNoteText(h, tl) ? ` · ${historyNoteText(h, tl)}` : ''}
                     </div>
                   </div>
                 ),

@@ -1,32 +1,31 @@
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { Button, DatePicker, Input, Space, Table, Tabs, type TableProps } from 'antd';
+import { Button, DatePicker, Input, Space, Table, Tabs, Tag, type TableProps } from 'antd';
 import { DownloadOutlined } from '@ant-design/icons';
 import dayjs from 'dayjs';
-import { ORDER_STATUSES } from '@siyu/contracts';
+import { ORDER_STATUSES, goodsSummaryText } from '@siyu/contracts';
 import { downloadUrl } from '../../lib/api';
 import { useApi } from '../../lib/hooks';
-import { useI18n } from '../../lib/i18n';
+import { textLang, useI18n } from '../../lib/i18n';
 import { useAuth } from '../../lib/auth';
 import { formatFen } from '../../lib/money';
 import { fmtTime } from '../../lib/format';
+import { tableWidth } from '../../lib/table';
 import { OrderStatusTag, orderStatusText } from '../../components/StatusTag';
 import type { Order, Paged } from '../../lib/types';
 import ShipModal from './ShipModal';
 
 export function OrderGoods({ order }: { order: Order }) {
-  const { t } = useI18n();
+  const { lang } = useI18n();
   const first = order.items[0];
   if (!first) return null;
-  const count = order.items.reduce((n, i) => n + i.quantity, 0);
   return (
     <div className="product-cell">
       {first.imageUrl ? <img src={first.imageUrl} alt="" /> : <span className="img-placeholder" />}
       <div style={{ minWidth: 0 }}>
         <div style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap', maxWidth: 260 }}>{first.title}</div>
-        <div className="muted" style={{ fontSize: 12 }}>
-          {first.specText}
-          {order.items.length > 1 ? ` ${t('order.moreKinds', { n: order.items.length })}` : ''} × {count}
+        <div className="muted" style={{ fontSize: 12 }} data-testid="order-goods-summary">
+          {goodsSummaryText(order.items, textLang(lang))}
         </div>
       </div>
     </div>
@@ -38,7 +37,7 @@ export function useOrderColumns(onShip?: (o: Order) => void): TableProps<Order>[
   const { t } = useI18n();
   const { can } = useAuth();
   return [
-    { title: t('order.no'), dataIndex: 'orderNo', width: 200, render: (no: string, o) => <Link to={`/orders/${o.id}`} data-testid={`order-link-${no}`}>{no}</Link> },
+    { title: t('order.no'), dataIndex: 'orderNo', width: 190, render: (no: string, o) => <Link to={`/orders/${o.id}`} data-testid={`order-link-${no}`}>{no}</Link> },
     { title: t('order.goods'), key: 'goods', render: (_, o) => <OrderGoods order={o} /> },
     {
       title: t('order.amount'),
@@ -48,17 +47,23 @@ export function useOrderColumns(onShip?: (o: Order) => void): TableProps<Order>[
         <div>
           <div>{formatFen(o.paidFen || o.payableFen)}</div>
           {o.shippingFen > 0 && <div className="muted" style={{ fontSize: 12 }}>{t('order.shippingFee')} {formatFen(o.shippingFen)}</div>}
+          {/* A fully refunded order says so in its status; a partly refunded one says how much here. */}
+          {o.refundedFen > 0 && o.status !== 'refunded' && (
+            <Tag color="orange" style={{ marginTop: 2 }} data-testid={`order-partial-refund-${o.orderNo}`}>
+              {t('order.partialRefund', { amount: formatFen(o.refundedFen) })}
+            </Tag>
+          )}
         </div>
       ),
     },
     { title: t('order.customerPhone'), dataIndex: 'customerPhone', width: 130, render: (p: string | null) => p ?? '-' },
-    { title: t('order.fulfilment'), dataIndex: 'fulfilment', width: 100, render: (f: Order['fulfilment']) => t(`order.fulfilment.${f}`) },
-    { title: t('common.status'), dataIndex: 'status', width: 100, render: (s: Order['status'], o: Order) => <OrderStatusTag status={s} fulfilment={o.fulfilment} /> },
-    { title: t('order.createdAt'), dataIndex: 'createdAt', width: 170, render: fmtTime },
+    { title: t('order.fulfilment'), dataIndex: 'fulfilment', width: 90, render: (f: Order['fulfilment']) => t(`order.fulfilment.${f}`) },
+    { title: t('common.status'), dataIndex: 'status', width: 110, render: (s: Order['status'], o: Order) => <OrderStatusTag status={s} fulfilment={o.fulfilment} /> },
+    { title: t('order.createdAt'), dataIndex: 'createdAt', width: 170, className: 'nowrap', render: (v: string) => <span data-testid="order-created-at">{fmtTime(v)}</span> },
     {
       title: t('common.actions'),
       key: 'a',
-      width: 130,
+      width: 120,
       fixed: 'right',
       render: (_, o) => (
         <Space size={4}>
@@ -170,7 +175,7 @@ export default function OrderList() {
         loading={loading}
         columns={columns}
         dataSource={data?.items ?? []}
-        scroll={data?.items.length ? { x: 1200 } : undefined}
+        scroll={data?.items.length ? { x: tableWidth(columns, 180) } : undefined}
         onRow={(o) =>
           ({
             'data-testid': `order-row-${o.orderNo}`,

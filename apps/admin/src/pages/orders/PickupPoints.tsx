@@ -8,13 +8,29 @@ import { applyApiError, asText, emptyToNull, validateBody, zodRule } from '../..
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
 import { useAuth } from '../../lib/auth';
+import RegionCascader from '../../components/RegionCascader';
 
 interface Point {
   id: string;
   name: string;
+  /** The whole address customers read; with a region, composed from it and `street`. */
   address: string;
+  street: string | null;
+  province: string | null;
+  city: string | null;
+  district: string | null;
   phone: string | null;
   hours: string | null;
+  active: boolean;
+}
+
+interface Values {
+  name: string;
+  region?: string[];
+  /** The street part (or the whole address of a point saved before the region picker). */
+  address: string;
+  phone: string;
+  hours: string;
   active: boolean;
 }
 
@@ -25,19 +41,24 @@ export default function PickupPoints() {
   const [editing, setEditing] = useState<{ id?: string } | null>(null);
   const [saving, setSaving] = useState(false);
   const [toggling, setToggling] = useState<string | null>(null);
-  const [form] = Form.useForm<Omit<Point, 'id'>>();
+  const [form] = Form.useForm<Values>();
   const writable = can('shipping:manage');
 
   const open = (p?: Point) => {
     form.resetFields();
-    form.setFieldsValue(p ?? { name: '', address: '', phone: '', hours: '', active: true });
+    form.setFieldsValue(
+      p
+        ? { name: p.name, region: p.province && p.city && p.district ? [p.province, p.city, p.district] : undefined, address: p.street ?? p.address, phone: p.phone ?? '', hours: p.hours ?? '', active: p.active }
+        : { name: '', region: undefined, address: '', phone: '', hours: '', active: true },
+    );
     setEditing({ id: p?.id });
   };
 
   const save = async () => {
-    const v = form.getFieldsValue(true) as Omit<Point, 'id'>;
-    const body = { name: v.name ?? '', address: v.address ?? '', phone: emptyToNull(v.phone?.trim()) as string | null, hours: emptyToNull(v.hours?.trim()) as string | null, active: v.active !== false };
-    if (!validateBody(form, PickupPointBody, body)) return;
+    const v = form.getFieldsValue(true) as Values;
+    const [province = null, city = null, district = null] = v.region ?? [];
+    const body = { name: v.name ?? '', province, city, district, address: v.address ?? '', phone: emptyToNull(v.phone?.trim()) as string | null, hours: emptyToNull(v.hours?.trim()) as string | null, active: v.active !== false };
+    if (!validateBody(form, PickupPointBody, body, { province: 'region', city: 'region', district: 'region' })) return;
     setSaving(true);
     try {
       if (editing?.id) await api.patch(`/pickup-points/${editing.id}`, body);
@@ -46,7 +67,7 @@ export default function PickupPoints() {
       setEditing(null);
       reload();
     } catch (err) {
-      if (!applyApiError(form, err)) showError(err);
+      if (!applyApiError(form, err, { province: 'region', city: 'region', district: 'region' })) showError(err);
     } finally {
       setSaving(false);
     }
@@ -120,8 +141,11 @@ export default function PickupPoints() {
           <Form.Item name="name" label={t('pickupPoint.name')} required rules={[zodRule(PickupPointBody.shape.name, asText)]}>
             <Input maxLength={40} data-testid="pickup-point-name" />
           </Form.Item>
-          <Form.Item name="address" label={t('pickupPoint.address')} required rules={[zodRule(PickupPointBody.shape.address, asText)]}>
-            <Input maxLength={200} data-testid="pickup-point-address" />
+          <Form.Item name="region" label={t('region.label')} required rules={[{ required: true, message: t('region.required') }]}>
+            <RegionCascader testId="pickup-point-region" />
+          </Form.Item>
+          <Form.Item name="address" label={t('pickupPoint.street')} required rules={[zodRule(PickupPointBody.shape.address, asText)]}>
+            <Input maxLength={200} placeholder={t('pickupPoint.streetHint')} data-testid="pickup-point-address" />
           </Form.Item>
           <Form.Item name="phone" label={t('pickupPoint.phone')}>
             <Input maxLength={30} />

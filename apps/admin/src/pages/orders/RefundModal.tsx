@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Alert, Checkbox, Form, Input, InputNumber, Modal, Table } from 'antd';
-import { StaffRefundBody } from '@siyu/contracts';
+import { StaffRefundBody, quoteRefund } from '@siyu/contracts';
 import { api } from '../../lib/api';
 import { feedback, showError } from '../../lib/feedback';
 import { applyApiError, validateBody } from '../../lib/form';
@@ -24,6 +24,14 @@ export default function RefundModal({ order, open, onClose, onDone }: { order: O
   // One key per opening: a retried submit (double click, timeout) cannot refund twice.
   const [requestKey, setRequestKey] = useState('');
   const refundable = useMemo(() => order.items.filter((i) => i.quantity - i.refundedQty > 0), [order.items]);
+  const qty = Form.useWatch('qty', form) as Values['qty'] | undefined;
+  // The amount the server will book, worked out with the same function it uses.
+  const quote = quoteRefund(
+    { ...order, balanceFen: order.balanceFen ?? 0, notShipped: order.status === 'paid' },
+    order.items,
+    refundable.filter((i) => selected.includes(i.id) && (qty?.[i.id] ?? 0) > 0).map((i) => ({ orderItemId: i.id, quantity: qty?.[i.id] ?? 0 })),
+    order.refunds.filter((r) => r.status === 'refunded').reduce((n, r) => n + (r.balanceFen ?? 0), 0),
+  );
 
   useEffect(() => {
     if (!open) return;
@@ -106,7 +114,11 @@ export default function RefundModal({ order, open, onClose, onDone }: { order: O
             },
           ]}
         />
-        <div className="muted" style={{ margin: '8px 0 16px', fontSize: 12 }}>{t('order.expectedRefund')}</div>
+        <div style={{ margin: '8px 0 16px' }} data-testid="refund-expected">
+          {t('order.expectedRefundExact', { amount: formatFen(quote.amountFen) })}
+          {quote.shippingFen > 0 && <span className="muted">{` ${t('order.includesShipping', { amount: formatFen(quote.shippingFen) })}`}</span>}
+          {quote.balanceFen > 0 && <span className="muted">{` ${t('refund.balancePart', { amount: formatFen(quote.balanceFen) })}`}</span>}
+        </div>
         <Form.Item name="reason" label={t('common.reason')} required>
           <Input.TextArea rows={2} maxLength={200} data-testid="refund-reason" />
         </Form.Item>

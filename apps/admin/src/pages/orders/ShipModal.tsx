@@ -1,15 +1,19 @@
 import { useEffect, useState } from 'react';
-import { Form, Input, Modal, Select } from 'antd';
+import { Descriptions, Form, Input, Modal, Select } from 'antd';
 import { ShipBody } from '@siyu/contracts';
 import { api } from '../../lib/api';
 import { feedback, showError } from '../../lib/feedback';
 import { applyApiError, asText, validateBody, zodRule } from '../../lib/form';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
+import { fullAddress } from '../../lib/format';
 import type { Order } from '../../lib/types';
 
-/** 发货: carrier from the server's list and a tracking number, validated with the API's ShipBody. */
-export default function ShipModal({ order, onClose, onShipped }: { order: Pick<Order, 'id' | 'orderNo'> | null; onClose: () => void; onShipped: () => void }) {
+/**
+ * 发货: who and where it goes and what goes in the parcel (lines with SKU code and units, less any
+ * already refunded), then the carrier from the server's list and a tracking number (the API's ShipBody).
+ */
+export default function ShipModal({ order, onClose, onShipped }: { order: Pick<Order, 'id' | 'orderNo' | 'address' | 'items' | 'remark'> | null; onClose: () => void; onShipped: () => void }) {
   const { t } = useI18n();
   const [form] = Form.useForm<{ carrier?: string; trackingNo?: string }>();
   const [saving, setSaving] = useState(false);
@@ -50,8 +54,44 @@ export default function ShipModal({ order, onClose, onShipped }: { order: Pick<O
       okText={t('order.ship')}
       cancelText={t('common.cancel')}
       okButtonProps={{ 'data-testid': 'ship-submit' } as never}
+      width={640}
       forceRender
     >
+      {order && (
+        <div data-testid="ship-details">
+          {order.address && (
+            <Descriptions
+              size="small"
+              column={1}
+              style={{ marginBottom: 12 }}
+              items={[
+                { key: 'to', label: t('order.receiver'), children: <span data-testid="ship-receiver">{`${order.address.contactName} ${order.address.phone}`}</span> },
+                { key: 'addr', label: t('order.address'), children: <span data-testid="ship-address">{fullAddress(order.address)}</span> },
+                ...(order.remark ? [{ key: 'remark', label: t('order.remark'), children: order.remark }] : []),
+              ]}
+            />
+          )}
+          <div style={{ fontWeight: 500, marginBottom: 4 }}>{t('order.shipLines')}</div>
+          <ul className="summary-lines" style={{ marginBottom: 16 }}>
+            {order.items.map((i) => {
+              const toShip = i.quantity - i.refundedQty;
+              return (
+                <li key={i.id} data-testid="ship-line" style={toShip === 0 ? { opacity: 0.6 } : undefined}>
+                  {i.imageUrl ? <img src={i.imageUrl} alt="" /> : <span className="img-placeholder" />}
+                  <div className="grow">
+                    <div>{i.title}</div>
+                    <div className="muted" style={{ fontSize: 12 }}>
+                      {[i.specText, i.skuCode ? `${t('order.skuCode')} ${i.skuCode}` : ''].filter(Boolean).join(' · ')}
+                      {i.refundedQty > 0 && ` · ${t('order.refundedNotShipped', { n: i.refundedQty })}`}
+                    </div>
+                  </div>
+                  <strong className="nowrap">× {toShip}</strong>
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+      )}
       <Form form={form} layout="vertical" name="ship">
         <Form.Item name="carrier" label={t('order.carrier')} required rules={[zodRule(ShipBody.shape.carrier, asText)]}>
           <Select

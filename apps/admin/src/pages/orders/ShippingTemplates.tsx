@@ -9,7 +9,7 @@ import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
 import { useAuth } from '../../lib/auth';
 import { fenToYuan, formatFen, yuanToFen } from '../../lib/money';
-import { PROVINCES } from '../../lib/regions';
+import { fullProvince, provinceOptions } from '../../lib/regions';
 
 interface Rule {
   regions: string[];
@@ -48,9 +48,9 @@ const NEW: Values = { name: '', chargeBy: 'piece', rules: [{ regions: [], first:
 const toForm = (tpl: Template): Values => ({
   name: tpl.name,
   chargeBy: tpl.chargeBy,
-  rules: tpl.rules.map((r) => ({ regions: r.regions, first: r.first, firstFee: fenToYuan(r.firstFeeFen), additional: r.additional, additionalFee: fenToYuan(r.additionalFeeFen) })),
+  rules: tpl.rules.map((r) => ({ regions: r.regions.map(fullProvince), first: r.first, firstFee: fenToYuan(r.firstFeeFen), additional: r.additional, additionalFee: fenToYuan(r.additionalFeeFen) })),
   freeOver: tpl.freeOverFen === null ? '' : fenToYuan(tpl.freeOverFen),
-  excludedRegions: tpl.excludedRegions,
+  excludedRegions: tpl.excludedRegions.map(fullProvince),
   isDefault: tpl.isDefault,
 });
 
@@ -222,7 +222,7 @@ export default function ShippingTemplates() {
                     <Row gutter={8} align="top">
                       <Col span={24}>
                         <Form.Item name={[f.name, 'regions']} label={t('shipping.regions')} extra={t('shipping.regionsAll')}>
-                          <Select mode="multiple" allowClear options={PROVINCES.map((p) => ({ value: p, label: p }))} placeholder={t('shipping.otherRegions')} />
+                          <Select mode="multiple" allowClear options={provinceOptions()} placeholder={t('shipping.otherRegions')} aria-label={t('shipping.regions')} data-testid={`shipping-regions-${i}`} />
                         </Form.Item>
                       </Col>
                       <Col span={5}>
@@ -266,7 +266,7 @@ export default function ShippingTemplates() {
             </Col>
             <Col span={16}>
               <Form.Item name="excludedRegions" label={t('shipping.excluded')}>
-                <Select mode="multiple" allowClear options={PROVINCES.map((p) => ({ value: p, label: p }))} />
+                <Select mode="multiple" allowClear options={provinceOptions()} aria-label={t('shipping.excluded')} data-testid="shipping-excluded" />
               </Form.Item>
             </Col>
           </Row>

@@ -7,6 +7,7 @@ import { feedback, showError } from '../../lib/feedback';
 import { applyApiError, asText, validateBody, zodRule } from '../../lib/form';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
+import { activityLabel } from '../../lib/promo-label';
 import { useAuth } from '../../lib/auth';
 import { formatFen } from '../../lib/money';
 import { LoadError, NotFound } from '../../components/Results';
@@ -125,7 +126,7 @@ export default function ActivityEdit() {
                 <PhaseTag phase={a.phase} />
               </Space>
               <div className="promo-meta">
-                <span data-testid="activity-label">{a.label}</span>
+                <span data-testid="activity-label">{activityLabel(a, lang)}</span>
                 <span>
                   {fmtMinute(a.startsAt)} ~ {fmtMinute(a.endsAt)}
                 </span>

@@ -5,6 +5,7 @@ import { PlusOutlined } from '@ant-design/icons';
 import { ACTIVITY_KINDS } from '@siyu/contracts';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
+import { activityLabel } from '../../lib/promo-label';
 import { useAuth } from '../../lib/auth';
 import { formatFen } from '../../lib/money';
 import type { Activity, Paged } from '../../lib/types';
@@ -45,7 +46,7 @@ export default function ActivityList() {
       ),
     },
     { title: t('activity.kind'), dataIndex: 'kind', width: 120, render: (k: Activity['kind']) => <ActivityKindTag kind={k} /> },
-    { title: t('activity.label'), dataIndex: 'label', width: 190 },
+    { title: t('activity.label'), key: 'label', width: 190, render: (_, a) => activityLabel(a, lang) },
     {
       title: t('activity.period'),
       key: 'period',

@@ -5,6 +5,7 @@ import { DownloadOutlined, EditOutlined } from '@ant-design/icons';
 import { COUPON_STATUSES } from '@siyu/contracts';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
+import { couponLabel } from '../../lib/promo-label';
 import { useAuth } from '../../lib/auth';
 import { formatFen } from '../../lib/money';
 import { fmtTime } from '../../lib/format';
@@ -19,7 +20,7 @@ const COUPON_STATUS_COLORS: Record<IssuedCoupon['status'], string> = { unused: '
 /** 优惠券详情: results, the claim link and its QR code for posters, issued coupons, and 定向发券. */
 export default function CouponDetail() {
   const { id } = useParams();
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { can } = useAuth();
   const navigate = useNavigate();
   const { data: c, error, reload, setData } = useApi<CouponTemplate>(`/coupons/${id}`);
@@ -57,7 +58,7 @@ export default function CouponDetail() {
               <PromotionStatusTag status={c.status} />
             </Space>
             <div className="promo-meta">
-              <span data-testid="coupon-detail-label">{c.label}</span>
+              <span data-testid="coupon-detail-label">{couponLabel(c, lang)}</span>
               <span>{scopeText(c.scope, t)}</span>
               <span>
                 {t('coupon.validity')}: {validityText(c.validity, t)}

@@ -5,6 +5,7 @@ import { PlusOutlined } from '@ant-design/icons';
 import { COUPON_KINDS, COUPON_TEMPLATE_STATUSES } from '@siyu/contracts';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
+import { couponLabel } from '../../lib/promo-label';
 import { useAuth } from '../../lib/auth';
 import type { CouponTemplate, Paged } from '../../lib/types';
 import { audienceText, changeStatus, CouponKindTag, couponKindText, PromotionStatusTag, scopeText, useListParams, validityText } from './shared';
@@ -47,7 +48,7 @@ export default function CouponList() {
       ),
     },
     { title: t('coupon.kind'), dataIndex: 'kind', width: 110, render: (k: CouponTemplate['kind']) => <CouponKindTag kind={k} /> },
-    { title: t('coupon.label'), dataIndex: 'label', width: 160 },
+    { title: t('coupon.label'), key: 'label', width: 160, render: (_, c) => couponLabel(c, lang) },
     { title: t('coupon.validity'), key: 'validity', width: 170, render: (_, c) => validityText(c.validity, t) },
     {
       title: t('coupon.issuedOfTotal'),

@@ -7,6 +7,7 @@ import { feedback, showError } from '../../lib/feedback';
 import { applyApiError, asText, moneyRule, validateBody, zodRule } from '../../lib/form';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
+import { couponLabel } from '../../lib/promo-label';
 import { useAuth } from '../../lib/auth';
 import { fenToYuan, yuanToFen } from '../../lib/money';
 import type { CouponPack, CouponTemplate, GiftRule, Paged } from '../../lib/types';
@@ -19,7 +20,7 @@ interface PackValues {
 
 /** 券包与赠券: coupon packs, and the two gift rules (新客有礼, 支付有礼) that hand a pack out. */
 export default function CouponPacks() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { can } = useAuth();
   const writable = can('promotions:write');
   const packs = useApi<{ items: CouponPack[] }>('/coupon-packs');
@@ -38,7 +39,7 @@ export default function CouponPacks() {
 
   const templateOptions = (templates.data?.items ?? []).map((c) => ({
     value: c.id,
-    label: `${c.name}(${c.label})`,
+    label: `${c.name}(${couponLabel(c, lang)})`,
     disabled: c.status === 'ended',
   }));
 
@@ -111,7 +112,7 @@ export default function CouponPacks() {
                 <Space size={[4, 4]} wrap>
                   {p.items.map((i) => (
                     <Tag key={i.templateId}>
-                      {i.name} · {i.label} × {i.quantity}
+                      {i.name} · {i.labelFields ? couponLabel(i.labelFields, lang) : i.label} × {i.quantity}
                     </Tag>
                   ))}
                 </Space>

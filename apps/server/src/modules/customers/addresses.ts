@@ -1,8 +1,9 @@
-import { and, desc, eq, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { Platform } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { notFound, unauthorized, unprocessable } from '../../platform/errors.js';
 import type { CustomerAddressInput, CustomerAddressPatch } from '@siyu/contracts';
+import { regionProblem } from '@siyu/contracts/regions';
 import { customerAddresses, customers } from './schema.js';
 import { addressView } from './views.js';
 
@@ -13,6 +14,8 @@ export const MAX_ADDRESSES = 20;
  * becomes it, a new default demotes the old, and removing the default promotes the most recent other.
  * Writes lock the customer row so concurrent edits keep the count and the default right.
  */
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export class CustomerAddresses {
   constructor(private p: Platform) {}
 
@@ -34,7 +37,18 @@ export class CustomerAddresses {
     return addressView(row);
   }
 
+  /**
+   * The address an order ships to, as one SQL expression yielding JSON (null when it is not this customer's),
+   * for checkout to read with everything else in one statement.
+   */
+  checkoutSql(shopId: string, customerId: string, addressId: string | null): SQL {
+    return sql`(SELECT json_build_object('contactName', a.contact_name, 'phone', a.phone, 'province', a.province, 'city', a.city,
+        'district', a.district, 'detail', a.detail)
+      FROM customer_addresses a WHERE a.id = ${addressId && UUID_RE.test(addressId) ? addressId : null}::uuid AND a.shop_id = ${shopId} AND a.customer_id = ${customerId})`;
+  }
+
   async create(shopId: string, customerId: string, input: CustomerAddressInput) {
+    assertRealRegion(input);
     return this.p.database.transaction(async (tx) => {
       await this.lockCustomer(tx, shopId, customerId);
       const [{ n }] = await tx
@@ -56,6 +70,8 @@ export class CustomerAddresses {
     return this.p.database.transaction(async (tx) => {
       await this.lockCustomer(tx, shopId, customerId);
       const before = await this.get(shopId, customerId, addressId, tx);
+      // Addresses typed before the region picker stay as they are until their region is edited.
+      if (patch.province !== undefined || patch.city !== undefined || patch.district !== undefined) assertRealRegion({ ...before, ...patch });
       if (patch.isDefault === true && !before.isDefault) await this.clearDefault(tx, shopId, customerId);
       const [row] = await tx
         .update(customerAddresses)
@@ -125,4 +141,10 @@ export class CustomerAddresses {
     await tx.update(customerAddresses).set({ isDefault: true }).where(eq(customerAddresses.id, next.id));
     return true;
   }
+}
+
+/** 省/市/区 must be one real place (浙江省 杭州市 西湖区), named as the national division list names them. */
+function assertRealRegion(a: { province: string; city: string; district: string }) {
+  const wrong = regionProblem(a.province, a.city, a.district);
+  if (wrong) throw unprocessable('REGION_INVALID', 'Province, city and district are not one real place', { field: wrong });
 }

@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { orderNoteText, type OrderNote } from '@siyu/contracts';
 import type { Db } from '../../platform/db/index.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import { orderHistory, orders, type Order, type OrderStatus } from './schema.js';
@@ -17,6 +18,16 @@ export async function lockOrder(tx: Db, shopId: string, orderId: string): Promis
 }
 
 /**
+ * A timeline note's columns: its code and parameters for readers to render in their language, and the
+ * Chinese text for exports. A plain string is text that has no code (none is written any more by orders).
+ */
+export function noteColumns(note: string | OrderNote | undefined) {
+  if (note === undefined) return { note: null, code: null, params: null };
+  if (typeof note === 'string') return { note, code: null, params: null };
+  return { note: orderNoteText(note, 'zh'), code: note.code, params: note.params ?? {} };
+}
+
+/**
  * Moves an order along the state machine (refusing illegal moves), applies the accompanying column
  * changes and writes the timeline entry, all in the caller's transaction.
  */
@@ -26,7 +37,7 @@ export async function transition(
   action: OrderAction,
   actor: TransitionActor,
   patch: Partial<typeof orders.$inferInsert> = {},
-  note?: string,
+  note?: OrderNote,
 ): Promise<Order> {
   const to = nextStatus(order.status, action, order.statusBeforeRefund);
   const extra: Partial<typeof orders.$inferInsert> = {};
@@ -47,7 +58,7 @@ export async function transition(
     toStatus: to,
     actorType: actor.type,
     actorId: actor.id,
-    note,
+    ...noteColumns(note),
   });
   return updated;
 }

@@ -1,3 +1,4 @@
+import type { LineSaving } from '@siyu/contracts';
 import { quoteShipping, type ShippingTemplateDef } from './shipping.js';
 
 /**
@@ -74,6 +75,20 @@ export interface PricedLine {
   payableFen: number;
   /** A 满赠 gift: charged at ¥0 (its whole price is the saving). */
   gift?: boolean;
+  /**
+   * `discountFen` by where it came from (the step's code), so the customer can see why a line costs what
+   * it does ("含优惠券分摊 −¥10.77"). Absent on orders priced before it was recorded.
+   */
+  savings?: LineSaving[];
+}
+
+/** Books a saving on a line under its step's code (one entry per code). */
+function noteSaving(line: PricedLine, code: string, amountFen: number) {
+  if (amountFen <= 0) return;
+  line.savings ??= [];
+  const same = line.savings.find((s) => s.code === code);
+  if (same) same.amountFen += amountFen;
+  else line.savings.push({ code, amountFen });
 }
 
 export interface PricingResult {
@@ -165,6 +180,7 @@ export function applyOrderDiscount(state: PricingState, adj: Omit<Adjustment, 'a
     const l = state.lines[lineIndex];
     l.discountFen += parts[k];
     l.payableFen -= parts[k];
+    noteSaving(l, adj.code, parts[k]);
   });
   state.adjustments.push({ code: adj.code, label: adj.label, amountFen: -saving, ...(adj.ref ? { ref: adj.ref } : {}) });
   return saving;
@@ -177,6 +193,7 @@ export function applyLineDiscount(state: PricingState, lineIndex: number, adj: O
   if (saving <= 0) return 0;
   l.discountFen += saving;
   l.payableFen -= saving;
+  noteSaving(l, adj.code, saving);
   state.adjustments.push({ code: adj.code, label: adj.label, amountFen: -saving, skuId: l.skuId, ...(adj.ref ? { ref: adj.ref } : {}), ...(adj.quantity ? { quantity: adj.quantity } : {}) });
   return saving;
 }
@@ -200,6 +217,7 @@ export function addGiftLine(state: PricingState, gift: PricingLineInput, adj: { 
     discountFen: total,
     payableFen: 0,
     gift: true,
+    ...(total > 0 ? { savings: [{ code: 'gift', amountFen: total }] } : {}),
   });
   state.gifts.push({ skuId: gift.skuId, productId: gift.productId, title: gift.title, specText: gift.specText, quantity: gift.quantity, reason: adj.label });
   state.giftInputs.push(gift);

@@ -1,18 +1,21 @@
 import { randomInt } from 'node:crypto';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { refundReasonText, type OrderNote, type RefundReasonCode } from '@siyu/contracts';
 import type { Actor, Platform } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import type { InventoryService } from '../inventory/service.js';
-import { lockOrder, transition, type TransitionActor } from './lifecycle.js';
+import { lockOrder, noteColumns, transition, type TransitionActor } from './lifecycle.js';
 import { CARRIERS } from './order-no.js';
 import type { PaymentService } from './payment-service.js';
-import { lineRefundFen } from './refund-math.js';
+import { quoteRefund } from './refund-math.js';
 import { orderHistory, orderItems, orders, payments, refunds, type Order, type Refund, type RefundItem, type RefundStatus } from './schema.js';
 
 export interface RefundLinesInput {
   items: { orderItemId: string; quantity: number }[];
+  /** The customer's own words (may be empty when a reason was picked from the list). */
   reason: string;
+  reasonCode?: RefundReasonCode;
   requestKey?: string;
 }
 
@@ -27,13 +30,40 @@ export class RefundService {
     private payments: PaymentService,
   ) {}
 
+  /**
+   * After-sales requests with what each gives back: the order number, the lines (title, spec, units,
+   * amount) and how the money goes (WeChat Pay and/or balance), so staff can decide from the list.
+   */
   async list(shopId: string, q: { status?: RefundStatus; page: number; pageSize: number }) {
     const where = q.status ? and(eq(refunds.shopId, shopId), eq(refunds.status, q.status)) : eq(refunds.shopId, shopId);
-    const [items, [count]] = await Promise.all([
-      this.p.db.select().from(refunds).where(where).orderBy(desc(refunds.createdAt)).limit(q.pageSize).offset((q.page - 1) * q.pageSize),
+    const [rows, [count]] = await Promise.all([
+      this.p.db.select().from(refunds).where(where).orderBy(desc(refunds.createdAt), desc(refunds.id)).limit(q.pageSize).offset((q.page - 1) * q.pageSize),
       this.p.db.select({ n: sql<number>`count(*)::int` }).from(refunds).where(where),
     ]);
-    return { items, total: count.n, page: q.page, pageSize: q.pageSize };
+    return { items: await this.withLines(shopId, rows), total: count.n, page: q.page, pageSize: q.pageSize };
+  }
+
+  /** Refunds as the API shows them: the lines they cover and the WeChat Pay / balance split. */
+  async withLines(shopId: string, rows: Refund[]) {
+    const orderIds = [...new Set(rows.map((r) => r.orderId))];
+    const [orderRows, lineRows] = orderIds.length
+      ? await Promise.all([
+          this.p.db.select({ id: orders.id, orderNo: orders.orderNo, customerId: orders.customerId }).from(orders).where(and(eq(orders.shopId, shopId), inArray(orders.id, orderIds))),
+          this.p.db.select().from(orderItems).where(and(eq(orderItems.shopId, shopId), inArray(orderItems.orderId, orderIds))),
+        ])
+      : [[], []];
+    return rows.map((r) => {
+      const order = orderRows.find((o) => o.id === r.orderId);
+      return {
+        ...presentRefund(r),
+        orderNo: order?.orderNo ?? null,
+        customerId: order?.customerId ?? null,
+        lines: r.items.map((it) => {
+          const line = lineRows.find((l) => l.id === it.orderItemId);
+          return { ...it, title: line?.title ?? '', specText: line?.specText ?? '', skuCode: line?.skuCode ?? null, imageUrl: line?.imageUrl ?? null };
+        }),
+      };
+    });
   }
 
   private async lockRefund(tx: Db, shopId: string, refundId: string, orderId?: string) {
@@ -47,36 +77,21 @@ export class RefundService {
     const lines = await tx.select().from(orderItems).where(eq(orderItems.orderId, order.id));
     if (input.items.length === 0) throw badRequest('REFUND_ITEMS_REQUIRED', 'Choose what to refund', { field: 'items' });
     const seen = new Set<string>();
-    const items: RefundItem[] = input.items.map((it, i) => {
+    input.items.forEach((it, i) => {
       const line = lines.find((l) => l.id === it.orderItemId);
       if (!line) throw notFound('Order item', { field: `items.${i}.orderItemId` });
       if (seen.has(line.id)) throw badRequest('REFUND_ITEM_DUPLICATE', 'The same line appears twice', { field: `items.${i}.orderItemId` });
       seen.add(line.id);
       const left = line.quantity - line.refundedQty;
       if (it.quantity > left) throw conflict('REFUND_QUANTITY_EXCEEDED', `Only ${left} left to refund on this line`, { field: `items.${i}.quantity`, refundable: left });
-      return { orderItemId: line.id, quantity: it.quantity, amountFen: lineRefundFen(line, it.quantity) };
     });
-    // Shipping goes back only when nothing was shipped and every unit is being refunded.
-    const everything = lines.every((l) => l.quantity - l.refundedQty === (items.find((i) => i.orderItemId === l.id)?.quantity ?? 0));
     const notShipped = (order.status === 'refund_requested' ? order.statusBeforeRefund : order.status) === 'paid';
-    const shippingFen = everything && notShipped ? order.shippingFen : 0;
-    const amountFen = items.reduce((s, i) => s + i.amountFen, 0) + shippingFen;
-    // An order that cost nothing (points-only, wholly discounted) is still returned: goods and points go back.
-    if (amountFen <= 0 && order.paidFen > 0) throw conflict('REFUND_AMOUNT_INVALID', 'Nothing to refund', { field: 'items' });
-    if (order.refundedFen + amountFen > order.paidFen) throw conflict('REFUND_AMOUNT_INVALID', 'More than was paid', { field: 'items' });
-    return { items, shippingFen, amountFen, notShipped, balanceFen: await this.balanceShare(tx, order, amountFen) };
-  }
-
-  /**
-   * How much of a refund goes back to stored value: cumulative, like line refunds — after refunds
-   * totalling R of the P paid, floor(B·R/P) of the balance B has gone back — so a full refund, in any
-   * number of steps, returns exactly B to the balance and exactly P − B through WeChat Pay.
-   */
-  private async balanceShare(tx: Db, order: Order, amountFen: number) {
-    if (order.balanceFen === 0 || order.paidFen === 0) return 0;
     const [back] = await tx.select({ n: sql<number>`coalesce(sum(${refunds.balanceFen}), 0)::int` }).from(refunds).where(and(eq(refunds.orderId, order.id), eq(refunds.status, 'refunded')));
-    const target = Math.floor((order.balanceFen * (order.refundedFen + amountFen)) / order.paidFen);
-    return Math.max(0, Math.min(amountFen, target - back.n));
+    const q = quoteRefund({ ...order, notShipped }, lines, input.items, back.n);
+    // An order that cost nothing (points-only, wholly discounted) is still returned: goods and points go back.
+    if (q.amountFen <= 0 && order.paidFen > 0) throw conflict('REFUND_AMOUNT_INVALID', 'Nothing to refund', { field: 'items' });
+    if (order.refundedFen + q.amountFen > order.paidFen) throw conflict('REFUND_AMOUNT_INVALID', 'More than was paid', { field: 'items' });
+    return { ...q, items: q.items as RefundItem[], notShipped };
   }
 
   private async existingByKey(tx: Db, shopId: string, orderId: string, key?: string) {
@@ -102,12 +117,15 @@ export class RefundService {
         throw conflict('RETURN_NOT_SHIPPED', 'Nothing was shipped yet: ask for a refund instead of a return', { field: 'type' });
       }
       const q = await this.quote(tx, order, input);
-      await transition(tx, order, 'request_refund', { type: 'customer', id: customerId }, {}, input.reason);
+      await transition(tx, order, 'request_refund', { type: 'customer', id: customerId }, {}, {
+        code: 'refund_requested',
+        params: { type: input.type, ...(input.reasonCode ? { reasonCode: input.reasonCode } : {}), reason: input.reason, amountFen: q.amountFen },
+      });
       const [refund] = await tx
         .insert(refunds)
         .values({
           shopId, orderId, refundNo: refundNo(order.orderNo), type: input.type, status: 'requested', amountFen: q.amountFen, balanceFen: q.balanceFen, shippingFen: q.shippingFen,
-          items: q.items, reason: input.reason, requestedBy: 'customer', restock: input.type === 'refund_only' && q.notShipped, requestKey: input.requestKey ?? null,
+          items: q.items, reason: input.reason, reasonCode: input.reasonCode ?? null, requestedBy: 'customer', restock: input.type === 'refund_only' && q.notShipped, requestKey: input.requestKey ?? null,
         })
         .returning();
       await this.p.events.emit(tx, { shopId, type: 'order.refund_requested', payload: { orderId, refundId: refund.id, amountFen: q.amountFen, type: input.type } });
@@ -133,7 +151,7 @@ export class RefundService {
           items: q.items, reason: input.reason, requestedBy: 'staff', restock: input.restock ?? q.notShipped, requestKey: input.requestKey ?? null,
         })
         .returning();
-      await this.history(tx, order, 'refund_started', staffActor(actor), `退款 ${(q.amountFen / 100).toFixed(2)} 元:${input.reason}`);
+      await this.history(tx, order, 'refund_started', staffActor(actor), { code: 'refund_started', params: { amountFen: q.amountFen, reason: input.reason } });
       await this.submitLater(tx, refund);
       return refund;
     });
@@ -146,7 +164,7 @@ export class RefundService {
       const order = await lockOrder(tx, actor.shopId, refund.orderId);
       const next: RefundStatus = refund.type === 'return_refund' ? 'awaiting_return' : 'processing';
       const [after] = await tx.update(refunds).set({ status: next, updatedAt: new Date() }).where(eq(refunds.id, refund.id)).returning();
-      await this.history(tx, order, 'refund_approved', staffActor(actor), next === 'awaiting_return' ? '同意退货,等待买家寄回' : '同意退款');
+      await this.history(tx, order, 'refund_approved', staffActor(actor), { code: 'refund_approved', params: { type: refund.type } });
       if (next === 'processing') await this.submitLater(tx, after);
       return { before: refund, after };
     });
@@ -158,7 +176,7 @@ export class RefundService {
       this.expect(refund, ['requested', 'awaiting_return', 'returned']);
       const [after] = await tx.update(refunds).set({ status: 'rejected', rejectReason: reason, updatedAt: new Date() }).where(eq(refunds.id, refund.id)).returning();
       const order = await lockOrder(tx, actor.shopId, refund.orderId);
-      if (order.status === 'refund_requested') await transition(tx, order, 'refund_closed', staffActor(actor), {}, `拒绝售后:${reason}`);
+      if (order.status === 'refund_requested') await transition(tx, order, 'refund_closed', staffActor(actor), {}, { code: 'refund_rejected', params: { reason } });
       return { before: refund, after };
     });
   }
@@ -170,7 +188,7 @@ export class RefundService {
       const refund = await this.lockRefund(tx, shopId, refundId, orderId);
       this.expect(refund, ['requested', 'awaiting_return']);
       const [after] = await tx.update(refunds).set({ status: 'cancelled', updatedAt: new Date() }).where(eq(refunds.id, refund.id)).returning();
-      if (order.status === 'refund_requested') await transition(tx, order, 'refund_closed', { type: 'customer', id: customerId }, {}, '买家撤销售后');
+      if (order.status === 'refund_requested') await transition(tx, order, 'refund_closed', { type: 'customer', id: customerId }, {}, { code: 'refund_withdrawn' });
       return after;
     });
   }
@@ -188,7 +206,10 @@ export class RefundService {
         .set({ status: 'returned', returnCarrier: input.carrier, returnTrackingNo: input.trackingNo, updatedAt: new Date() })
         .where(eq(refunds.id, refund.id))
         .returning();
-      await this.history(tx, order, 'return_shipped', { type: 'customer', id: customerId }, `退货单号 ${CARRIERS[input.carrier]} ${input.trackingNo}`);
+      await this.history(tx, order, 'return_shipped', { type: 'customer', id: customerId }, {
+        code: 'return_shipped',
+        params: { carrier: input.carrier, carrierName: CARRIERS[input.carrier], trackingNo: input.trackingNo },
+      });
       return after;
     });
   }
@@ -200,7 +221,7 @@ export class RefundService {
       this.expect(refund, ['returned']);
       const order = await lockOrder(tx, actor.shopId, refund.orderId);
       const [after] = await tx.update(refunds).set({ status: 'processing', restock: true, updatedAt: new Date() }).where(eq(refunds.id, refund.id)).returning();
-      await this.history(tx, order, 'return_received', staffActor(actor), '已收到退货,开始退款');
+      await this.history(tx, order, 'return_received', staffActor(actor), { code: 'return_received' });
       await this.submitLater(tx, after);
       return { before: refund, after };
     });
@@ -238,7 +259,7 @@ export class RefundService {
     const res = (await client.refund({
       outTradeNo: payment.outTradeNo,
       outRefundNo: refund.refundNo,
-      reason: refund.reason.slice(0, 80),
+      reason: (refundReasonText(refund, 'zh') || '退款').slice(0, 80),
       refundFen: cashFen,
       totalFen: payment.amountFen,
       notifyUrl: this.payments.notifyUrl(shopId, 'refund'),
@@ -256,7 +277,7 @@ export class RefundService {
     if (refund.status !== 'processing') return;
     const order = await lockOrder(tx, shopId, refund.orderId);
     if (resource.refund_status !== 'SUCCESS') {
-      await this.history(tx, order, 'refund_abnormal', { type: 'system' }, `微信退款异常:${String(resource.refund_status)}`);
+      await this.history(tx, order, 'refund_abnormal', { type: 'system' }, { code: 'refund_failed', params: { status: String(resource.refund_status) } });
       return;
     }
     await tx.update(refunds).set({ status: 'refunded', refundedAt: this.p.now(), updatedAt: new Date() }).where(eq(refunds.id, refund.id));
@@ -275,14 +296,17 @@ export class RefundService {
     const full = (order.paidFen > 0 && refundedFen === order.paidFen) || (lines.length > 0 && lines.every((l) => l.refundedQty === l.quantity));
     if (order.status === 'cancelled') {
       await tx.update(orders).set({ refundedFen, updatedAt: new Date() }).where(eq(orders.id, order.id));
-      await this.history(tx, order, 'refunded', { type: 'system' }, `已退回 ${(refund.amountFen / 100).toFixed(2)} 元`);
-    } else if (full) {
-      await transition(tx, order, 'refund_full', { type: 'system' }, { refundedFen }, `全额退款 ${(refund.amountFen / 100).toFixed(2)} 元`);
-    } else if (order.status === 'refund_requested') {
-      await transition(tx, order, 'refund_closed', { type: 'system' }, { refundedFen }, `部分退款 ${(refund.amountFen / 100).toFixed(2)} 元`);
+      await this.history(tx, order, 'refunded', { type: 'system' }, { code: 'refunded_after_cancel', params: { amountFen: refund.amountFen } });
     } else {
-      await tx.update(orders).set({ refundedFen, updatedAt: new Date() }).where(eq(orders.id, order.id));
-      await this.history(tx, order, 'refunded', { type: 'system' }, `部分退款 ${(refund.amountFen / 100).toFixed(2)} 元`);
+      const money = { amountFen: refund.amountFen, balanceFen: refund.balanceFen };
+      if (full) {
+        await transition(tx, order, 'refund_full', { type: 'system' }, { refundedFen }, { code: 'refunded_full', params: money });
+      } else if (order.status === 'refund_requested') {
+        await transition(tx, order, 'refund_closed', { type: 'system' }, { refundedFen }, { code: 'refunded_partial', params: money });
+      } else {
+        await tx.update(orders).set({ refundedFen, updatedAt: new Date() }).where(eq(orders.id, order.id));
+        await this.history(tx, order, 'refunded', { type: 'system' }, { code: 'refunded_partial', params: money });
+      }
     }
     await this.p.events.emit(tx, {
       shopId,
@@ -297,9 +321,15 @@ export class RefundService {
     }
   }
 
-  private async history(tx: Db, order: Order, action: string, actor: TransitionActor, note: string) {
-    await tx.insert(orderHistory).values({ shopId: order.shopId, orderId: order.id, action, fromStatus: order.status, toStatus: order.status, actorType: actor.type, actorId: actor.id, note });
+  private async history(tx: Db, order: Order, action: string, actor: TransitionActor, note: OrderNote) {
+    await tx.insert(orderHistory).values({ shopId: order.shopId, orderId: order.id, action, fromStatus: order.status, toStatus: order.status, actorType: actor.type, actorId: actor.id, ...noteColumns(note) });
   }
+}
+
+/** A refund as the API shows it: internal keys left out, the cash part (WeChat Pay) beside the balance part. */
+export function presentRefund(r: Refund) {
+  const { requestKey: _k, ...rest } = r;
+  return { ...rest, cashFen: r.amountFen - r.balanceFen };
 }
 
 // out_refund_no: unique per refund, ≤ 64 chars, as WeChat requires; the unique index catches the improbable clash.

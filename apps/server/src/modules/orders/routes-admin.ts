@@ -72,7 +72,7 @@ export const orderAdminRoutes: FastifyPluginAsyncZod<Deps> = async (app, d) => {
   });
 
   app.post('/orders/:id/cancel', { config: { permission: 'orders:fulfil' }, schema: { tags, summary: 'Cancel an unpaid order', params: IdParams, body: CancelBody } }, async (req) => {
-    const { before, after } = await d.orders.cancelByStaff(actorOf(req), req.params.id, req.body.reason);
+    const { before, after } = await d.orders.cancelByStaff(actorOf(req), req.params.id, req.body);
     req.audit = { entity: 'order', entityId: after.id, before, after };
     return after;
   });

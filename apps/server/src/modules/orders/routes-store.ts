@@ -46,19 +46,33 @@ export const orderStoreRoutes: FastifyPluginAsyncZod<Deps> = async (app, d) => {
   }, async (req, reply) => {
     const shop = shopOf(req);
     const customer = customerOf(req);
-    const { orderId, created } = await d.checkout.placeOrder(shop.id, customer.id, req.body, req.headers['idempotency-key'] as string | undefined);
-    return reply.status(created ? 201 : 200).send(await d.orders.detail(shop.id, orderId, customer.id));
+    const { orderId, created, view } = await d.checkout.placeOrder(shop.id, customer.id, req.body, req.headers['idempotency-key'] as string | undefined);
+    // The answer is built from what was written; only an earlier order (a retry) or one paid as placed is read back.
+    return reply.status(created ? 201 : 200).send(view ?? (await d.orders.detail(shop.id, orderId, customer.id)));
   });
 
   app.get('/orders', {
-    schema: { tags, security, summary: 'My orders', querystring: z.object({ status: OrderStatus.optional(), page: z.coerce.number().int().min(1).max(1000).default(1), pageSize: z.coerce.number().int().min(1).max(50).default(10) }) },
-  }, async (req) => d.orders.list(shopOf(req).id, { ...req.query, customerIds: [customerOf(req).id] }));
+    schema: {
+      tags,
+      security,
+      summary: 'My orders; afterSale=true lists those with an after-sales request (open or finished), latest first',
+      querystring: z.object({
+        status: OrderStatus.optional(),
+        afterSale: z.enum(['true', 'false']).optional(),
+        page: z.coerce.number().int().min(1).max(1000).default(1),
+        pageSize: z.coerce.number().int().min(1).max(50).default(10),
+      }),
+    },
+  }, async (req) => {
+    const { afterSale, ...q } = req.query;
+    return d.orders.list(shopOf(req).id, { ...q, afterSale: afterSale === 'true', customerIds: [customerOf(req).id] });
+  });
 
   app.get('/orders/:id', { schema: { tags, security, summary: 'My order', params: IdParams } }, async (req) => d.orders.detail(shopOf(req).id, req.params.id, customerOf(req).id));
 
   app.post('/orders/:id/cancel', { schema: { tags, security, summary: 'Cancel my unpaid order', params: IdParams, body: CancelBody } }, async (req) => {
     const shop = shopOf(req);
-    await d.orders.cancel(shop.id, req.params.id, { type: 'customer', id: customerOf(req).id }, req.body.reason, customerOf(req).id);
+    await d.orders.cancel(shop.id, req.params.id, { type: 'customer', id: customerOf(req).id }, req.body, customerOf(req).id);
     await d.payments.closeAtWechat(shop.id, req.params.id).catch((err) => req.log.warn({ err }, 'closing WeChat transaction failed'));
     return d.orders.detail(shop.id, req.params.id, customerOf(req).id);
   });

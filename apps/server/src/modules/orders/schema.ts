@@ -21,7 +21,12 @@ export const pickupPoints = pgTable('pickup_points', {
   id: uuid('id').primaryKey().defaultRandom(),
   shopId: uuid('shop_id').notNull(),
   name: text('name').notNull(),
+  /** The whole address as orders copy it; for points saved with the region picker, region + street. */
   address: text('address').notNull(),
+  street: text('street'),
+  province: text('province'),
+  city: text('city'),
+  district: text('district'),
   phone: text('phone'),
   hours: text('hours'),
   active: boolean('active').notNull().default(true),
@@ -127,7 +132,11 @@ export const orderHistory = pgTable('order_history', {
   toStatus: text('to_status').notNull(),
   actorType: text('actor_type').notNull(),
   actorId: text('actor_id'),
+  /** The note in Chinese, for exports and entries written before `code` existed. */
   note: text('note'),
+  /** What the note says, for each reader to render in their language (ORDER_NOTE_CODES in @siyu/contracts). */
+  code: text('code'),
+  params: jsonb('params').$type<Record<string, unknown>>(),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 
@@ -182,7 +191,9 @@ export const refunds = pgTable('refunds', {
   balanceFen: integer('balance_fen').notNull().default(0),
   shippingFen: integer('shipping_fen').notNull().default(0),
   items: jsonb('items').$type<RefundItem[]>().notNull(),
+  /** The customer's own words (the whole reason for refunds written before `reason_code`). */
   reason: text('reason').notNull(),
+  reasonCode: text('reason_code'),
   requestedBy: text('requested_by').$type<'customer' | 'staff'>().notNull(),
   returnCarrier: text('return_carrier'),
   returnTrackingNo: text('return_tracking_no'),

@@ -1,23 +1,32 @@
-import { and, desc, eq, gte, ilike, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, ilike, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { orderNoteText, type CancelReasonCode, type LineSaving, type OrderNote } from '@siyu/contracts';
 import type { Actor, Platform } from '../../platform/context.js';
 import { rows, type Db } from '../../platform/db/index.js';
 import { conflict, notFound, tooMany } from '../../platform/errors.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { InventoryService } from '../inventory/service.js';
 import { lockOrder, transition, type TransitionActor } from './lifecycle.js';
+import { presentRefund } from './refund-service.js';
 import { CARRIERS, newPickupCode } from './order-no.js';
-import { orderHistory, orderItems, orders, payments, refunds, type Order, type OrderStatus } from './schema.js';
+import { orderHistory, orderItems, orders, payments, refunds, type Order, type OrderItem, type OrderStatus, type Payment, type Refund } from './schema.js';
+
+type OrderHistoryRow = typeof orderHistory.$inferSelect;
 
 export interface OrderListQuery {
   status?: OrderStatus;
   orderNo?: string;
   customerIds?: string[];
   fulfilment?: 'express' | 'pickup';
+  /** Only orders that have had an after-sales request, whatever became of it (the storefront's 售后 tab). */
+  afterSale?: boolean;
   from?: Date;
   to?: Date;
   page: number;
   pageSize: number;
 }
+
+/** Why an unpaid order closes: a reason from the list and/or the person's words, or the payment window ran out. */
+export type CancelWhy = { reasonCode?: CancelReasonCode; reason?: string } | { timeout: true };
 
 const staffActor = (a: Actor): TransitionActor => ({ type: a.type === 'api_key' ? 'api_key' : a.type === 'system' ? 'system' : 'staff', id: a.id });
 
@@ -45,13 +54,7 @@ export class OrderService {
       this.p.db.select().from(payments).where(eq(payments.orderId, order.id)),
       this.p.db.select().from(refunds).where(eq(refunds.orderId, order.id)).orderBy(refunds.createdAt),
     ]);
-    return {
-      ...present(order),
-      items,
-      history,
-      payment: payment ? { provider: payment.provider, status: payment.status, amountFen: payment.amountFen, transactionId: payment.transactionId, paidAt: payment.paidAt } : null,
-      refunds: refundList,
-    };
+    return orderDetailView(order, items, history, payment ?? null, refundList);
   }
 
   async list(shopId: string, q: OrderListQuery) {
@@ -60,18 +63,39 @@ export class OrderService {
     if (q.orderNo) conds.push(ilike(orders.orderNo, `${q.orderNo.replace(/[%_]/g, '')}%`));
     if (q.customerIds) conds.push(q.customerIds.length ? inArray(orders.customerId, q.customerIds) : sql`false`);
     if (q.fulfilment) conds.push(eq(orders.fulfilment, q.fulfilment));
+    if (q.afterSale) conds.push(sql`EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = ${orders.id})`);
     if (q.from) conds.push(gte(orders.createdAt, q.from));
     if (q.to) conds.push(lte(orders.createdAt, q.to));
     const where = and(...conds);
+    // After-sales lists the latest request first, as the customer expects to find what they just asked for.
+    const latestRefund = sql`(SELECT max(r.created_at) FROM refunds r WHERE r.order_id = ${orders.id})`;
     const [rows, [count]] = await Promise.all([
-      this.p.db.select().from(orders).where(where).orderBy(desc(orders.createdAt), desc(orders.id)).limit(q.pageSize).offset((q.page - 1) * q.pageSize),
+      this.p.db
+        .select()
+        .from(orders)
+        .where(where)
+        .orderBy(...(q.afterSale ? [sql`${latestRefund} DESC NULLS LAST`] : []), desc(orders.createdAt), desc(orders.id))
+        .limit(q.pageSize)
+        .offset((q.page - 1) * q.pageSize),
       this.p.db.select({ n: sql<number>`count(*)::int` }).from(orders).where(where),
     ]);
-    const items = rows.length
-      ? await this.p.db.select().from(orderItems).where(inArray(orderItems.orderId, rows.map((r) => r.id))).orderBy(orderItems.position, orderItems.id)
-      : [];
+    const ids = rows.map((r) => r.id);
+    const [items, refundRows] = ids.length
+      ? await Promise.all([
+          this.p.db.select().from(orderItems).where(inArray(orderItems.orderId, ids)).orderBy(orderItems.position, orderItems.id),
+          this.p.db
+            .select({ orderId: refunds.orderId, id: refunds.id, status: refunds.status, type: refunds.type, amountFen: refunds.amountFen, createdAt: refunds.createdAt, refundedAt: refunds.refundedAt })
+            .from(refunds)
+            .where(inArray(refunds.orderId, ids))
+            .orderBy(desc(refunds.createdAt)),
+        ])
+      : [[], []];
     return {
-      items: rows.map((o) => ({ ...present(o), items: items.filter((i) => i.orderId === o.id) })),
+      // `afterSale` is the order's latest request and what became of it, so a list can show it without the detail.
+      items: rows.map((o) => {
+        const latest = refundRows.find((r) => r.orderId === o.id);
+        return { ...present(o), items: items.filter((i) => i.orderId === o.id), afterSale: latest ? { id: latest.id, status: latest.status, type: latest.type, amountFen: latest.amountFen, createdAt: latest.createdAt, refundedAt: latest.refundedAt } : null };
+      }),
       total: count.n,
       page: q.page,
       pageSize: q.pageSize,
@@ -79,27 +103,32 @@ export class OrderService {
   }
 
   /** Cancels an unpaid order and gives its stock back. */
-  async cancel(shopId: string, orderId: string, by: TransitionActor, reason: string, customerId?: string) {
+  async cancel(shopId: string, orderId: string, by: TransitionActor, why: CancelWhy, customerId?: string) {
     const order = await this.p.database.transaction(async (tx) => {
       const current = await lockOrder(tx, shopId, orderId);
       if (customerId && current.customerId !== customerId) throw notFound('Order', { field: 'orderId' });
-      return this.cancelLocked(tx, current, by, reason);
+      return this.cancelLocked(tx, current, by, why);
     });
     return order;
   }
 
   /** Cancel inside a transaction that already holds the order lock (auto-cancel uses it too). */
-  async cancelLocked(tx: Db, order: Order, by: TransitionActor, reason: string) {
-    const updated = await transition(tx, order, 'cancel', by, { cancelledAt: this.p.now(), cancelReason: reason }, reason);
+  async cancelLocked(tx: Db, order: Order, by: TransitionActor, why: CancelWhy) {
+    const note: OrderNote =
+      'timeout' in why
+        ? { code: 'cancelled_timeout' }
+        : { code: 'cancelled', params: { by: by.type === 'customer' ? 'customer' : 'staff', ...(why.reasonCode ? { reasonCode: why.reasonCode } : {}), reason: why.reason?.trim() ?? '' } };
+    const reason = orderNoteText(note, 'zh');
+    const updated = await transition(tx, order, 'cancel', by, { cancelledAt: this.p.now(), cancelReason: reason }, note);
     await this.inventory.release(tx, order.shopId, order.id);
     await tx.update(payments).set({ status: 'closed', updatedAt: new Date() }).where(and(eq(payments.orderId, order.id), eq(payments.status, 'pending')));
     await this.p.events.emit(tx, { shopId: order.shopId, type: 'order.cancelled', payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, reason, balanceFen: order.balanceFen } });
     return updated;
   }
 
-  async cancelByStaff(actor: Actor, orderId: string, reason: string) {
+  async cancelByStaff(actor: Actor, orderId: string, why: CancelWhy) {
     const before = await this.get(actor.shopId, orderId);
-    const after = await this.cancel(actor.shopId, orderId, staffActor(actor), reason);
+    const after = await this.cancel(actor.shopId, orderId, staffActor(actor), why);
     return { before: present(before), after: present(after) };
   }
 
@@ -108,7 +137,10 @@ export class OrderService {
     return this.p.database.transaction(async (tx) => {
       const order = await lockOrder(tx, actor.shopId, orderId);
       if (order.fulfilment !== 'express') throw conflict('FULFILMENT_MISMATCH', 'A pickup order is not shipped; verify its pickup code instead', { field: 'fulfilment' });
-      const after = await transition(tx, order, 'ship', staffActor(actor), { carrier: input.carrier, trackingNo: input.trackingNo, shippedAt: this.p.now() }, `${CARRIERS[input.carrier]} ${input.trackingNo}`);
+      const after = await transition(tx, order, 'ship', staffActor(actor), { carrier: input.carrier, trackingNo: input.trackingNo, shippedAt: this.p.now() }, {
+        code: 'shipped',
+        params: { carrier: input.carrier, carrierName: CARRIERS[input.carrier], trackingNo: input.trackingNo },
+      });
       await this.p.events.emit(tx, { shopId: order.shopId, type: 'order.shipped', payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, carrier: input.carrier, trackingNo: input.trackingNo } });
       return { before: present(order), after: present(after) };
     });
@@ -142,7 +174,7 @@ export class OrderService {
       const order = await lockOrder(tx, actor.shopId, found.id);
       if (order.status === 'completed') throw conflict('PICKUP_CODE_USED', 'This pickup code was already used', { field: 'code' });
       if (order.status !== 'paid') throw conflict('ORDER_STATE_INVALID', `The order is ${order.status}`, { field: 'code', status: order.status });
-      const after = await transition(tx, order, 'verify_pickup', staffActor(actor), { completedAt: this.p.now() }, '到店自提核销');
+      const after = await transition(tx, order, 'verify_pickup', staffActor(actor), { completedAt: this.p.now() }, { code: 'pickup_verified' });
       await this.p.events.emit(tx, { shopId: order.shopId, type: 'order.completed', payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, pickup: true } });
       return { before: present(order), after: present(after) };
     });
@@ -163,8 +195,7 @@ export class OrderService {
     const amountFen = cashFen + order.balanceFen;
     const patch: Partial<typeof orders.$inferInsert> = { paidFen: amountFen, paidAt: this.p.now() };
     if (order.fulfilment === 'pickup') patch.pickupCode = await this.uniquePickupCode(tx, order.shopId);
-    const how = amountFen === 0 ? '实付 0 元,无需支付' : [order.balanceFen > 0 ? `余额支付 ${yuan(order.balanceFen)} 元` : '', cashFen > 0 ? `微信支付 ${yuan(cashFen)} 元` : ''].filter(Boolean).join(',');
-    const after = await transition(tx, order, 'pay', { type: 'system' }, patch, how);
+    const after = await transition(tx, order, 'pay', { type: 'system' }, patch, { code: 'paid', params: { balanceFen: order.balanceFen, cashFen } });
     await this.inventory.commit(tx, order.shopId, order.id);
     const items = await tx.select().from(orderItems).where(eq(orderItems.orderId, order.id));
     await this.catalog.recordSales(tx, order.shopId, items.map((i) => ({ productId: i.productId, quantity: i.quantity })));
@@ -185,11 +216,12 @@ export class OrderService {
   }
 
   /** Unpaid orders whose payment window has passed (the sweeper's safety net behind per-order jobs). */
-  async expiredUnpaid(limit = 100) {
+  async expiredUnpaid(limit = 100, afterId?: string) {
     return this.p.db
       .select({ id: orders.id, shopId: orders.shopId })
       .from(orders)
-      .where(and(eq(orders.status, 'pending_payment'), lt(orders.payExpiresAt, this.p.now())))
+      .where(and(eq(orders.status, 'pending_payment'), lt(orders.payExpiresAt, this.p.now()), afterId ? gt(orders.id, afterId) : undefined))
+      .orderBy(orders.id)
       .limit(limit);
   }
 
@@ -197,6 +229,11 @@ export class OrderService {
   async hasPaidOrder(shopId: string, customerId: string, db: Db = this.p.db): Promise<boolean> {
     const [row] = await db.select({ id: orders.id }).from(orders).where(and(eq(orders.shopId, shopId), eq(orders.customerId, customerId), isNotNull(orders.paidAt))).limit(1);
     return !!row;
+  }
+
+  /** `hasPaidOrder` as a SQL expression (boolean), for checkout's one read. */
+  hasPaidOrderSql(shopId: string, customerId: string): SQL {
+    return sql`EXISTS (SELECT 1 FROM orders WHERE shop_id = ${shopId} AND customer_id = ${customerId} AND paid_at IS NOT NULL)`;
   }
 
   /** Customers of the shop with (or without) a paid order, for issuing coupons to a segment. */
@@ -222,10 +259,34 @@ export class OrderService {
   }
 }
 
+/** The order detail as the API shows it, from its rows (checkout builds it from what it just wrote). */
+export function orderDetailView(order: Order, items: OrderItem[], history: OrderHistoryRow[], payment: Payment | null, refundList: Refund[]) {
+  return {
+    ...present(order),
+    items: withSavings(order, items),
+    history,
+    payment: payment ? { provider: payment.provider, status: payment.status, amountFen: payment.amountFen, transactionId: payment.transactionId, paidAt: payment.paidAt } : null,
+    refunds: refundList.map(presentRefund),
+  };
+}
+
+export type OrderDetailView = ReturnType<typeof orderDetailView>;
+
+/**
+ * Each line with what took it from its price to what it paid, by source (coupon share, points share,
+ * activity price …), read from the pricing the order was placed with; orders priced before lines kept
+ * their savings have only the line's total discount.
+ */
+function withSavings<I extends { position: number }>(order: Order, items: I[]): (I & { savings: LineSaving[] | null })[] {
+  return items.map((i) => {
+    const priced = order.pricing?.lines?.[i.position];
+    return { ...i, savings: priced?.savings ?? null };
+  });
+}
+
 /** The order as the API shows it (internal columns left out). */
 export function present(o: Order) {
   const { idempotencyKey: _k, statusBeforeRefund: _s, ...rest } = o;
   return { ...rest, carrierName: o.carrier ? (CARRIERS[o.carrier] ?? o.carrier) : null };
 }
 
-const yuan = (fen: number) => (fen / 100).toFixed(2);

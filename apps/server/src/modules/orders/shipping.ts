@@ -1,3 +1,4 @@
+import { provinceKey } from '@siyu/contracts/regions';
 import { unprocessable } from '../../platform/errors.js';
 
 /**
@@ -31,10 +32,13 @@ export function quoteShipping(
   tpl: ShippingTemplateDef,
   input: { province: string; pieces: number; weightGrams: number; goodsPayableFen: number },
 ): ShippingQuote {
-  if (tpl.excludedRegions.includes(input.province)) {
+  // Templates name provinces in full (广东省) or, if saved before the region picker, in short (广东).
+  const key = provinceKey(input.province);
+  const names = (regions: string[]) => regions.some((r) => provinceKey(r) === key);
+  if (names(tpl.excludedRegions)) {
     throw unprocessable('REGION_NOT_DELIVERABLE', `We do not deliver to ${input.province}`, { field: 'address.province', province: input.province });
   }
-  const rule = tpl.rules.find((r) => r.regions.includes(input.province)) ?? tpl.rules.find((r) => r.regions.length === 0);
+  const rule = tpl.rules.find((r) => names(r.regions)) ?? tpl.rules.find((r) => r.regions.length === 0);
   if (!rule) {
     throw unprocessable('REGION_NOT_DELIVERABLE', `We do not deliver to ${input.province}`, { field: 'address.province', province: input.province });
   }

@@ -27,7 +27,12 @@ export class GiftService {
       items: list.map((pk) => ({
         id: pk.id,
         name: pk.name,
-        items: pk.items.map((i) => ({ ...i, name: byId.get(i.templateId)?.name ?? '', label: byId.has(i.templateId) ? couponLabel(byId.get(i.templateId)!) : '' })),
+        items: pk.items.map((i) => {
+          const t = byId.get(i.templateId);
+          // The label's fields go along so the console can say it in its own language.
+          const fields = t ? { kind: t.kind, thresholdFen: t.thresholdFen, amountOffFen: t.amountOffFen, percentPaid: t.percentPaid, maxDiscountFen: t.maxDiscountFen } : null;
+          return { ...i, name: t?.name ?? '', label: t ? couponLabel(t) : '', labelFields: fields };
+        }),
         createdAt: pk.createdAt.toISOString(),
       })),
     };
