@@ -29,21 +29,60 @@ export interface DbOptions {
   /** PostgreSQL schema to use (tests isolate themselves in a fresh schema). */
   schema?: string;
   poolSize?: number;
+  /**
+   * Embedded mode: PGlite in a worker thread behind node-postgres (default), or, when false, on the
+   * calling thread through drizzle-orm/pglite as before (kept to compare the two).
+   */
+  pgliteInWorker?: boolean;
 }
 
 const RETRYABLE = new Set(['40001', '40P01']);
 
 export async function createDatabase(opts: DbOptions): Promise<Database> {
   if (opts.databaseUrl) return createPostgres(opts);
-  return createPglite(opts);
+  if (opts.pgliteInWorker === false) return createPgliteInThread(opts);
+  return createPgliteInWorker(opts);
+}
+
+async function loadPg() {
+  const pg = (await import('pg')).default;
+  // bigint (int8) and numeric come back as strings by default; counts and fen sums fit in JS numbers.
+  // Set once for the process: these are the parsers of every query, PostgreSQL or embedded.
+  pg.types.setTypeParser(20, (v: string) => Number(v));
+  pg.types.setTypeParser(1700, (v: string) => Number(v));
+  return pg;
+}
+
+type Pool = import('pg').Pool;
+
+/** Drizzle over a node-postgres pool: `db`, `transaction` (retried on serialization failure or deadlock), `exec`. */
+async function overPool(pool: Pool) {
+  const { drizzle } = await import('drizzle-orm/node-postgres');
+  const db = drizzle(pool) as unknown as Db;
+  return {
+    db,
+    async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction((tx) => fn(tx as unknown as Db));
+        } catch (err) {
+          const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+          if (code && RETRYABLE.has(code) && attempt < 5) {
+            await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
+            continue;
+          }
+          throw err;
+        }
+      }
+    },
+    async exec(text: string) {
+      await pool.query(text);
+    },
+  };
 }
 
 async function createPostgres(opts: DbOptions): Promise<Database> {
-  const pg = (await import('pg')).default;
-  const { drizzle } = await import('drizzle-orm/node-postgres');
-  // bigint (int8) and numeric come back as strings by default; counts and fen sums fit in JS numbers.
-  pg.types.setTypeParser(20, (v: string) => Number(v));
-  pg.types.setTypeParser(1700, (v: string) => Number(v));
+  const pg = await loadPg();
   if (opts.schema) {
     const admin = new pg.Client({ connectionString: opts.databaseUrl });
     await admin.connect();
@@ -58,27 +97,9 @@ async function createPostgres(opts: DbOptions): Promise<Database> {
   pool.on('error', () => {
     /* idle client errors are reported by the next query */
   });
-  const db = drizzle(pool) as unknown as Db;
   return {
     kind: 'postgres',
-    db,
-    async transaction(fn) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await db.transaction((tx) => fn(tx as unknown as Db));
-        } catch (err) {
-          const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
-          if (code && RETRYABLE.has(code) && attempt < 5) {
-            await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
-            continue;
-          }
-          throw err;
-        }
-      }
-    },
-    async exec(text) {
-      await pool.query(text);
-    },
+    ...(await overPool(pool)),
     async exclusive(key, fn) {
       const conn = await pool.connect();
       try {
@@ -98,12 +119,50 @@ async function createPostgres(opts: DbOptions): Promise<Database> {
   };
 }
 
-async function createPglite(opts: DbOptions): Promise<Database> {
+function pgliteDir(dataDir: string) {
+  if (dataDir.startsWith('memory://')) return dataDir;
+  fs.mkdirSync(path.resolve(dataDir), { recursive: true });
+  return path.resolve(dataDir, 'pglite');
+}
+
+/**
+ * PGlite runs Postgres synchronously on the thread that calls it. On the HTTP thread a busy database
+ * stops Node from accepting connections and answering for as long as it runs, so it runs in a worker
+ * thread (pglite-worker.mjs), reached by node-postgres over a MessagePort.
+ */
+async function createPgliteInWorker(opts: DbOptions): Promise<Database> {
+  const pg = await loadPg();
+  const { PgliteWorker } = await import('./pglite-client.js');
+  const worker = await PgliteWorker.start(pgliteDir(opts.dataDir));
+  // One backend, so one connection: a transaction holds it, and everything else queues in the pool
+  // until COMMIT or ROLLBACK, as PGlite itself does. Kept open while idle: reconnecting costs a startup.
+  const pool = new pg.Pool({
+    max: 1,
+    idleTimeoutMillis: 0,
+    stream: () => worker.connect(),
+    user: 'postgres',
+    database: 'postgres',
+    ssl: false,
+  });
+  pool.on('error', () => {
+    /* a worker that died is reported by the next query */
+  });
+  return {
+    kind: 'pglite',
+    ...(await overPool(pool)),
+    // One process owns a PGlite directory, so there is nobody to exclude.
+    exclusive: (_key, fn) => fn(),
+    async close() {
+      await pool.end();
+      await worker.close();
+    },
+  };
+}
+
+async function createPgliteInThread(opts: DbOptions): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
-  const memory = opts.dataDir.startsWith('memory://');
-  if (!memory) fs.mkdirSync(path.resolve(opts.dataDir), { recursive: true });
-  const client = await PGlite.create(memory ? opts.dataDir : path.resolve(opts.dataDir, 'pglite'), {
+  const client = await PGlite.create(pgliteDir(opts.dataDir), {
     parsers: { 20: (v: string) => Number(v), 1700: (v: string) => Number(v) },
   });
   const db = drizzle(client) as unknown as Db;
@@ -114,7 +173,6 @@ async function createPglite(opts: DbOptions): Promise<Database> {
     async exec(text) {
       await client.exec(text);
     },
-    // One process owns a PGlite directory, so there is nobody to exclude.
     exclusive: (_key, fn) => fn(),
     async close() {
       await client.close();
