@@ -17,11 +17,11 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { fail, parseBenchArgs, type Mode } from '../lib/args.js';
 import { interrupted, runCleanups, runMain } from '../lib/cleanup.js';
-import { cpuReport, cpuSample } from '../lib/cpu.js';
+import { CpuMeter, cpuPerAnswer, type CpuSample } from '../lib/cpu.js';
 import { openPostgres } from '../lib/database.js';
 import { pool, runPhones, SHOP, signInCustomer } from '../lib/demo-shop.js';
 import { json } from '../lib/http.js';
-import { gitCommit, machineInfo, printRows, writeResult } from '../lib/report.js';
+import { cpuLine, gitCommit, machineInfo, printRows, writeResult } from '../lib/report.js';
 import { prepareRun } from '../lib/run-env.js';
 import { startServers, topologyName } from '../lib/server.js';
 import { latencySummary, round } from '../lib/stats.js';
@@ -56,15 +56,18 @@ async function runMode(mode: Mode) {
   let buyers: Buyer[];
   if (mode === 'scaled') {
     const db = await openPostgres(run.databaseUrl!);
-    buyers = await bulkCustomers(db, params.customers);
+    buyers = await bulkCustomers(db, params.customers, run.env.SESSION_SECRET);
     await db.close();
   } else {
     buyers = await embeddedBuyers(agent, base, params.customers);
   }
   console.log(`  ${buyers.length} customers ready in ${((performance.now() - t0) / 1000).toFixed(1)} s; rushing ${params.units} units with ${params.attempts} attempts over ${params.connections} connections`);
 
-  const cpuStart = cpuSample(servers, mode);
-  const start = performance.now();
+  const meter = new CpuMeter(servers, mode, run.databaseUrl);
+  await meter.refreshRoles();
+  let cpuStart: CpuSample | undefined;
+  let cpuRush: CpuSample | undefined;
+  let start = performance.now();
   let last = 0;
   // Watched from the start, so "every order in the database" is seen when it happens, not after the rush.
   let rushDone = false;
@@ -75,7 +78,15 @@ async function runMode(mode: Mode) {
     connections: params.connections,
     itemId: sale.itemId,
     baseFor: (i) => web[i % web.length].url,
+    bases: web.map((s) => s.url),
     stop: interrupted,
+    // Connections are open and warm by now: the rush (and its CPU) starts with the first attempt.
+    onEdge: (edge) => {
+      if (edge === 'start') {
+        cpuStart = meter.sample();
+        start = performance.now();
+      } else cpuRush = meter.sample();
+    },
     onProgress: (answered, accepted) => {
       if (answered - last >= Math.max(5000, params.attempts / 20)) {
         last = answered;
@@ -85,11 +96,12 @@ async function runMode(mode: Mode) {
   });
   const rushEnd = performance.now();
   rushDone = true;
-  const cpuRush = cpuSample(servers, mode);
   const { at: allWritten, live: seen } = await written;
   // The remaining count once the rush is over (the watcher may have returned at sold-out).
   const live = await json(agent, base, 'GET', `/api/admin/flash-sales/${sale.saleId}/live`, undefined, sale.admin);
-  const cpuEnd = cpuSample(servers, mode);
+  const cpuEnd = meter.sample();
+  await meter.refreshRoles();
+  const rushCpu = meter.report(cpuStart!, cpuRush!);
   agent.destroy();
   if (interrupted()) return;
 
@@ -128,7 +140,9 @@ async function runMode(mode: Mode) {
     statusCounts: count((a) => a.status),
     errorCodes: count((a) => a.code ?? '202'),
     sampleErrors: result.samples,
-    cpu: { rush: cpuReport(cpuStart, cpuRush, mode), writingOrdersAfterRush: cpuReport(cpuRush, cpuEnd, mode) },
+    /** The rush's CPU per answer; writing the orders after it (the worker's batches) is in cpu.writingOrdersAfterRush. */
+    cpuMsPerAnswer: cpuPerAnswer(rushCpu, result.answers.length, mode),
+    cpu: { rush: rushCpu.percentOfCore, writingOrdersAfterRush: meter.report(cpuRush!, cpuEnd).percentOfCore },
     liveViewWhenAllWritten: { sold: seen.sold, remaining: seen.remaining, orders: seen.orders },
     serverWarnings: servers.flatMap((s) => s.warnings.map((l) => `${s.role}: ${l}`)).slice(0, 20),
     correctness: check,
@@ -141,6 +155,7 @@ async function runMode(mode: Mode) {
     ['mode', `${mode} (${topology})`],
     ['rush', `${params.attempts} attempts, ${buyers.length} customers, ${params.connections} connections, ${params.units} units`],
     ['answers/s', `${t.answersPerSecond} over ${t.rushSeconds} s`],
+    ['CPU ms per answer (rush)', cpuLine(out.cpuMsPerAnswer)],
     ['accepted, accepted orders/s', `${t.accepted}, ${t.acceptedOrdersPerSecond}/s`],
     ['sold out after', t.secondsUntilSoldOut === null ? 'NOT sold out' : `${t.secondsUntilSoldOut} s`],
     ['every order in the database after', `${t.secondsUntilEveryOrderInDatabase} s`],

@@ -3,26 +3,30 @@
  * (apps/server/src/modules/flashsale/scaled.test.ts): customers made in bulk SQL, a sale over the admin
  * API, attempts over HTTP from many connections, and the correctness counters read from PostgreSQL.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Sql } from '../lib/database.js';
 import { signInOwner, SHOP } from '../lib/demo-shop.js';
-import { json, request, sleep } from '../lib/http.js';
+import { json, sleep } from '../lib/http.js';
+import { drive, hostOf, Lane, openLanes, post } from '../lib/load.js';
+import { signSessionToken } from '../../apps/server/src/modules/customers/sessions.js';
 
 export interface Buyer {
   token: string;
   addressId: string;
 }
 
-/** `n` customers of the demo shop, each with a session token and a default address, in a few INSERTs. */
-export async function bulkCustomers(db: Sql, n: number): Promise<Buyer[]> {
+/**
+ * `n` customers of the demo shop, each with a session and a default address, in a few INSERTs. The tokens
+ * are signed with the servers' SESSION_SECRET, as sign-in issues them, and recorded like sign-in does.
+ */
+export async function bulkCustomers(db: Sql, n: number, sessionSecret: string): Promise<Buyer[]> {
   const [shop] = await db.query<{ id: string }>(`SELECT id FROM shops WHERE slug = $1`, [SHOP]);
   const out: Buyer[] = [];
   const prefix = 130 + Math.floor(Math.random() * 60);
   for (let start = 0; start < n; start += 5000) {
     const count = Math.min(5000, n - start);
-    const tokens = Array.from({ length: count }, () => randomBytes(24).toString('base64url'));
     const phones = Array.from({ length: count }, (_, i) => `${prefix}${String(start + i).padStart(8, '0')}`);
     const ids = await db.query<{ id: string; phone: string }>(
       `INSERT INTO customers (shop_id, phone, source) SELECT $1, unnest($2::text[]), 'import' RETURNING id, phone`,
@@ -30,6 +34,8 @@ export async function bulkCustomers(db: Sql, n: number): Promise<Buyer[]> {
     );
     const byPhone = new Map(ids.map((r) => [r.phone, r.id]));
     const customerIds = phones.map((p) => byPhone.get(p)!);
+    const issuedAt = Math.floor(Date.now() / 1000) * 1000;
+    const tokens = customerIds.map((customerId) => signSessionToken(sessionSecret, { sessionId: randomUUID(), customerId, shopId: shop.id, issuedAt, expiresAt: issuedAt + 24 * 3600_000 }));
     await db.query(
       `INSERT INTO customer_sessions (token_hash, shop_id, customer_id, via, expires_at)
        SELECT unnest($1::text[]), $2, unnest($3::uuid[]), 'sms', now() + interval '1 day'`,
@@ -75,8 +81,9 @@ export interface Answer {
 }
 
 /**
- * `attempts` requests (customer i % buyers) from `connections` workers. `baseFor(i)` picks the server
- * for the i-th request (null: that server is down, try the next); `onProgress` sees the count so far.
+ * `attempts` requests (customer i % buyers) from `connections` workers, each on its own kept-alive
+ * connections (opened and warmed first for `bases`; to another server when `baseFor` names a new one).
+ * `baseFor(i)` picks the server for the i-th request; `onProgress` sees the count every 100 answers.
  */
 export async function rush(opts: {
   buyers: Buyer[];
@@ -84,39 +91,55 @@ export async function rush(opts: {
   connections: number;
   itemId: string;
   baseFor: (i: number) => string;
+  /** Servers to connect to before the first request. */
+  bases?: string[];
   onProgress?: (answered: number, accepted: number) => Promise<void> | void;
   stop?: () => boolean;
+  /** Called with the CPU-sampling moments: just before the first request and after the last answer. */
+  onEdge?: (edge: 'start' | 'end') => void;
 }) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.connections * 2 });
+  const lanes = opts.bases?.length ? await openLanes(opts.bases, opts.connections) : Array.from({ length: opts.connections }, () => new Lane(opts.baseFor(0)));
   const answers: Answer[] = [];
-  let next = 0;
   let accepted = 0;
   const samples: string[] = [];
-  const worker = async () => {
-    while (next < opts.attempts && !opts.stop?.()) {
-      const i = next++;
+  const path = `/api/store/${SHOP}/flash-sales/attempts`;
+  const host = hostOf(opts.baseFor(0));
+  opts.onEdge?.('start');
+  await drive(
+    lanes,
+    { kind: 'closed' },
+    (i) => {
+      if (i >= opts.attempts) return null;
       const b = opts.buyers[i % opts.buyers.length];
-      const t0 = performance.now();
+      return { wire: post(host, path, { itemId: opts.itemId, fulfilment: 'express', addressId: b.addressId }, [`authorization: Bearer ${b.token}`]), wantBody: true, base: opts.baseFor(i) };
+    },
+    (d) => {
       let status = 'network_error';
       let code: string | null = 'network_error';
       let attemptId: string | null = null;
-      try {
-        const res = await request(agent, opts.baseFor(i), 'POST', `/api/store/${SHOP}/flash-sales/attempts`, { itemId: opts.itemId, fulfilment: 'express', addressId: b.addressId }, { authorization: `Bearer ${b.token}` });
-        status = String(res.status);
-        const body = res.text ? JSON.parse(res.text) : {};
-        code = res.status === 202 ? null : body.error?.code ?? 'no_code';
-        attemptId = body.attemptId ?? null;
-        if (res.status === 202) accepted++;
-        else if (res.status >= 500 && samples.length < 5) samples.push(res.text.slice(0, 300));
-      } catch (err) {
-        if (samples.length < 5) samples.push(String(err instanceof Error ? err.message : err));
+      if (d.reply.status === 0) {
+        if (samples.length < 5) samples.push(d.reply.error ?? 'network error');
+      } else {
+        status = String(d.reply.status);
+        const text = d.reply.body?.toString('utf8') ?? '';
+        let body: { attemptId?: string; error?: { code?: string } } | null = null;
+        try {
+          body = text ? JSON.parse(text) : {};
+        } catch {
+          /* not JSON: counted as such below */
+        }
+        code = d.reply.status === 202 ? null : body ? body.error?.code ?? 'no_code' : 'not_json';
+        attemptId = body?.attemptId ?? null;
+        if (d.reply.status === 202) accepted++;
+        else if (d.reply.status >= 500 && samples.length < 5) samples.push(text.slice(0, 300));
       }
-      answers.push({ t0, t1: performance.now(), status, code, attemptId });
-      if (opts.onProgress && answers.length % 100 === 0) await opts.onProgress(answers.length, accepted);
-    }
-  };
-  await Promise.all(Array.from({ length: opts.connections }, worker));
-  agent.destroy();
+      answers.push({ t0: d.t0, t1: d.t1, status, code, attemptId });
+      if (opts.onProgress && answers.length % 100 === 0) void Promise.resolve(opts.onProgress(answers.length, accepted)).catch((err) => samples.push(String(err)));
+    },
+    () => opts.stop?.() ?? false,
+  );
+  opts.onEdge?.('end');
+  lanes.forEach((l) => l.close());
   return { answers, accepted, samples };
 }
 

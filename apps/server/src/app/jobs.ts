@@ -23,6 +23,10 @@ export function registerJobs(p: Platform, s: Services) {
   });
   p.jobs.schedule('platform.cleanup', 3600_000, 'platform.cleanup');
   registerCustomerJobs(p, s.customers);
+  // Signed customer tokens end through the hot store, not their rows: the merge's event makes sure of it.
+  p.events.subscribe('customer.merged', 'customers.end-merged-sessions', async (event) => {
+    await s.customers.endSessionsOf((event.payload as { fromCustomerId: string }).fromCustomerId);
+  });
   registerCatalogJobs(p, { imports: s.catalogImports });
   registerOrderJobs(p, s);
   registerPromotionJobs(p, { coupons: s.coupons, batches: s.couponBatches, gifts: s.gifts });

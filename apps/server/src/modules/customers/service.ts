@@ -3,6 +3,7 @@ import type { Platform } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { AppError, conflict, notFound, unauthorized, unprocessable } from '../../platform/errors.js';
 import { sha256 } from '../../platform/auth/tokens.js';
+import { uuidArray } from '../../platform/db/prepared.js';
 import type { TenancyService } from '../../platform/tenancy/service.js';
 import type { StoreCustomer } from '../../platform/http/store-scope.js';
 import { CustomerAddresses } from './addresses.js';
@@ -14,9 +15,12 @@ import { customerView, type CustomerRow } from './views.js';
 import { WechatOAuthClient, type WechatApp, type WechatScope } from './wechat-oauth/client.js';
 import { WechatSignIn } from './wechat-sign-in.js';
 import { customerRow, identitiesOf, lockKey, openSession, retryOnUnique, type SessionMeta } from './shared.js';
+import { isSignedToken, readSessionToken, revokedCustomer, revokedSession, SessionRevocations } from './sessions.js';
 
 /** last_active_at is informative; refresh it at most this often per customer. */
 const ACTIVE_REFRESH_MS = 5 * 60_000;
+/** Customers seen active are written together, at most this often per process. */
+const ACTIVE_WRITE_MS = 2000;
 
 /**
  * Storefront customers: sign-in by SMS code or WeChat web authorization, sessions, profile and the
@@ -27,10 +31,16 @@ export class CustomersService {
   readonly addresses: CustomerAddresses;
   readonly admin: CustomerAdmin;
   /**
-   * Tokens this process resolved lately (5 s): every storefront request carries one. Sign-out and merges
-   * here drop them at once; another process may honour a signed-out token for up to 5 s more.
+   * Tokens resolved in the database lately (5 s): those issued before signed tokens, and signed ones older
+   * than the hot store's memory of ended sessions. Sign-out and merges here drop them at once; another
+   * process may honour such a signed-out token for up to 5 s more.
    */
   private tokens = new TtlCache<{ customer: StoreCustomer; expiresAt: Date }>(5_000, 100_000);
+  /** Ended signed sessions, followed from the hot store. */
+  readonly revocations: SessionRevocations;
+  private activeSeen = new Map<string, number>();
+  private activeDue = new Set<string>();
+  private activeTimer: NodeJS.Timeout | null = null;
   readonly verification: SmsVerification;
   readonly wechat: WechatOAuthClient;
   private readonly wechatSignIn: WechatSignIn;
@@ -55,13 +65,33 @@ export class CustomersService {
     this.verification = new SmsVerification(p, this.smsSender);
     this.addresses = new CustomerAddresses(p);
     this.admin = new CustomerAdmin(p);
+    this.revocations = new SessionRevocations(p.hot, () => p.config.CUSTOMER_SESSION_TTL_HOURS * 3600_000, p.log.child({ part: 'customer-sessions' }));
+    // Read at start, so that the first requests do not wait for it and the timeline is begun early.
+    this.revocations.refresh().catch(() => undefined);
   }
 
   // ---- for other modules -------------------------------------------------------------------------
 
-  /** The customer behind a bearer token, for this shop only; null when unknown, expired or merged away. */
+  /**
+   * The customer behind a bearer token, for this shop only; null when unknown, expired, signed out or
+   * merged away. A signed token is read without the database unless it is older than what the hot store
+   * remembers of ended sessions.
+   */
   async resolveToken(shopId: string, token: string): Promise<StoreCustomer | null> {
     const now = this.p.now();
+    if (isSignedToken(token)) {
+      const c = readSessionToken(this.p.config.SESSION_SECRET, token);
+      // A session lives at most the configured time, even one issued when it was longer.
+      const maxLife = this.p.config.CUSTOMER_SESSION_TTL_HOURS * 3600_000;
+      if (!c || c.shopId !== shopId || c.expiresAt <= now.getTime() || c.issuedAt + maxLife <= now.getTime()) return null;
+      const state = await this.revocations.check(c);
+      if (state === 'revoked') return null;
+      if (state === 'valid') {
+        // Signing in set last_active_at; a token younger than the refresh interval has nothing to add.
+        if (now.getTime() - c.issuedAt >= ACTIVE_REFRESH_MS) this.noteActive(c.customerId);
+        return { id: c.customerId, shopId };
+      }
+    }
     const key = `${shopId}:${sha256(token)}`;
     const hit = this.tokens.get(key);
     if (hit && hit.expiresAt > now) return hit.customer;
@@ -81,6 +111,32 @@ export class CustomersService {
     const customer = { id: row.id, shopId: row.shopId };
     this.tokens.set(key, { customer, expiresAt: row.expiresAt });
     return customer;
+  }
+
+  /** Keeps last_active_at roughly current for customers with signed tokens: one UPDATE for all seen lately. */
+  private noteActive(customerId: string) {
+    const now = Date.now();
+    const seen = this.activeSeen.get(customerId);
+    if (seen !== undefined && now - seen < ACTIVE_REFRESH_MS) return;
+    if (this.activeSeen.size >= 200_000) this.activeSeen.clear();
+    this.activeSeen.set(customerId, now);
+    this.activeDue.add(customerId);
+    if (!this.activeTimer) {
+      this.activeTimer = setTimeout(() => void this.writeActive(), ACTIVE_WRITE_MS);
+      this.activeTimer.unref();
+    }
+  }
+
+  private async writeActive() {
+    this.activeTimer = null;
+    const ids = [...this.activeDue];
+    this.activeDue.clear();
+    for (let i = 0; i < ids.length; i += 5000) {
+      await this.p.db
+        .execute(sql`UPDATE customers SET last_active_at = now()
+          WHERE id = ANY(${uuidArray(ids.slice(i, i + 5000))}::uuid[]) AND last_active_at < now() - interval '5 minutes'`)
+        .catch((err) => this.p.log.debug({ err }, 'customers: last active not written'));
+    }
   }
 
   /** A customer of the shop (merged ones too, with `mergedInto` set); 404 for another shop's id. */
@@ -187,9 +243,21 @@ export class CustomersService {
 
   // ---- sessions and profile ----------------------------------------------------------------------
 
+  /** Ends this session: at once here, within a second in every other process (SessionRevocations). */
   async signOut(shopId: string, token: string) {
+    const c = isSignedToken(token) ? readSessionToken(this.p.config.SESSION_SECRET, token) : null;
+    if (c && c.shopId === shopId) await this.revocations.revoke(revokedSession(c.sessionId));
     await this.p.db.delete(customerSessions).where(and(eq(customerSessions.tokenHash, sha256(token)), eq(customerSessions.shopId, shopId)));
     this.tokens.delete(`${shopId}:${sha256(token)}`);
+  }
+
+  /**
+   * Ends every session of a customer merged away (their rows went with the merge). Called right after the
+   * merge and again by the `customer.merged` subscriber, which holds should this process die in between.
+   */
+  async endSessionsOf(customerId: string) {
+    await this.revocations.revoke(revokedCustomer(customerId));
+    this.tokens.clear();
   }
 
   async me(shopId: string, customerId: string) {
@@ -268,7 +336,10 @@ export class CustomersService {
         return { token: session.token, expiresAt: session.expiresAt, merged: true, mergedFrom: from.id, customer: customerView(survivor, await wechat(survivor.id)) };
       }),
     );
-    if (done.merged) this.tokens.clear();
+    if (done.merged) {
+      this.tokens.clear();
+      await this.endSessionsOf(done.mergedFrom!).catch((err) => this.p.log.error({ err, customerId: done.mergedFrom }, 'customers: ending merged sessions failed; the customer.merged subscriber retries'));
+    }
     return done;
   }
 

@@ -1,14 +1,56 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Platform } from '../../platform/context.js';
 import { rows, type Db } from '../../platform/db/index.js';
+import { Prepared } from '../../platform/db/prepared.js';
 import { AppError } from '../../platform/errors.js';
 import type { InventoryService } from '../inventory/service.js';
 import type { BulkOrderService } from '../orders/bulk-orders.js';
-import { ATTEMPT_RESULT_TTL_MS, attemptKey, FLASH_SOURCE, hotKeys } from './keys.js';
-import { flashSaleAttempts, flashSaleItems } from './schema.js';
+import type { AddressSnapshot, PickupSnapshot } from '../orders/schema.js';
+import { returnAllowance, returnUnits, type UnitsBack } from './hot-units.js';
+import { ATTEMPT_RESULT_TTL_MS, attemptKey, FLASH_SOURCE } from './keys.js';
+import { flashSaleAttempts } from './schema.js';
 
-/** Orders written per transaction: one INSERT per table for the lot. */
+/** Orders written per transaction: one statement for the lot. */
 export const BATCH_SIZE = 400;
+
+/** An accepted attempt with what its order line needs from the item, as the claim returns it. */
+interface Claimed {
+  id: string;
+  order_id: string;
+  customer_id: string;
+  flash_sale_id: string;
+  quantity: number;
+  fulfilment: 'express' | 'pickup';
+  address: AddressSnapshot | null;
+  pickup_point: PickupSnapshot | null;
+  remark: string | null;
+  sku_id: string;
+  product_id: string;
+  category_id: string | null;
+  title: string;
+  spec_text: string;
+  sku_code: string | null;
+  image_url: string | null;
+  price_fen: number;
+  original_price_fen: number;
+  weight_grams: number;
+}
+
+/**
+ * Claims up to $2 accepted attempts of shop $1 (or only attempt $3), oldest first, and marks them ordered
+ * with the ids their orders will have, in the transaction that writes those orders.
+ */
+const CLAIM = new Prepared<Claimed>('flashsale.claim', `
+UPDATE flash_sale_attempts a SET status = 'ordered', order_id = gen_random_uuid(), ordered_at = now()
+FROM flash_sale_items i
+WHERE a.id IN (
+    SELECT id FROM flash_sale_attempts
+    WHERE shop_id = $1 AND status = 'accepted' AND ($3::uuid IS NULL OR id = $3::uuid)
+    ORDER BY accepted_at LIMIT $2
+    FOR UPDATE SKIP LOCKED)
+  AND a.status = 'accepted' AND i.id = a.item_id
+RETURNING a.id, a.order_id, a.customer_id, a.flash_sale_id, a.quantity, a.fulfilment, a.address, a.pickup_point, a.remark,
+  i.sku_id, i.product_id, i.category_id, i.title, i.spec_text, i.sku_code, i.image_url, i.price_fen, i.original_price_fen, i.weight_grams`);
 
 const yuan = (fen: number) => (fen / 100).toFixed(2);
 
@@ -18,6 +60,8 @@ const yuan = (fen: number) => (fen / 100).toFixed(2);
  * session's activity stock and the customer's allowance.
  */
 export class FlashSaleOrders {
+  private draining = new Map<string, { again: boolean; done: Promise<number> }>();
+
   constructor(
     private p: Platform,
     private bulk: BulkOrderService,
@@ -58,43 +102,39 @@ export class FlashSaleOrders {
 
   private async writeBatch(shopId: string, limit: number, onlyId?: string): Promise<number> {
     const done = await this.p.database.transaction(async (tx) => {
-      // SKIP LOCKED: several workers (or a retried job beside a slow one) each take different attempts.
-      const attempts = await tx
-        .select()
-        .from(flashSaleAttempts)
-        .where(and(eq(flashSaleAttempts.shopId, shopId), eq(flashSaleAttempts.status, 'accepted'), onlyId ? eq(flashSaleAttempts.id, onlyId) : undefined))
-        .orderBy(asc(flashSaleAttempts.acceptedAt))
-        .limit(limit)
-        .for('update', { skipLocked: true });
+      // Taken and marked ordered in one statement: SKIP LOCKED lets several workers (or a retried job
+      // beside a slow one) each take different attempts, and the order ids are chosen here.
+      const attempts = await CLAIM.run(tx, [shopId, limit, onlyId ?? null]);
       if (attempts.length === 0) return [];
-      const items = new Map((await tx.select().from(flashSaleItems).where(inArray(flashSaleItems.id, [...new Set(attempts.map((a) => a.itemId))]))).map((i) => [i.id, i]));
       const written = await this.bulk.createMany(
         tx,
         shopId,
-        attempts.map((a) => {
-          const item = items.get(a.itemId)!;
-          return {
-            sourceRef: a.id,
-            customerId: a.customerId,
-            fulfilment: a.fulfilment,
-            address: a.address,
-            pickupPoint: a.pickupPoint,
-            remark: a.remark,
-            lines: [{
-              skuId: item.skuId, productId: item.productId, categoryId: item.categoryId, title: item.title, specText: item.specText, skuCode: item.skuCode, imageUrl: item.imageUrl,
-              unitPriceFen: item.priceFen, quantity: a.quantity, weightGrams: item.weightGrams,
-            }],
-            priceReason: { code: FLASH_SOURCE, label: `秒杀价 ¥${yuan(item.priceFen)}(原价 ¥${yuan(item.originalPriceFen)})`, ref: a.flashSaleId },
-          };
-        }),
+        attempts.map((a) => ({
+          sourceRef: a.id,
+          orderId: a.order_id,
+          customerId: a.customer_id,
+          fulfilment: a.fulfilment,
+          address: a.address,
+          pickupPoint: a.pickup_point,
+          remark: a.remark,
+          lines: [{
+            skuId: a.sku_id, productId: a.product_id, categoryId: a.category_id, title: a.title, specText: a.spec_text, skuCode: a.sku_code, imageUrl: a.image_url,
+            unitPriceFen: a.price_fen, quantity: a.quantity, weightGrams: a.weight_grams,
+          }],
+          priceReason: { code: FLASH_SOURCE, label: `秒杀价 ¥${yuan(a.price_fen)}(原价 ¥${yuan(a.original_price_fen)})`, ref: a.flash_sale_id },
+        })),
         // 秒杀包邮: flash orders ship free, so an order needs no shipping template and no region check.
         { source: FLASH_SOURCE, stock: 'held', shippingTemplate: null },
       );
-      const pairs = attempts.map((a) => ({ id: a.id, customerId: a.customerId, orderId: written.get(a.id)!.orderId }));
-      await tx.execute(sql`
-        UPDATE flash_sale_attempts a SET status = 'ordered', order_id = v.order_id::uuid, ordered_at = now()
-        FROM (VALUES ${sql.join(pairs.map((x) => sql`(${x.id}, ${x.orderId})`), sql`, `)}) AS v(id, order_id)
-        WHERE a.id = v.id::uuid AND a.status = 'accepted'`);
+      const pairs = attempts.map((a) => ({ id: a.id, customerId: a.customer_id, orderId: written.get(a.id)!.orderId, claimed: a.order_id }));
+      // An order an earlier batch wrote for the attempt keeps its id.
+      const moved = pairs.filter((x) => x.orderId !== x.claimed);
+      if (moved.length > 0) {
+        await tx.execute(sql`
+          UPDATE flash_sale_attempts a SET order_id = v.order_id::uuid
+          FROM (VALUES ${sql.join(moved.map((x) => sql`(${x.id}, ${x.orderId})`), sql`, `)}) AS v(id, order_id)
+          WHERE a.id = v.id::uuid`);
+      }
       return pairs;
     });
     await Promise.all(done.map((d) => this.p.hot.set(attemptKey(d.id), JSON.stringify({ c: d.customerId, s: 'ordered', o: d.orderId, shop: shopId }), { ttlMs: ATTEMPT_RESULT_TTL_MS })));
@@ -121,20 +161,39 @@ export class FlashSaleOrders {
     const back = { attemptId: failed.id, sessionId: failed.session_id, itemId: failed.item_id, customerId: failed.customer_id, quantity: failed.quantity };
     // Units that are not in stock must not be sold again; for any other failure they go back on sale.
     if (code === 'STOCK_INSUFFICIENT') {
-      await this.p.hot.applyCounters([{ key: hotKeys(failed.session_id).bought(failed.item_id, failed.customer_id), by: -failed.quantity, min: 0 }]).catch(() => undefined);
+      await returnAllowance(this.p.hot, back).catch(() => undefined);
     } else {
       await this.returnUnits(back).catch(() => undefined);
     }
   }
 
-  /** Batches until no accepted attempt of the shop is left (or another worker holds the rest). */
+  /**
+   * Batches until no accepted attempt of the shop is left (or another worker holds the rest). One drain
+   * per shop at a time in this process: parallel batches of one sale would only queue on the item's
+   * stock row. A drain asked for meanwhile makes the running one look again before it ends.
+   */
   async drain(shopId: string): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const n = await this.runBatch(shopId);
-      total += n;
-      if (n < BATCH_SIZE) return total;
+    const running = this.draining.get(shopId);
+    if (running) {
+      running.again = true;
+      return running.done;
     }
+    const state = { again: false, done: Promise.resolve(0) };
+    state.done = (async () => {
+      let total = 0;
+      try {
+        for (;;) {
+          state.again = false;
+          const n = await this.runBatch(shopId);
+          total += n;
+          if (n < BATCH_SIZE && !state.again) return total;
+        }
+      } finally {
+        this.draining.delete(shopId);
+      }
+    })();
+    this.draining.set(shopId, state);
+    return state.done;
   }
 
   /**
@@ -164,14 +223,8 @@ export class FlashSaleOrders {
   unitsReturned: (itemId: string) => void = () => undefined;
 
   /** Gives a cancelled order's units and allowance back in the hot store, at most once per attempt. */
-  async returnUnits(r: { attemptId: string; sessionId: string; itemId: string; customerId: string; quantity: number }) {
-    const keys = hotKeys(r.sessionId);
-    const record = { key: keys.returned, field: r.attemptId, value: String(r.quantity), onlyNew: true };
-    const left = { key: keys.left(r.itemId), by: r.quantity, mustExist: true };
-    const both = await this.p.hot.applyCounters([left, { key: keys.bought(r.itemId, r.customerId), by: -r.quantity, min: 0 }], { record });
-    // The allowance counter expired or was lost: the units still go back.
-    if (!both.ok && both.reason === 'below_min') await this.p.hot.applyCounters([left], { record });
+  async returnUnits(r: UnitsBack) {
+    await returnUnits(this.p.hot, r);
     this.unitsReturned(r.itemId);
-    // 'missing': the counters are not loaded; the next warm-up counts from PostgreSQL, where this attempt is released.
   }
 }

@@ -123,13 +123,15 @@ describe('the purchase path', () => {
     expect(live.ordersPerSecond).toBeGreaterThan(0);
   });
 
-  it('checks the address before taking stock, and holds each customer to the limit', async () => {
+  it('checks the address as the attempt is written (units and allowance back at once), and holds each customer to the limit', async () => {
     const skuId = await product(10);
     const sale = await createSale(t, shop.owner, { skuId, stock: 5, limit: 2 });
     const b = await buyer();
     const noAddress = await attempt(b, sale.itemId, { addressId: randomUUID() });
     expect(noAddress.status).toBe(404);
     expect(noAddress.body.error.details.field).toBe('addressId');
+    const someoneElses = await attempt(b, sale.itemId, { addressId: (await buyer()).addressId });
+    expect(someoneElses.status).toBe(404);
     const tooMany = await attempt(b, sale.itemId, { quantity: 3 });
     expect(tooMany.body.error).toMatchObject({ code: 'FLASH_SALE_LIMIT_REACHED', details: { field: 'quantity', limit: 2 } });
     expect((await attempt(b, sale.itemId)).status).toBe(202);
@@ -175,11 +177,13 @@ describe('the purchase path', () => {
     const skuId = await product(20);
     const sale = await createSale(t, shop.owner, { skuId, stock: 5, limit: 5 });
     const b = await buyer();
-    const lock = await t.platform.hot.lock(`fs:inflight:${shop.shopId}:${b.customerId}`, 10_000);
+    // Another attempt of this customer is on its way to PostgreSQL (in another process, say).
+    const inFlight = hotKeys(sale.sessionId).inFlight(b.customerId);
+    await t.platform.hot.set(inFlight, '1', { ttlMs: 10_000 });
     const busy = await attempt(b, sale.itemId);
     expect(busy.status).toBe(429);
     expect(busy.body.error.code).toBe('FLASH_SALE_ATTEMPT_IN_FLIGHT');
-    await t.platform.hot.unlock(`fs:inflight:${shop.shopId}:${b.customerId}`, lock!);
+    await t.platform.hot.del(inFlight);
     // Parallel taps of one customer: those that overlap are refused, never more than the stock or limit taken.
     const taps = await Promise.all(Array.from({ length: 8 }, () => attempt(b, sale.itemId)));
     expect(taps.filter((r) => r.status === 202).length).toBeGreaterThanOrEqual(1);
@@ -313,11 +317,23 @@ describe('reconciliation and settlement', () => {
       { record: { key: keys.pending, field: id, value: JSON.stringify(rec) } },
     );
     expect(taken.ok).toBe(true);
+    // Another customer's attempt, taken the same way; its address is deleted before anyone writes it.
+    const gone = await buyer();
+    const lostId = randomUUID();
+    const lost = { ...rec, id: lostId, customerId: gone.customerId, address: null, addressId: gone.addressId };
+    expect((await t.platform.hot.applyCounters(
+      [{ key: keys.left(sale.itemId), by: -1, min: 0, mustExist: true }, { key: keys.bought(sale.itemId, gone.customerId), by: 1, max: 1 }],
+      { record: { key: keys.pending, field: lostId, value: JSON.stringify(lost) } },
+    )).ok).toBe(true);
+    expect((await t.call('DELETE', store(`/me/addresses/${gone.addressId}`), { headers: bearer(gone) })).status).toBe(200);
     await t.services.flashSaleReconciler.reconcile(sale.sessionId);
     await t.services.flashSaleReconciler.reconcile(sale.sessionId);
     await writeOrders(t, shop.shopId);
     const polled = await t.call('GET', store(`/flash-sales/attempts/${id}`), { headers: bearer(b) });
     expect(polled.body.status).toBe('ordered');
+    // No order ships to an address that is not there: that attempt failed, and its unit and allowance came back.
+    expect((await t.call('GET', store(`/flash-sales/attempts/${lostId}`), { headers: bearer(gone) })).body).toMatchObject({ status: 'failed', code: 'ADDRESS_NOT_FOUND', orderId: null });
+    expect(await t.platform.hot.get(keys.bought(sale.itemId, gone.customerId))).toBe('0');
     // A retried batch, and a second write of the same order, find the first.
     await t.services.flashSaleOrders.drain(shop.shopId);
     const again = await t.platform.database.transaction((tx) => t.services.bulkOrders.createMany(tx, shop.shopId, [{

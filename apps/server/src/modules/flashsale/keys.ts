@@ -1,6 +1,7 @@
 /**
  * Hot store keys of a session. The `{session}` hash tag keeps a session's keys in one Redis Cluster slot,
- * so the atomic step (one Lua script over several keys) stays legal there too.
+ * so the purchase decision (one Lua script over rate limits, in-flight marker, counters and the pending
+ * hash) stays legal there too.
  */
 export const hotKeys = (sessionId: string) => {
   const s = `fs:{${sessionId}}`;
@@ -18,6 +19,11 @@ export const hotKeys = (sessionId: string) => {
     pending: `${s}:pending`,
     /** Hash attemptId → units given back after its order was cancelled (each at most once). */
     returned: `${s}:returned`,
+    /** Fixed-window hit counters of the purchase path, per client address and per customer. */
+    rateByIp: (ip: string) => `${s}:rl:ip:${ip}`,
+    rateByCustomer: (customerId: string) => `${s}:rl:c:${customerId}`,
+    /** Present while a customer's accepted attempt is on its way to PostgreSQL: one attempt in flight each. */
+    inFlight: (customerId: string) => `${s}:inflight:${customerId}`,
   };
 };
 

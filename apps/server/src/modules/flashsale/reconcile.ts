@@ -4,7 +4,7 @@ import { rows } from '../../platform/db/index.js';
 import type { InventoryService } from '../inventory/service.js';
 import type { FlashSaleOrders } from './batches.js';
 import { ATTEMPT_RESULT_TTL_MS, attemptKey, FLASH_SOURCE, hotKeys, SESSION_KEY_GRACE_MS } from './keys.js';
-import { insertAttempts, type AttemptRecord, type FlashSalePurchase } from './purchase.js';
+import type { AttemptRecord, FlashSalePurchase } from './purchase.js';
 
 /** Sessions starting within this are loaded into the hot store (pre-warm). */
 export const WARM_AHEAD_MS = 2 * 60_000;
@@ -79,8 +79,9 @@ export class FlashSaleReconciler {
       const holders = await rows<{ item_id: string; customer_id: string; units: number }>(this.p.db, sql`
         SELECT item_id, customer_id, sum(quantity)::int AS units FROM flash_sale_attempts
         WHERE session_id = ${sessionId} AND status IN ('accepted', 'ordered') GROUP BY item_id, customer_id`);
+      // Attempts whose units went back (cancelled orders, failed attempts): a late give-back adds nothing.
       const released = await rows<{ id: string; quantity: number }>(this.p.db, sql`
-        SELECT id, quantity FROM flash_sale_attempts WHERE session_id = ${sessionId} AND status = 'released'`);
+        SELECT id, quantity FROM flash_sale_attempts WHERE session_id = ${sessionId} AND status IN ('released', 'failed')`);
       for (let i = 0; i < released.length; i += 500) await Promise.all(released.slice(i, i + 500).map((r) => this.p.hot.hset(keys.returned, r.id, String(r.quantity))));
       for (let i = 0; i < holders.length; i += 500) {
         await Promise.all(holders.slice(i, i + 500).map((h) => this.p.hot.set(keys.bought(h.item_id, h.customer_id), String(h.units), { ttlMs: keepFor })));
@@ -105,12 +106,16 @@ export class FlashSaleReconciler {
     if (recs.length === 0) return 0;
     for (let i = 0; i < recs.length; i += 500) {
       const part = recs.slice(i, i + 500);
-      await this.p.database.transaction(async (tx) => {
-        await insertAttempts(tx, part);
+      const missing = await this.p.database.transaction(async (tx) => {
+        const m = await this.purchase.insertAttempts(tx, part);
         for (const shopId of new Set(part.map((r) => r.shopId))) await this.purchase.kickOrders(shopId, tx);
+        return m;
       });
-      await this.p.hot.hdel(keys.pending, part.map((r) => r.id));
-      await Promise.all(part.map((r) => this.p.hot.set(attemptKey(r.id), JSON.stringify({ c: r.customerId, s: 'pending', shop: r.shopId }), { ttlMs: ATTEMPT_RESULT_TTL_MS, nx: true })));
+      for (const r of part.filter((x) => missing.has(x.id))) {
+        await this.purchase.giveBack(r);
+        await this.p.hot.set(attemptKey(r.id), JSON.stringify({ c: r.customerId, s: 'failed', e: 'ADDRESS_NOT_FOUND', shop: r.shopId }), { ttlMs: ATTEMPT_RESULT_TTL_MS });
+      }
+      await this.purchase.clearPending(part);
     }
     this.p.log.warn({ sessionId, n: recs.length }, 'flash sale: wrote attempts a crashed process had accepted');
     return recs.length;

@@ -69,7 +69,7 @@ describe('flash sale on 2 × serve + 1 × worker with one server SIGKILLed mid-s
   it('oversells nothing, loses no accepted attempt, writes no order twice, and sold + remaining = activity stock', async () => {
     const agent = new http.Agent({ keepAlive: true });
     const sale = await createSale(agent, servers[0].url, { units: UNITS, stock: 1000 });
-    const buyers = await bulkCustomers(db, CUSTOMERS);
+    const buyers = await bulkCustomers(db, CUSTOMERS, env.SESSION_SECRET);
     const up = [true, true];
     const bases = () => [servers[0].url, servers[1].url];
     let killedAt = -1;

@@ -1,17 +1,20 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Platform } from '../../platform/context.js';
-import { rows, type Db } from '../../platform/db/index.js';
+import type { Db } from '../../platform/db/index.js';
+import { conflict } from '../../platform/errors.js';
 import type { TenancyService } from '../../platform/tenancy/service.js';
-import type { InventoryService } from '../inventory/service.js';
-import { newOrderNo } from './order-no.js';
-import { priceOrder, shippingStep, STAGES, type PricingLineInput, type PricingStep } from './pricing.js';
-import { orderHistory, orderItems, orders, type AddressSnapshot, type PickupSnapshot } from './schema.js';
+import type { OrderToWrite, OrderWriter } from './order-writer.js';
+import { priceOrder, shippingStep, STAGES, type PricingLineInput, type PricingResult, type PricingStep } from './pricing.js';
+import { orders, type AddressSnapshot, type PickupSnapshot } from './schema.js';
 import type { ShippingTemplateDef } from './shipping.js';
 
 /** One order whose price was settled elsewhere (a flash-sale price), ready to be written. */
 export interface PrePricedOrder {
   /** The source's key for this order (a flash-sale attempt id): at most one order per key, ever. */
   sourceRef: string;
+  /** The new order's id when the source already chose it (it is recorded beside the source ref). */
+  orderId?: string;
   customerId: string;
   fulfilment: 'express' | 'pickup';
   address: AddressSnapshot | null;
@@ -44,17 +47,17 @@ export interface BulkOrderResult {
 }
 
 /**
- * Writes many pre-priced orders inside the caller's transaction, each exactly as checkout writes one
- * (orders + order_items + order_history, the stock reservation, `order.created`, the auto-cancel job at
- * the end of the payment window), but with one INSERT per table for the whole batch. Orders already
- * written for a sourceRef are answered, not written again; the unique index (shop, source, source_ref)
- * is the last line of defence if two batches race.
+ * Writes many pre-priced orders inside the caller's transaction, each as checkout writes one (orders,
+ * lines, history and `order.created` in one statement for the lot through OrderWriter, the stock in one
+ * more), with the payment window in `pay_expires_at`: the orders module's sweep cancels what is unpaid by
+ * then, so no job is written per order. An order already written for a sourceRef (a retried batch) is
+ * answered, not written again: the unique index (shop, source, source_ref) makes the writer skip it.
  */
 export class BulkOrderService {
   constructor(
     private p: Platform,
     private tenancy: TenancyService,
-    private inventory: InventoryService,
+    private writer: OrderWriter,
   ) {}
 
   async createMany(tx: Db, shopId: string, list: PrePricedOrder[], opts: BulkOrderOptions): Promise<Map<string, BulkOrderResult>> {
@@ -62,89 +65,67 @@ export class BulkOrderService {
     if (list.length === 0) return out;
     const refs = list.map((o) => o.sourceRef);
     if (new Set(refs).size !== refs.length) throw new Error('bulk orders: a sourceRef appears twice in one batch');
-    const existing = await tx
-      .select({ id: orders.id, orderNo: orders.orderNo, sourceRef: orders.sourceRef, payableFen: orders.payableFen })
-      .from(orders)
-      .where(and(eq(orders.shopId, shopId), eq(orders.source, opts.source), inArray(orders.sourceRef, refs)));
-    for (const e of existing) out.set(e.sourceRef!, { orderId: e.id, orderNo: e.orderNo, payableFen: e.payableFen, created: false });
-    const fresh = list.filter((o) => !out.has(o.sourceRef));
-    if (fresh.length === 0) return out;
 
     const settings = await this.tenancy.settings(shopId, tx);
     const now = this.p.now();
     const payExpiresAt = new Date(now.getTime() + settings.unpaidTimeoutMinutes * 60_000);
-    const seqs = await rows<{ n: string | number }>(tx, sql`SELECT nextval('order_no_seq') AS n FROM generate_series(1, ${fresh.length})`);
-    const priced = fresh.map((o) => ({
-      o,
-      pricing: priceOrder(
-        { lines: o.lines, fulfilment: o.fulfilment, province: o.address?.province, shippingTemplate: opts.shippingTemplate ?? null, customerId: o.customerId, at: now },
-        [priceReasonStep(o.priceReason), shippingStep],
-      ),
+    const pricing = pricer(opts.shippingTemplate ?? null, now);
+    const toWrite = list.map((o): OrderToWrite & { sourceRef: string } => ({
+      id: o.orderId ?? randomUUID(),
+      customerId: o.customerId,
+      fulfilment: o.fulfilment,
+      address: o.address,
+      pickupPoint: o.pickupPoint,
+      pricing: pricing(o),
+      lines: o.lines.map((l) => ({ id: randomUUID(), skuCode: l.skuCode, imageUrl: l.imageUrl })),
+      remark: o.remark ?? null,
+      source: opts.source,
+      sourceRef: o.sourceRef,
+      payExpiresAt,
     }));
 
-    const inserted = await tx
-      .insert(orders)
-      .values(priced.map(({ o, pricing }, i) => ({
-        shopId,
-        orderNo: newOrderNo(now, BigInt(seqs[i].n)),
-        customerId: o.customerId,
-        status: 'pending_payment' as const,
-        fulfilment: o.fulfilment,
-        address: o.address,
-        pickupPoint: o.pickupPoint,
-        itemsTotalFen: pricing.itemsTotalFen,
-        discountFen: pricing.discountFen,
-        shippingFen: pricing.shippingFen,
-        payableFen: pricing.payableFen,
-        pricing,
-        remark: o.remark ?? null,
-        source: opts.source,
-        sourceRef: o.sourceRef,
-        payExpiresAt,
-      })))
-      .returning({ id: orders.id, orderNo: orders.orderNo, sourceRef: orders.sourceRef });
-    const idOf = new Map(inserted.map((r) => [r.sourceRef!, r]));
-
-    await tx.insert(orderItems).values(priced.flatMap(({ o, pricing }) => pricing.lines.map((l, i) => ({
-      shopId,
-      orderId: idOf.get(o.sourceRef)!.id,
-      skuId: l.skuId,
-      productId: l.productId,
-      title: l.title,
-      specText: l.specText,
-      skuCode: o.lines[i].skuCode,
-      imageUrl: o.lines[i].imageUrl,
-      unitPriceFen: l.unitPriceFen,
-      quantity: l.quantity,
-      lineTotalFen: l.lineTotalFen,
-      discountFen: l.discountFen,
-      payableFen: l.payableFen,
-      position: i,
-    }))));
-
-    const stockLines = priced.flatMap(({ o }) => o.lines.map((l) => ({ orderId: idOf.get(o.sourceRef)!.id, skuId: l.skuId, quantity: l.quantity })));
-    if (opts.stock === 'held') {
-      await this.inventory.reserveHeld(tx, shopId, stockLines);
-    } else {
-      for (const { o } of priced) await this.inventory.reserve(tx, shopId, idOf.get(o.sourceRef)!.id, o.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity })));
+    const written = await this.writer.write(tx, shopId, toWrite);
+    const fresh = toWrite.filter((o) => written.has(o.id));
+    if (fresh.length > 0) {
+      const short = await this.writer.reserve(tx, shopId, fresh, opts.stock);
+      if (short.length > 0) {
+        const s = short[0];
+        throw conflict('STOCK_INSUFFICIENT', `Only ${s.available} in stock, ${s.requested} requested`, { field: 'skuId', skuId: s.skuId, available: s.available, requested: s.requested });
+      }
     }
+    for (const o of fresh) out.set(o.sourceRef, { orderId: o.id, orderNo: written.get(o.id)!.orderNo, payableFen: o.pricing.payableFen, created: true });
 
-    await tx.insert(orderHistory).values(priced.map(({ o }) => ({
-      shopId, orderId: idOf.get(o.sourceRef)!.id, action: 'create', fromStatus: null, toStatus: 'pending_payment', actorType: 'customer', actorId: o.customerId,
-    })));
-    for (const { o, pricing } of priced) {
-      const row = idOf.get(o.sourceRef)!;
-      await this.p.events.emit(tx, {
-        shopId,
-        type: 'order.created',
-        payload: { orderId: row.id, orderNo: row.orderNo, customerId: o.customerId, payableFen: pricing.payableFen, source: opts.source, items: pricing.lines.map((l) => ({ skuId: l.skuId, productId: l.productId, quantity: l.quantity })) },
-      });
-      await this.p.jobs.send('orders.auto-cancel', { shopId, orderId: row.id }, { tx, runAt: payExpiresAt, singletonKey: row.id });
-      out.set(o.sourceRef, { orderId: row.id, orderNo: row.orderNo, payableFen: pricing.payableFen, created: true });
+    // The rest hit the unique source ref: an earlier batch wrote them.
+    const skipped = toWrite.filter((o) => !written.has(o.id)).map((o) => o.sourceRef);
+    if (skipped.length > 0) {
+      const existing = await tx
+        .select({ id: orders.id, orderNo: orders.orderNo, sourceRef: orders.sourceRef, payableFen: orders.payableFen })
+        .from(orders)
+        .where(and(eq(orders.shopId, shopId), eq(orders.source, opts.source), inArray(orders.sourceRef, skipped)));
+      for (const e of existing) out.set(e.sourceRef!, { orderId: e.id, orderNo: e.orderNo, payableFen: e.payableFen, created: false });
+      const lost = skipped.filter((r) => !out.has(r));
+      if (lost.length > 0) throw new Error(`bulk orders: ${lost.length} orders were neither written nor found (source ${opts.source})`);
     }
-    this.p.metrics.domain.inc({ type: 'order.created' }, fresh.length);
     return out;
   }
+}
+
+/**
+ * Prices each order; orders of a batch are mostly alike (the same flash item, free shipping), so equal
+ * inputs share one pricing result rather than running the steps again.
+ */
+function pricer(shippingTemplate: ShippingTemplateDef | null, at: Date) {
+  const seen = new Map<string, PricingResult>();
+  return (o: PrePricedOrder): PricingResult => {
+    const province = o.address?.province;
+    const key = JSON.stringify([o.priceReason, o.fulfilment, shippingTemplate ? province : null, o.lines]);
+    let p = seen.get(key);
+    if (!p) {
+      p = priceOrder({ lines: o.lines, fulfilment: o.fulfilment, province, shippingTemplate, customerId: o.customerId, at }, [priceReasonStep(o.priceReason), shippingStep]);
+      seen.set(key, p);
+    }
+    return p;
+  };
 }
 
 /** Records, at the activity-price stage, why each line costs what it does (no saving of its own: the price is already the offer). */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HotStore } from './types.js';
+import type { CountersResult, HotStore } from './types.js';
 import { MemoryHotStore } from './memory.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -148,9 +148,9 @@ describe.each(stores)('%s hot store', (kind, make) => {
     const b = key('ac-b');
     await hot.set(a, '5');
     await hot.set(b, '2');
-    expect(await hot.applyCounters([{ key: a, by: -1, min: 0 }, { key: b, by: 1, max: 2 }])).toEqual({ ok: false, reason: 'above_max', index: 1 });
+    expect(await hot.applyCounters([{ key: a, by: -1, min: 0 }, { key: b, by: 1, max: 2 }])).toEqual({ ok: false, reason: 'above_max', index: 1, current: 2 });
     expect([await hot.get(a), await hot.get(b)]).toEqual(['5', '2']);
-    expect(await hot.applyCounters([{ key: a, by: -6, min: 0 }, { key: b, by: -1 }])).toEqual({ ok: false, reason: 'below_min', index: 0 });
+    expect(await hot.applyCounters([{ key: a, by: -6, min: 0 }, { key: b, by: -1 }])).toEqual({ ok: false, reason: 'below_min', index: 0, current: 5 });
     expect(await hot.applyCounters([{ key: key('ac-absent'), by: 1, mustExist: true }])).toEqual({ ok: false, reason: 'missing', index: 0 });
     expect(await hot.applyCounters([{ key: a, by: -2, min: 0 }, { key: b, by: -2, min: 0 }])).toEqual({ ok: true, values: [3, 0] });
     // A missing key without mustExist counts as 0 and is created without expiry unless a TTL is given.
@@ -179,6 +179,166 @@ describe.each(stores)('%s hot store', (kind, make) => {
     expect(backs.filter((r) => r.ok)).toHaveLength(1);
     expect(backs.filter((r) => !r.ok && r.reason === 'recorded')).toHaveLength(19);
     expect(await hot.get(stock)).toBe('12');
+  });
+
+  it('applyCounters counts its limits first, on every call, and names the one over its limit', async () => {
+    const ip = key('acl-ip');
+    const me = key('acl-me');
+    const closed = key('acl-closed');
+    const limits = [{ key: ip, limit: 5, windowMs: 150 }, { key: me, limit: 2, windowMs: 10_000 }];
+    const res = [];
+    for (let i = 0; i < 4; i++) res.push(await hot.applyCounters([], { limits }));
+    expect(res.map((r) => r.ok)).toEqual([true, true, false, false]);
+    const refused = res[2] as Extract<CountersResult, { ok: false }>;
+    expect(refused).toMatchObject({ reason: 'limited', index: 1 });
+    expect(refused.resetMs).toBeGreaterThan(0);
+    expect(refused.resetMs).toBeLessThanOrEqual(10_000);
+    // A call refused later (closed) still counted against the first limit.
+    await hot.set(closed, '1');
+    expect(await hot.applyCounters([], { limits: [limits[0]], unless: [closed] })).toMatchObject({ ok: false, reason: 'blocked' });
+    const over = await hot.applyCounters([], { limits: [limits[0]] });
+    expect(over).toMatchObject({ ok: false, reason: 'limited', index: 0 });
+    expect((over as Extract<CountersResult, { ok: false }>).resetMs).toBeLessThanOrEqual(150);
+    await sleep(200);
+    expect((await hot.applyCounters([], { limits: [limits[0]] })).ok).toBe(true);
+
+    // Parallel calls: exactly `limit` get through a fresh window.
+    const par = key('acl-par');
+    const all = await Promise.all(Array.from({ length: 40 }, () => hot.applyCounters([], { limits: [{ key: par, limit: 15, windowMs: 10_000 }] })));
+    expect(all.filter((r) => r.ok)).toHaveLength(15);
+  });
+
+  it('applyCounters claims a key on success: one at a time until it is deleted or expires', async () => {
+    const stock = key('acc-stock');
+    const claim = key('acc-claim');
+    await hot.set(stock, '100');
+    const all = await Promise.all(Array.from({ length: 30 }, () => hot.applyCounters([{ key: stock, by: -1, min: 0, mustExist: true }], { claim: { key: claim, ttlMs: 10_000 } })));
+    expect(all.filter((r) => r.ok)).toHaveLength(1);
+    for (const r of all) if (!r.ok) expect(r).toEqual({ ok: false, reason: 'claimed', index: -1 });
+    expect(await hot.get(stock)).toBe('99');
+    const left = await hot.ttl(claim);
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(10_000);
+    await hot.del(claim);
+    // A refused step leaves no claim behind.
+    expect(await hot.applyCounters([{ key: stock, by: -1000, min: 0 }], { claim: { key: claim, ttlMs: 10_000 } })).toMatchObject({ ok: false, reason: 'below_min', index: 0, current: 99 });
+    expect(await hot.get(claim)).toBeNull();
+    expect((await hot.applyCounters([{ key: stock, by: -1, min: 0 }], { claim: { key: claim, ttlMs: 60 } })).ok).toBe(true);
+    await sleep(150);
+    expect((await hot.applyCounters([{ key: stock, by: -1, min: 0 }], { claim: { key: claim, ttlMs: 60 } })).ok).toBe(true);
+    expect(await hot.get(stock)).toBe('97');
+  });
+
+  it('applyCounters consumes a hash field at most once, and reports the counter that refused with its value', async () => {
+    const h = key('acx-hash');
+    const back = key('acx-back');
+    const cap = key('acx-cap');
+    await hot.set(back, '0');
+    await hot.hset(h, 'a-1', 'x');
+    const all = await Promise.all(Array.from({ length: 20 }, () => hot.applyCounters([{ key: back, by: 1, mustExist: true }], { consume: { key: h, field: 'a-1' } })));
+    expect(all.filter((r) => r.ok)).toHaveLength(1);
+    for (const r of all) if (!r.ok) expect(r).toEqual({ ok: false, reason: 'absent', index: -1 });
+    expect(await hot.get(back)).toBe('1');
+    expect(await hot.hgetall(h)).toEqual({});
+    await hot.set(cap, '2');
+    expect(await hot.applyCounters([{ key: back, by: 1 }, { key: cap, by: 1, max: 2 }])).toEqual({ ok: false, reason: 'above_max', index: 1, current: 2 });
+    expect(await hot.get(back)).toBe('1');
+  });
+
+  it('claimUnit: 400 parallel claims by 100 claimants with a limit of 2 for 150 units take exactly 150, none above the limit', async () => {
+    const left = key('cu:left');
+    const held = key('cu:held');
+    const pending = key('cu:pending');
+    await hot.set(left, '150');
+    const results = await Promise.all(
+      Array.from({ length: 400 }, (_, i) => hot.claimUnit({ left: { key: left, by: 1 }, held: { key: held, field: `c${i % 100}`, max: 2 }, record: { key: pending, field: `claim${i}`, value: String(i) } })),
+    );
+    const taken = results.filter((r) => r.ok);
+    expect(taken).toHaveLength(150);
+    expect(await hot.get(left)).toBe('0');
+    const holdings = Object.values(await hot.hgetall(held)).map(Number);
+    expect(holdings.reduce((a, b) => a + b, 0)).toBe(150);
+    expect(Math.max(...holdings)).toBeLessThanOrEqual(2);
+    expect(Object.keys(await hot.hgetall(pending))).toHaveLength(150);
+    const refused = results.filter((r): r is Extract<typeof r, { ok: false }> => !r.ok).map((r) => r.reason);
+    expect(refused.every((r) => r === 'below_min' || r === 'above_max')).toBe(true);
+    // With units to spare, the limit alone decides: 50 claimants × 2.
+    await hot.set(left, '1000');
+    await hot.del(held);
+    const more = await Promise.all(Array.from({ length: 300 }, (_, i) => hot.claimUnit({ left: { key: left, by: 1 }, held: { key: held, field: `c${i % 50}`, max: 2 } })));
+    expect(more.filter((r) => r.ok)).toHaveLength(100);
+    expect(more.every((r) => r.ok || r.reason === 'above_max')).toBe(true);
+    expect(await hot.get(left)).toBe('900');
+    await hot.del([left, held, pending]);
+  });
+
+  it('claimUnit answers a repeated claim with what the first recorded, before any other check', async () => {
+    const [left, held, once, paused] = [key('cu:left'), key('cu:held'), key('cu:once'), key('cu:paused')];
+    const claim = (field: string, value: string) => hot.claimUnit({ once: { key: once, field, value }, unless: [paused], left: { key: left, by: 1 }, held: { key: held, field: 'c', max: 1 } });
+    expect(await claim('k1', 'first')).toEqual({ ok: false, reason: 'missing', current: 0 });
+    expect(await hot.hgetall(once)).toEqual({});
+    await hot.set(left, '5');
+    expect(await claim('k1', 'first')).toEqual({ ok: true, left: 4, held: 1 });
+    // The limit, a blocking key and even the lost counter do not hide the first result from a retry.
+    await hot.set(paused, '1');
+    await hot.del(left);
+    const [again, other] = await Promise.all([claim('k1', 'second'), claim('k2', 'third')]);
+    expect(again).toEqual({ ok: false, reason: 'again', value: 'first' });
+    expect(other).toEqual({ ok: false, reason: 'blocked', index: 0 });
+    await hot.del(paused);
+    await hot.set(left, '4');
+    expect(await claim('k2', 'third')).toEqual({ ok: false, reason: 'above_max', current: 1 });
+    expect(await hot.get(left)).toBe('4');
+    await hot.set(left, '0');
+    await hot.hdel(held, ['c']);
+    expect(await claim('k3', 'x')).toEqual({ ok: false, reason: 'below_min', current: 0 });
+    expect(await hot.hgetall(once)).toEqual({ k1: 'first' });
+    await hot.del([left, held, once]);
+  });
+
+  it('del removes several keys at once', async () => {
+    const tag = key('{del}');
+    await hot.set(`${tag}:a`, '1');
+    await hot.hset(`${tag}:h`, 'f', '1');
+    await hot.del([`${tag}:a`, `${tag}:h`, `${tag}:absent`]);
+    await hot.del([]);
+    expect(await hot.get(`${tag}:a`)).toBeNull();
+    expect(await hot.hgetall(`${tag}:h`)).toEqual({});
+  });
+
+  it('timelines: members stamped in the store clock, read from a time on, re-stamped, pruned, and a lost timeline says so', async () => {
+    const tl = key('timeline');
+    const first = await hot.timelineSince(tl, 0);
+    expect(first.entries).toEqual([]);
+    expect(first.completeSince).toBeGreaterThan(0);
+    expect(first.completeSince).toBeLessThanOrEqual(first.now);
+    await hot.timelineAdd(tl, 's:1', 60_000);
+    await sleep(5);
+    const mid = (await hot.timelineSince(tl, 0)).now;
+    await sleep(5);
+    await hot.timelineAdd(tl, 's:2', 60_000);
+    const all = await hot.timelineSince(tl, 0);
+    expect(all.entries.map((e) => e.member)).toEqual(['s:1', 's:2']);
+    expect(all.completeSince).toBe(first.completeSince);
+    expect((await hot.timelineSince(tl, mid)).entries.map((e) => e.member)).toEqual(['s:2']);
+    // Added again: stamped again.
+    await sleep(5);
+    await hot.timelineAdd(tl, 's:1', 60_000);
+    const again = await hot.timelineSince(tl, all.now + 1);
+    expect(again.entries.map((e) => e.member)).toEqual(['s:1']);
+    expect(again.entries[0].at).toBeGreaterThan(all.now);
+    // Members older than keepMs go with the next add; the start of the timeline stays.
+    await sleep(60);
+    await hot.timelineAdd(tl, 's:3', 50);
+    const pruned = await hot.timelineSince(tl, 0);
+    expect(pruned.entries.map((e) => e.member)).toEqual(['s:3']);
+    expect(pruned.completeSince).toBe(first.completeSince);
+    // The store lost it: it starts again, and says from when.
+    await hot.del(tl);
+    await sleep(5);
+    const lost = await hot.timelineSince(tl, 0);
+    expect(lost.entries).toEqual([]);
+    expect(lost.completeSince).toBeGreaterThan(pruned.now);
   });
 
   it('hash fields: set, read all, delete', async () => {

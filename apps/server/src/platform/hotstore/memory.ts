@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CounterStep, CountersOptions, CountersResult, HotStore, IdempotencyState, RateLimitResult } from './types.js';
+import type { CounterStep, CountersOptions, CountersResult, HotStore, IdempotencyState, RateLimitResult, TimelineRead, UnitClaim, UnitClaimResult } from './types.js';
 
 interface Entry {
   value: string;
@@ -11,6 +11,7 @@ export class MemoryHotStore implements HotStore {
   readonly kind = 'memory' as const;
   private data = new Map<string, Entry>();
   private hashes = new Map<string, Map<string, string>>();
+  private timelines = new Map<string, { since: number; members: Map<string, number> }>();
   private sweeper: NodeJS.Timeout;
 
   constructor(private now: () => number = Date.now) {
@@ -43,9 +44,12 @@ export class MemoryHotStore implements HotStore {
     return true;
   }
 
-  async del(key: string) {
-    this.data.delete(key);
-    this.hashes.delete(key);
+  async del(key: string | string[]) {
+    for (const k of typeof key === 'string' ? [key] : key) {
+      this.data.delete(k);
+      this.hashes.delete(k);
+      this.timelines.delete(k);
+    }
   }
 
   async incrBy(key: string, by: number, ttlMs?: number) {
@@ -70,16 +74,23 @@ export class MemoryHotStore implements HotStore {
 
   // No await between the checks and the writes: one turn of the event loop, so atomic in this process.
   async applyCounters(steps: CounterStep[], opts: CountersOptions = {}): Promise<CountersResult> {
+    for (const [i, l] of (opts.limits ?? []).entries()) {
+      const count = this.hit(l.key, l.windowMs);
+      if (count > l.limit) return { ok: false, reason: 'limited', index: i, resetMs: this.ttlOf(l.key, l.windowMs) };
+    }
     for (const [i, k] of (opts.unless ?? []).entries()) if (this.live(k) || this.hashes.has(k)) return { ok: false, reason: 'blocked', index: i };
-    const rec = opts.record;
+    const { claim, record: rec, consume } = opts;
+    if (claim && this.live(claim.key)) return { ok: false, reason: 'claimed', index: -1 };
     if (rec?.onlyNew && this.hashes.get(rec.key)?.has(rec.field)) return { ok: false, reason: 'recorded', index: -1 };
+    if (consume && !this.hashes.get(consume.key)?.has(consume.field)) return { ok: false, reason: 'absent', index: -1 };
     const values: number[] = [];
     for (const [i, s] of steps.entries()) {
       const e = this.live(s.key);
       if (!e && s.mustExist) return { ok: false, reason: 'missing', index: i };
-      const next = (e ? Number(e.value) : 0) + s.by;
-      if (s.min !== undefined && next < s.min) return { ok: false, reason: 'below_min', index: i };
-      if (s.max !== undefined && next > s.max) return { ok: false, reason: 'above_max', index: i };
+      const current = e ? Number(e.value) : 0;
+      const next = current + s.by;
+      if (s.min !== undefined && next < s.min) return { ok: false, reason: 'below_min', index: i, current };
+      if (s.max !== undefined && next > s.max) return { ok: false, reason: 'above_max', index: i, current };
       values.push(next);
     }
     steps.forEach((s, i) => {
@@ -87,8 +98,74 @@ export class MemoryHotStore implements HotStore {
       if (e) e.value = String(values[i]);
       else this.data.set(s.key, { value: String(values[i]), expiresAt: s.ttlMs ? this.now() + s.ttlMs : null });
     });
+    if (claim) this.data.set(claim.key, { value: '1', expiresAt: this.now() + claim.ttlMs });
     if (rec) this.hashOf(rec.key).set(rec.field, rec.value);
+    if (consume) {
+      const h = this.hashes.get(consume.key)!;
+      h.delete(consume.field);
+      if (h.size === 0) this.hashes.delete(consume.key);
+    }
     return { ok: true, values };
+  }
+
+  // Like applyCounters: no await between the checks and the writes.
+  async claimUnit(c: UnitClaim): Promise<UnitClaimResult> {
+    if (c.once) {
+      const first = this.hashes.get(c.once.key)?.get(c.once.field);
+      if (first !== undefined) return { ok: false, reason: 'again', value: first };
+    }
+    for (const [i, k] of (c.unless ?? []).entries()) if (this.live(k) || this.hashes.has(k)) return { ok: false, reason: 'blocked', index: i };
+    const e = this.live(c.left.key);
+    if (!e) return { ok: false, reason: 'missing', current: 0 };
+    const left = Number(e.value);
+    if (left - c.left.by < 0) return { ok: false, reason: 'below_min', current: left };
+    const held = Number(this.hashes.get(c.held.key)?.get(c.held.field) ?? 0);
+    if (held + c.left.by > c.held.max) return { ok: false, reason: 'above_max', current: held };
+    e.value = String(left - c.left.by);
+    this.hashOf(c.held.key).set(c.held.field, String(held + c.left.by));
+    if (c.once) this.hashOf(c.once.key).set(c.once.field, c.once.value);
+    if (c.record) this.hashOf(c.record.key).set(c.record.field, c.record.value);
+    return { ok: true, left: left - c.left.by, held: held + c.left.by };
+  }
+
+  /** Counts a hit of a fixed window (created with the window as its life). */
+  private hit(key: string, windowMs: number) {
+    const e = this.live(key);
+    if (!e) {
+      this.data.set(key, { value: '1', expiresAt: this.now() + windowMs });
+      return 1;
+    }
+    e.value = String(Number(e.value) + 1);
+    return Number(e.value);
+  }
+
+  private ttlOf(key: string, fallback: number) {
+    const at = this.live(key)?.expiresAt;
+    return at ? at - this.now() : fallback;
+  }
+
+  async timelineAdd(key: string, member: string, keepMs: number) {
+    const t = this.timeline(key);
+    const now = this.now();
+    // Re-inserted so that the map stays in stamp order.
+    t.members.delete(member);
+    t.members.set(member, now);
+    for (const [m, at] of t.members) {
+      if (at >= now - keepMs) break;
+      t.members.delete(m);
+    }
+  }
+
+  async timelineSince(key: string, sinceMs: number): Promise<TimelineRead> {
+    const t = this.timeline(key);
+    const entries = [...t.members].filter(([, at]) => at >= sinceMs).map(([member, at]) => ({ member, at }));
+    return { entries, now: this.now(), completeSince: t.since };
+  }
+
+  private timeline(key: string) {
+    let t = this.timelines.get(key);
+    if (!t) this.timelines.set(key, (t = { since: this.now(), members: new Map() }));
+    return t;
   }
 
   private hashOf(key: string) {
@@ -115,9 +192,8 @@ export class MemoryHotStore implements HotStore {
   }
 
   async rateLimit(key: string, limit: number, windowMs: number): Promise<RateLimitResult> {
-    const count = await this.incrBy(key, 1, windowMs);
-    const ttl = await this.ttl(key);
-    return { allowed: count <= limit, remaining: Math.max(0, limit - count), resetMs: ttl < 0 ? windowMs : ttl };
+    const count = this.hit(key, windowMs);
+    return { allowed: count <= limit, remaining: Math.max(0, limit - count), resetMs: this.ttlOf(key, windowMs) };
   }
 
   async lock(key: string, ttlMs: number) {
@@ -159,5 +235,6 @@ export class MemoryHotStore implements HotStore {
     clearInterval(this.sweeper);
     this.data.clear();
     this.hashes.clear();
+    this.timelines.clear();
   }
 }

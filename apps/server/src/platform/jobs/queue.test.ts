@@ -259,6 +259,59 @@ describe('job queue', () => {
     expect((await jobsOf('tick')).map((j) => j.state)).toEqual(['done', 'done']);
   });
 
+  it('claims every due schedule in one statement per poll, each slot once across two queues, each moved on by its own interval', async () => {
+    const fired = new Map<string, number>();
+    const schedules = [1, 2, 3, 4, 5].map((h) => ({ name: `multi-${h}h`, everyMs: h * 3_600_000 }));
+    // Statements that touch job_schedules, as the first queue sends them.
+    let scheduleStatements = 0;
+    const dialect = (database.db as unknown as { dialect: { sqlToQuery(q: unknown): { sql: string } } }).dialect;
+    const counting = new Proxy(database.db, {
+      get(target, prop, receiver) {
+        if (prop === 'execute') {
+          return (q: Parameters<typeof target.execute>[0]) => {
+            if (dialect.sqlToQuery(q).sql.includes('job_schedules')) scheduleStatements++;
+            return target.execute(q);
+          };
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const a = queue({ ...database, db: counting });
+    const b = queue(other);
+    for (const q of [a, b]) {
+      q.register('multi', async (payload: { name: string }) => {
+        fired.set(payload.name, (fired.get(payload.name) ?? 0) + 1);
+      });
+      for (const s of schedules) q.schedule(s.name, s.everyMs, 'multi', { name: s.name });
+    }
+    a.start();
+    b.start();
+    const names = schedules.map((s) => s.name);
+    const scheduleRows = () =>
+      rows<{ name: string; ahead_ms: number }>(database.db, sql`
+        SELECT name, (extract(epoch FROM next_run_at - now()) * 1000)::float8 AS ahead_ms FROM job_schedules
+        WHERE name IN (${sql.join(names.map((n) => sql`${n}`), sql`, `)}) ORDER BY name`);
+    await waitFor(async () => names.every((n) => fired.get(n) === 1), 'every schedule to fire');
+    await Promise.all([a.stop(), b.stop()]);
+    // Each row moved on by its own interval.
+    for (const r of await scheduleRows()) {
+      const every = schedules.find((s) => s.name === r.name)!.everyMs;
+      expect(r.ahead_ms).toBeGreaterThan(every - 60_000);
+      expect(r.ahead_ms).toBeLessThanOrEqual(every);
+    }
+    // All five due again: one statement claims them, and each runs once however the two queues race.
+    await database.db.execute(sql`UPDATE job_schedules SET next_run_at = now() - interval '1 millisecond' WHERE name IN (${sql.join(names.map((n) => sql`${n}`), sql`, `)})`);
+    scheduleStatements = 0;
+    await a.pollOnce();
+    expect(scheduleStatements).toBe(1);
+    for (let i = 0; i < 5; i++) await Promise.all([a.pollOnce(), b.pollOnce(), a.pollOnce(), b.pollOnce()]);
+    expect(names.map((n) => fired.get(n))).toEqual([2, 2, 2, 2, 2]);
+    // Nothing due: still one statement per poll.
+    scheduleStatements = 0;
+    await a.pollOnce();
+    expect(scheduleStatements).toBe(1);
+  });
+
   it('keeps polling when the database fails while start() registers schedules', async () => {
     // A worker that starts during a database blip must not sit there alive and idle forever.
     let failures = 1;

@@ -113,17 +113,30 @@ export class JobQueue {
     }
   }
 
+  /**
+   * Claims every due slot of this process's schedules in one statement: the conditional UPDATE moves each
+   * due row's next run on by its own interval, so of two workers polling at once only one gets a row back
+   * (the other re-checks `next_run_at` after the row lock and skips it). The claimed slots are enqueued in
+   * one more statement; the singleton key makes a double claim harmless all the same.
+   */
   private async runSchedules() {
-    for (const s of this.schedules) {
-      // Claiming the slot and enqueuing are one statement each; the singleton key makes a double claim harmless.
-      const claimed = await rows<{ slot: string }>(
-        this.database.db,
-        sql`UPDATE job_schedules SET next_run_at = now() + (${s.everyMs} || ' milliseconds')::interval
-            WHERE name = ${s.name} AND next_run_at <= now()
-            RETURNING to_char(next_run_at, 'YYYYMMDDHH24MISSMS') AS slot`,
-      );
-      if (claimed[0]) await this.send(s.queue, s.payload, { singletonKey: `${s.name}@${claimed[0].slot}` });
-    }
+    if (this.schedules.length === 0) return;
+    const claimed = await rows<{ name: string; slot: string }>(
+      this.database.db,
+      sql`UPDATE job_schedules SET next_run_at = now() + every_ms * interval '1 millisecond'
+          WHERE name IN (${sql.join(this.schedules.map((s) => sql`${s.name}`), sql`, `)}) AND next_run_at <= now()
+          RETURNING name, to_char(next_run_at, 'YYYYMMDDHH24MISSMS') AS slot`,
+    );
+    if (claimed.length === 0) return;
+    const byName = new Map(this.schedules.map((s) => [s.name, s]));
+    const due = claimed.filter((c) => byName.has(c.name));
+    await this.database.db.execute(sql`
+      INSERT INTO jobs (queue, payload, singleton_key, run_at, max_attempts)
+      VALUES ${sql.join(due.map((c) => {
+        const s = byName.get(c.name)!;
+        return sql`(${s.queue}, ${JSON.stringify(s.payload)}::jsonb, ${`${s.name}@${c.slot}`}, now(), 5)`;
+      }), sql`, `)}
+      ON CONFLICT (queue, singleton_key) WHERE singleton_key IS NOT NULL DO NOTHING`);
   }
 
   /** One round: run poll hooks and schedules, then fetch and run a batch of ready jobs. Returns jobs run. */
