@@ -12,18 +12,19 @@ import { randomInt, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { fail, parseBenchArgs, type Mode } from '../lib/args.js';
 import { interrupted, runCleanups, runMain } from '../lib/cleanup.js';
-import { cpuReport, cpuSample, type CpuSample } from '../lib/cpu.js';
+import { CpuMeter, cpuPerAnswer, type CpuReport } from '../lib/cpu.js';
 import type { Sql } from '../lib/database.js';
 import { pool, runPhones, SHOP, signInCustomer, signInOwner } from '../lib/demo-shop.js';
-import { json, request, sleep } from '../lib/http.js';
-import { gitCommit, machineInfo, printRows, writeResult } from '../lib/report.js';
+import { json } from '../lib/http.js';
+import { hostOf, openLanes, post } from '../lib/load.js';
+import { cpuLine, gitCommit, machineInfo, printRows, writeResult } from '../lib/report.js';
 import { bootRun } from '../lib/run-env.js';
 import type { Server } from '../lib/server.js';
 import { latencySummary, round } from '../lib/stats.js';
+import { Tally, timedRun } from '../lib/window.js';
 
 const args = parseBenchArgs(path.dirname(fileURLToPath(import.meta.url)), { customers: 50, duration: 20, connections: 50, servers: 1, skus: 4 }, { warmup: '5' });
 const params = {
@@ -80,98 +81,53 @@ async function setupShop(agent: http.Agent, base: string, customerCount: number,
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Load: `connections` workers, each with one keep-alive socket, placing orders back to back.
+// Load: `connections` workers, each with one keep-alive socket opened and warmed before the window,
+// placing orders back to back.
 
 interface LoadResult {
   measuredSeconds: number;
-  measured2xx: number;
-  measuredLatencies: number[];
-  measuredStatus: Record<string, number>;
-  totalStatus: Record<string, number>;
+  tally: Tally;
   created: number;
   unitsCreated: number;
-  errors: string[];
-  cpu: ReturnType<typeof cpuReport>;
+  cpu: CpuReport;
 }
 
-async function runLoad(mode: Mode, servers: Server[], skuIds: string[], customers: Customer[]): Promise<LoadResult> {
-  const http1 = servers.filter((s) => s.role !== 'worker');
-  const agents = http1.map(() => new http.Agent({ keepAlive: true, maxSockets: params.connections }));
-  const start = performance.now();
-  const warmupEnd = start + params.warmupSeconds * 1000;
-  const end = warmupEnd + params.durationSeconds * 1000;
-  const measuredLatencies: number[] = [];
-  const measuredStatus: Record<string, number> = {};
-  const totalStatus: Record<string, number> = {};
-  const errors: string[] = [];
+async function runLoad(meter: CpuMeter, servers: Server[], skuIds: string[], customers: Customer[]): Promise<LoadResult> {
+  const bases = servers.filter((s) => s.role !== 'worker').map((s) => s.url);
+  process.stdout.write(`  opening ${params.connections} connections…\n`);
+  const lanes = await openLanes(bases, params.connections);
+  const tally = new Tally();
   let created = 0;
   let unitsCreated = 0;
-  let measured2xx = 0;
-  let cpuAtStart: CpuSample | undefined;
-  let cpuAtEnd: CpuSample | undefined;
-  const inc = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
-
-  const worker = async (w: number) => {
-    const agent = agents[w % agents.length];
-    const base = http1[w % http1.length].url;
-    while (!interrupted() && performance.now() < end) {
-      const c = customers[randomInt(0, customers.length)];
+  const auth = customers.map((c) => `authorization: Bearer ${c.token}`);
+  // Every server is on 127.0.0.1; the Host header is not what routes the request.
+  const host = hostOf(bases[0]);
+  process.stdout.write(`  load: ${params.connections} connections, ${params.warmupSeconds} s warm-up + ${params.durationSeconds} s measured\n`);
+  const run = await timedRun({
+    lanes,
+    loop: { kind: 'closed' },
+    warmupSeconds: params.warmupSeconds,
+    durationSeconds: params.durationSeconds,
+    meter,
+    stop: interrupted,
+    next: () => {
+      const c = randomInt(0, customers.length);
       const skus = [...skuIds].sort(() => Math.random() - 0.5).slice(0, randomInt(1, 4));
       const items = skus.map((skuId) => ({ skuId, quantity: randomInt(1, 4) }));
-      const t0 = performance.now();
-      let status: string;
-      try {
-        const res = await request(agent, base, 'POST', `/api/store/${SHOP}/orders`, { items, fulfilment: 'express', addressId: c.addressId }, {
-          authorization: `Bearer ${c.token}`,
-          'idempotency-key': randomUUID(),
-        });
-        status = String(res.status);
-        if (res.status === 201) {
-          created++;
-          unitsCreated += items.reduce((a, i) => a + i.quantity, 0);
-        } else if (res.status >= 300 && errors.length < 5) errors.push(`${res.status} ${res.text.slice(0, 300)}`);
-      } catch (err) {
-        status = 'network_error';
-        if (errors.length < 5) errors.push(String(err instanceof Error ? err.message : err));
-      }
-      const t1 = performance.now();
-      inc(totalStatus, status);
-      // A request counts in the measured window when it completes inside it.
-      if (t1 >= warmupEnd && t1 <= end) {
-        inc(measuredStatus, status);
-        if (status.startsWith('2')) {
-          measured2xx++;
-          measuredLatencies.push(t1 - t0);
-        }
-      }
-    }
-  };
-  const marks = (async () => {
-    await sleep(Math.max(0, warmupEnd - performance.now()));
-    cpuAtStart = cpuSample(servers, mode);
-    let last = measured2xx;
-    while (performance.now() < end - 50 && !interrupted()) {
-      await sleep(Math.min(5000, Math.max(0, end - performance.now())));
-      const rate = (measured2xx - last) / 5;
-      last = measured2xx;
-      process.stdout.write(`  … ${Math.round((performance.now() - warmupEnd) / 1000)} s: ${measured2xx} checkouts (${rate.toFixed(0)}/s lately)\n`);
-    }
-    cpuAtEnd = cpuSample(servers, mode);
-  })();
-  process.stdout.write(`  load: ${params.connections} connections, ${params.warmupSeconds} s warm-up + ${params.durationSeconds} s measured\n`);
-  await Promise.all([...Array.from({ length: params.connections }, (_, w) => worker(w)), marks]);
-  agents.forEach((a) => a.destroy());
-  return {
-    measuredSeconds: params.durationSeconds,
-    measured2xx,
-    measuredLatencies,
-    measuredStatus,
-    totalStatus,
-    created,
-    unitsCreated,
-    errors,
-    cpu: cpuReport(cpuAtStart!, cpuAtEnd!, mode),
-  };
+      const wire = post(host, `/api/store/${SHOP}/orders`, { items, fulfilment: 'express', addressId: customers[c].addressId }, [auth[c], `idempotency-key: ${randomUUID()}`]);
+      return { items, wire, wantBody: true };
+    },
+    onDone: (d, inWindow) => {
+      if (d.reply.status === 201) {
+        created++;
+        unitsCreated += d.job.items.reduce((a, i) => a + i.quantity, 0);
+      } else if (d.reply.status >= 300) tally.noteError(`${d.reply.status} ${d.reply.body?.toString('utf8') ?? ''}`);
+      tally.add(d, inWindow);
+    },
+    progress: (secs) => process.stdout.write(`  … ${Math.round(secs)} s: ${tally.ok} checkouts\n`),
+  });
+  lanes.forEach((l) => l.close());
+  return { measuredSeconds: run.seconds, tally, created, unitsCreated, cpu: run.cpu };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -209,7 +165,7 @@ async function correctness(db: Sql, load: LoadResult) {
   );
   return {
     ordersCreated: orders.n,
-    ok2xx: Object.entries(load.totalStatus).filter(([s]) => s.startsWith('2')).reduce((a, [, n]) => a + n, 0),
+    ok2xx: Object.entries(load.tally.statusIncludingWarmup).filter(([s]) => s.startsWith('2')).reduce((a, [, n]) => a + n, 0),
     created201: load.created,
     ordersMatchResponses: orders.n === load.created,
     pendingOrders: orders.pending,
@@ -238,7 +194,8 @@ async function runMode(mode: Mode) {
   const { skuIds, customers } = await setupShop(setupAgent, servers[0].url, params.customers, params.skus);
   setupAgent.destroy();
 
-  const load = await runLoad(mode, servers, skuIds, customers);
+  const meter = new CpuMeter(servers, mode, run.databaseUrl);
+  const load = await runLoad(meter, servers, skuIds, customers);
   if (interrupted()) return;
   console.log('  stopping servers, then checking the database…');
   for (const s of servers) await s.stop();
@@ -251,12 +208,13 @@ async function runMode(mode: Mode) {
     commit: await gitCommit(),
     machine: machineInfo(mode),
     params: { ...params, servers: mode === 'scaled' ? params.servers : 1, topology, itemsPerOrder: '1–3 SKUs × 1–3 units', request: `POST /api/store/${SHOP}/orders (express, unique Idempotency-Key)` },
-    throughput: { checkoutsPerSecond: round(load.measured2xx / load.measuredSeconds), measuredSeconds: load.measuredSeconds, checkouts: load.measured2xx },
-    latencyMs: latencySummary(load.measuredLatencies),
-    statusCounts: load.measuredStatus,
-    statusCountsIncludingWarmup: load.totalStatus,
-    sampleErrors: load.errors,
-    cpu: load.cpu,
+    throughput: { checkoutsPerSecond: round(load.tally.ok / load.measuredSeconds), answersPerSecond: round(load.tally.answers / load.measuredSeconds), measuredSeconds: load.measuredSeconds, checkouts: load.tally.ok },
+    cpuMsPerAnswer: cpuPerAnswer(load.cpu, load.tally.answers, mode),
+    latencyMs: latencySummary(load.tally.latencies),
+    statusCounts: load.tally.status,
+    statusCountsIncludingWarmup: load.tally.statusIncludingWarmup,
+    sampleErrors: load.tally.sampleErrors,
+    cpu: load.cpu.percentOfCore,
     correctness: check,
   };
   printTable(result, writeResult(RESULTS, mode, result));
@@ -270,6 +228,7 @@ function printTable(r: any, file: string) {
     ['mode', `${r.mode} (${r.params.topology})`],
     ['load', `${r.params.connections} connections, ${r.params.customers} customers, ${r.params.durationSeconds} s after ${r.params.warmupSeconds} s warm-up`],
     ['checkouts/s', String(r.throughput.checkoutsPerSecond)],
+    ['CPU ms per answer', cpuLine(r.cpuMsPerAnswer)],
     ['latency p50 / p90 / p99 / max', `${r.latencyMs.p50} / ${r.latencyMs.p90} / ${r.latencyMs.p99} / ${r.latencyMs.max} ms`],
     ['status (measured window)', Object.entries(r.statusCounts).map(([k, v]) => `${k}: ${v}`).join(', ')],
     ['CPU (% of a core)', Object.entries(r.cpu).filter(([k]) => k !== 'unit').map(([k, v]) => `${k} ${v}`).join(', ')],

@@ -1,6 +1,6 @@
 /**
- * HTTP: node:http with keep-alive, so the load generator spends as little CPU per request as it can
- * (it shares the same 2 cores with the server).
+ * HTTP for setup and checks (sign-ins, admin calls, reading results): node:http with keep-alive. The load
+ * itself goes through load.ts, which costs a fraction of node:http's CPU per request.
  */
 import http from 'node:http';
 

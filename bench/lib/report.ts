@@ -47,3 +47,9 @@ export function printRows(rows: [string, string][], file: string) {
   for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
   console.log(`  → ${path.relative(ROOT, file)}`);
 }
+
+/** One line for the console: the CPU per answer by component, the load generator's apart. */
+export function cpuLine(c: { serverPostgresRedis: number | null; server: number | null; postgres?: number | null; redis?: number | null; loadGeneratorPerRequest: number | null }) {
+  const parts = [`server ${c.server}`, ...(c.postgres !== undefined ? [`PostgreSQL ${c.postgres}`, `Redis ${c.redis}`] : [])];
+  return `${c.serverPostgresRedis} ms (${parts.join(', ')}); load generator ${c.loadGeneratorPerRequest} ms per request`;
+}

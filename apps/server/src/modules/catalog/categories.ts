@@ -3,6 +3,7 @@ import type { Actor, Db, Platform } from '../../platform/context.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { categories, products } from './schema.js';
 import { isUniqueViolation } from '../../platform/db/index.js';
+import type { CatalogVersions } from './versions.js';
 
 export type Category = typeof categories.$inferSelect;
 export interface CategoryNode extends Category {
@@ -13,7 +14,11 @@ export interface CategoryNode extends Category {
 
 /** Two-level product categories (一级/二级分类). */
 export class CategoryService {
-  constructor(private p: Platform) {}
+  constructor(
+    private p: Platform,
+    /** The storefront filters and shows by category: its cache is told of every change. */
+    private versions: CatalogVersions,
+  ) {}
 
   /** The shop's categories as a tree, each with the number of (not deleted) products filed directly under it. */
   async tree(shopId: string, db: Db = this.p.db): Promise<CategoryNode[]> {
@@ -60,6 +65,7 @@ export class CategoryService {
           .insert(categories)
           .values({ shopId: actor.shopId, name: input.name, parentId: input.parentId ?? null, sortOrder: input.sortOrder ?? 0, imageUrl: input.imageUrl ?? null })
           .returning();
+        await this.versions.changed(actor.shopId, 'content');
         return row;
       } catch (err) {
         if (isUniqueViolation(err)) throw nameTaken();
@@ -85,6 +91,7 @@ export class CategoryService {
           })
           .where(and(eq(categories.id, id), eq(categories.shopId, actor.shopId)))
           .returning();
+        await this.versions.changed(actor.shopId, 'content');
         return { before, after };
       } catch (err) {
         if (isUniqueViolation(err)) throw nameTaken();
@@ -113,6 +120,7 @@ export class CategoryService {
       // Deleted products keep no link to a category that no longer exists.
       await tx.update(products).set({ categoryId: null }).where(and(eq(products.shopId, actor.shopId), eq(products.categoryId, id)));
       await tx.delete(categories).where(and(eq(categories.id, id), eq(categories.shopId, actor.shopId)));
+      await this.versions.changed(actor.shopId, 'content');
       return before;
     });
   }

@@ -30,18 +30,21 @@ export class MediaService {
     }
     const stored = await this.p.storage.put(`${MEDIA_PREFIX}/${actor.shopId}`, kind.ext, file.data, kind.type);
     try {
-      const [row] = await this.p.db
-        .insert(media)
-        .values({
-          shopId: actor.shopId,
-          storageKey: stored.key,
-          url: stored.url,
-          contentType: kind.type,
-          sizeBytes: stored.size,
-          fileName: file.fileName?.slice(0, 200) ?? null,
-          createdBy: `${actor.type}:${actor.id}`,
-        })
-        .returning();
+      // In a transaction, so the staff audit entry commits with the row (platform/http/admin-auth.ts).
+      const [row] = await this.p.database.transaction((tx) =>
+        tx
+          .insert(media)
+          .values({
+            shopId: actor.shopId,
+            storageKey: stored.key,
+            url: stored.url,
+            contentType: kind.type,
+            sizeBytes: stored.size,
+            fileName: file.fileName?.slice(0, 200) ?? null,
+            createdBy: `${actor.type}:${actor.id}`,
+          })
+          .returning(),
+      );
       return view(row);
     } catch (err) {
       await this.p.storage.delete(stored.key).catch(() => undefined);
@@ -61,8 +64,12 @@ export class MediaService {
   }
 
   async remove(actor: Actor, id: string) {
-    const [row] = await this.p.db.delete(media).where(and(eq(media.shopId, actor.shopId), eq(media.id, id))).returning();
-    if (!row) throw notFound('Media', { field: 'id' });
+    // Not found is thrown inside the transaction, so it rolls back and no audit entry names the id asked for.
+    const row = await this.p.database.transaction(async (tx) => {
+      const [deleted] = await tx.delete(media).where(and(eq(media.shopId, actor.shopId), eq(media.id, id))).returning();
+      if (!deleted) throw notFound('Media', { field: 'id' });
+      return deleted;
+    });
     await this.p.storage.delete(row.storageKey);
     return view(row);
   }

@@ -8,6 +8,9 @@ import type { InventoryService } from '../inventory/service.js';
 import { categories, products, skus } from './schema.js';
 import { cartesian, specKey, specText } from './sku-matrix.js';
 import { isUniqueViolation, escapeLike } from '../../platform/db/index.js';
+import { Prepared, uuidArray } from '../../platform/db/prepared.js';
+import { StorefrontCatalog } from './storefront.js';
+import type { CatalogVersions } from './versions.js';
 
 export type ProductRow = typeof products.$inferSelect;
 export type SkuRow = typeof skus.$inferSelect;
@@ -38,14 +41,24 @@ export interface ListFilters {
   pageSize: number;
 }
 
+/** What a storefront listing may ask for: products on sale only. */
+export type StoreListFilters = Pick<ListFilters, 'q' | 'categoryId' | 'sort' | 'page' | 'pageSize'>;
+
 const newSkuCode = () => `SY${randomBytes(6).toString('hex').toUpperCase()}`;
 
 /** Products and their SKU matrix (商品/规格), the admin and storefront listings, and what orders need. */
 export class CatalogService {
+  /** The storefront's reads, answered from a cache that every write below invalidates after its commit. */
+  readonly storefront: StorefrontCatalog;
+
   constructor(
     private p: Platform,
     private inventory: InventoryService,
-  ) {}
+    /** Told of every change after its commit; the storefront cache follows them. */
+    readonly versions: CatalogVersions,
+  ) {
+    this.storefront = new StorefrontCatalog(this, inventory, versions);
+  }
 
   // ---- writes -------------------------------------------------------------------------------------
 
@@ -174,6 +187,7 @@ export class CatalogService {
       if (isUniqueViolation(err)) throw conflict('SKU_CODE_DUPLICATE', 'Another SKU already uses this code', { field: 'skus' });
       throw err;
     }
+    await this.versions.changed(shopId, 'content');
     return productId;
   }
 
@@ -200,6 +214,7 @@ export class CatalogService {
         throw unprocessable('BULK_STATUS_FAILED', `${failed.length} of ${unique.length} products cannot change status; nothing was changed`, { field: 'ids', failed });
       }
       await tx.update(products).set({ status, updatedAt: this.p.now() }).where(and(eq(products.shopId, actor.shopId), inArray(products.id, unique)));
+      await this.versions.changed(actor.shopId, 'content');
       return { updated: unique.length, before: found.map((f) => ({ id: f.id, status: f.status })) };
     });
   }
@@ -211,6 +226,7 @@ export class CatalogService {
       if (before.status !== 'draft') throw conflict('PRODUCT_NOT_DRAFT', 'Only drafts can be deleted; take the product off the shelf instead', { field: 'status' });
       await tx.update(products).set({ deletedAt: this.p.now(), updatedAt: this.p.now() }).where(eq(products.id, id));
       await tx.update(skus).set({ status: 'disabled', updatedAt: this.p.now() }).where(and(eq(skus.productId, id), eq(skus.status, 'active')));
+      await this.versions.changed(actor.shopId, 'content');
       return before;
     });
   }
@@ -264,6 +280,19 @@ export class CatalogService {
     }));
   }
 
+  /**
+   * `skusForOrder` as one SQL expression yielding a JSON array, for checkout to read with everything else
+   * it needs in one statement. The list is one array parameter, so the text never changes.
+   */
+  skusForOrderSql(shopId: string, skuIds: string[]): SQL {
+    return sql`(SELECT coalesce(json_agg(json_build_object(
+        'skuId', s.id, 'productId', p.id, 'productTitle', p.title, 'specText', s.spec_text, 'skuCode', s.sku_code,
+        'price', s.price, 'marketPrice', s.market_price, 'weightGrams', coalesce(s.weight_grams, p.weight_grams),
+        'imageUrl', p.images->>0, 'categoryId', p.category_id, 'productStatus', p.status)), '[]'::json)
+      FROM skus s JOIN products p ON p.id = s.product_id
+      WHERE s.shop_id = ${shopId} AND s.id = ANY(${uuidArray(skuIds)}::uuid[]) AND s.status = 'active' AND p.deleted_at IS NULL)`;
+  }
+
   /** Which of `ids` are this shop's products (not deleted); promotions check the products they name. */
   async existingProductIds(shopId: string, ids: string[], db: Db = this.p.db): Promise<Set<string>> {
     const wanted = [...new Set(ids)].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
@@ -292,16 +321,17 @@ export class CatalogService {
         .set({ salesCount: sql`GREATEST(${products.salesCount} + ${q}, 0)` })
         .where(and(eq(products.shopId, shopId), eq(products.id, id)));
     }
+    if (merged.size) await this.versions.changed(shopId, 'sales');
   }
 
   // ---- reads --------------------------------------------------------------------------------------
 
-  async detail(shopId: string, id: string, db: Db = this.p.db, opts: { lock?: boolean; onSaleOnly?: boolean } = {}) {
+  async detail(shopId: string, id: string, db: Db = this.p.db, opts: { lock?: boolean } = {}) {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound('Product', { field: 'id' });
     const q = db
       .select()
       .from(products)
-      .where(and(eq(products.shopId, shopId), eq(products.id, id), isNull(products.deletedAt), opts.onSaleOnly ? eq(products.status, 'on_sale') : undefined));
+      .where(and(eq(products.shopId, shopId), eq(products.id, id), isNull(products.deletedAt)));
     const [product] = opts.lock ? await q.for('update') : await q;
     if (!product) throw notFound('Product', { field: 'id' });
     const list = await db
@@ -361,50 +391,59 @@ export class CatalogService {
     return list.map((r) => ({ ...r, available: levels.get(r.sku.id)?.available ?? 0 }));
   }
 
-  /** Storefront list: products on sale only. */
-  async storeList(shopId: string, f: { q?: string; categoryId?: string; sort: ListFilters['sort']; page: number; pageSize: number }) {
-    const res = await this.list(shopId, { ...f, status: 'on_sale' });
-    return {
-      ...res,
-      items: res.items.map((p) => ({
-        id: p.id,
-        title: p.title,
-        subtitle: p.subtitle,
-        imageUrl: p.images[0] ?? null,
-        categoryId: p.categoryId,
-        minPrice: p.minPrice,
-        maxPrice: p.maxPrice,
-        salesCount: p.salesCount,
-        soldOut: p.stock <= 0,
-      })),
-    };
+  /** Storefront list: products on sale only (cached; see storefront.ts). */
+  storeList(shopId: string, f: StoreListFilters) {
+    return this.storefront.list(shopId, f);
   }
 
-  /** Storefront detail: on sale only; per SKU the available count and whether it is sold out. */
-  async storeDetail(shopId: string, id: string) {
-    const d = await this.detail(shopId, id, this.p.db, { onSaleOnly: true });
-    return {
-      id: d.id,
-      title: d.title,
-      subtitle: d.subtitle,
-      description: d.description,
-      categoryId: d.categoryId,
-      images: d.images,
-      specAttributes: d.specAttributes,
-      minPrice: d.minPrice,
-      maxPrice: d.maxPrice,
-      salesCount: d.salesCount,
-      soldOut: d.skus.every((s) => s.stock.available <= 0),
-      skus: d.skus.map((s) => ({
-        id: s.id,
-        specValues: s.specValues,
-        specText: s.specText,
-        price: s.price,
-        marketPrice: s.marketPrice,
-        available: s.stock.available,
-        soldOut: s.stock.available <= 0,
-      })),
-    };
+  /** Storefront detail: on sale only; per SKU the available count and whether it is sold out (cached). */
+  storeDetail(shopId: string, id: string) {
+    return this.storefront.detail(shopId, id);
+  }
+
+  // ---- what the storefront cache reads ------------------------------------------------------------
+
+  /** A product on sale with its active SKUs in matrix order; null when not on sale in this shop. */
+  async storeProduct(shopId: string, id: string): Promise<{ product: ProductRow; skus: SkuRow[] } | null> {
+    const [product] = await this.p.db
+      .select()
+      .from(products)
+      .where(and(eq(products.shopId, shopId), eq(products.id, id), isNull(products.deletedAt), eq(products.status, 'on_sale')));
+    if (!product) return null;
+    const list = await this.p.db
+      .select()
+      .from(skus)
+      .where(and(eq(skus.productId, id), eq(skus.status, 'active')))
+      .orderBy(asc(skus.sortOrder));
+    return { product, skus: list };
+  }
+
+  /** One page of products on sale, their total, and the active SKUs of the page's products. */
+  async storePage(shopId: string, f: StoreListFilters) {
+    const where = this.where(shopId, { ...f, status: 'on_sale' });
+    const [{ n: total }] = await this.p.db.select({ n: sql<number>`count(*)::int` }).from(products).where(where);
+    const rows = await this.p.db
+      .select()
+      .from(products)
+      .where(where)
+      .orderBy(...order(f.sort))
+      .limit(f.pageSize)
+      .offset((f.page - 1) * f.pageSize);
+    const list = rows.length
+      ? await this.p.db
+          .select({ id: skus.id, productId: skus.productId })
+          .from(skus)
+          .where(and(eq(skus.shopId, shopId), inArray(skus.productId, rows.map((p) => p.id)), eq(skus.status, 'active')))
+          .orderBy(asc(skus.sortOrder))
+      : [];
+    return { total, rows, skus: list };
+  }
+
+  /** Sales counts of the shop's products among `ids` (the storefront re-reads them after payments). */
+  async salesCounts(shopId: string, ids: string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const list = await SALES_COUNTS.run(this.p.db, [shopId, uuidArray(ids)]);
+    return new Map(list.map((r) => [r.id, r.sales_count]));
   }
 
   /** Products sharing a title (imports update the one product with that title). */
@@ -451,6 +490,11 @@ export class CatalogService {
 }
 
 export type ProductDetail = Awaited<ReturnType<CatalogService['detail']>>;
+
+const SALES_COUNTS = new Prepared<{ id: string; sales_count: number }>(
+  'catalog.sales-counts',
+  'SELECT id, sales_count FROM products WHERE shop_id = $1 AND id = ANY($2::uuid[])',
+);
 
 function viewProduct(p: ProductRow) {
   return {

@@ -9,26 +9,26 @@ import type { CategoryService } from './categories.js';
 import type { MediaService } from './media.js';
 import type { CatalogService } from './service.js';
 
-/** Storefront catalog, public. Mounted under /api/store/:shop. */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Storefront catalog, public. Mounted under /api/store/:shop. The answers are the same for every
+ * shopper, signed in or not, and come from the storefront cache already serialized: Fastify sends the
+ * string as it is (no response schema, no JSON.stringify per request).
+ */
 export const catalogStoreRoutes: FastifyPluginAsyncZod<{ catalog: CatalogService; categories: CategoryService }> = async (app, { catalog, categories }) => {
   const tags = ['storefront'];
 
-  app.get('/categories', { schema: { tags, summary: 'Category tree' } }, async (req) => {
-    const strip = (n: Awaited<ReturnType<CategoryService['tree']>>[number]): unknown => ({
-      id: n.id,
-      name: n.name,
-      imageUrl: n.imageUrl,
-      children: n.children.map(strip),
-    });
-    return { items: (await categories.tree(shopOf(req).id)).map(strip) };
-  });
-
-  app.get('/products', { schema: { tags, summary: 'Products on sale: search, category, sort, pages', querystring: StoreProductListQuery } }, async (req) =>
-    catalog.storeList(shopOf(req).id, req.query),
+  app.get('/categories', { schema: { tags, summary: 'Category tree' } }, async (req, reply) =>
+    reply.type(JSON_TYPE).send(await catalog.storefront.categoriesJson(shopOf(req).id, categories)),
   );
 
-  app.get('/products/:id', { schema: { tags, summary: 'A product on sale with its SKUs and stock state', params: z.object({ id: z.string() }) } }, async (req) =>
-    catalog.storeDetail(shopOf(req).id, req.params.id),
+  app.get('/products', { schema: { tags, summary: 'Products on sale: search, category, sort, pages', querystring: StoreProductListQuery } }, async (req, reply) =>
+    reply.type(JSON_TYPE).send(await catalog.storefront.listJson(shopOf(req).id, req.query)),
+  );
+
+  app.get('/products/:id', { schema: { tags, summary: 'A product on sale with its SKUs and stock state', params: z.object({ id: z.string() }) } }, async (req, reply) =>
+    reply.type(JSON_TYPE).send(await catalog.storefront.detailJson(shopOf(req).id, req.params.id)),
   );
 };
 
