@@ -1,15 +1,25 @@
 import type { Platform } from '../platform/context.js';
 import { AuthService } from '../platform/auth/service.js';
 import { TenancyService } from '../platform/tenancy/service.js';
+import { createSmsSender, SmsVerification } from '../platform/sms/index.js';
+import { EmailVerification, PlatformMail } from '../platform/mail/index.js';
+import { PasswordResetService } from '../platform/auth/password-reset.js';
+import { OperatorService } from '../platform/operator/service.js';
+import { OperatorShops } from '../platform/operator/shops.js';
+import { SignUpService } from '../modules/onboarding/sign-up.js';
+import { ChecklistService } from '../modules/onboarding/checklist.js';
 import { CustomersService } from '../modules/customers/service.js';
 import { InventoryService } from '../modules/inventory/service.js';
 import { CatalogService } from '../modules/catalog/service.js';
 import { CategoryService } from '../modules/catalog/categories.js';
+import { CatalogVersions } from '../modules/catalog/versions.js';
+import { watchStock } from '../modules/catalog/stock-watch.js';
 import { MediaService } from '../modules/catalog/media.js';
 import { ImportService } from '../modules/catalog/import.js';
 import { ShippingService } from '../modules/orders/shipping-service.js';
 import { CartService } from '../modules/orders/cart-service.js';
 import { CheckoutService } from '../modules/orders/checkout.js';
+import { OrderWriter } from '../modules/orders/order-writer.js';
 import { OrderService } from '../modules/orders/service.js';
 import { PaymentService } from '../modules/orders/payment-service.js';
 import { RefundService } from '../modules/orders/refund-service.js';
@@ -51,14 +61,19 @@ export async function createServices(p: Platform) {
   const auth = new AuthService(p);
   const customers = new CustomersService(p, tenancy);
   const inventory = new InventoryService(p);
-  const categories = new CategoryService(p);
-  const catalog = new CatalogService(p, inventory);
+  // The storefront answers product pages from a per-process cache; catalog writes and every stock
+  // change tell it after their commit (modules/catalog/versions.ts).
+  const catalogVersions = new CatalogVersions(p);
+  watchStock(inventory, catalogVersions);
+  const categories = new CategoryService(p, catalogVersions);
+  const catalog = new CatalogService(p, inventory, catalogVersions);
   const media = new MediaService(p);
   const catalogImports = new ImportService(p, catalog, categories);
   const shipping = new ShippingService(p);
   const cart = new CartService(p, catalog, inventory);
   const orders = new OrderService(p, inventory, catalog);
-  const checkout = new CheckoutService(p, tenancy, catalog, inventory, customers, shipping, cart, orders);
+  const orderWriter = new OrderWriter(p, inventory);
+  const checkout = new CheckoutService(p, tenancy, catalog, customers, shipping, cart, orders, orderWriter);
   const payments = new PaymentService(p, tenancy, customers, orders);
   const refunds = new RefundService(p, inventory, payments);
   payments.attachRefunds(refunds);
@@ -70,7 +85,7 @@ export async function createServices(p: Platform) {
   const points = new PointsService(p);
   const levels = new LevelService(p, gifts, coupons);
   const cards = new MemberCardService(p, payments, coupons);
-  checkout.extend(loyaltyCheckoutExtension(points, levels, cards));
+  checkout.extend(loyaltyCheckoutExtension(points));
   const pointsMall = new PointsMallService(p, points, coupons, catalog);
   checkout.extend(pointsMallCheckoutExtension({ points, mall: pointsMall }));
   const shares = new ShareService(p, points, catalog, coupons);
@@ -89,15 +104,29 @@ export async function createServices(p: Platform) {
     known: async (db, shopId, kind, ids) => (kind === 'levels' ? new Set((await levels.settings(shopId, db)).levels.map((l) => l.id)) : tags.existingIds(db, shopId, ids)),
   });
   const couponBatches = new CouponBatchService(p, coupons, customers, orders, groups);
-  const bulkOrders = new BulkOrderService(p, tenancy, inventory);
+  const bulkOrders = new BulkOrderService(p, tenancy, orderWriter);
   const flashSales = new FlashSaleService(p, catalog, inventory);
   const flashSalePurchase = new FlashSalePurchase(p, customers, shipping);
   const flashSaleOrders = new FlashSaleOrders(p, bulkOrders, inventory);
   flashSaleOrders.unitsReturned = (itemId) => flashSalePurchase.forgetSoldOut(itemId);
   const flashSaleReconciler = new FlashSaleReconciler(p, flashSalePurchase, flashSaleOrders, inventory);
   const flashSaleStorefront = new FlashSaleStorefront(p);
+  // Codes for people who are not a shop's customers: merchants signing up, staff resetting a password.
+  const smsSender = createSmsSender(p);
+  const platformSms = new SmsVerification(p, () => smsSender);
+  const mail = new PlatformMail(p);
+  const platformEmail = new EmailVerification(p, () => mail, () => p.config.SMS_SIGN_NAME);
+  const signUp = new SignUpService(p, tenancy, auth, platformSms, platformEmail);
+  const checklist = new ChecklistService(p, tenancy, catalog, coupons);
+  const passwordReset = new PasswordResetService(p, auth, tenancy, platformSms, platformEmail);
+  const operators = new OperatorService(p);
+  const operatorShops = new OperatorShops(p, tenancy, operators, async (shopId) => {
+    const [products, placed] = await Promise.all([catalog.list(shopId, { sort: '-created', page: 1, pageSize: 1 }), orders.list(shopId, { page: 1, pageSize: 1 })]);
+    return { products: products.total, orders: placed.total };
+  });
   return {
-    bulkOrders, flashSales, flashSalePurchase, flashSaleOrders, flashSaleReconciler, flashSaleStorefront,
+    mail, platformSms, platformEmail, signUp, checklist, passwordReset, operators, operatorShops,
+    orderWriter, bulkOrders, flashSales, flashSalePurchase, flashSaleOrders, flashSaleReconciler, flashSaleStorefront,
     tenancy, auth, customers, inventory, categories, catalog, media, catalogImports, shipping, cart, checkout, orders, payments, refunds,
     coupons, couponCentre, couponBatches, gifts, activities, points, levels, tags, groups, pointsMall, storedValue, topups, cards, presales,
     shares, birthdays, reviews,

@@ -33,7 +33,7 @@ export async function startRuntime(config: Config, roles: { serve: boolean; work
     http = await buildApp(platform, services);
     roles.extraRoutes?.(http.app); // tests add probe routes here, before listen() freezes the router
     const listen = roles.listen ?? { host: config.HOST, port: config.PORT };
-    await http.app.listen(listen);
+    await http.app.listen({ ...listen, backlog: config.LISTEN_BACKLOG });
     const addr = http.app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : listen.port;
     url = `http://127.0.0.1:${port}`;

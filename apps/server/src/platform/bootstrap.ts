@@ -9,6 +9,7 @@ import { createMetrics } from './http/metrics.js';
 import { JobQueue } from './jobs/queue.js';
 import { createLogger, type Logger } from './logger.js';
 import { LocalDiskStorage } from './storage/index.js';
+import { ShopCache } from './shop-cache.js';
 
 export interface PlatformOptions {
   /** Overrides DATA_DIR for the database (tests use `memory://`). */
@@ -29,6 +30,7 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
     dataDir: opts.pgliteDir ?? config.DATA_DIR,
     schema: opts.schema,
     poolSize: opts.poolSize,
+    pgliteInWorker: config.PGLITE_IN_WORKER,
   }));
   const hot = await createHotStore({ redisUrl: config.REDIS_URL, prefix: opts.redisPrefix });
   const jobs = new JobQueue(database, log.child({ part: 'jobs' }), { pollMs: config.JOBS_POLL_MS });
@@ -41,6 +43,7 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
     database,
     db: database.db,
     hot,
+    shopCache: new ShopCache(hot),
     jobs,
     events,
     storage: new LocalDiskStorage(opts.mediaDir ?? path.resolve(config.DATA_DIR, 'media')),

@@ -6,6 +6,7 @@ import type { JobQueue } from './jobs/queue.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './http/metrics.js';
 import type { Storage } from './storage/index.js';
+import type { ShopCache } from './shop-cache.js';
 import type { Role } from './auth/rbac.js';
 
 /** Everything a module's service may use from the platform. Built once per process (or per test). */
@@ -15,6 +16,8 @@ export interface Platform {
   database: Database;
   db: Db;
   hot: HotStore;
+  /** Shop-level data kept per process and dropped when the shop changes (shop-cache.ts). */
+  shopCache: ShopCache;
   jobs: JobQueue;
   events: EventBus;
   storage: Storage;

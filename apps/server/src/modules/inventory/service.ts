@@ -1,6 +1,8 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Actor, Db, Platform } from '../../platform/context.js';
 import { rows, sql } from '../../platform/db/index.js';
+import type { SQL } from 'drizzle-orm';
+import { Prepared, uuidArray } from '../../platform/db/prepared.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { inventoryLedger, inventoryLevels, inventoryReservations, type LedgerReason } from './schema.js';
 
@@ -59,6 +61,24 @@ export class InventoryService {
       }
       await this.ledger(tx, shopId, line.skuId, { available: -q, reserved: q }, 'reserve', 'order', orderId, 'system');
     }
+  }
+
+  /**
+   * Reserves the stock of many orders (or one) in ONE statement: units per SKU summed, each level row
+   * updated once with its check, the reservations and ledger rows written by the same statement. Meant to
+   * run last in the orders' transaction, so the contended level rows stay locked for one statement and
+   * the COMMIT. `from: 'held'` takes an activity's set-aside units (flash sale) instead of normal stock.
+   * Answers the SKUs that fell short (with what they had); then nothing may be kept: the caller must roll
+   * back, drop the orders that do not fit and try again.
+   */
+  async reserveMany(tx: Db, shopId: string, entries: { orderId: string; skuId: string; quantity: number }[], from: 'available' | 'held' = 'available'): Promise<{ skuId: string; requested: number; available: number }[]> {
+    if (entries.length === 0) return [];
+    for (const e of entries) {
+      if (!Number.isInteger(e.quantity) || e.quantity <= 0) throw badRequest('QUANTITY_INVALID', 'Quantity must be a positive whole number', { field: 'quantity' });
+    }
+    const statement = from === 'held' ? RESERVE_HELD : RESERVE_AVAILABLE;
+    const short = await statement.run(tx, [shopId, JSON.stringify(entries.map((e) => ({ order_id: e.orderId, sku_id: e.skuId, quantity: e.quantity })))]);
+    return short.map((r) => ({ skuId: r.sku_id, requested: Number(r.requested), available: Number(r.available ?? 0) }));
   }
 
   /** Gives every held unit of the order back to available. A second call finds nothing held and does nothing. */
@@ -222,6 +242,12 @@ export class InventoryService {
   }
 
   /** Levels of the shop's SKUs; SKUs without stock records (or of another shop) are absent. */
+  /** Units available per SKU as a SQL expression yielding a JSON object `{ skuId: available }`, for checkout's one read. */
+  availableSql(shopId: string, skuIds: string[]): SQL {
+    return sql`(SELECT coalesce(json_object_agg(sku_id, available), '{}'::json) FROM inventory_levels
+      WHERE shop_id = ${shopId} AND sku_id = ANY(${uuidArray(skuIds)}::uuid[]))`;
+  }
+
   async levels(shopId: string, skuIds: string[], db: Db = this.p.db): Promise<Map<string, StockLevel>> {
     const ids = [...new Set(skuIds)].filter((id) => UUID.test(id));
     const out = new Map<string, StockLevel>();
@@ -294,6 +320,34 @@ export class InventoryService {
     return db === this.p.db ? this.p.database.transaction(fn) : fn(db);
   }
 }
+
+/**
+ * One statement per bucket (see reserveMany). The level rows are taken in sku_id order through the sorted
+ * `want`, as every other stock change takes them, so concurrent statements do not deadlock.
+ */
+const reserveSql = (bucket: 'available' | 'held') => `
+WITH req AS (
+  SELECT order_id, sku_id, sum(quantity)::int AS quantity FROM json_to_recordset($2::json) AS r(order_id uuid, sku_id uuid, quantity int)
+  GROUP BY order_id, sku_id
+), want AS (
+  SELECT sku_id, sum(quantity)::int AS q FROM req GROUP BY sku_id ORDER BY sku_id
+), upd AS (
+  UPDATE inventory_levels l SET ${bucket} = l.${bucket} - w.q, reserved = l.reserved + w.q, updated_at = now()
+  FROM want w WHERE l.shop_id = $1 AND l.sku_id = w.sku_id AND l.${bucket} >= w.q
+  RETURNING l.sku_id
+), res AS (
+  INSERT INTO inventory_reservations (shop_id, order_id, sku_id, quantity, from_hold)
+  SELECT $1, r.order_id, r.sku_id, r.quantity, ${bucket === 'held'} FROM req r JOIN upd u ON u.sku_id = r.sku_id
+), led AS (
+  INSERT INTO inventory_ledger (shop_id, sku_id, delta_${bucket}, delta_reserved, reason, ref_type, ref_id, actor)
+  SELECT $1, r.sku_id, -r.quantity, r.quantity, 'reserve', 'order', r.order_id::text, 'system' FROM req r JOIN upd u ON u.sku_id = r.sku_id
+)
+SELECT w.sku_id, w.q AS requested, l.${bucket} AS available
+FROM want w LEFT JOIN inventory_levels l ON l.sku_id = w.sku_id AND l.shop_id = $1
+WHERE w.sku_id NOT IN (SELECT sku_id FROM upd)`;
+
+const RESERVE_AVAILABLE = new Prepared<{ sku_id: string; requested: number; available: number | null }>('inventory.reserve-available', reserveSql('available'));
+const RESERVE_HELD = new Prepared<{ sku_id: string; requested: number; available: number | null }>('inventory.reserve-held', reserveSql('held'));
 
 /** Merges repeated SKUs (keeping the first line's index for error fields) and sorts by sku_id (lock order). */
 function mergeLines(lines: StockLine[], fieldRoot: string) {

@@ -1,7 +1,8 @@
 import type { CheckoutExtension } from '../orders/checkout.js';
 import { STAGES, applyLineDiscount, applyOrderDiscount, type PricingInput, type PricingStep } from '../orders/pricing.js';
-import type { LevelService } from './level-service.js';
-import type { MemberCardService } from './card-service.js';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { memberCardPlans } from './card-schema.js';
+import { memberLevels } from './schema.js';
 import { zhe } from '../promotions/labels.js';
 import type { PointsService, RulesInput } from './points-service.js';
 
@@ -18,6 +19,12 @@ interface PointsContext {
   balance: number;
   pointsPerYuan: number;
   maxDeductPercent: number;
+}
+
+interface ShopLoyalty {
+  rules: RulesInput;
+  levels: Record<string, MemberContext>;
+  plans: Record<string, MemberContext>;
 }
 
 const ctxOf = (input: PricingInput) => input.context?.loyalty as PointsContext | undefined;
@@ -80,21 +87,36 @@ export const pointsStep: PricingStep = {
 };
 
 /** Loyalty's part in checkout: loads the member level, the balance and rules; spends the points in the order's transaction. */
-export function loyaltyCheckoutExtension(points: PointsService, levels: LevelService, cards: MemberCardService): CheckoutExtension {
+export function loyaltyCheckoutExtension(points: PointsService): CheckoutExtension {
   return {
     code: 'loyalty',
     steps: [memberPriceStep, pointsStep],
-    async load(db, q) {
-      const rules: RulesInput = await points.rules(q.shopId, db);
-      const balance = await points.balance(q.shopId, q.customerId, db);
+    // Rules, level and card-plan definitions change only when staff change them: cached per shop.
+    async shopData(shopId, db): Promise<ShopLoyalty> {
+      const [rules, levelRows, planRows] = await Promise.all([
+        points.rules(shopId, db),
+        db.select().from(memberLevels).where(and(eq(memberLevels.shopId, shopId), isNull(memberLevels.deletedAt))),
+        db.select().from(memberCardPlans).where(eq(memberCardPlans.shopId, shopId)),
+      ]);
+      const benefits = (r: { name: string; percentPaid: number | null; freeShipping: boolean }): MemberContext => ({ name: r.name, percentPaid: r.percentPaid, freeShipping: r.freeShipping });
+      return { rules, levels: Object.fromEntries(levelRows.map((l) => [l.id, benefits(l)])), plans: Object.fromEntries(planRows.map((c) => [c.id, benefits(c)])) };
+    },
+
+    customerData(q) {
+      return sql`json_build_object(
+        'balance', coalesce((SELECT balance FROM points_accounts WHERE shop_id = ${q.shopId} AND customer_id = ${q.customerId}), 0),
+        'levelId', (SELECT level_id FROM customer_levels WHERE shop_id = ${q.shopId} AND customer_id = ${q.customerId}),
+        'cardPlanId', (SELECT plan_id FROM customer_cards WHERE shop_id = ${q.shopId} AND customer_id = ${q.customerId} AND expires_at > ${q.at.toISOString()}::timestamptz))`;
+    },
+
+    async load(_db, q, data) {
+      const shop = data.shop as ShopLoyalty;
+      const mine = data.customer as { balance: number; levelId: string | null; cardPlanId: string | null };
+      const { rules } = shop;
+      const balance = Number(mine.balance);
       // A points-mall redemption is already paid in points: no member price, no points deduction on top.
       if (q.input.mallItemId) return { context: { member: null, enabled: false, use: false, balance, pointsPerYuan: rules.pointsPerYuan, maxDeductPercent: rules.maxDeductPercent } satisfies PointsContext };
-      const level = await levels.levelOf(db, q.shopId, q.customerId);
-      const card = await cards.activeCard(db, q.shopId, q.customerId);
-      const member = memberBenefits(
-        level ? { name: level.name, percentPaid: level.percentPaid, freeShipping: level.freeShipping } : null,
-        card ? { name: card.plan.name, percentPaid: card.plan.percentPaid, freeShipping: card.plan.freeShipping } : null,
-      );
+      const member = memberBenefits((mine.levelId && shop.levels[mine.levelId]) || null, (mine.cardPlanId && shop.plans[mine.cardPlanId]) || null);
       const context: PointsContext = { member, enabled: rules.enabled, use: q.input.usePoints === true, balance, pointsPerYuan: rules.pointsPerYuan, maxDeductPercent: rules.maxDeductPercent };
       return { context };
     },

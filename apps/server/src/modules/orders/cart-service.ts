@@ -97,6 +97,15 @@ export class CartService {
     }
   }
 
+  /** `removeBought` for several customers' checkouts at once (a checkout group): one statement. */
+  async removeBoughtMany(tx: Db, shopId: string, list: { customerId: string; skuIds: string[] }[]) {
+    const pairs = list.flatMap((l) => l.skuIds.map((skuId) => ({ customer_id: l.customerId, sku_id: skuId })));
+    if (pairs.length === 0) return;
+    await tx.execute(sql`
+      DELETE FROM cart_items c USING json_to_recordset(${JSON.stringify(pairs)}::json) AS x(customer_id uuid, sku_id uuid)
+      WHERE c.shop_id = ${shopId} AND c.customer_id = x.customer_id AND c.sku_id = x.sku_id`);
+  }
+
   async moveCustomer(tx: Db, shopId: string, fromCustomerId: string, intoCustomerId: string) {
     await tx.execute(sql`
       INSERT INTO cart_items (shop_id, customer_id, sku_id, quantity, selected, added_at)

@@ -1,16 +1,17 @@
-import { and, eq } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import type { SQL } from 'drizzle-orm';
 import type { Platform } from '../../platform/context.js';
-import { isUniqueViolation, type Db } from '../../platform/db/index.js';
-import { badRequest, conflict, unprocessable } from '../../platform/errors.js';
+import type { Db } from '../../platform/db/index.js';
+import { badRequest, conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { TenancyService } from '../../platform/tenancy/service.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { CustomersService as CustomerService } from '../customers/service.js';
-import type { InventoryService } from '../inventory/service.js';
 import type { CartService } from './cart-service.js';
-import { lockOrder } from './lifecycle.js';
-import { newOrderNo, nextOrderSequence } from './order-no.js';
+import { CheckoutCommitter, type CheckoutResult } from './checkout-commit.js';
+import { CheckoutReader, type ShopCheckoutData } from './checkout-read.js';
+import type { OrderWriter, OrderToWrite } from './order-writer.js';
 import { priceOrder, type PricingInput, type PricingLineInput, type PricingResult, type PricingStep, defaultSteps } from './pricing.js';
-import { orderHistory, orderItems, orders, type AddressSnapshot, type PickupSnapshot } from './schema.js';
+import type { AddressSnapshot, PickupSnapshot } from './schema.js';
 import type { ShippingService } from './shipping-service.js';
 import type { OrderService } from './service.js';
 
@@ -35,28 +36,42 @@ export interface CheckoutInput {
 /** A line a step may add (满赠 gift), with what the order line needs to show it. */
 export type GiftCandidate = PricingLineInput & { skuCode: string | null; imageUrl: string | null };
 
+/** Who checks out, what, and when: what an extension's reads are about. */
+export interface CheckoutQuery {
+  shopId: string;
+  customerId: string;
+  input: CheckoutInput;
+  at: Date;
+}
+
 /**
- * How another module takes part in checkout without checkout knowing it: it loads what its pure pricing
- * steps need, may settle a choice by pricing alternatives (the best coupon), and, inside the order's
- * transaction, claims what the final pricing used (marks the coupon used) — throwing rolls the order back.
+ * How another module takes part in checkout without checkout knowing it. Reading: `shopData` is loaded
+ * once per shop version (cached, dropped when staff change the shop), `customerData` is the module's part
+ * of checkout's ONE statement about the customer (SQL over its own tables yielding JSON, the same text
+ * every time), and `load` turns both into the context its pure pricing steps read. `settle` may price
+ * alternatives to choose (the best coupon). Inside the order's transaction `commit` claims what the final
+ * pricing used (marks the coupon used) — throwing refuses this order alone.
  */
 export interface CheckoutExtension {
   code: string;
   steps: PricingStep[];
-  load(db: Db, q: { shopId: string; customerId: string; input: CheckoutInput; lines: PricingLineInput[]; at: Date }): Promise<{ context: unknown; giftCandidates?: GiftCandidate[] }>;
+  shopData?(shopId: string, db: Db): Promise<unknown>;
+  customerData?(q: CheckoutQuery, shop: unknown): SQL;
+  load(db: Db, q: CheckoutQuery & { lines: PricingLineInput[] }, data: { shop: unknown; customer: unknown }): Promise<{ context: unknown; giftCandidates?: GiftCandidate[] }>;
   settle?(context: unknown, price: (context: unknown) => PricingResult): { context: unknown; extras?: Record<string, unknown> };
   commit?(tx: Db, order: { id: string; orderNo: string; shopId: string; customerId: string }, pricing: PricingResult, context: unknown): Promise<void>;
   /** Inside the order's transaction, before its stock is reserved: give back units set aside for it (a pre-sale's). */
   beforeReserve?(tx: Db, q: { shopId: string; customerId: string; input: CheckoutInput }, context: unknown): Promise<void>;
 }
 
-interface Prepared {
+export interface Prepared {
   pricing: PricingResult;
   context: Record<string, unknown>;
   extras: Record<string, unknown>;
   address: AddressSnapshot | null;
   pickupPoint: PickupSnapshot | null;
   lines: { skuId: string; productId: string; title: string; specText: string; skuCode: string | null; imageUrl: string | null; quantity: number }[];
+  shop: ShopCheckoutData;
 }
 
 /** Turns a cart into a priced order that holds its stock: the convert step of the loop. */
@@ -64,6 +79,8 @@ export class CheckoutService {
   /** Pricing steps: shipping here, the rest from extensions. */
   readonly steps: PricingStep[] = [...defaultSteps];
   private readonly extensions: CheckoutExtension[] = [];
+  private readonly reader: CheckoutReader;
+  private readonly committer: CheckoutCommitter;
 
   /** Called once at composition (app/container.ts). */
   extend(extension: CheckoutExtension) {
@@ -73,14 +90,17 @@ export class CheckoutService {
 
   constructor(
     private p: Platform,
-    private tenancy: TenancyService,
-    private catalog: CatalogService,
-    private inventory: InventoryService,
-    private customers: CustomerService,
-    private shipping: ShippingService,
-    private cart: CartService,
-    private orders: OrderService,
-  ) {}
+    tenancy: TenancyService,
+    catalog: CatalogService,
+    customers: CustomerService,
+    shipping: ShippingService,
+    cart: CartService,
+    orders: OrderService,
+    writer: OrderWriter,
+  ) {
+    this.reader = new CheckoutReader(p, tenancy, catalog, customers, shipping, this.extensions);
+    this.committer = new CheckoutCommitter(p, { writer, orders, cart, extensions: this.extensions });
+  }
 
   /** What the order would cost, line by line, without writing anything. */
   async preview(shopId: string, customerId: string, input: CheckoutInput) {
@@ -94,7 +114,12 @@ export class CheckoutService {
       if (seen.has(it.skuId)) throw badRequest('SKU_DUPLICATE', 'The same SKU appears twice', { field: `items.${i}.skuId` });
       seen.add(it.skuId);
     });
-    const skus = new Map((await this.catalog.skusForOrder(db, shopId, input.items.map((i) => i.skuId))).map((s) => [s.skuId, s]));
+    const at = this.p.now();
+    const q: CheckoutQuery = { shopId, customerId, input, at };
+    const shop = await this.reader.shop(shopId);
+    const data = await this.reader.customer(db, q, shop);
+
+    const skus = new Map(data.skus.map((s) => [s.skuId, s]));
     const lines = input.items.map((it, i) => {
       const sku = skus.get(it.skuId);
       if (!sku) throw unprocessable('SKU_NOT_FOUND', 'This product option does not exist', { field: `items.${i}.skuId`, skuId: it.skuId });
@@ -103,18 +128,17 @@ export class CheckoutService {
     });
     let address: AddressSnapshot | null = null;
     let pickupPoint: PickupSnapshot | null = null;
+    if (input.fulfilment === 'express' && !input.addressId) throw badRequest('ADDRESS_REQUIRED', 'Choose a delivery address', { field: 'addressId' });
+    if (input.fulfilment === 'pickup' && !input.pickupPointId) throw badRequest('PICKUP_POINT_REQUIRED', 'Choose a pickup point', { field: 'pickupPointId' });
     if (input.fulfilment === 'express') {
-      if (!input.addressId) throw badRequest('ADDRESS_REQUIRED', 'Choose a delivery address', { field: 'addressId' });
-      const a = await this.customers.getAddress(shopId, customerId, input.addressId, db);
-      address = { contactName: a.contactName, phone: a.phone, province: a.province, city: a.city, district: a.district, detail: a.detail };
+      if (!data.address) throw notFound('Address', { field: 'addressId' });
+      address = data.address;
     } else {
-      if (!input.pickupPointId) throw badRequest('PICKUP_POINT_REQUIRED', 'Choose a pickup point', { field: 'pickupPointId' });
-      const pp = await this.shipping.getPickupPoint(shopId, input.pickupPointId, db);
+      const pp = shop.pickupPoints.find((x) => x.id === input.pickupPointId);
+      if (!pp) throw notFound('Pickup point', { field: 'pickupPointId' });
       if (!pp.active) throw conflict('PICKUP_POINT_CLOSED', 'This pickup point is closed', { field: 'pickupPointId' });
       pickupPoint = { id: pp.id, name: pp.name, address: pp.address, phone: pp.phone, hours: pp.hours };
     }
-    const template = input.fulfilment === 'express' ? await this.shipping.defaultTemplate(shopId, db) : null;
-    const at = this.p.now();
     const baseLines: PricingLineInput[] = lines.map(({ sku, quantity }) => ({
       skuId: sku.skuId,
       productId: sku.productId,
@@ -127,16 +151,18 @@ export class CheckoutService {
     }));
     const context: Record<string, unknown> = {};
     const giftCandidates: GiftCandidate[] = [];
-    for (const ext of this.extensions) {
-      const loaded = await ext.load(db, { shopId, customerId, input, lines: baseLines, at });
-      context[ext.code] = loaded.context;
-      giftCandidates.push(...(loaded.giftCandidates ?? []));
-    }
+    const loaded = await Promise.all(
+      this.extensions.map((ext) => ext.load(db, { ...q, lines: baseLines }, { shop: shop.extensions[ext.code], customer: data.extensions[ext.code] })),
+    );
+    this.extensions.forEach((ext, i) => {
+      context[ext.code] = loaded[i].context;
+      giftCandidates.push(...(loaded[i].giftCandidates ?? []));
+    });
     const pricingInput: PricingInput = {
       lines: baseLines,
       fulfilment: input.fulfilment,
       province: address?.province,
-      shippingTemplate: template,
+      shippingTemplate: input.fulfilment === 'express' ? shop.shippingTemplate : null,
       customerId,
       at,
       context,
@@ -157,6 +183,7 @@ export class CheckoutService {
       extras,
       address,
       pickupPoint,
+      shop,
       lines: [
         ...lines.map(({ sku, quantity }) => ({
           skuId: sku.skuId,
@@ -181,95 +208,24 @@ export class CheckoutService {
   }
 
   /**
-   * Creates the order and reserves its stock in one transaction: either the customer has an order that
+   * Prices the order outside any transaction, then hands it to the committer, which writes it together
+   * with the other checkouts of the moment in one transaction: either the customer has an order that
    * holds every unit, or nothing was written. A retry with the same Idempotency-Key returns the first order.
    */
-  async placeOrder(shopId: string, customerId: string, input: CheckoutInput, idempotencyKey?: string): Promise<{ orderId: string; created: boolean }> {
-    if (idempotencyKey) {
-      const existing = await this.findByKey(shopId, customerId, idempotencyKey);
-      if (existing) return { orderId: existing, created: false };
-    }
-    const settings = await this.tenancy.settings(shopId);
-    try {
-      const orderId = await this.p.database.transaction(async (tx) => {
-        const prepared = await this.prepare(tx, shopId, customerId, input);
-        const now = this.p.now();
-        const payExpiresAt = new Date(now.getTime() + settings.unpaidTimeoutMinutes * 60_000);
-        const { pricing } = prepared;
-        const [order] = await tx
-          .insert(orders)
-          .values({
-            shopId,
-            orderNo: newOrderNo(now, await nextOrderSequence(tx)),
-            customerId,
-            status: 'pending_payment',
-            fulfilment: input.fulfilment,
-            address: prepared.address,
-            pickupPoint: prepared.pickupPoint,
-            itemsTotalFen: pricing.itemsTotalFen,
-            discountFen: pricing.discountFen,
-            shippingFen: pricing.shippingFen,
-            payableFen: pricing.payableFen,
-            balanceFen: pricing.payableFen - (pricing.cashDueFen ?? pricing.payableFen),
-            pricing,
-            remark: input.remark,
-            idempotencyKey: idempotencyKey ?? null,
-            payExpiresAt,
-          })
-          .returning({ id: orders.id, orderNo: orders.orderNo });
-        await tx.insert(orderItems).values(
-          pricing.lines.map((l, i) => ({
-            shopId,
-            orderId: order.id,
-            skuId: l.skuId,
-            productId: l.productId,
-            title: l.gift ? `【赠品】${l.title}` : l.title,
-            specText: l.specText,
-            skuCode: prepared.lines[i].skuCode,
-            imageUrl: prepared.lines[i].imageUrl,
-            unitPriceFen: l.unitPriceFen,
-            quantity: l.quantity,
-            lineTotalFen: l.lineTotalFen,
-            discountFen: l.discountFen,
-            payableFen: l.payableFen,
-            position: i,
-          })),
-        );
-        for (const ext of this.extensions) await ext.beforeReserve?.(tx, { shopId, customerId, input }, prepared.context[ext.code]);
-        await this.inventory.reserve(tx, shopId, order.id, pricing.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity })));
-        for (const ext of this.extensions) await ext.commit?.(tx, { id: order.id, orderNo: order.orderNo, shopId, customerId }, pricing, prepared.context[ext.code]);
-        await tx.insert(orderHistory).values({ shopId, orderId: order.id, action: 'create', fromStatus: null, toStatus: 'pending_payment', actorType: 'customer', actorId: customerId });
-        if (input.fromCart) await this.cart.removeBought(tx, shopId, customerId, input.items.map((l) => l.skuId));
-        await this.p.events.emit(tx, {
-          shopId,
-          type: 'order.created',
-          payload: { orderId: order.id, orderNo: order.orderNo, customerId, payableFen: pricing.payableFen, items: pricing.lines.map((l) => ({ skuId: l.skuId, productId: l.productId, quantity: l.quantity })) },
-        });
-        if (pricing.cashDueFen === 0) {
-          // Nothing is left for WeChat Pay (stored value or savings covered it all): paid as placed.
-          await this.orders.markPaidLocked(tx, await lockOrder(tx, shopId, order.id), 0);
-        } else {
-          await this.p.jobs.send('orders.auto-cancel', { shopId, orderId: order.id }, { tx, runAt: payExpiresAt, singletonKey: order.id });
-        }
-        return order.id;
-      });
-      this.p.metrics.domain.inc({ type: 'order.created' });
-      return { orderId, created: true };
-    } catch (err) {
-      // Two identical retries raced: the loser finds the winner's order.
-      if (idempotencyKey && isUniqueViolation(err)) {
-        const existing = await this.findByKey(shopId, customerId, idempotencyKey);
-        if (existing) return { orderId: existing, created: false };
-      }
-      throw err;
-    }
-  }
-
-  private async findByKey(shopId: string, customerId: string, key: string) {
-    const [row] = await this.p.db
-      .select({ id: orders.id })
-      .from(orders)
-      .where(and(eq(orders.shopId, shopId), eq(orders.customerId, customerId), eq(orders.idempotencyKey, key)));
-    return row?.id ?? null;
+  async placeOrder(shopId: string, customerId: string, input: CheckoutInput, idempotencyKey?: string): Promise<CheckoutResult> {
+    const prepared = await this.prepare(this.p.db, shopId, customerId, input);
+    const order: OrderToWrite = {
+      id: randomUUID(),
+      customerId,
+      fulfilment: input.fulfilment,
+      address: prepared.address,
+      pickupPoint: prepared.pickupPoint,
+      pricing: prepared.pricing,
+      lines: prepared.lines.map((l) => ({ id: randomUUID(), skuCode: l.skuCode, imageUrl: l.imageUrl })),
+      remark: input.remark ?? null,
+      idempotencyKey: idempotencyKey ?? null,
+      payExpiresAt: new Date(this.p.now().getTime() + prepared.shop.unpaidTimeoutMinutes * 60_000),
+    };
+    return this.committer.submit(shopId, { order, prepared, input, customerId });
   }
 }

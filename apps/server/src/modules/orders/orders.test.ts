@@ -117,7 +117,7 @@ describe('auto-cancel', () => {
     // Start paying (so the auto-cancel must ask WeChat first) but never confirm.
     await t.call('POST', store(`/orders/${o.body.id}/pay`), { headers: bearer(customer), body: {} });
     await t.platform.db.execute(sql`UPDATE orders SET pay_expires_at = now() - interval '1 second' WHERE id = ${o.body.id}`);
-    await t.platform.db.execute(sql`UPDATE jobs SET run_at = now() WHERE queue = 'orders.auto-cancel' AND singleton_key = ${o.body.id}`);
+    await t.platform.jobs.send('orders.expire-sweep', {});
     await t.drain();
     const after = await t.call('GET', store(`/orders/${o.body.id}`), { headers: bearer(customer) });
     expect(after.body.status).toBe('cancelled');
@@ -141,7 +141,7 @@ describe('auto-cancel', () => {
     }, 'refused delivery');
     await t.platform.db.execute(sql`UPDATE payments SET amount_fen = amount_fen - 1 WHERE order_id = ${o.body.id}`);
     await t.platform.db.execute(sql`UPDATE orders SET pay_expires_at = now() - interval '1 second' WHERE id = ${o.body.id}`);
-    await t.platform.db.execute(sql`UPDATE jobs SET run_at = now() WHERE queue = 'orders.auto-cancel' AND singleton_key = ${o.body.id}`);
+    await t.platform.jobs.send('orders.expire-sweep', {});
     await t.drain();
     const after = await waitFor(async () => {
       const r = await t.call('GET', store(`/orders/${o.body.id}`), { headers: bearer(customer) });

@@ -87,6 +87,16 @@ export class ActivityService {
     return list.map((a) => ({ id: a.id, kind: a.kind, name: a.name, rules: a.rules }) as ActivityDef);
   }
 
+  /** Active activities not yet over, with their periods: checkout caches them per shop and picks the running ones. */
+  async notOver(db: Db, shopId: string, at: Date): Promise<(ActivityDef & { startsAt: string; endsAt: string })[]> {
+    const list = await db
+      .select()
+      .from(promotionActivities)
+      .where(and(eq(promotionActivities.shopId, shopId), eq(promotionActivities.status, 'active'), gt(promotionActivities.endsAt, at)))
+      .orderBy(promotionActivities.createdAt, promotionActivities.id);
+    return list.map((a) => ({ id: a.id, kind: a.kind, name: a.name, rules: a.rules, startsAt: a.startsAt.toISOString(), endsAt: a.endsAt.toISOString() }) as ActivityDef & { startsAt: string; endsAt: string });
+  }
+
   /** Running and upcoming activities that name a product (or, for 满减, cover it), for its storefront page. */
   async forProduct(shopId: string, product: { id: string; categoryId: string | null }) {
     const now = this.p.now();

@@ -1,16 +1,17 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Platform } from '../../platform/context.js';
 import { rows, type Db } from '../../platform/db/index.js';
+import { uuidArray } from '../../platform/db/prepared.js';
 import { conflict, notFound } from '../../platform/errors.js';
-import type { CatalogService } from '../catalog/service.js';
+import type { CatalogService, SkuForOrder } from '../catalog/service.js';
 import type { CategoryService } from '../catalog/categories.js';
 import type { InventoryService } from '../inventory/service.js';
 import type { CheckoutExtension, GiftCandidate } from '../orders/checkout.js';
 import type { OrderService } from '../orders/service.js';
 import type { PricingResult } from '../orders/pricing.js';
 import type { ActivityService } from './activity-service.js';
-import type { CouponService } from './coupon-service.js';
-import { ACTIVITY_CODES, promotionSteps, type CouponDef, type LimitedDiscountDef, type PromotionContext } from './engine.js';
+import type { CouponService, UsableRow } from './coupon-service.js';
+import { ACTIVITY_CODES, promotionSteps, type ActivityDef, type CouponDef, type LimitedDiscountDef, type PromotionContext } from './engine.js';
 import { scopeText } from './labels.js';
 import { orderPromotions } from './schema.js';
 
@@ -31,26 +32,59 @@ export function promotionsCheckoutExtension(p: Platform, d: { coupons: CouponSer
     code: 'promotions',
     steps: promotionSteps,
 
-    async load(db, q) {
+    // What staff set up: activities not yet over (those running at the moment of each checkout are
+    // picked from them) and the category tree for scoped offers.
+    async shopData(shopId, db): Promise<ShopPromotions> {
+      const [activities, categoryPaths] = await Promise.all([d.activities.notOver(db, shopId, p.now()), d.categories.paths(shopId, db)]);
+      return { activities, categoryPaths };
+    },
+
+    customerData(q, raw) {
+      const shop = raw as ShopPromotions;
+      const limited = running(shop, q.at).filter((a): a is LimitedDiscountDef => a.kind === 'limited_discount' && a.rules.perCustomerLimit > 0).map((a) => a.id);
+      const gifts = giftSkuIds(running(shop, q.at));
+      const requested = q.input.couponId && UUID.test(q.input.couponId) ? q.input.couponId : null;
+      return sql`json_build_object(
+        'coupons', ${d.coupons.usableSql(q.shopId, q.customerId, q.at)},
+        'hasPaid', ${d.orders.hasPaidOrderSql(q.shopId, q.customerId)},
+        'bought', ${unitsBoughtSql(q.shopId, q.customerId, limited)},
+        'requestedStatus', (SELECT status FROM coupons WHERE id = ${requested}::uuid AND shop_id = ${q.shopId} AND customer_id = ${q.customerId}),
+        'giftSkus', ${d.catalog.skusForOrderSql(q.shopId, gifts)},
+        'giftStock', ${d.inventory.availableSql(q.shopId, gifts)})`;
+    },
+
+    async load(db, q, data) {
       // A points-mall redemption or a pre-sale balance has its own price: no activity, coupon or gift applies.
       if (q.input.mallItemId || q.input.presaleOrderId) {
         const none: Ctx = { activities: [], boughtAtActivity: {}, isNewCustomer: false, coupons: [], couponId: null, requested: null };
         return { context: none };
       }
-      const activities = await d.activities.running(db, q.shopId, q.at);
-      const limited = activities.filter((a): a is LimitedDiscountDef => a.kind === 'limited_discount' && a.rules.perCustomerLimit > 0);
-      const boughtAtActivity = await unitsBought(db, q.shopId, q.customerId, limited.map((a) => a.id));
-      const isNewCustomer = !(await d.orders.hasPaidOrder(q.shopId, q.customerId, db));
-      const coupons = await d.coupons.usable(db, q.shopId, q.customerId, q.at);
-      const giftCandidates = await giftsInStock(db, q.shopId, activities, d);
+      const shop = data.shop as ShopPromotions;
+      const mine = data.customer as CustomerPromotions;
+      const activities = running(shop, q.at);
+      const coupons = await d.coupons.usableFrom(db, q.shopId, mine.coupons);
+      const stock = mine.giftStock;
+      const giftCandidates: GiftCandidate[] = mine.giftSkus
+        .filter((s) => (stock[s.skuId] ?? 0) > 0)
+        .map((s) => ({ skuId: s.skuId, productId: s.productId, categoryId: s.categoryId, title: s.productTitle, specText: s.specText, unitPriceFen: s.price, quantity: 1, weightGrams: s.weightGrams ?? 0, skuCode: s.skuCode ?? null, imageUrl: s.imageUrl ?? null }));
       const requested = q.input.couponId;
-      const requestedStatus = requested && !coupons.some((c) => c.id === requested) ? await d.coupons.statusOf(db, q.shopId, q.customerId, requested) : undefined;
+      const requestedStatus = requested && !coupons.some((c) => c.id === requested) ? mine.requestedStatus : undefined;
       // Someone else's coupon (or another shop's) is not there at all, for preview and order alike.
       if (requestedStatus === null) throw notFound('Coupon', { field: 'couponId' });
       const byCategory = activities.some((a) => a.kind === 'full_reduction' && a.rules.scope === 'categories') || coupons.some((c) => c.scope === 'categories');
-      const categoryPaths = byCategory ? await d.categories.paths(q.shopId, db) : {};
       const who = coupons.some((c) => c.audience === 'levels' || c.audience === 'tags') ? await d.coupons.audienceOf(db, q.shopId, q.customerId) : { levelId: null, tagIds: [] };
-      const context: Ctx = { activities, boughtAtActivity, isNewCustomer, coupons, couponId: requested ?? null, requested, requestedStatus, categoryPaths, customerLevelId: who.levelId, customerTagIds: who.tagIds };
+      const context: Ctx = {
+        activities,
+        boughtAtActivity: mine.bought,
+        isNewCustomer: !mine.hasPaid,
+        coupons,
+        couponId: requested ?? null,
+        requested,
+        requestedStatus,
+        categoryPaths: byCategory ? shop.categoryPaths : {},
+        customerLevelId: who.levelId,
+        customerTagIds: who.tagIds,
+      };
       return { context, giftCandidates };
     },
 
@@ -106,6 +140,42 @@ function byRef(pricing: PricingResult) {
   return out;
 }
 
+interface ShopPromotions {
+  activities: (ActivityDef & { startsAt: string; endsAt: string })[];
+  categoryPaths: Record<string, string[]>;
+}
+
+interface CustomerPromotions {
+  coupons: UsableRow[];
+  hasPaid: boolean;
+  bought: Record<string, number>;
+  requestedStatus: string | null;
+  giftSkus: SkuForOrder[];
+  giftStock: Record<string, number>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The shop's activities running at `at` (status active, inside their period). */
+function running(shop: ShopPromotions, at: Date): ActivityDef[] {
+  const t = at.getTime();
+  return shop.activities.filter((a) => Date.parse(a.startsAt) <= t && t < Date.parse(a.endsAt));
+}
+
+/** 满赠 gift SKUs of the activities. */
+function giftSkuIds(activities: ActivityDef[]): string[] {
+  return activities.flatMap((a) => (a.kind === 'full_reduction' ? a.rules.tiers.map((t) => t.giftSkuId).filter((x): x is string => !!x) : []));
+}
+
+/** `unitsBought` as SQL yielding a JSON object `{ activityId: units }`, for checkout's one read. */
+function unitsBoughtSql(shopId: string, customerId: string, activityIds: string[]): SQL {
+  return sql`(SELECT coalesce(json_object_agg(b.ref_id, b.units), '{}'::json) FROM (
+      SELECT op.ref_id, sum(op.units)::int AS units FROM order_promotions op JOIN orders o ON o.id = op.order_id
+      WHERE op.shop_id = ${shopId} AND op.customer_id = ${customerId} AND op.kind = 'activity' AND o.status <> 'cancelled'
+        AND op.ref_id = ANY(${uuidArray(activityIds)}::uuid[])
+      GROUP BY op.ref_id) b)`;
+}
+
 /** Units the customer already bought at each activity's price (orders not cancelled). */
 async function unitsBought(db: Db, shopId: string, customerId: string, activityIds: string[]): Promise<Record<string, number>> {
   if (activityIds.length === 0) return {};
@@ -122,17 +192,6 @@ async function holdActivityLimit(tx: Db, shopId: string, customerId: string, act
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`activity-limit:${activityId}:${customerId}`}))`);
   const before = (await unitsBought(tx, shopId, customerId, [activityId]))[activityId] ?? 0;
   if (before + units > limit) throw conflict('ACTIVITY_LIMIT_REACHED', `At most ${limit} per customer at the activity price`, { field: 'items', limit, bought: before });
-}
-
-/** 满赠 gift SKUs that have stock, as order lines could carry them. */
-async function giftsInStock(db: Db, shopId: string, activities: PromotionContext['activities'], d: { catalog: CatalogService; inventory: InventoryService }): Promise<GiftCandidate[]> {
-  const ids = activities.flatMap((a) => (a.kind === 'full_reduction' ? a.rules.tiers.map((t) => t.giftSkuId).filter((x): x is string => !!x) : []));
-  if (ids.length === 0) return [];
-  const skus = await d.catalog.skusForOrder(db, shopId, ids);
-  const levels = await d.inventory.levels(shopId, skus.map((s) => s.skuId), db);
-  return skus
-    .filter((s) => (levels.get(s.skuId)?.available ?? 0) > 0)
-    .map((s) => ({ skuId: s.skuId, productId: s.productId, categoryId: s.categoryId, title: s.productTitle, specText: s.specText, unitPriceFen: s.price, quantity: 1, weightGrams: s.weightGrams ?? 0, skuCode: s.skuCode ?? null, imageUrl: s.imageUrl ?? null }));
 }
 
 function couponView(c: CouponDef) {

@@ -1,6 +1,8 @@
 import type { CheckoutExtension } from '../orders/checkout.js';
 import { STAGES, payableOf, type PricingInput, type PricingStep } from '../orders/pricing.js';
+import { sql } from 'drizzle-orm';
 import type { StoredValueService } from './service.js';
+import type { StoredValueSettings } from './schema.js';
 
 interface BalanceContext {
   enabled: boolean;
@@ -31,9 +33,11 @@ export function storedValueCheckoutExtension(storedValue: StoredValueService): C
   return {
     code: 'storedValue',
     steps: [storedValueStep],
-    async load(db, q) {
-      const [settings, account] = await Promise.all([storedValue.settings(q.shopId, db), storedValue.account(q.shopId, q.customerId, db)]);
-      const context: BalanceContext = { enabled: settings.enabled, use: q.input.useBalance === true, balanceFen: account.balanceFen };
+    shopData: (shopId, db) => storedValue.settings(shopId, db),
+    customerData: (q) => sql`coalesce((SELECT principal_fen + bonus_fen FROM stored_value_accounts WHERE shop_id = ${q.shopId} AND customer_id = ${q.customerId}), 0)`,
+    async load(_db, q, data) {
+      const settings = data.shop as StoredValueSettings;
+      const context: BalanceContext = { enabled: settings.enabled, use: q.input.useBalance === true, balanceFen: Number(data.customer) };
       return { context };
     },
     settle(raw, price) {
