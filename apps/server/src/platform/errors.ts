@@ -8,13 +8,20 @@ export interface ErrorDetails {
 }
 
 export class AppError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: ErrorDetails,
-  ) {
+  readonly status: number;
+  readonly code: string;
+  readonly details?: ErrorDetails;
+
+  constructor(status: number, code: string, message: string, details?: ErrorDetails) {
+    // An AppError is an answer, not a bug: nobody reads its stack, and capturing one costs more than the
+    // rest of a refused request (a flash-sale rush answers tens of thousands of 409s). 5xx keep theirs.
+    const limit = Error.stackTraceLimit;
+    if (status < 500) Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
+    this.status = status;
+    this.code = code;
+    this.details = details;
   }
 }
 

@@ -72,6 +72,9 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
   const url = rt.url!;
   let counter = 0;
 
+  // "1,000 concurrent claims" means 1,000 requests racing, not 1,000 sockets opened in one tick: on a busy
+  // 2-core machine that many connects overflow the accept queue (ECONNRESET). The races stay races.
+  const inFlight = new Limiter(MAX_IN_FLIGHT);
   const call: TestApp['call'] = async (method, p, opts = {}) => {
     const headers: Record<string, string> = { 'accept-language': 'en', ...(opts.headers ?? {}) };
     if (opts.body !== undefined) headers['content-type'] ??= 'application/json';
@@ -79,12 +82,14 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
       headers.cookie = opts.session.cookie;
       headers['x-csrf-token'] ??= opts.session.csrf;
     }
-    const res = await fetch(url + p, {
-      method,
-      headers,
-      body: opts.body === undefined ? undefined : typeof opts.body === 'string' || opts.body instanceof Uint8Array ? (opts.body as string) : JSON.stringify(opts.body),
+    const { res, text } = await inFlight.run(async () => {
+      const r = await fetch(url + p, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : typeof opts.body === 'string' || opts.body instanceof Uint8Array ? (opts.body as string) : JSON.stringify(opts.body),
+      });
+      return { res: r, text: await r.text() };
     });
-    const text = await res.text();
     let body: unknown = text;
     try {
       body = text ? JSON.parse(text) : undefined;
@@ -142,4 +147,26 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
       }
     },
   };
+}
+
+/** Requests one test app has open at once: plenty to race, few enough for any listen backlog. */
+const MAX_IN_FLIGHT = 128;
+
+/** Runs at most `max` tasks at once; the rest wait their turn in order. */
+class Limiter {
+  private running = 0;
+  private waiting: (() => void)[] = [];
+
+  constructor(private max: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await task();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
 }

@@ -117,11 +117,13 @@ export class ReviewService {
   async moderate(actor: Actor, id: string, status: ReviewStatus) {
     const [before] = await this.p.db.select().from(productReviews).where(and(eq(productReviews.shopId, actor.shopId), eq(productReviews.id, id)));
     if (!before) throw notFound('Review', { field: 'id' });
-    const [after] = await this.p.db
-      .update(productReviews)
-      .set({ status, moderatedAt: this.p.now(), moderatedBy: actor.name, updatedAt: this.p.now() })
-      .where(and(eq(productReviews.shopId, actor.shopId), eq(productReviews.id, id)))
-      .returning();
+    const [after] = await this.p.database.transaction((tx) =>
+      tx
+        .update(productReviews)
+        .set({ status, moderatedAt: this.p.now(), moderatedBy: actor.name, updatedAt: this.p.now() })
+        .where(and(eq(productReviews.shopId, actor.shopId), eq(productReviews.id, id)))
+        .returning(),
+    );
     return { before: adminView(before), after: adminView(after) };
   }
 

@@ -64,7 +64,7 @@ export class TopupService {
   /** Removing a plan hides it; top-ups already made keep their copy of its terms. */
   async deletePlan(actor: Actor, id: string) {
     const before = await this.plan(actor.shopId, id);
-    await this.p.db.update(topupPlans).set({ deletedAt: new Date(), active: false }).where(eq(topupPlans.id, id));
+    await this.p.database.transaction((tx) => tx.update(topupPlans).set({ deletedAt: new Date(), active: false }).where(eq(topupPlans.id, id)));
     return before;
   }
 

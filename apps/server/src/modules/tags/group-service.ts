@@ -31,7 +31,7 @@ export class GroupService {
 
   async create(actor: Actor, input: { name: string; kind: 'static' | 'dynamic'; conditions: GroupConditions | null }) {
     await this.checkRefs(actor.shopId, input.conditions);
-    const [g] = await this.p.db.insert(customerGroups).values({ shopId: actor.shopId, name: input.name, kind: input.kind, conditions: input.kind === 'dynamic' ? input.conditions : null }).returning();
+    const [g] = await this.p.database.transaction((tx) => tx.insert(customerGroups).values({ shopId: actor.shopId, name: input.name, kind: input.kind, conditions: input.kind === 'dynamic' ? input.conditions : null }).returning());
     return { ...view(g), count: await this.count(g) };
   }
 
@@ -39,7 +39,7 @@ export class GroupService {
     const before = await this.row(this.p.db, actor.shopId, id);
     if (before.kind !== input.kind) throw unprocessable('GROUP_KIND_FIXED', 'A group cannot change between static and dynamic', { field: 'kind' });
     await this.checkRefs(actor.shopId, input.conditions);
-    const [after] = await this.p.db.update(customerGroups).set({ name: input.name, conditions: input.kind === 'dynamic' ? input.conditions : null, updatedAt: new Date() }).where(eq(customerGroups.id, id)).returning();
+    const [after] = await this.p.database.transaction((tx) => tx.update(customerGroups).set({ name: input.name, conditions: input.kind === 'dynamic' ? input.conditions : null, updatedAt: new Date() }).where(eq(customerGroups.id, id)).returning());
     return { before: view(before), after: { ...view(after), count: await this.count(after) } };
   }
 
@@ -68,7 +68,7 @@ export class GroupService {
   async removeMembers(actor: Actor, id: string, customerIds: string[]) {
     const g = await this.row(this.p.db, actor.shopId, id);
     if (g.kind !== 'static') throw unprocessable('GROUP_NOT_STATIC', 'Members of a dynamic group follow its conditions', { field: 'kind' });
-    await this.p.db.delete(customerGroupMembers).where(and(eq(customerGroupMembers.groupId, id), inArray(customerGroupMembers.customerId, customerIds)));
+    await this.p.database.transaction((tx) => tx.delete(customerGroupMembers).where(and(eq(customerGroupMembers.groupId, id), inArray(customerGroupMembers.customerId, customerIds))));
     return this.get(actor.shopId, id);
   }
 

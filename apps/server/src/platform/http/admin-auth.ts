@@ -151,10 +151,13 @@ export function installAdminAuth(app: FastifyInstance, p: Platform, auth: AuthSe
         // Nothing was written in a transaction (a single-statement write, or a call to a vendor): the
         // change is done, so its entry is written now.
         await writeAuditEntry(p.db, { ...recorder.entry(), ...outcome, entityId: outcome.entityId ?? ((req.params ?? {}) as Record<string, string>).id });
+        p.metrics.auditAfterChange.inc({ route: `${req.method} ${req.routeOptions.url}` });
       }
     } catch (err) {
       req.log.error({ err }, 'audit write failed');
     }
+    // Whatever staff changed, data cached for the shop (settings, templates, rules, activities) is reread.
+    if (reply.statusCode < 400) await p.shopCache.invalidate(recorder.entry().shopId).catch((err) => req.log.error({ err }, 'shop cache invalidation failed'));
     return payload;
   });
 }

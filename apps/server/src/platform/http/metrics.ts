@@ -29,7 +29,13 @@ export function createMetrics(opts: { defaultMetrics: boolean }) {
     labelNames: ['type'] as const,
     registers: [registry],
   });
-  return { registry, httpRequests, httpDuration, jobs, domain };
+  const auditAfterChange = new client.Counter({
+    name: 'siyu_audit_after_change_total',
+    help: 'Staff writes whose audit entry was written after the change (the route wrote outside a transaction)',
+    labelNames: ['route'] as const,
+    registers: [registry],
+  });
+  return { registry, httpRequests, httpDuration, jobs, domain, auditAfterChange };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
