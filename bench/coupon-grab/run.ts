@@ -18,11 +18,12 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { fail, parseBenchArgs, type Mode } from '../lib/args.js';
 import { interrupted, runCleanups, runMain } from '../lib/cleanup.js';
-import { cpuReport, cpuSample, waitForQuiet, type CpuSample } from '../lib/cpu.js';
+import { CpuMeter, cpuPerAnswer, type CpuSample } from '../lib/cpu.js';
 import { openPostgres, type Sql } from '../lib/database.js';
 import { pool, runPhones, SHOP, signInCustomer, signInOwner } from '../lib/demo-shop.js';
-import { json, request, sleep } from '../lib/http.js';
-import { gitCommit, machineInfo, printRows, writeResult } from '../lib/report.js';
+import { json, sleep } from '../lib/http.js';
+import { drive, hostOf, openLanes, post } from '../lib/load.js';
+import { cpuLine, gitCommit, machineInfo, printRows, writeResult } from '../lib/report.js';
 import { bootRun } from '../lib/run-env.js';
 import type { Server } from '../lib/server.js';
 import { latencySummary, round } from '../lib/stats.js';
@@ -83,63 +84,71 @@ function shuffledAttempts(): number[] {
   return list;
 }
 
-async function grab(mode: Mode, servers: Server[], templateId: string, tokens: string[]) {
+async function grab(meter: CpuMeter, servers: Server[], templateId: string, tokens: string[]) {
   const base = servers[0].url;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: params.connections });
   const attempts = shuffledAttempts();
+  const host = hostOf(base);
+  const auth = tokens.map((t) => `authorization: Bearer ${t}`);
+  const path = `/api/store/${SHOP}/coupons/${templateId}/claim`;
+  process.stdout.write(`  opening ${params.connections} connections…\n`);
+  const lanes = await openLanes([base], params.connections);
   const answers: Answer[] = [];
   const sampleErrors: string[] = [];
-  let next = 0;
   let accepted = 0;
   let soldOutAt: number | null = null;
   let cpuAtSoldOut: CpuSample | undefined;
 
-  const worker = async () => {
-    while (!interrupted() && next < attempts.length) {
-      const token = tokens[attempts[next++]];
-      const t0 = performance.now();
-      let status: string;
-      let code: string | null = null;
-      try {
-        // Like the storefront: an empty body and a fresh Idempotency-Key per tap.
-        const res = await request(agent, base, 'POST', `/api/store/${SHOP}/coupons/${templateId}/claim`, {}, {
-          authorization: `Bearer ${token}`,
-          'idempotency-key': randomUUID(),
-        });
-        status = String(res.status);
-        if (res.status !== 201) {
-          code = errorCode(res.text);
-          if (res.status !== 409 && sampleErrors.length < 5) sampleErrors.push(`${res.status} ${res.text.slice(0, 300)}`);
-        }
-      } catch (err) {
-        status = 'network_error';
-        code = 'network_error';
-        if (sampleErrors.length < 5) sampleErrors.push(String(err instanceof Error ? err.message : err));
-      }
-      const t1 = performance.now();
-      answers.push({ t0, t1, status, code });
-      if (status === '201' && ++accepted === params.quantity) {
-        soldOutAt = t1;
-        cpuAtSoldOut = cpuSample(servers, mode);
-      }
-    }
-  };
   const progress = setInterval(() => process.stdout.write(`  … ${answers.length} answers, ${accepted} accepted\n`), 2000);
   process.stdout.write(`  grab: ${params.attempts} claims by ${params.customers} customers over ${params.connections} connections\n`);
-  const cpuAtStart = cpuSample(servers, mode);
-  await Promise.all(Array.from({ length: params.connections }, worker));
-  const cpuAtEnd = cpuSample(servers, mode);
+  await meter.refreshRoles();
+  const cpuAtStart = meter.sample();
+  await drive(
+    lanes,
+    { kind: 'closed' },
+    // Like the storefront: an empty body and a fresh Idempotency-Key per tap.
+    (i) => (i < attempts.length ? { wire: post(host, path, {}, [auth[attempts[i]], `idempotency-key: ${randomUUID()}`]), wantBody: true } : null),
+    (d) => {
+      const status = d.reply.status === 0 ? 'network_error' : String(d.reply.status);
+      let code: string | null = null;
+      if (d.reply.status === 0) {
+        code = 'network_error';
+        if (sampleErrors.length < 5) sampleErrors.push(d.reply.error ?? 'network error');
+      } else if (d.reply.status !== 201) {
+        const text = d.reply.body?.toString('utf8') ?? '';
+        code = errorCode(text);
+        if (d.reply.status !== 409 && sampleErrors.length < 5) sampleErrors.push(`${d.reply.status} ${text.slice(0, 300)}`);
+      }
+      answers.push({ t0: d.t0, t1: d.t1, status, code });
+      if (status === '201' && ++accepted === params.quantity) {
+        soldOutAt = d.t1;
+        cpuAtSoldOut = meter.sample();
+      }
+    },
+    interrupted,
+  );
+  const cpuAtEnd = meter.sample();
   clearInterval(progress);
-  agent.destroy();
+  lanes.forEach((l) => l.close());
+  await meter.refreshRoles();
+  const whole = meter.report(cpuAtStart, cpuAtEnd);
   return {
     answers,
     accepted,
     start: cpuAtStart.at,
     soldOutAt: soldOutAt as number | null,
     sampleErrors,
+    cpuMsPerAnswer: {
+      wholeGrab: cpuPerAnswer(whole, answers.length, meter.mode),
+      ...(cpuAtSoldOut
+        ? {
+            untilSoldOut: cpuPerAnswer(meter.report(cpuAtStart, cpuAtSoldOut), answers.filter((a) => a.t1 <= soldOutAt!).length, meter.mode),
+            afterSoldOut: cpuPerAnswer(meter.report(cpuAtSoldOut, cpuAtEnd), answers.filter((a) => a.t1 > soldOutAt!).length, meter.mode),
+          }
+        : {}),
+    },
     cpu: {
-      wholeGrab: cpuReport(cpuAtStart, cpuAtEnd, mode),
-      ...(cpuAtSoldOut ? { untilSoldOut: cpuReport(cpuAtStart, cpuAtSoldOut, mode), afterSoldOut: cpuReport(cpuAtSoldOut, cpuAtEnd, mode) } : {}),
+      wholeGrab: whole.percentOfCore,
+      ...(cpuAtSoldOut ? { untilSoldOut: meter.report(cpuAtStart, cpuAtSoldOut).percentOfCore, afterSoldOut: meter.report(cpuAtSoldOut, cpuAtEnd).percentOfCore } : {}),
     },
   };
 }
@@ -267,11 +276,12 @@ async function runMode(mode: Mode) {
   const setupAgent = new http.Agent({ keepAlive: true, maxSockets: 20 });
   const { admin, templateId, label, tokens } = await setup(setupAgent, base);
   // Sign-ups leave outbox events (customer.registered) for the worker: let it finish before the grab.
-  const quietMs = await waitForQuiet(servers, mode);
+  const meter = new CpuMeter(servers, mode, run.databaseUrl);
+  const quietMs = await meter.waitForQuiet();
   console.log(`  set up in ${((performance.now() - run.startedAt) / 1000).toFixed(1)} s (server quiet after ${(quietMs / 1000).toFixed(1)} s more)`);
 
   const xactsBefore = await postgresTransactions(run.databaseUrl);
-  const g = await grab(mode, servers, templateId, tokens);
+  const g = await grab(meter, servers, templateId, tokens);
   if (interrupted()) return;
   // Let the worker dispatch the last coupon.issued events, and PostgreSQL flush its statistics
   // (backends report at most once a second), before reading them, the admin view and stopping.
@@ -292,6 +302,7 @@ async function runMode(mode: Mode) {
     params: { ...params, topology, coupon: `${label}, totalQuantity ${params.quantity}, perCustomerLimit 1`, request: `POST /api/store/${SHOP}/coupons/:id/claim (empty body, unique Idempotency-Key)` },
     ...figures(g),
     sampleErrors: g.sampleErrors,
+    cpuMsPerAnswer: g.cpuMsPerAnswer,
     cpu: g.cpu,
     ...(xacts === null ? {} : { postgres: { transactions: xacts, perAnswer: round(xacts / g.answers.length, 2), note: 'xact_commit + xact_rollback of the run database over the grab: each statement outside a transaction counts as one' } }),
     serverWarnings: servers.flatMap((s) => s.warnings.map((l) => `${s.role}: ${l}`)).slice(0, 20),
@@ -314,6 +325,8 @@ function printSummary(r: any, file: string) {
     ['mode', `${r.mode} (${r.params.topology})`],
     ['grab', `${r.params.attempts} claims, ${r.params.customers} customers, ${r.params.connections} connections, ${r.params.coupon}`],
     ['claims/s (all answers)', `${t.claimsPerSecond} over ${t.grabSeconds} s`],
+    ['CPU ms per answer, whole grab', cpuLine(r.cpuMsPerAnswer.wholeGrab)],
+    ...(r.cpuMsPerAnswer.afterSoldOut ? [['CPU ms per answer after sold out', cpuLine(r.cpuMsPerAnswer.afterSoldOut)] as [string, string]] : []),
     ['accepted (201), accepted/s', `${t.accepted}, ${t.acceptedPerSecond}/s`],
     ['sold out after', t.soldOut ? `${t.secondsUntilSoldOut} s (${t.untilSoldOut.claimsPerSecond} claims/s before, ${t.afterSoldOut.claimsPerSecond} after)` : 'NOT sold out'],
     ['latency all p50/p90/p99/max', lat(r.latencyMs.all)],

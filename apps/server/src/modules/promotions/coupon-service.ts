@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gt, ilike, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { CouponTemplateInput } from '@siyu/contracts';
 import type { Actor, Platform } from '../../platform/context.js';
-import { rows, type Db, isUniqueViolation, escapeLike } from '../../platform/db/index.js';
+import { rows, type Db, escapeLike } from '../../platform/db/index.js';
 import { AppError, conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { Paged } from '@siyu/contracts';
 import type { CatalogService } from '../catalog/service.js';
@@ -9,6 +9,9 @@ import type { CategoryService } from '../catalog/categories.js';
 import type { OrderService } from '../orders/service.js';
 import type { CouponDef } from './engine.js';
 import { couponLabel, scopeText, validityText } from './labels.js';
+import { afterCommit, trackCommits } from '../catalog/after-commit.js';
+import { CouponClaims } from './claim-path.js';
+import { CouponCounters } from './claim-counters.js';
 import { couponTemplates, coupons, type CouponRow, type CouponSource, type CouponTemplateRow, type Validity } from './schema.js';
 
 const VALUE_FIELDS = ['kind', 'thresholdFen', 'amountOffFen', 'percentPaid', 'maxDiscountFen', 'giftProductId', 'scope', 'scopeIds', 'excludedProductIds', 'audience', 'audienceIds', 'validity'] as const;
@@ -19,22 +22,30 @@ export interface Audience {
   known(db: Db, shopId: string, kind: 'levels' | 'tags', ids: string[]): Promise<Set<string>>;
 }
 
+/** A row of `usableSql`. */
+export type UsableRow = Omit<CouponDef, 'label'>;
+
 /** Whether a customer belongs to a template's audience of levels or tags (other audiences: true). */
 export function inAudience(t: { audience: string; audienceIds: string[] }, who: { levelId: string | null; tagIds: string[] }): boolean {
   if (t.audience === 'levels') return !!who.levelId && t.audienceIds.includes(who.levelId);
   if (t.audience === 'tags') return who.tagIds.some((id) => t.audienceIds.includes(id));
   return true;
 }
-const SOLD_OUT_TTL_MS = 60_000;
-
 export type TemplatePatch = Partial<CouponTemplateInput>;
 
 /**
- * Coupon templates and the coupons issued from them. Every issue — a claim, a staff batch, a gift — goes
+ * Coupon templates and the coupons issued from them. Claims take the hot path (claim-path.ts: one hot-store
+ * step, then group writes); every other issue — a staff batch, a pack, a gift, the points mall — goes
  * through `issue`, whose conditional UPDATE of `issued_count` is the gate that never lets more out than the
  * total: it locks the template row, so the per-customer count read after it is exact under any concurrency.
+ * Both keep every coupon's `seq` within 1..perCustomerLimit under the unique (template, customer, seq), which
+ * makes the limit exact across the two paths; `issue` tells the hot counters after its commit.
  */
 export class CouponService {
+  /** The hot counters of claimable templates (reconciliation, recounts). */
+  readonly counters: CouponCounters;
+  readonly claims: CouponClaims;
+
   private audience: Audience = { of: async () => ({ levelId: null, tagIds: [] }), known: async () => new Set() };
 
   /** Called at composition, once the modules that know levels and tags exist. */
@@ -51,7 +62,11 @@ export class CouponService {
     private catalog: CatalogService,
     private categories: CategoryService,
     private orders: OrderService,
-  ) {}
+  ) {
+    trackCommits(p.database);
+    this.counters = new CouponCounters(p);
+    this.claims = new CouponClaims(p, this, this.counters, (shopId, customerId) => orders.hasPaidOrder(shopId, customerId));
+  }
 
   // ---- templates -----------------------------------------------------------------------------------
 
@@ -79,7 +94,8 @@ export class CouponService {
       const [after] = await tx.update(couponTemplates).set({ ...this.columns(merged), updatedAt: new Date() }).where(eq(couponTemplates.id, id)).returning();
       return { before, after };
     });
-    await this.p.hot.del(soldOutKey(actor.shopId, id));
+    await this.p.shopCache.invalidate(actor.shopId);
+    if (after.totalQuantity !== before.totalQuantity) await this.counters.resync(id).catch((err) => this.p.log.warn({ err, templateId: id }, 'coupon counters: recount after a quantity change failed; reconciliation will'));
     return { before: await this.view(before), after: await this.view(after) };
   }
 
@@ -90,6 +106,9 @@ export class CouponService {
       const [changed] = await tx.update(couponTemplates).set({ status, updatedAt: new Date() }).where(eq(couponTemplates.id, id)).returning();
       return { before: current, after: changed };
     });
+    // Every process's claims see the flag at once; the shop cache follows within its check interval.
+    await this.counters.setFlags(id, status);
+    await this.p.shopCache.invalidate(actor.shopId);
     return { before: await this.view(before), after: await this.view(after) };
   }
 
@@ -123,7 +142,7 @@ export class CouponService {
    * Issues one coupon of `templateId` to a customer inside `tx`. Refusals are stable codes (409): sold out,
    * limit reached, paused, ended, new customers only. The caller's transaction rolls everything back on one.
    */
-  async issue(tx: Db, shopId: string, templateId: string, customerId: string, opts: { source: CouponSource; sourceRef?: string; claimKey?: string; ignoreStatus?: boolean }): Promise<CouponRow> {
+  async issue(tx: Db, shopId: string, templateId: string, customerId: string, opts: { source: CouponSource; sourceRef?: string; claimKey?: string; ignoreStatus?: boolean; id?: string }): Promise<CouponRow> {
     const now = this.p.now();
     const [t] = await tx
       .update(couponTemplates)
@@ -139,7 +158,6 @@ export class CouponService {
       const current = await this.template(tx, shopId, templateId);
       if (!opts.ignoreStatus && current.status === 'paused') throw conflict('COUPON_PAUSED', 'This coupon is paused', { field: 'templateId' });
       if (!opts.ignoreStatus && current.status === 'ended') throw conflict('COUPON_ENDED', 'This coupon has ended', { field: 'templateId' });
-      await this.p.hot.set(soldOutKey(shopId, templateId), '1', { ttlMs: SOLD_OUT_TTL_MS });
       throw conflict('COUPON_SOLD_OUT', 'All of these coupons have been claimed', { field: 'templateId' });
     }
     const validity = validWindow(t.validity, now);
@@ -150,13 +168,21 @@ export class CouponService {
     if (t.audience === 'new_customers' && (await this.orders.hasPaidOrder(shopId, customerId, tx))) {
       throw conflict('COUPON_NEW_CUSTOMERS_ONLY', 'Only for customers who have not bought yet', { field: 'templateId' });
     }
-    const [{ n }] = await tx.select({ n: count() }).from(coupons).where(and(eq(coupons.templateId, templateId), eq(coupons.customerId, customerId)));
-    if (Number(n) >= t.perCustomerLimit) throw conflict('COUPON_LIMIT_REACHED', `At most ${t.perCustomerLimit} per customer`, { field: 'templateId', limit: t.perCustomerLimit });
+    // The smallest number not taken within the limit: a claim's failed write can leave a gap, and the hot
+    // path numbers claims 1..limit too, so both stay under the same unique (template, customer, seq).
+    const [held] = await rows<{ n: number; free: number | null }>(tx, sql`
+      SELECT count(*)::int AS n,
+        (SELECT min(s)::int FROM generate_series(1, ${t.perCustomerLimit}::int) s
+         WHERE NOT EXISTS (SELECT 1 FROM coupons x WHERE x.template_id = ${templateId} AND x.customer_id = ${customerId} AND x.seq = s)) AS free
+      FROM coupons WHERE template_id = ${templateId} AND customer_id = ${customerId}`);
+    if (Number(held.n) >= t.perCustomerLimit || held.free === null) throw conflict('COUPON_LIMIT_REACHED', `At most ${t.perCustomerLimit} per customer`, { field: 'templateId', limit: t.perCustomerLimit });
     const [coupon] = await tx
       .insert(coupons)
-      .values({ shopId, templateId, customerId, seq: Number(n) + 1, source: opts.source, sourceRef: opts.sourceRef ?? null, claimKey: opts.claimKey ?? null, validFrom: validity.from, validTo: validity.to })
+      .values({ ...(opts.id ? { id: opts.id } : {}), shopId, templateId, customerId, seq: Number(held.free), source: opts.source, sourceRef: opts.sourceRef ?? null, claimKey: opts.claimKey ?? null, validFrom: validity.from, validTo: validity.to })
       .returning();
     await this.p.events.emit(tx, { shopId, type: 'coupon.issued', payload: { couponId: coupon.id, templateId, customerId, source: opts.source } });
+    // Keyed by what a retried transaction repeats, so a retry does not count the coupon twice.
+    await afterCommit(`coupon-counters:${templateId}:${customerId}`, () => this.counters.touched(templateId, [customerId]));
     return coupon;
   }
 
@@ -166,38 +192,23 @@ export class CouponService {
    * keeps its own identity.
    */
   async moveCustomer(tx: Db, shopId: string, fromId: string, intoId: string) {
-    await tx.execute(sql`
+    const moved = await rows<{ template_id: string }>(tx, sql`
       UPDATE coupons c SET customer_id = ${intoId},
         seq = c.seq + coalesce((SELECT max(x.seq) FROM coupons x WHERE x.template_id = c.template_id AND x.customer_id = ${intoId}), 0),
         source_ref = CASE WHEN c.source_ref IS NOT NULL AND EXISTS (SELECT 1 FROM coupons x WHERE x.template_id = c.template_id AND x.customer_id = ${intoId} AND x.source = c.source AND x.source_ref = c.source_ref)
                           THEN c.source_ref || ':merged:' || ${fromId} ELSE c.source_ref END,
         claim_key = CASE WHEN c.claim_key IS NOT NULL AND EXISTS (SELECT 1 FROM coupons x WHERE x.shop_id = c.shop_id AND x.customer_id = ${intoId} AND x.claim_key = c.claim_key)
                          THEN NULL ELSE c.claim_key END
-      WHERE c.shop_id = ${shopId} AND c.customer_id = ${fromId}`);
+      WHERE c.shop_id = ${shopId} AND c.customer_id = ${fromId}
+      RETURNING c.template_id`);
+    for (const templateId of new Set(moved.map((m) => m.template_id))) {
+      await afterCommit(`coupon-counters:${templateId}:${fromId}:${intoId}`, () => this.counters.touched(templateId, [fromId, intoId]));
+    }
   }
 
   /** A customer claims from the claim centre or a claim link; a retry with the same key returns the same coupon. */
-  async claim(shopId: string, customerId: string, templateId: string, claimKey?: string) {
-    if (claimKey) {
-      const [again] = await this.p.db.select().from(coupons).where(and(eq(coupons.shopId, shopId), eq(coupons.customerId, customerId), eq(coupons.claimKey, claimKey)));
-      if (again) return this.myView(again, await this.template(this.p.db, shopId, again.templateId));
-    }
-    // Sold-out templates answer from the hot store (keyed by shop, so another shop's id never matches),
-    // so a rush of late claims neither queues on the row lock nor reads the template.
-    if (/^[0-9a-f-]{36}$/i.test(templateId) && (await this.p.hot.get(soldOutKey(shopId, templateId)))) {
-      throw conflict('COUPON_SOLD_OUT', 'All of these coupons have been claimed', { field: 'templateId' });
-    }
-    try {
-      const coupon = await this.p.database.transaction((tx) => this.issue(tx, shopId, templateId, customerId, { source: 'claim', claimKey }));
-      this.p.metrics.domain.inc({ type: 'coupon.claimed' });
-      return this.myView(coupon, await this.template(this.p.db, shopId, templateId));
-    } catch (err) {
-      if (claimKey && isUniqueViolation(err)) {
-        const [again] = await this.p.db.select().from(coupons).where(and(eq(coupons.shopId, shopId), eq(coupons.customerId, customerId), eq(coupons.claimKey, claimKey)));
-        if (again) return this.myView(again, await this.template(this.p.db, shopId, again.templateId));
-      }
-      throw err;
-    }
+  claim(shopId: string, customerId: string, templateId: string, claimKey?: string) {
+    return this.claims.claim(shopId, customerId, templateId, claimKey);
   }
 
   // ---- customers' coupons ---------------------------------------------------------------------------
@@ -214,6 +225,33 @@ export class CouponService {
     const counts = await rows<{ status: string; n: number }>(this.p.db, sql`SELECT status, count(*)::int AS n FROM coupons WHERE shop_id = ${shopId} AND customer_id = ${customerId} GROUP BY status`);
     const by = Object.fromEntries(counts.map((r) => [r.status, Number(r.n)]));
     return { items: list.map(({ c, t }) => this.myView(c, t)), counts: { unused: by.unused ?? 0, used: by.used ?? 0, expired: by.expired ?? 0 } };
+  }
+
+  /**
+   * `usable` as one SQL expression yielding a JSON array, for checkout's one read; `usableFrom` turns the
+   * rows into what the engine sees (labels; the titles of exchange coupons' goods are read only if any).
+   */
+  usableSql(shopId: string, customerId: string, at: Date): SQL {
+    return sql`(SELECT coalesce(json_agg(json_build_object(
+        'id', c.id, 'templateId', t.id, 'name', t.name, 'kind', t.kind, 'thresholdFen', t.threshold_fen, 'amountOffFen', t.amount_off_fen,
+        'percentPaid', t.percent_paid, 'maxDiscountFen', t.max_discount_fen, 'giftProductId', t.gift_product_id, 'scope', t.scope,
+        'scopeIds', t.scope_ids, 'excludedProductIds', t.excluded_product_ids, 'audience', t.audience, 'audienceIds', t.audience_ids,
+        'stacksWithActivities', t.stacks_with_activities, 'validFrom', c.valid_from, 'validTo', c.valid_to) ORDER BY c.valid_to), '[]'::json)
+      FROM (SELECT id, template_id, valid_from, valid_to FROM coupons
+            WHERE shop_id = ${shopId} AND customer_id = ${customerId} AND status = 'unused' AND valid_to > ${at.toISOString()}::timestamptz
+            ORDER BY valid_to LIMIT 200) c
+      JOIN coupon_templates t ON t.id = c.template_id)`;
+  }
+
+  async usableFrom(db: Db, shopId: string, list: UsableRow[]): Promise<CouponDef[]> {
+    const giftIds = list.map((r) => r.giftProductId).filter((x): x is string => !!x);
+    const giftTitles = giftIds.length ? await this.giftTitles(shopId, giftIds, db) : new Map<string, string>();
+    return list.map((r) => ({
+      ...r,
+      label: couponLabel(r, r.giftProductId ? giftTitles.get(r.giftProductId) : null),
+      validFrom: new Date(r.validFrom).toISOString(),
+      validTo: new Date(r.validTo).toISOString(),
+    }));
   }
 
   /** Unused, unexpired coupons as the pricing engine sees them. */
@@ -477,8 +515,6 @@ export class CouponService {
     return new Set(list.map((r) => r.id));
   }
 }
-
-export const soldOutKey = (shopId: string, templateId: string) => `coupon:sold-out:${shopId}:${templateId}`;
 
 /** When a coupon issued now is valid: the template's fixed dates, or from now for N days. */
 export function validWindow(v: Validity, now: Date): { from: Date; to: Date } {

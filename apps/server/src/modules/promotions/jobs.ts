@@ -3,6 +3,9 @@ import { ISSUE_QUEUE, type CouponBatchService } from './batch-service.js';
 import type { CouponService } from './coupon-service.js';
 import type { GiftService } from './gift-service.js';
 
+/** How often the hot claim counters are reconciled with PostgreSQL (one worker per round). */
+export const COUNTERS_EVERY_MS = 5000;
+
 /** Issue batches, coupon expiry, gifts on registration and payment, coupons given back on cancel or full refund. */
 export function registerPromotionJobs(p: Platform, s: { coupons: CouponService; batches: CouponBatchService; gifts: GiftService }) {
   p.jobs.register(
@@ -17,6 +20,10 @@ export function registerPromotionJobs(p: Platform, s: { coupons: CouponService; 
     },
     { backoffMs: 2000 },
   );
+
+  // Claims a crashed process had taken are finished and the hot counters recounted from PostgreSQL.
+  p.jobs.register('promotions.coupon-counters', async () => s.coupons.counters.reconcile());
+  p.jobs.schedule('promotions.coupon-counters', COUNTERS_EVERY_MS, 'promotions.coupon-counters');
 
   p.jobs.register('promotions.expire-coupons', async () => s.coupons.expireDue());
   p.jobs.schedule('promotions.expire-coupons', 3600_000, 'promotions.expire-coupons');
