@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Platform } from './context.js';
 import { createDatabase } from './db/index.js';
 import { withTransactionScopes } from './db/transaction-scope.js';
+import { trackCommits } from './db/after-commit.js';
 import { EventBus } from './events/bus.js';
 import { createHotStore } from './hotstore/index.js';
 import { createMetrics } from './http/metrics.js';
@@ -32,6 +33,8 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
     poolSize: opts.poolSize,
     pgliteInWorker: config.PGLITE_IN_WORKER,
   }));
+  // Work said inside a transaction that must wait for its COMMIT (cache invalidation) runs after it.
+  trackCommits(database);
   const hot = await createHotStore({ redisUrl: config.REDIS_URL, prefix: opts.redisPrefix });
   const jobs = new JobQueue(database, log.child({ part: 'jobs' }), { pollMs: config.JOBS_POLL_MS });
   const events = new EventBus(database, jobs, log.child({ part: 'events' }));

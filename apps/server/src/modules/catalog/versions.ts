@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Platform } from '../../platform/context.js';
-import { afterCommit, trackCommits } from './after-commit.js';
+import { afterCommit } from '../../platform/db/after-commit.js';
 
 /**
  * What changed in a shop's catalog, as far as the storefront is concerned:
@@ -55,7 +55,6 @@ export class CatalogVersions {
 
   constructor(private p: Platform) {
     this.shared = p.hot.kind !== 'memory';
-    trackCommits(p.database);
   }
 
   of(shopId: string): ShopVersions {

@@ -61,10 +61,10 @@ export class PointsMallService {
       refs = { couponTemplateId: null, productId: sku.productId, skuId: sku.skuId };
     }
     if (id && before) {
-      const [after] = await this.p.db.update(pointsMallItems).set({ ...rest, ...refs, updatedAt: new Date() }).where(eq(pointsMallItems.id, id)).returning();
+      const [after] = await this.p.database.transaction((tx) => tx.update(pointsMallItems).set({ ...rest, ...refs, updatedAt: new Date() }).where(eq(pointsMallItems.id, id)).returning());
       return { before: await this.view(before), after: await this.view(after) };
     }
-    const [after] = await this.p.db.insert(pointsMallItems).values({ shopId: actor.shopId, ...rest, ...refs }).returning();
+    const [after] = await this.p.database.transaction((tx) => tx.insert(pointsMallItems).values({ shopId: actor.shopId, ...rest, ...refs }).returning());
     return { before: null, after: await this.view(after) };
   }
 

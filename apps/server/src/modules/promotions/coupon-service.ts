@@ -9,7 +9,7 @@ import type { CategoryService } from '../catalog/categories.js';
 import type { OrderService } from '../orders/service.js';
 import type { CouponDef } from './engine.js';
 import { couponLabel, scopeText, validityText } from './labels.js';
-import { afterCommit, trackCommits } from '../catalog/after-commit.js';
+import { afterCommit } from '../../platform/db/after-commit.js';
 import { CouponClaims } from './claim-path.js';
 import { CouponCounters } from './claim-counters.js';
 import { couponTemplates, coupons, type CouponRow, type CouponSource, type CouponTemplateRow, type Validity } from './schema.js';
@@ -63,7 +63,6 @@ export class CouponService {
     private categories: CategoryService,
     private orders: OrderService,
   ) {
-    trackCommits(p.database);
     this.counters = new CouponCounters(p);
     this.claims = new CouponClaims(p, this, this.counters, (shopId, customerId) => orders.hasPaidOrder(shopId, customerId));
   }

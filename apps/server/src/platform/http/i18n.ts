@@ -24,6 +24,7 @@ const ZH: Record<string, string> = {
   IDEMPOTENCY_KEY_REUSED: '幂等键已被其他请求使用',
   STOCK_INSUFFICIENT: '库存不足',
   COUPON_SOLD_OUT: '优惠券已被领完',
+  COUPON_WARMING: '领券人数较多,请稍后再试',
   COUPON_LIMIT_REACHED: '已达到每人限领张数',
   COUPON_PAUSED: '优惠券已暂停发放',
   COUPON_ENDED: '优惠券活动已结束',

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Database, Db } from '../../platform/db/index.js';
+import type { Database, Db } from './index.js';
 
 /**
  * Work that must wait until the transaction it was asked for has committed: telling caches that data
@@ -7,8 +7,8 @@ import type { Database, Db } from '../../platform/db/index.js';
  * COMMIT and keep them as fresh; said after, every read that starts later sees the change.
  *
  * The pending work follows the transaction's async context, so a service deep inside someone else's
- * transaction (inventory inside checkout) needs no handle on it. It lives here rather than in
- * platform/db because the storefront cache is its only user so far.
+ * transaction (inventory inside checkout) needs no handle on it. The storefront cache and the coupon
+ * claim counters use it; bootstrap installs it on the database once.
  */
 type Hook = () => Promise<void> | void;
 
