@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
@@ -33,7 +33,7 @@ export async function buildApp(p: Platform, services: Services): Promise<BuiltAp
     // Forwarded addresses are believed only from the proxies the operator named: otherwise anyone could
     // pick the address that rate limits, SMS limits and the audit log see.
     trustProxy: p.config.TRUST_PROXY.length > 0 ? p.config.TRUST_PROXY : false,
-    disableRequestLogging: !p.config.LOG_REQUESTS,
+    logController: new LogController({ disableRequestLogging: !p.config.LOG_REQUESTS }),
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     return503OnClosing: true,

@@ -9,13 +9,15 @@ export const TICK_MS = 5000;
 /** Jobs and subscribers of the flash-sale module. */
 export function registerFlashSaleJobs(p: Platform, s: { flashSales: FlashSaleService; flashSaleOrders: FlashSaleOrders; flashSaleReconciler: FlashSaleReconciler }) {
   // The order batches: each run writes every accepted attempt of the shop it can lock, 400 per transaction.
+  // Customers wait on them (the attempt shows "pending" until its order exists): ahead of event backlogs.
   p.jobs.register('flashsale.create-orders', async ({ shopId }: { shopId: string }) => {
     await s.flashSaleOrders.drain(shopId);
-  }, { backoffMs: 500 });
+  }, { backoffMs: 500, priority: 10 });
 
+  // A unit back on sale during the rush is a unit someone else can still buy.
   p.jobs.register('flashsale.return-units', async (payload: { attemptId: string; sessionId: string; itemId: string; customerId: string; quantity: number }) => {
     await s.flashSaleOrders.returnUnits(payload);
-  });
+  }, { priority: 10 });
 
   p.jobs.register('flashsale.tick', async () => {
     await s.flashSaleReconciler.tick();

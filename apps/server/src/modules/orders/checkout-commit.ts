@@ -54,7 +54,7 @@ class Refused extends Error {
  * without it. Anything unexpected writes the group one checkout at a time, so one cannot fail the others.
  */
 export class CheckoutCommitter {
-  private queues = new Map<string, { entries: Entry[]; running: boolean }>();
+  private queues = new Map<string, { entries: Entry[]; writers: number }>();
 
   constructor(
     private p: Platform,
@@ -64,26 +64,35 @@ export class CheckoutCommitter {
   submit(shopId: string, pending: PendingCheckout): Promise<CheckoutResult> {
     return new Promise<CheckoutResult>((resolve, reject) => {
       let q = this.queues.get(shopId);
-      if (!q) this.queues.set(shopId, (q = { entries: [], running: false }));
+      if (!q) this.queues.set(shopId, (q = { entries: [], writers: 0 }));
       q.entries.push({ pending, resolve, reject });
-      if (!q.running) {
-        q.running = true;
+      if (q.writers < this.maxWriters()) {
+        q.writers++;
         void this.drain(shopId, q);
       }
     });
   }
 
-  private async drain(shopId: string, q: { entries: Entry[]; running: boolean }) {
+  /**
+   * Groups of one shop in flight at once. Two on PostgreSQL: while one waits for its COMMIT to reach the
+   * disk the next writes its rows (stock rows are locked only by each group's last statement). One on
+   * PGlite, which has one connection anyway.
+   */
+  private maxWriters() {
+    return this.p.database.kind === 'postgres' ? 2 : 1;
+  }
+
+  private async drain(shopId: string, q: { entries: Entry[]; writers: number }) {
     try {
       while (q.entries.length > 0) {
         const group = q.entries.splice(0, MAX_GROUP);
         await this.commitGroup(shopId, group);
       }
     } finally {
-      q.running = false;
-      if (q.entries.length === 0) this.queues.delete(shopId);
-      else {
-        q.running = true;
+      q.writers--;
+      if (q.writers === 0 && q.entries.length === 0) this.queues.delete(shopId);
+      else if (q.entries.length > 0 && q.writers < this.maxWriters()) {
+        q.writers++;
         void this.drain(shopId, q);
       }
     }

@@ -137,6 +137,44 @@ describe('job queue', () => {
     expect(q.stats).toMatchObject({ failed: 1, retried: 3 });
   });
 
+  it('a running worker does not hold the queue behind a slow job', async () => {
+    const q = queue();
+    let release!: () => void;
+    const slowDone = new Promise<void>((r) => (release = r));
+    let slowRunning = false;
+    let fastRuns = 0;
+    q.register('slow-reconcile', async () => {
+      slowRunning = true;
+      await slowDone;
+    });
+    q.register('quick-batch', async () => {
+      fastRuns++;
+    });
+    await q.send('slow-reconcile', {});
+    q.start();
+    await waitFor(async () => slowRunning, 'the slow job to start');
+    await q.send('quick-batch', {});
+    await q.send('quick-batch', {});
+    // Jobs sent after the slow one started still run while it does.
+    await waitFor(async () => fastRuns === 2, 'the quick jobs to run beside the slow one');
+    expect(slowRunning).toBe(true);
+    expect((await jobsOf('slow-reconcile'))[0].state).toBe('active');
+    release();
+    await waitFor(async () => (await jobsOf('slow-reconcile'))[0].state === 'done', 'the slow job to finish');
+    await q.stop();
+  });
+
+  it('takes ready jobs by priority before age, so a backlog of events does not delay urgent work', async () => {
+    const q = queue(database, { batchSize: 1 });
+    const order: string[] = [];
+    q.register('backlog', async (p: { n: number }) => void order.push(`backlog-${p.n}`));
+    q.register('urgent', async () => void order.push('urgent'), { priority: 10 });
+    for (let n = 0; n < 3; n++) await q.send('backlog', { n });
+    await q.send('urgent', {});
+    for (let i = 0; i < 4; i++) await q.pollOnce();
+    expect(order).toEqual(['urgent', 'backlog-0', 'backlog-1', 'backlog-2']);
+  });
+
   it('a singletonKey keeps only the first job', async () => {
     const q = queue();
     const seen: number[] = [];

@@ -25,6 +25,8 @@ export interface SendOptions {
 interface Registration {
   handler: JobHandler;
   backoffMs: number;
+  /** Ready jobs are taken highest priority first (0 by default), then oldest first. */
+  priority: number;
 }
 
 /** Hooks that run on each poll before jobs are fetched (the outbox dispatcher uses one). */
@@ -50,11 +52,11 @@ export class JobQueue {
   constructor(
     private database: Database,
     private log: Logger,
-    private opts: { pollMs: number; batchSize?: number; lockMs?: number } = { pollMs: 250 },
+    private opts: { pollMs: number; batchSize?: number; lockMs?: number; concurrency?: number } = { pollMs: 250 },
   ) {}
 
-  register(queue: string, handler: JobHandler, opts: { backoffMs?: number } = {}) {
-    this.handlers.set(queue, { handler, backoffMs: opts.backoffMs ?? 1000 });
+  register(queue: string, handler: JobHandler, opts: { backoffMs?: number; priority?: number } = {}) {
+    this.handlers.set(queue, { handler, backoffMs: opts.backoffMs ?? 1000, priority: opts.priority ?? 0 });
   }
 
   /** A recurring job, run once per interval across all workers. */
@@ -70,8 +72,9 @@ export class JobQueue {
     const db = opts.tx ?? this.database.db;
     const runAt = opts.runAt ?? new Date(Date.now() + (opts.delayMs ?? 0));
     await db.execute(sql`
-      INSERT INTO jobs (queue, payload, singleton_key, run_at, max_attempts)
-      VALUES (${queue}, ${JSON.stringify(payload)}::jsonb, ${opts.singletonKey ?? null}, ${runAt.toISOString()}::timestamptz, ${opts.maxAttempts ?? 5})
+      INSERT INTO jobs (queue, payload, singleton_key, run_at, max_attempts, priority)
+      VALUES (${queue}, ${JSON.stringify(payload)}::jsonb, ${opts.singletonKey ?? null}, ${runAt.toISOString()}::timestamptz, ${opts.maxAttempts ?? 5},
+        ${this.handlers.get(queue)?.priority ?? 0})
       ON CONFLICT (queue, singleton_key) WHERE singleton_key IS NOT NULL DO NOTHING`);
   }
 
@@ -82,9 +85,9 @@ export class JobQueue {
       if (!this.running) return;
       // Schedules are (re)registered inside the loop: a database error at start-up is retried on the next
       // tick instead of becoming an unhandled rejection that leaves the worker alive but never polling.
-      const round = this.schedulesSynced ? this.pollOnce() : this.syncSchedules().then(() => {
+      const round = this.schedulesSynced ? this.pollOnce({ wait: false }) : this.syncSchedules().then(() => {
         this.schedulesSynced = true;
-        return this.pollOnce();
+        return this.pollOnce({ wait: false });
       });
       this.polling = round.then(
         () => undefined,
@@ -131,20 +134,26 @@ export class JobQueue {
     const byName = new Map(this.schedules.map((s) => [s.name, s]));
     const due = claimed.filter((c) => byName.has(c.name));
     await this.database.db.execute(sql`
-      INSERT INTO jobs (queue, payload, singleton_key, run_at, max_attempts)
+      INSERT INTO jobs (queue, payload, singleton_key, run_at, max_attempts, priority)
       VALUES ${sql.join(due.map((c) => {
         const s = byName.get(c.name)!;
-        return sql`(${s.queue}, ${JSON.stringify(s.payload)}::jsonb, ${`${s.name}@${c.slot}`}, now(), 5)`;
+        return sql`(${s.queue}, ${JSON.stringify(s.payload)}::jsonb, ${`${s.name}@${c.slot}`}, now(), 5, ${this.handlers.get(s.queue)?.priority ?? 0})`;
       }), sql`, `)}
       ON CONFLICT (queue, singleton_key) WHERE singleton_key IS NOT NULL DO NOTHING`);
   }
 
-  /** One round: run poll hooks and schedules, then fetch and run a batch of ready jobs. Returns jobs run. */
-  async pollOnce(): Promise<number> {
+  /**
+   * One round: run poll hooks and schedules, then fetch ready jobs and start them. Returns jobs started.
+   * The worker loop does not wait for them: a slow job (a reconciliation, a vendor call) must not hold back
+   * the jobs behind it, such as the order batches of a flash sale. At most `concurrency` run at once.
+   * `wait` (drain, tests) waits for the round's jobs to finish.
+   */
+  async pollOnce(opts: { wait?: boolean } = { wait: true }): Promise<number> {
     for (const hook of this.pollHooks) await hook();
     await this.runSchedules();
     const queues = [...this.handlers.keys()];
-    if (queues.length === 0) return 0;
+    const room = (this.opts.concurrency ?? 20) - this.inFlight.size;
+    if (queues.length === 0 || room <= 0) return 0;
     const lockMs = this.opts.lockMs ?? 5 * 60_000;
     const jobs = await rows<JobRow>(
       this.database.db,
@@ -154,12 +163,13 @@ export class JobQueue {
             SELECT id FROM jobs
             WHERE ((state = 'queued' AND run_at <= now()) OR (state = 'active' AND locked_until < now()))
               AND queue IN (${sql.join(queues.map((q) => sql`${q}`), sql`, `)})
-            ORDER BY run_at, id
-            LIMIT ${this.opts.batchSize ?? 20}
+            ORDER BY priority DESC, run_at, id
+            LIMIT ${Math.min(room, this.opts.batchSize ?? 20)}
             FOR UPDATE SKIP LOCKED)
           RETURNING id, queue, payload, attempts, max_attempts`,
     );
-    await Promise.all(jobs.map((job) => this.track(this.runJob(job))));
+    const started = jobs.map((job) => this.track(this.runJob(job)));
+    if (opts.wait) await Promise.all(started);
     return jobs.length;
   }
 
