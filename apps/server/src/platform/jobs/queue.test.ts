@@ -405,4 +405,41 @@ describe('job queue', () => {
     await sleep(50);
     expect(runs).toBe(1);
   });
+  it('stop() during a poll waits for the jobs that poll goes on to start (the database must not close under them)', async () => {
+    const q = queue(database, { pollMs: 5 });
+    let openPoll!: () => void;
+    const pollGate = new Promise<void>((r) => (openPoll = r));
+    let inPoll!: () => void;
+    const pollEntered = new Promise<void>((r) => (inPoll = r));
+    let polls = 0;
+    q.onPoll(async () => {
+      if (++polls === 1) {
+        inPoll();
+        await pollGate;
+      }
+      return 0;
+    });
+    const order: string[] = [];
+    let finishJob!: () => void;
+    const jobGate = new Promise<void>((r) => (finishJob = r));
+    let jobStarted!: () => void;
+    const jobEntered = new Promise<void>((r) => (jobStarted = r));
+    q.register('late-start', async () => {
+      jobStarted();
+      await jobGate;
+      order.push('job finished');
+    });
+    await q.send('late-start', {});
+    q.start();
+    await pollEntered;
+    const stopping = q.stop().then(() => order.push('stop resolved'));
+    openPoll();
+    await jobEntered;
+    await sleep(30);
+    expect(order).toEqual([]);
+    finishJob();
+    await stopping;
+    expect(order).toEqual(['job finished', 'stop resolved']);
+    expect((await jobsOf('late-start')).map((j) => j.state)).toEqual(['done']);
+  });
 });

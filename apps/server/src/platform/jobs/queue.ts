@@ -104,7 +104,12 @@ export class JobQueue {
   async stop(timeoutMs = 10_000) {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
-    const wait = Promise.all([this.polling, ...this.inFlight]);
+    // The round in progress may still start the jobs it fetched, so wait for it before looking at inFlight,
+    // and look again until none is left: the database must not close under a running job.
+    const wait = (async () => {
+      await this.polling;
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    })();
     await Promise.race([wait, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
 
@@ -178,7 +183,16 @@ export class JobQueue {
     return p.finally(() => this.inFlight.delete(p));
   }
 
+  /** Never rejects: a job whose bookkeeping fails is picked up again when its lock expires. */
   private async runJob(job: JobRow) {
+    try {
+      await this.runJobOnce(job);
+    } catch (err) {
+      this.log.error({ err, job: job.id, queue: job.queue }, 'job bookkeeping failed; the job runs again when its lock expires');
+    }
+  }
+
+  private async runJobOnce(job: JobRow) {
     const reg = this.handlers.get(job.queue)!;
     try {
       await reg.handler(job.payload, job);
