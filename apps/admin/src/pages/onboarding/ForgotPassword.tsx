@@ -1,11 +1,10 @@
 import { useState } from 'react';
-import { Alert, Button, Form, Input, Result, Space } from 'antd';
-import { LockOutlined, SafetyOutlined, UserOutlined } from '@ant-design/icons';
-import { NewPassword } from '@siyu/contracts';
+import { Alert, Button, Form, Input, Result } from 'antd';
+import { UserOutlined } from '@ant-design/icons';
 import { api, ApiError } from '../../lib/api';
-import { applyApiError, zodRule } from '../../lib/form';
+import { applyApiError } from '../../lib/form';
 import { useI18n } from '../../lib/i18n';
-import { AuthCard, AuthLink, useCooldown } from './shared';
+import { AuthCard, AuthLink, CodeField, NewPasswordFields, useCooldown } from './shared';
 
 interface Values {
   login: string;
@@ -87,30 +86,8 @@ export default function ForgotPassword() {
         <Form.Item name="login" label={t('reset.login')} rules={[{ required: true, message: t('common.required') }, { min: 3, message: t('reset.loginShort') }]}>
           <Input prefix={<UserOutlined />} autoComplete="username" placeholder={t('reset.loginPlaceholder')} data-testid="reset-login" size="large" />
         </Form.Item>
-        <Form.Item label={t('onb.code')} required>
-          <Space.Compact style={{ width: '100%' }}>
-            <Form.Item name="code" noStyle rules={[{ required: true, message: t('common.required') }, { pattern: /^\d{6}$/, message: t('onb.codeInvalid') }]}>
-              <Input prefix={<SafetyOutlined />} inputMode="numeric" maxLength={6} autoComplete="one-time-code" aria-label={t('onb.code')} data-testid="reset-code" size="large" />
-            </Form.Item>
-            <Button size="large" onClick={sendCode} loading={sending} disabled={cooldown.left > 0} data-testid="reset-send-code">
-              {cooldown.left > 0 ? t('onb.resendIn', { n: cooldown.left }) : t('onb.sendCode')}
-            </Button>
-          </Space.Compact>
-        </Form.Item>
-        <Form.Item name="password" label={t('reset.newPassword')} extra={t('reset.passwordHint')} rules={[{ required: true, message: t('common.required') }, zodRule(NewPassword)]}>
-          <Input.Password prefix={<LockOutlined />} autoComplete="new-password" data-testid="reset-password" size="large" />
-        </Form.Item>
-        <Form.Item
-          name="confirm"
-          label={t('onb.confirmPassword')}
-          dependencies={['password']}
-          rules={[
-            { required: true, message: t('common.required') },
-            ({ getFieldValue }) => ({ validator: async (_r, v) => (v && v !== getFieldValue('password') ? Promise.reject(new Error(t('onb.passwordMismatch'))) : undefined) }),
-          ]}
-        >
-          <Input.Password prefix={<LockOutlined />} autoComplete="new-password" data-testid="reset-confirm" size="large" />
-        </Form.Item>
+        <CodeField testId="reset" onSend={sendCode} sending={sending} cooldown={cooldown} />
+        <NewPasswordFields testId="reset" label={t('reset.newPassword')} hint={t('reset.passwordHint')} />
         <Button type="primary" htmlType="submit" block size="large" loading={busy} data-testid="reset-submit">
           {t('reset.submit')}
         </Button>

@@ -1,13 +1,13 @@
 import { useState } from 'react';
 import { Navigate, useNavigate } from 'react-router-dom';
-import { Alert, Button, Form, Input, Segmented, Space } from 'antd';
-import { LockOutlined, MailOutlined, MobileOutlined, SafetyOutlined, UserOutlined } from '@ant-design/icons';
-import { Email, NewPassword, Phone } from '@siyu/contracts';
+import { Alert, Button, Form, Input, Segmented } from 'antd';
+import { MailOutlined, MobileOutlined, UserOutlined } from '@ant-design/icons';
+import { Email, Phone } from '@siyu/contracts';
 import { api, ApiError } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import { applyApiError, zodRule } from '../../lib/form';
 import { useI18n } from '../../lib/i18n';
-import { AuthCard, AuthLink, signUpTicket, useCooldown, type SignUpTicket } from './shared';
+import { AuthCard, AuthLink, CodeField, NewPasswordFields, signUpTicket, useCooldown, type SignUpTicket } from './shared';
 
 type Channel = 'sms' | 'email';
 interface Values {
@@ -114,30 +114,8 @@ export default function SignUp() {
             <Input prefix={<MailOutlined />} autoComplete="email" maxLength={254} data-testid="signup-email" size="large" />
           </Form.Item>
         )}
-        <Form.Item label={t('onb.code')} required>
-          <Space.Compact style={{ width: '100%' }}>
-            <Form.Item name="code" noStyle rules={[{ required: true, message: t('common.required') }, { pattern: /^\d{6}$/, message: t('onb.codeInvalid') }]}>
-              <Input prefix={<SafetyOutlined />} inputMode="numeric" maxLength={6} autoComplete="one-time-code" aria-label={t('onb.code')} data-testid="signup-code" size="large" />
-            </Form.Item>
-            <Button size="large" onClick={sendCode} loading={sending} disabled={cooldown.left > 0} data-testid="signup-send-code">
-              {cooldown.left > 0 ? t('onb.resendIn', { n: cooldown.left }) : t('onb.sendCode')}
-            </Button>
-          </Space.Compact>
-        </Form.Item>
-        <Form.Item name="password" label={t('onb.password')} extra={t('onb.passwordHint')} rules={[{ required: true, message: t('common.required') }, zodRule(NewPassword)]}>
-          <Input.Password prefix={<LockOutlined />} autoComplete="new-password" data-testid="signup-password" size="large" />
-        </Form.Item>
-        <Form.Item
-          name="confirm"
-          label={t('onb.confirmPassword')}
-          dependencies={['password']}
-          rules={[
-            { required: true, message: t('common.required') },
-            ({ getFieldValue }) => ({ validator: async (_r, v) => (v && v !== getFieldValue('password') ? Promise.reject(new Error(t('onb.passwordMismatch'))) : undefined) }),
-          ]}
-        >
-          <Input.Password prefix={<LockOutlined />} autoComplete="new-password" data-testid="signup-confirm" size="large" />
-        </Form.Item>
+        <CodeField testId="signup" onSend={sendCode} sending={sending} cooldown={cooldown} />
+        <NewPasswordFields testId="signup" label={t('onb.password')} hint={t('onb.passwordHint')} />
         <Form.Item name="displayName" label={t('onb.displayName')} rules={[{ max: 30 }]}>
           <Input prefix={<UserOutlined />} placeholder={t('onb.displayNamePlaceholder')} maxLength={30} data-testid="signup-name" size="large" />
         </Form.Item>

@@ -1,6 +1,11 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
+import { Button, Form, Input, Space } from 'antd';
+import { LockOutlined, SafetyOutlined } from '@ant-design/icons';
+import { NewPassword } from '@siyu/contracts';
 import LangSwitch from '../../components/LangSwitch';
+import { zodRule } from '../../lib/form';
+import { useI18n } from '../../lib/i18n';
 
 /** The card the sign-in, sign-up, create-shop and reset pages sit in (the sign-in page's look). */
 export function AuthCard({ title, subtitle, children, wide, footer }: { title: string; subtitle?: string; children: ReactNode; wide?: boolean; footer?: ReactNode }) {
@@ -36,6 +41,46 @@ export function useCooldown() {
     return () => clearTimeout(timer);
   }, [left]);
   return { left, start: (seconds: number) => setLeft(seconds) };
+}
+
+/** The 6-digit code field with its send button, which counts down until another code may be asked for. */
+export function CodeField({ testId, onSend, sending, cooldown }: { testId: string; onSend: () => void; sending: boolean; cooldown: { left: number } }) {
+  const { t } = useI18n();
+  return (
+    <Form.Item label={t('onb.code')} required>
+      <Space.Compact style={{ width: '100%' }}>
+        <Form.Item name="code" noStyle rules={[{ required: true, message: t('common.required') }, { pattern: /^\d{6}$/, message: t('onb.codeInvalid') }]}>
+          <Input prefix={<SafetyOutlined />} inputMode="numeric" maxLength={6} autoComplete="one-time-code" aria-label={t('onb.code')} data-testid={`${testId}-code`} size="large" />
+        </Form.Item>
+        <Button size="large" onClick={onSend} loading={sending} disabled={cooldown.left > 0} data-testid={`${testId}-send-code`}>
+          {cooldown.left > 0 ? t('onb.resendIn', { n: cooldown.left }) : t('onb.sendCode')}
+        </Button>
+      </Space.Compact>
+    </Form.Item>
+  );
+}
+
+/** A new password and its confirmation, held to the server's password rule. */
+export function NewPasswordFields({ testId, label, hint }: { testId: string; label: string; hint: string }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <Form.Item name="password" label={label} extra={hint} rules={[{ required: true, message: t('common.required') }, zodRule(NewPassword)]}>
+        <Input.Password prefix={<LockOutlined />} autoComplete="new-password" data-testid={`${testId}-password`} size="large" />
+      </Form.Item>
+      <Form.Item
+        name="confirm"
+        label={t('onb.confirmPassword')}
+        dependencies={['password']}
+        rules={[
+          { required: true, message: t('common.required') },
+          ({ getFieldValue }) => ({ validator: async (_r, v) => (v && v !== getFieldValue('password') ? Promise.reject(new Error(t('onb.passwordMismatch'))) : undefined) }),
+        ]}
+      >
+        <Input.Password prefix={<LockOutlined />} autoComplete="new-password" data-testid={`${testId}-confirm`} size="large" />
+      </Form.Item>
+    </>
+  );
 }
 
 /** The proven phone / e-mail between the sign-up and create-shop pages (this tab only). */

@@ -4,6 +4,7 @@ import { isUniqueViolation, type Db } from '../db/index.js';
 import { conflict, notFound } from '../errors.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { Role } from '../auth/rbac.js';
+import { writeAuditEntry, type AuditEntry } from './audit.js';
 import { auditLog, shops, staff, type ShopSettings, type ShopStatus } from './schema.js';
 
 export type Shop = typeof shops.$inferSelect;
@@ -150,37 +151,9 @@ export class TenancyService {
     });
   }
 
-  async record(
-    entry: {
-      shopId: string;
-      actor: Pick<Actor, 'type' | 'id' | 'name'>;
-      action: string;
-      entity?: string;
-      entityId?: string;
-      before?: unknown;
-      after?: unknown;
-      request?: unknown;
-      status?: number;
-      ip?: string;
-      requestId?: string;
-    },
-    db: Db = this.p.db,
-  ) {
-    await db.insert(auditLog).values({
-      shopId: entry.shopId,
-      actorType: entry.actor.type,
-      actorId: entry.actor.id,
-      actorName: entry.actor.name,
-      action: entry.action,
-      entity: entry.entity,
-      entityId: entry.entityId,
-      before: entry.before ?? null,
-      after: entry.after ?? null,
-      request: entry.request ?? null,
-      status: entry.status,
-      ip: entry.ip,
-      requestId: entry.requestId,
-    });
+  /** An audit entry of a change made with `db` (pass the change's transaction, so they commit together). */
+  async record(entry: AuditEntry, db: Db = this.p.db) {
+    await writeAuditEntry(db, entry);
   }
 
   async listAudit(shopId: string, opts: { limit: number; beforeId?: number }) {
