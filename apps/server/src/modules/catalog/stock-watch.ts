@@ -19,6 +19,9 @@ export const STOCK_WRITES = {
   adjust: (a) => (a[0] as Actor).shopId,
 } satisfies Partial<Record<Method, (args: unknown[]) => string>>;
 
+/** Of STOCK_WRITES, those that may raise `available`: they are restocks as well. */
+export const RESTOCKS: ReadonlySet<string> = new Set<keyof typeof STOCK_WRITES>(['release', 'unhold', 'returnToStock', 'setStock', 'adjust']);
+
 /**
  * Operations that leave `available` alone: payment (reserved → sold), an activity's orders taking their
  * held units (held → reserved), and reads (levels, history, the SQL checkout reads stock with). A new
@@ -39,6 +42,7 @@ export function watchStock(inventory: InventoryService, versions: CatalogVersion
     target[name] = async (...args: unknown[]) => {
       const result = await original(...args);
       await versions.changed(shopOf(args), 'stock');
+      if (RESTOCKS.has(name)) await versions.changed(shopOf(args), 'restock');
       return result;
     };
   }

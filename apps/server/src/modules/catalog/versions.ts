@@ -6,10 +6,12 @@ import { afterCommit } from '../../platform/db/after-commit.js';
  * What changed in a shop's catalog, as far as the storefront is concerned:
  * - `content`: products (edits, on/off sale, prices, images, SKUs), categories — cached pages are rebuilt;
  * - `stock`: stock levels (orders reserve and release, staff count) — cached pages re-read their numbers;
- * - `sales`: sales counts (payments, refunds) — numbers re-read, and listings ordered by sales rebuilt.
+ * - `sales`: sales counts (payments, refunds) — numbers re-read, and listings ordered by sales rebuilt;
+ * - `restock`: stock that may have gone up (a cancelled order's units released, a return, a staff count) —
+ *   what checkout's memory of short stock (orders/short-stock.ts) must forget. Every restock is a `stock` too.
  */
-export type ChangeKind = 'content' | 'stock' | 'sales';
-const KINDS: ChangeKind[] = ['content', 'stock', 'sales'];
+export type ChangeKind = 'content' | 'stock' | 'sales' | 'restock';
+const KINDS: ChangeKind[] = ['content', 'stock', 'sales', 'restock'];
 
 /**
  * How often a process asks the hot store whether another process changed a shop's catalog, at most:
@@ -22,6 +24,7 @@ export interface ShopVersions {
   content: number;
   stock: number;
   sales: number;
+  restock: number;
   /** The hot store's tokens when last read (absent: never read). */
   seen: Partial<Record<ChangeKind, string | null>>;
   checkedAt: number;
@@ -42,7 +45,7 @@ export const liveGen = (v: ShopVersions) => v.stock + v.sales;
  * never records its own token as seen, so the next check bumps once more: that covers a change by another
  * process that committed between this process's bump and its token write.
  *
- * Polling rather than Redis pub/sub: a check is one pipelined round of three GETs per shop per 250 ms
+ * Polling rather than Redis pub/sub: a check is one pipelined round of four GETs per shop per 250 ms
  * (≤ 4 round trips a second per shop and process, whatever the request rate), it needs no second Redis
  * connection, and a lost message cannot leave a process stale — which pub/sub would still need this
  * check to guard against.
@@ -59,7 +62,7 @@ export class CatalogVersions {
 
   of(shopId: string): ShopVersions {
     let s = this.shops.get(shopId);
-    if (!s) this.shops.set(shopId, (s = { content: 0, stock: 0, sales: 0, seen: {}, checkedAt: 0, checking: null }));
+    if (!s) this.shops.set(shopId, (s = { content: 0, stock: 0, sales: 0, restock: 0, seen: {}, checkedAt: 0, checking: null }));
     return s;
   }
 
@@ -101,7 +104,7 @@ export class CatalogVersions {
   private async check(shopId: string, s: ShopVersions) {
     const askedAt = Date.now();
     try {
-      // One round trip: Redis pipelines the three reads.
+      // One round trip: Redis pipelines the reads.
       const tokens = await Promise.all(KINDS.map((k) => this.p.hot.get(tokenKey(shopId, k))));
       KINDS.forEach((k, i) => {
         if (!(k in s.seen) || tokens[i] !== s.seen[k]) {

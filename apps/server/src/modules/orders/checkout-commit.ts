@@ -8,6 +8,7 @@ import { lockOrder } from './lifecycle.js';
 import type { OrderToWrite, OrderWriter, WrittenOrder } from './order-writer.js';
 import { orders, type Order } from './schema.js';
 import { orderDetailView, type OrderDetailView, type OrderService } from './service.js';
+import type { ShortStock } from './short-stock.js';
 
 /** One checkout waiting to be written. */
 export interface PendingCheckout {
@@ -58,7 +59,7 @@ export class CheckoutCommitter {
 
   constructor(
     private p: Platform,
-    private d: { writer: OrderWriter; orders: OrderService; cart: CartService; extensions: CheckoutExtension[] },
+    private d: { writer: OrderWriter; orders: OrderService; cart: CartService; extensions: CheckoutExtension[]; shortStock: ShortStock },
   ) {}
 
   submit(shopId: string, pending: PendingCheckout): Promise<CheckoutResult> {
@@ -101,13 +102,19 @@ export class CheckoutCommitter {
   private async commitGroup(shopId: string, group: Entry[]) {
     let live = group;
     for (let round = 0; live.length > 0; round++) {
+      // Taken before the reservation runs: a restock after this moment makes what it says forgotten.
+      const restock = this.d.shortStock.generation(shopId);
       try {
         const written = await this.p.database.transaction((tx) => this.writeGroup(tx, shopId, live));
         await this.answer(shopId, live, written);
         return;
       } catch (err) {
         if (err instanceof Refused && round < MAX_ROUNDS) {
-          for (const [entry, why] of err.refusals) entry.reject(why);
+          for (const [entry, why] of err.refusals) {
+            const d = why instanceof AppError && why.code === 'STOCK_INSUFFICIENT' ? why.details : undefined;
+            if (typeof d?.skuId === 'string' && typeof d.available === 'number') this.d.shortStock.note(shopId, d.skuId, d.available, restock);
+            entry.reject(why);
+          }
           live = live.filter((e) => !err.refusals.has(e));
           continue;
         }
@@ -160,19 +167,23 @@ export class CheckoutCommitter {
       }
       // Its Idempotency-Key was taken: the earlier order (maybe written by this very group) is the answer.
       try {
-        const [existing] = order.idempotencyKey
-          ? await this.p.db
-              .select({ id: orders.id })
-              .from(orders)
-              .where(and(eq(orders.shopId, shopId), eq(orders.customerId, customerId), eq(orders.idempotencyKey, order.idempotencyKey)))
-          : [];
-        if (existing) entry.resolve({ orderId: existing.id, created: false });
+        const existing = order.idempotencyKey ? await orderByIdempotencyKey(this.p.db, shopId, customerId, order.idempotencyKey) : null;
+        if (existing) entry.resolve({ orderId: existing, created: false });
         else entry.reject(new Error(`order ${order.id} was not written and has no earlier order`));
       } catch (err) {
         entry.reject(err);
       }
     }
   }
+}
+
+/** The order a customer placed with this Idempotency-Key, if any. */
+export async function orderByIdempotencyKey(db: Db, shopId: string, customerId: string, key: string): Promise<string | null> {
+  const [row] = await db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(and(eq(orders.shopId, shopId), eq(orders.customerId, customerId), eq(orders.idempotencyKey, key)));
+  return row?.id ?? null;
 }
 
 /**

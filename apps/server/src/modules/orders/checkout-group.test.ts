@@ -59,6 +59,61 @@ describe('group commit of checkouts', () => {
     }
   });
 
+  it('a sold-out SKU refuses later checkouts before reading anything, until stock may have come back', async () => {
+    const product = await createProduct(t, shop.owner, { title: '售罄款', priceFen: 800, stock: 3 });
+    const skuId = product.skus[0].id;
+    const firstKey = randomUUID();
+    const rush = await Promise.all(people.slice(0, 8).map((p, i) => place(p, [{ skuId, quantity: 1 }], {}, i === 0 ? firstKey : randomUUID())));
+    const won = rush.filter((r) => r.ok) as { orderId: string }[];
+    expect(won).toHaveLength(3);
+    expect(rush.filter((r) => !r.ok).map((r) => (r as { err: { code: string } }).err.code)).toEqual(Array(5).fill('STOCK_INSUFFICIENT'));
+
+    // From now on a checkout of it is refused from memory: the read that prices an order is not made.
+    const checkout = t.services.checkout as unknown as { reader: { customer: (...a: unknown[]) => Promise<unknown> } };
+    const realRead = checkout.reader.customer.bind(checkout.reader);
+    let reads = 0;
+    checkout.reader.customer = (...a: unknown[]) => {
+      reads++;
+      return realRead(...a);
+    };
+    try {
+      const late = await place(people[9], [{ skuId, quantity: 2 }]);
+      expect(late.ok).toBe(false);
+      expect((late as { err: { code: string; details: unknown } }).err).toMatchObject({ code: 'STOCK_INSUFFICIENT', details: { field: 'items.0.skuId', skuId, available: 0, requested: 2 } });
+      expect(reads).toBe(0);
+
+      // A retry of a checkout that got its order still gets that order.
+      const first = rush[0] as { ok: boolean; orderId?: string };
+      expect(first.ok).toBe(true);
+      const retry = await place(people[0], [{ skuId, quantity: 1 }], {}, firstKey);
+      expect(retry).toMatchObject({ ok: true, orderId: first.orderId, created: false });
+
+      // A cancelled order gives its unit back: the memory is forgotten and the next checkout gets it.
+      const cancelled = won[0];
+      const owner = (await rows<{ customer_id: string }>(t.platform.db, sql`SELECT customer_id FROM orders WHERE id = ${cancelled.orderId}`))[0].customer_id;
+      await t.services.orders.cancel(shop.shopId, cancelled.orderId, { type: 'customer', id: owner }, { reason: 'changed my mind' });
+      const after = await place(people[10], [{ skuId, quantity: 1 }]);
+      expect(after.ok).toBe(true);
+      expect(reads).toBe(1);
+      expect(await level(skuId)).toEqual({ available: 0, reserved: 3 });
+
+      // Refused again from memory once it ran out again; then a staff count brings stock back.
+      const refusedAgain = await place(people[11], [{ skuId, quantity: 1 }]);
+      expect(refusedAgain.ok).toBe(false);
+      const readsBefore = reads;
+      const again = await place(people[11], [{ skuId, quantity: 1 }]);
+      expect((again as { err: { code: string } }).err.code).toBe('STOCK_INSUFFICIENT');
+      expect(reads).toBe(readsBefore);
+      const counted = await t.call('POST', `/api/admin/skus/${skuId}/stock`, { session: shop.owner, body: { delta: 5, reason: '到货' } });
+      expect(counted.status).toBe(200);
+      const restocked = await place(people[11], [{ skuId, quantity: 2 }]);
+      expect(restocked.ok).toBe(true);
+      expect(await level(skuId)).toEqual({ available: 3, reserved: 5 });
+    } finally {
+      checkout.reader.customer = realRead;
+    }
+  });
+
   it('refuses only the checkout whose coupon a parallel order of the same customer took', async () => {
     const product = await createProduct(t, shop.owner, { title: '券后款', priceFen: 12_000, stock: 100 });
     const skuId = product.skus[0].id;

@@ -7,12 +7,13 @@ import type { TenancyService } from '../../platform/tenancy/service.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { CustomersService as CustomerService } from '../customers/service.js';
 import type { CartService } from './cart-service.js';
-import { CheckoutCommitter, type CheckoutResult } from './checkout-commit.js';
+import { CheckoutCommitter, orderByIdempotencyKey, type CheckoutResult } from './checkout-commit.js';
 import { CheckoutReader, type ShopCheckoutData } from './checkout-read.js';
 import type { OrderWriter, OrderToWrite } from './order-writer.js';
 import { priceOrder, type PricingInput, type PricingLineInput, type PricingResult, type PricingStep, defaultSteps } from './pricing.js';
 import type { AddressSnapshot, PickupSnapshot } from './schema.js';
 import type { ShippingService } from './shipping-service.js';
+import { ShortStock } from './short-stock.js';
 import type { OrderService } from './service.js';
 
 export interface CheckoutInput {
@@ -81,6 +82,7 @@ export class CheckoutService {
   private readonly extensions: CheckoutExtension[] = [];
   private readonly reader: CheckoutReader;
   private readonly committer: CheckoutCommitter;
+  private readonly shortStock: ShortStock;
 
   /** Called once at composition (app/container.ts). */
   extend(extension: CheckoutExtension) {
@@ -99,7 +101,8 @@ export class CheckoutService {
     writer: OrderWriter,
   ) {
     this.reader = new CheckoutReader(p, tenancy, catalog, customers, shipping, this.extensions);
-    this.committer = new CheckoutCommitter(p, { writer, orders, cart, extensions: this.extensions });
+    this.shortStock = new ShortStock(catalog.versions);
+    this.committer = new CheckoutCommitter(p, { writer, orders, cart, extensions: this.extensions, shortStock: this.shortStock });
   }
 
   /** What the order would cost, line by line, without writing anything. */
@@ -213,6 +216,14 @@ export class CheckoutService {
    * holds every unit, or nothing was written. A retry with the same Idempotency-Key returns the first order.
    */
   async placeOrder(shopId: string, customerId: string, input: CheckoutInput, idempotencyKey?: string): Promise<CheckoutResult> {
+    try {
+      await this.shortStock.check(shopId, input.items);
+    } catch (err) {
+      // A retry must get its first answer, even once the stock is gone: one indexed read, not a checkout.
+      const earlier = idempotencyKey ? await orderByIdempotencyKey(this.p.db, shopId, customerId, idempotencyKey) : null;
+      if (earlier) return { orderId: earlier, created: false };
+      throw err;
+    }
     const prepared = await this.prepare(this.p.db, shopId, customerId, input);
     const order: OrderToWrite = {
       id: randomUUID(),
