@@ -63,6 +63,8 @@ export interface CheckoutExtension {
   commit?(tx: Db, order: { id: string; orderNo: string; shopId: string; customerId: string }, pricing: PricingResult, context: unknown): Promise<void>;
   /** Inside the order's transaction, before its stock is reserved: give back units set aside for it (a pre-sale's). */
   beforeReserve?(tx: Db, q: { shopId: string; customerId: string; input: CheckoutInput }, context: unknown): Promise<void>;
+  /** Whether this checkout brings units of its own to `beforeReserve` (a pre-sale balance): the stock pre-check must not refuse it. */
+  bringsUnits?(input: CheckoutInput): boolean;
 }
 
 export interface Prepared {
@@ -217,7 +219,7 @@ export class CheckoutService {
    */
   async placeOrder(shopId: string, customerId: string, input: CheckoutInput, idempotencyKey?: string): Promise<CheckoutResult> {
     try {
-      await this.shortStock.check(shopId, input.items);
+      if (!this.extensions.some((e) => e.bringsUnits?.(input))) await this.shortStock.check(shopId, input.items);
     } catch (err) {
       // A retry must get its first answer, even once the stock is gone: one indexed read, not a checkout.
       const earlier = idempotencyKey ? await orderByIdempotencyKey(this.p.db, shopId, customerId, idempotencyKey) : null;

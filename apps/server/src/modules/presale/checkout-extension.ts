@@ -38,6 +38,7 @@ export function presaleCheckoutExtension(presales: PresaleService): CheckoutExte
       const context: BalanceContext = { presaleOrderId: o.id, skuId: o.skuId, depositFen: o.depositFen, deductFen: o.deductFen };
       return { context };
     },
+    bringsUnits: (input) => !!input.presaleOrderId,
     async beforeReserve(tx, q, context) {
       const c = context as BalanceContext | null;
       if (c) await presales.releaseForBalance(tx, q.shopId, c.presaleOrderId);

@@ -109,6 +109,28 @@ describe('deposit then balance', () => {
     expect(console.body.stats).toMatchObject({ deposits: 1, completed: 1, depositFen: 5_000 });
   });
 
+  it('pays the balance of held units even after the rest of the stock sold out (the stock pre-check leaves balances alone)', async () => {
+    const { activity, skuId, start } = await presale({ stock: 2 });
+    const c = await signInCustomer(t, shop.slug);
+    const deposit = await payDeposit(c, activity.id, skuId);
+    expect(await level(skuId)).toMatchObject({ available: 1, held: 1 });
+    const buy = (who: CustomerFixture) =>
+      t.call('POST', store('/orders'), { headers: bearer(who, { 'idempotency-key': randomUUID() }), body: { items: [{ skuId, quantity: 1 }], fulfilment: 'pickup', pickupPointId } });
+    const [a, b] = [await signInCustomer(t, shop.slug), await signInCustomer(t, shop.slug)];
+    expect((await buy(a)).status).toBe(201);
+    // Refused by the reservation, then from memory.
+    expect((await buy(b)).body.error.code).toBe('STOCK_INSUFFICIENT');
+    expect((await buy(b)).body.error.code).toBe('STOCK_INSUFFICIENT');
+    await at(start + 49 * HOUR, async () => {
+      const order = await t.call('POST', store('/orders'), {
+        headers: bearer(c, { 'idempotency-key': randomUUID() }),
+        body: { items: [{ skuId, quantity: 1 }], fulfilment: 'pickup', pickupPointId, presaleOrderId: deposit.id },
+      });
+      expect(order.status, JSON.stringify(order.body)).toBe(201);
+    });
+    expect(await level(skuId)).toMatchObject({ available: 0, held: 0, reserved: 2 });
+  });
+
   it('keeps a non-refundable deposit when the balance is never paid, and puts the units back on sale', async () => {
     const { activity, skuId, start } = await presale();
     const c = await signInCustomer(t, shop.slug);
