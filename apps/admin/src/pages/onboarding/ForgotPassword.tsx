@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import { Alert, Button, Form, Input, Result } from 'antd';
 import { UserOutlined } from '@ant-design/icons';
-import { api, ApiError } from '../../lib/api';
+import { api } from '../../lib/api';
 import { applyApiError } from '../../lib/form';
 import { useI18n } from '../../lib/i18n';
-import { AuthCard, AuthLink, CodeField, NewPasswordFields, useCooldown } from './shared';
+import { AuthCard, AuthLink, CodeField, NewPasswordFields, useCodeSender } from './shared';
 
 interface Values {
   login: string;
@@ -20,32 +20,14 @@ interface Values {
 export default function ForgotPassword() {
   const { t } = useI18n();
   const [form] = Form.useForm<Values>();
-  const [sending, setSending] = useState(false);
   const [sent, setSent] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string[] | null>(null);
-  const cooldown = useCooldown();
+  const { sending, cooldown, send } = useCodeSender(form, setError);
 
-  const sendCode = async () => {
-    setError(null);
-    try {
-      await form.validateFields(['login']);
-    } catch {
-      return;
-    }
-    setSending(true);
-    try {
-      const res = await api.post<{ resendAfterSeconds: number }>('/auth/password-reset/code', { login: String(form.getFieldValue('login')).trim() });
-      cooldown.start(res.resendAfterSeconds);
-      setSent(true);
-    } catch (err) {
-      if (err instanceof ApiError && typeof err.details?.retryAfterSeconds === 'number') cooldown.start(err.details.retryAfterSeconds);
-      if (!applyApiError(form, err)) setError((err as Error).message);
-    } finally {
-      setSending(false);
-    }
-  };
+  const sendCode = () =>
+    send('login', () => api.post<{ resendAfterSeconds: number }>('/auth/password-reset/code', { login: String(form.getFieldValue('login')).trim() }), () => setSent(true));
 
   const onFinish = async (v: Values) => {
     setBusy(true);

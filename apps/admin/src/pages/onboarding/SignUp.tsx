@@ -7,7 +7,7 @@ import { api, ApiError } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import { applyApiError, zodRule } from '../../lib/form';
 import { useI18n } from '../../lib/i18n';
-import { AuthCard, AuthLink, CodeField, NewPasswordFields, signUpTicket, useCooldown, type SignUpTicket } from './shared';
+import { AuthCard, AuthLink, CodeField, NewPasswordFields, signUpTicket, useCodeSender, type SignUpTicket } from './shared';
 
 type Channel = 'sms' | 'email';
 interface Values {
@@ -26,35 +26,20 @@ export default function SignUp() {
   const navigate = useNavigate();
   const [form] = Form.useForm<Values>();
   const [channel, setChannel] = useState<Channel>('sms');
-  const [sending, setSending] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const cooldown = useCooldown();
+  const { sending, cooldown, send } = useCodeSender(form, setError);
 
   if (me) return <Navigate to="/" replace />;
 
   const target = () => (channel === 'sms' ? { channel, phone: String(form.getFieldValue('phone') ?? '').trim() } : { channel, email: String(form.getFieldValue('email') ?? '').trim() });
 
-  const sendCode = async () => {
-    setError(null);
+  const sendCode = () => {
     setNotice(null);
-    try {
-      await form.validateFields([channel === 'sms' ? 'phone' : 'email']);
-    } catch {
-      return;
-    }
-    setSending(true);
-    try {
-      const res = await api.post<{ resendAfterSeconds: number }>('/sign-up/codes', target());
-      cooldown.start(res.resendAfterSeconds);
-      setNotice(t(channel === 'sms' ? 'onb.codeSentSms' : 'onb.codeSentEmail'));
-    } catch (err) {
-      if (err instanceof ApiError && typeof err.details?.retryAfterSeconds === 'number') cooldown.start(err.details.retryAfterSeconds);
-      if (!applyApiError(form, err)) setError((err as Error).message);
-    } finally {
-      setSending(false);
-    }
+    return send(channel === 'sms' ? 'phone' : 'email', () => api.post<{ resendAfterSeconds: number }>('/sign-up/codes', target()), () =>
+      setNotice(t(channel === 'sms' ? 'onb.codeSentSms' : 'onb.codeSentEmail')),
+    );
   };
 
   const onFinish = async (v: Values) => {

@@ -1,10 +1,11 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
-import { Button, Form, Input, Space } from 'antd';
+import { Button, Form, Input, Space, type FormInstance } from 'antd';
 import { LockOutlined, SafetyOutlined } from '@ant-design/icons';
 import { NewPassword } from '@siyu/contracts';
 import LangSwitch from '../../components/LangSwitch';
-import { zodRule } from '../../lib/form';
+import { ApiError } from '../../lib/api';
+import { applyApiError, zodRule } from '../../lib/form';
 import { useI18n } from '../../lib/i18n';
 
 /** The card the sign-in, sign-up, create-shop and reset pages sit in (the sign-in page's look). */
@@ -41,6 +42,35 @@ export function useCooldown() {
     return () => clearTimeout(timer);
   }, [left]);
   return { left, start: (seconds: number) => setLeft(seconds) };
+}
+
+/**
+ * Asks for a verification code: checks the address field first, counts the resend interval down (also when
+ * the server says to wait), and hands an error the form cannot place next to a field to `onError`.
+ */
+export function useCodeSender(form: FormInstance, onError: (message: string | null) => void) {
+  const [sending, setSending] = useState(false);
+  const cooldown = useCooldown();
+  const send = async (field: string, request: () => Promise<{ resendAfterSeconds: number }>, onSent: () => void) => {
+    onError(null);
+    try {
+      await form.validateFields([field]);
+    } catch {
+      return;
+    }
+    setSending(true);
+    try {
+      const res = await request();
+      cooldown.start(res.resendAfterSeconds);
+      onSent();
+    } catch (err) {
+      if (err instanceof ApiError && typeof err.details?.retryAfterSeconds === 'number') cooldown.start(err.details.retryAfterSeconds);
+      if (!applyApiError(form, err)) onError((err as Error).message);
+    } finally {
+      setSending(false);
+    }
+  };
+  return { sending, cooldown, send };
 }
 
 /** The 6-digit code field with its send button, which counts down until another code may be asked for. */

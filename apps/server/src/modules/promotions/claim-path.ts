@@ -259,18 +259,18 @@ export class CouponClaims {
     const found = await this.p.db.select().from(coupons).where(inArray(coupons.id, list.map((b) => b.rec.id))).catch(() => [] as CouponRow[]);
     const byId = new Map(found.map((c) => [c.id, c]));
     for (const b of list) if (byId.has(b.rec.id)) b.resolve(this.coupons.myView(byId.get(b.rec.id)!, b.t));
-    const todo = list.filter((b) => !byId.has(b.rec.id));
-    if (todo.length === 0) return;
+    const unwritten = list.filter((b) => !byId.has(b.rec.id));
+    if (unwritten.length === 0) return;
     // If this fails the claims stay pending, and reconciliation decides them again from PostgreSQL (a retry
     // with the same key then waits for that answer).
-    const dropped = await this.counters.resync(templateId, { customers: todo.map((b) => b.rec.customerId), drop: todo.map((b) => b.rec.id) }).then(
+    const dropped = await this.counters.resync(templateId, { customers: unwritten.map((b) => b.rec.customerId), drop: unwritten.map((b) => b.rec.id) }).then(
       () => true,
       (err) => {
         this.p.log.warn({ err, templateId }, 'coupon claims: undoing the hot step failed; reconciliation will');
         return false;
       },
     );
-    for (const b of todo) {
+    for (const b of unwritten) {
       try {
         b.resolve(await this.exact(b.rec, b.t));
       } catch (err) {
