@@ -19,3 +19,4 @@ export * from './flashsale.js';
 export * from './cards.js';
 export * from './presale.js';
 export * from './onboarding.js';
+export * from './analytics.js';

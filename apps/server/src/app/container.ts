@@ -51,6 +51,7 @@ import { FlashSalePurchase } from '../modules/flashsale/purchase.js';
 import { FlashSaleOrders } from '../modules/flashsale/batches.js';
 import { FlashSaleReconciler } from '../modules/flashsale/reconcile.js';
 import { FlashSaleStorefront } from '../modules/flashsale/storefront.js';
+import { CdpService } from '../modules/cdp/service.js';
 
 /**
  * The composition root: every service, built once, in dependency order. Modules reach each other only
@@ -124,7 +125,9 @@ export async function createServices(p: Platform) {
     const [products, placed] = await Promise.all([catalog.list(shopId, { sort: '-created', page: 1, pageSize: 1 }), orders.list(shopId, { page: 1, pageSize: 1 })]);
     return { products: products.total, orders: placed.total };
   });
+  const cdp = new CdpService(p, customers, groups);
   return {
+    cdp,
     mail, platformSms, platformEmail, signUp, checklist, passwordReset, operators, operatorShops,
     orderWriter, bulkOrders, flashSales, flashSalePurchase, flashSaleOrders, flashSaleReconciler, flashSaleStorefront,
     tenancy, auth, customers, inventory, categories, catalog, media, catalogImports, shipping, cart, checkout, orders, payments, refunds,

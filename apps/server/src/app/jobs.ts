@@ -12,6 +12,7 @@ import { registerStoredValueJobs } from '../modules/storedvalue/jobs.js';
 import { registerCardJobs } from '../modules/loyalty/card-jobs.js';
 import { registerPresaleJobs } from '../modules/presale/jobs.js';
 import { registerReviewJobs } from '../modules/reviews/jobs.js';
+import { registerCdpJobs } from '../modules/cdp/jobs.js';
 
 /** Registers every module's job handlers, schedules and event subscribers. */
 export function registerJobs(p: Platform, s: Services) {
@@ -37,5 +38,8 @@ export function registerJobs(p: Platform, s: Services) {
   registerCardJobs(p, s.cards);
   registerPresaleJobs(p, s.presales);
   registerReviewJobs(p, { reviews: s.reviews });
+  registerCdpJobs(p, s.cdp, {
+    isMember: async (db, shopId, customerId) => (await s.levels.levelOf(db, shopId, customerId)) !== null || !!(await s.cards.activeCard(db, shopId, customerId)),
+  });
   void s;
 }

@@ -18,6 +18,7 @@ export const migrationSources: MigrationSource[] = [
   { owner: 'presale', dir: path.join(src, 'modules/presale/migrations') },
   { owner: 'reviews', dir: path.join(src, 'modules/reviews/migrations') },
   { owner: 'flashsale', dir: path.join(src, 'modules/flashsale/migrations') },
+  { owner: 'cdp', dir: path.join(src, 'modules/cdp/migrations') },
   { owner: 'onboarding', dir: path.join(src, 'modules/onboarding/migrations') },
   { owner: 'sandbox', dir: path.join(src, 'app/sandbox-store/migrations') },
 ];

@@ -23,6 +23,9 @@ import { flashSaleAdminRoutes } from '../modules/flashsale/routes-admin.js';
 import { flashSaleStoreRoutes } from '../modules/flashsale/routes-store.js';
 import { reviewAdminRoutes, reviewStoreRoutes } from '../modules/reviews/routes.js';
 import { onboardingRoutes } from '../modules/onboarding/routes.js';
+import { cdpAdminRoutes } from '../modules/cdp/routes-admin.js';
+import { cdpStoreRoutes } from '../modules/cdp/routes-store.js';
+import { ingestRoutes } from '../modules/cdp/routes-ingest.js';
 
 /**
  * Where each module's routes are mounted. `admin` runs inside the /api/admin scope (staff auth and
@@ -43,6 +46,7 @@ export const registerModuleRoutes = {
     await admin.register(tagAdminRoutes, { tags: s.tags, groups: s.groups, customers: s.customers });
     await admin.register(flashSaleAdminRoutes, { sales: s.flashSales, reconciler: s.flashSaleReconciler, purchase: s.flashSalePurchase });
     await admin.register(reviewAdminRoutes, { reviews: s.reviews });
+    await admin.register(cdpAdminRoutes, { cdp: s.cdp, publicUrl: () => p.publicUrl() });
     await admin.register(onboardingRoutes, { signUp: s.signUp, checklist: s.checklist, config: p.config });
   },
   async store(store: FastifyInstance, p: Platform, s: Services) {
@@ -58,6 +62,7 @@ export const registerModuleRoutes = {
     await store.register(levelStoreRoutes, { levels: s.levels });
     await store.register(flashSaleStoreRoutes, { purchase: s.flashSalePurchase, storefront: s.flashSaleStorefront });
     await store.register(reviewStoreRoutes, { reviews: s.reviews });
+    await store.register(cdpStoreRoutes, { cdp: s.cdp });
     void p;
   },
   async public(app: FastifyInstance, p: Platform, s: Services) {
@@ -68,6 +73,8 @@ export const registerModuleRoutes = {
       },
       { prefix: '/api/store/:shop' },
     );
+    // The Segment tracking API: any Segment or RudderStack SDK can send here with a shop's write key.
+    await app.register(ingestRoutes, { prefix: '/v1', cdp: s.cdp });
     mediaPublicRoutes(app, s.media);
     await app.register(wechatPayCallbackRoutes, { payments: s.payments });
     if (p.config.SANDBOX) {

@@ -39,6 +39,8 @@ export async function startRuntime(config: Config, roles: { serve: boolean; work
     url = `http://127.0.0.1:${port}`;
     (platform as Platform & { setSelfUrl(u: string): void }).setSelfUrl(url);
   }
+  // The analytics engine opens once the roles are known: a DuckDB file belongs to one process.
+  await services.cdp.start({ worker: roles.worker });
   if (roles.worker) platform.jobs.start();
   const metricsServer = config.METRICS_LISTEN && (roles.serve || roles.worker) ? await listenMetrics(platform, config.METRICS_LISTEN) : undefined;
   let closed = false;
@@ -56,6 +58,7 @@ export async function startRuntime(config: Config, roles: { serve: boolean; work
         await http.app.close();
       }
       if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      await services.cdp.stop();
       await closePlatform(platform);
     },
   };

@@ -102,6 +102,31 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'host:port, e.g. 127.0.0.1:9464')
     .optional(),
+  /** Where events are analysed: DuckDB embedded in the owning process (default) or a ClickHouse server. */
+  ANALYTICS_ENGINE: z.enum(['duckdb', 'clickhouse']).default('duckdb'),
+  /** The DuckDB file (default DATA_DIR/analytics/events.duckdb; `:memory:` keeps nothing). */
+  ANALYTICS_PATH: z.string().optional(),
+  ANALYTICS_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+  /** DuckDB's memory cap, e.g. `4GB`. */
+  ANALYTICS_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 4GB').optional(),
+  /**
+   * Which process owns the DuckDB file and loads events: with `auto`, the one that runs jobs (roles all
+   * and worker). A serve-only process then sends its analyses to ANALYTICS_OWNER_URL.
+   */
+  ANALYTICS_OWNER: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** Base URL of the owning process's analytics listener (ANALYTICS_LISTEN there), for serve-only processes with DuckDB. */
+  ANALYTICS_OWNER_URL: z.url().optional(),
+  /** `host:port` where the owner answers other processes' analyses (DuckDB in scaled mode). */
+  ANALYTICS_LISTEN: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'host:port, e.g. 127.0.0.1:9470')
+    .optional(),
+  CLICKHOUSE_URL: z.url().optional(),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits and _').default('siyu'),
+  CLICKHOUSE_USER: z.string().optional(),
+  CLICKHOUSE_PASSWORD: z.string().optional(),
+  /** Events waiting for the inbox's next commit beyond which ingest answers 429. */
+  INGEST_MAX_PENDING: z.coerce.number().int().min(100).max(10_000_000).default(50_000),
   JOBS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),

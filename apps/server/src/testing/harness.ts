@@ -60,6 +60,9 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SEED_DEMO: 'false',
     SIGNIN_RATE_PER_MINUTE: '1000',
+    // The test app owns its analytics engine (in memory unless a test gives a file) and loads on drain().
+    ANALYTICS_OWNER: 'true',
+    ANALYTICS_PATH: ':memory:',
     ...env,
   });
   const rt = await startRuntime(config, { serve: true, worker: false, listen: { host: '127.0.0.1', port: opts.port ?? 0 } }, {

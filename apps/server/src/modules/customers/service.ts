@@ -147,6 +147,22 @@ export class CustomersService {
     return { ...customerView(row, wechat.length > 0), source: row.source, mergedInto: row.mergedInto };
   }
 
+  /**
+   * Name and masked phone of many customers at once (the people behind an analysis), keyed by id; ids
+   * that are not this shop's customers are absent.
+   */
+  async summaries(shopId: string, ids: string[], db: Db = this.p.db) {
+    const out = new Map<string, { nickname: string | null; phone: string | null }>();
+    for (let i = 0; i < ids.length; i += 5000) {
+      const found = await db
+        .select({ id: customers.id, nickname: customers.nickname, phone: customers.phone })
+        .from(customers)
+        .where(and(eq(customers.shopId, shopId), sql`${customers.id} = ANY(${uuidArray(ids.slice(i, i + 5000))}::uuid[])`));
+      for (const c of found) out.set(c.id, { nickname: c.nickname, phone: c.phone ? `${c.phone.slice(0, 3)}****${c.phone.slice(-4)}` : null });
+    }
+    return out;
+  }
+
   getAddress(shopId: string, customerId: string, addressId: string, db: Db = this.p.db) {
     return this.addresses.get(shopId, customerId, addressId, db);
   }

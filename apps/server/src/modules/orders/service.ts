@@ -202,7 +202,7 @@ export class OrderService {
     await this.p.events.emit(tx, {
       shopId: order.shopId,
       type: 'order.paid',
-      payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, paidFen: amountFen, balanceFen: order.balanceFen, items: items.map((i) => ({ skuId: i.skuId, productId: i.productId, quantity: i.quantity, payableFen: i.payableFen })) },
+      payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, paidFen: amountFen, balanceFen: order.balanceFen, couponDiscountFen: couponDiscountOf(order), couponIds: couponIdsOf(order), items: items.map((i) => ({ skuId: i.skuId, productId: i.productId, quantity: i.quantity, payableFen: i.payableFen })) },
     });
     return after;
   }
@@ -290,3 +290,10 @@ export function present(o: Order) {
   return { ...rest, carrierName: o.carrier ? (CARRIERS[o.carrier] ?? o.carrier) : null };
 }
 
+/** What coupons took off the order, for analyses of coupon return (the pricing keeps each step's adjustments). */
+function couponDiscountOf(order: Order) {
+  return -(order.pricing?.adjustments ?? []).filter((a) => a.code === 'coupon').reduce((sum, a) => sum + a.amountFen, 0);
+}
+function couponIdsOf(order: Order) {
+  return [...new Set((order.pricing?.adjustments ?? []).filter((a) => a.code === 'coupon' && a.ref).map((a) => a.ref!))];
+}

@@ -7,6 +7,8 @@ export type Role = (typeof ROLES)[number];
 
 export const PERMISSIONS = {
   'dashboard:read': 'View dashboard and reports',
+  'analytics:read': 'Run analyses (数据分析) and see customers’ event timelines',
+  'analytics:write': 'Save insights and manage data-source write keys',
   'catalog:read': 'View products and categories',
   'catalog:write': 'Create and edit products, categories, stock',
   'catalog:import': 'Import and export products',
@@ -43,14 +45,14 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'self:read', 'dashboard:read', 'catalog:read', 'catalog:write', 'catalog:import', 'media:upload',
     'orders:read', 'orders:fulfil', 'orders:refund', 'orders:export', 'customers:read', 'customers:write',
     'customers:export', 'shipping:manage', 'staff:read', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage',
-    'reviews:moderate',
+    'reviews:moderate', 'analytics:read', 'analytics:write',
   ],
   customer_service: [
     'self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'orders:fulfil', 'orders:refund',
     'customers:read', 'customers:write', 'promotions:read', 'promotions:issue', 'loyalty:read', 'reviews:moderate',
   ],
   // Planners (策划) design the campaigns; copywriters and designers see them to write and draw for them.
-  planner: ['self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'customers:read', 'customers:export', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage'],
+  planner: ['self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'customers:read', 'customers:export', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage', 'analytics:read', 'analytics:write'],
   copywriter: ['self:read', 'catalog:read', 'media:upload', 'promotions:read'],
   designer: ['self:read', 'catalog:read', 'media:upload', 'promotions:read'],
 };

@@ -1,6 +1,14 @@
 /** Chinese messages for stable error codes. English comes from the error itself. */
 const ZH: Record<string, string> = {
   VALIDATION_FAILED: '请求参数有误',
+  INVALID_EVENT: '事件格式不正确',
+  JUNK_ID: '用户标识无效',
+  EVENT_TOO_LARGE: '单个事件超过 32 KB',
+  BATCH_TOO_LARGE: '批量事件超过 500 KB',
+  INVALID_WRITE_KEY: '数据接入密钥无效',
+  INGEST_BUSY: '事件过多,请稍后重试',
+  ANALYTICS_UNAVAILABLE: '分析引擎暂不可用',
+  NOT_A_CUSTOMER: '该用户还不是店铺客户',
   INVALID_JSON: '请求体不是合法的 JSON',
   PAYLOAD_TOO_LARGE: '请求内容过大',
   INVALID_VALUE: '参数格式不正确',
