@@ -5,6 +5,7 @@ import { smsSandbox } from './sms/index.js';
 import { mailSandbox, type MailSandboxOptions } from './mail/index.js';
 import { MemorySandboxStore, type SandboxStore } from './store.js';
 
+export { startClickHouseSandbox, type ClickHouseSandbox, type ClickHouseSandboxOptions } from './clickhouse/server.js';
 export { MAIL_SANDBOX, SandboxMailbox, startSmtpSandbox, type SandboxMail } from './mail/index.js';
 export { DueRunner, MemorySandboxStore, type RecordOptions, type RecordWrite, type SandboxStore, type StoredRecord } from './store.js';
 
