@@ -135,6 +135,7 @@ export class IdentityPage {
         await this.createMissing([{ kind: 'user', value: userId }]);
         person = this.get('user', userId)!;
         if (anonymousId && !anon) await this.attach('anonymous', anonymousId, person);
+        else if (anon) this.warnings.push({ code: 'IDENTIFIED_CONFLICT', detail: { anonymousId, userId, personId: anon.personId } });
       }
     } else if (person && anonymousId) {
       if (!anon) await this.attach('anonymous', anonymousId, person);
@@ -142,7 +143,10 @@ export class IdentityPage {
         if (!anon.identified) await this.merge(anon.personId, person.personId);
         else this.warnings.push({ code: 'IDENTIFIED_CONFLICT', detail: { anonymousId, userId, personId: anon.personId } });
       }
-    } else if (!person && anonymousId) person = anon;
+    } else if (!person && anonymousId) {
+      if (!anon) await this.createMissing([{ kind: 'anonymous', value: anonymousId }]);
+      person = this.get('anonymous', anonymousId);
+    }
     if (!person) return;
     person = this.get(userId ? 'user' : 'anonymous', (userId ?? anonymousId)!) ?? person;
     if (traits) {

@@ -1,5 +1,5 @@
 import type { Platform } from '../../platform/context.js';
-import { rows, sql } from '../../platform/db/index.js';
+import { rows, sql, type Db } from '../../platform/db/index.js';
 import type { AnalyticsEngine, EngineEvent } from './engine/types.js';
 import { IdentityPage, type IdKind, type Merge } from './identity.js';
 import type { InboxEvent } from './segment.js';
@@ -32,7 +32,7 @@ export class EventLoader {
   constructor(
     private p: Platform,
     private engine: AnalyticsEngine,
-    private opts: { pageSize: number; idleMs: number; customersAmong: (shopId: string, ids: string[]) => Promise<Set<string>> },
+    private opts: { pageSize: number; idleMs: number; customersAmong: (shopId: string, ids: string[], db: Db) => Promise<Set<string>> },
   ) {}
 
   start() {
@@ -120,7 +120,7 @@ export class EventLoader {
             properties: JSON.stringify(e.properties), source: e.source, medium: e.medium, campaign: e.campaign, channel: e.channel, os: e.os, path: e.path,
           });
         }
-        if (ids.newUsers.size) await ids.linkCustomers(await this.opts.customersAmong(shopId, [...ids.newUsers.keys()]));
+        if (ids.newUsers.size) await ids.linkCustomers(await this.opts.customersAmong(shopId, [...ids.newUsers.keys()], tx));
         await ids.recordWarnings();
         for (const m of ids.merges) merges.push({ ...m, shopId });
       }

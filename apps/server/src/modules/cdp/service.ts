@@ -54,7 +54,7 @@ export class CdpService {
       this.loader = new EventLoader(this.p, this.engine, {
         pageSize: 5000,
         idleMs: 200,
-        customersAmong: async (shopId, ids) => new Set((await this.customers.summaries(shopId, ids)).keys()),
+        customersAmong: async (shopId, ids, db) => new Set((await this.customers.summaries(shopId, ids, db)).keys()),
       });
       this.loader.start();
       if (c.ANALYTICS_LISTEN && c.ANALYTICS_ENGINE === 'duckdb') this.listener = await serveAnalytics(this.engine, c.ANALYTICS_LISTEN, c.SESSION_SECRET, this.p.log);
