@@ -219,7 +219,7 @@ export class CdpService {
     const page = r.slice(0, limit);
     return {
       items: page.map((x) => ({ id: Number(x.inbox_id), event: x.event, ts: new Date(Number(x.ts)).toISOString(), properties: JSON.parse(x.properties) as Record<string, unknown>, source: x.source, channel: x.channel, path: x.path })),
-      next: r.length > limit ? Number(page.at(-1)!.ts) : null,
+      next: r.length > limit ? String(page.at(-1)!.ts) : null,
     };
   }
 
