@@ -18,6 +18,8 @@ export default defineConfig(({ command }) => ({
       '/api': { target: api, changeOrigin: false },
       '/media': { target: api, changeOrigin: false },
       '/sandbox': { target: api, changeOrigin: false },
+      // the tracking API (@siyu/sdk posts to /v1/batch)
+      '/v1': { target: api, changeOrigin: false },
     },
   },
   build: {

@@ -6,6 +6,7 @@ import { TabLayout } from './components/TabLayout';
 import { basename } from './lib/shop';
 import { SessionProvider } from './lib/session';
 import { ShopProvider } from './lib/shop-info';
+import { usePageViews } from './lib/tracking';
 import Home from './pages/Home';
 import { SuspendedGate } from './pages/Suspended';
 
@@ -59,6 +60,11 @@ function ScrollTop() {
   return null;
 }
 
+function PageViews() {
+  usePageViews();
+  return null;
+}
+
 const auth = (el: ReactNode) => <RequireAuth>{el}</RequireAuth>;
 
 export function App() {
@@ -68,6 +74,7 @@ export function App() {
         <SuspendedGate>
           <SessionProvider>
             <ScrollTop />
+            <PageViews />
             <Suspense fallback={<Loading />}>
               <Routes>
                 <Route element={<TabLayout />}>

@@ -6,6 +6,7 @@ import { api } from '../lib/api';
 import { money } from '../lib/format';
 import { toastError } from '../lib/hooks';
 import { useSession } from '../lib/session';
+import { track } from '../lib/tracking';
 import type { Cart, ProductBundle } from '../lib/types';
 import { Img } from './Img';
 import { MarketPrice, Price } from './Price';
@@ -46,7 +47,12 @@ export function PromoBundles({ bundles }: { bundles: ProductBundle[] }) {
     setBusy(true);
     try {
       let cart: Cart | null = null;
-      for (const it of active.items) cart = await api<Cart>('POST', '/cart/items', { body: { skuId: chosen[it.productId], quantity: it.quantity } });
+      for (const it of active.items) {
+        const skuId = chosen[it.productId];
+        cart = await api<Cart>('POST', '/cart/items', { body: { skuId, quantity: it.quantity } });
+        // Each line is recorded as it lands: a later line failing leaves the earlier ones in the cart.
+        track('product_added', { product_id: it.productId, sku_id: skuId, quantity: it.quantity, price_fen: it.skus.find((s) => s.skuId === skuId)?.priceFen ?? it.minPriceFen });
+      }
       if (cart) session.setCart(cart);
       setActive(null);
       Toast.show({ icon: 'success', content: '套餐已加入购物车' });

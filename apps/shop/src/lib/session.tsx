@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, onUnauthorized, tokenStore } from './api';
 import { checkoutDraft } from './checkout-draft';
+import { identify, resetTracking } from './tracking';
 import type { Cart, Customer } from './types';
 
 interface Session {
@@ -30,6 +31,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setCustomer(null);
     setCartCount(0);
   }), []);
+
+  // Runs for a sign-in and for a customer already signed in when the app starts (after /me), and again
+  // when the nickname changes. A 401 (session expired) does not reset: the same person is asked to sign
+  // in again, and the SDK gives a different person signing in a new anonymous id itself.
+  const customerId = customer?.id;
+  const nickname = customer?.nickname;
+  useEffect(() => {
+    if (customerId) identify(customerId, { nickname });
+  }, [customerId, nickname]);
 
   const setCart = useCallback((cart: Cart | null) => {
     setCartCount(cart ? cart.items.reduce((n, i) => n + i.quantity, 0) : 0);
@@ -84,6 +94,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         }
         tokenStore.set(null);
         checkoutDraft.forget();
+        resetTracking();
         setToken(null);
         setCustomer(null);
         setCartCount(0);

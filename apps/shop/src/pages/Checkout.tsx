@@ -15,9 +15,13 @@ import { money } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { startPayment } from '../lib/pay';
 import { useSession } from '../lib/session';
+import { track } from '../lib/tracking';
 import type { Address, Cart, CheckoutPreview, Order, PickupPoint } from '../lib/types';
 
 const COUPON_REFUSALS = new Set(['COUPON_ALREADY_USED', 'COUPON_NOT_APPLICABLE']);
+
+/** Drafts already recorded as started: coming back from the address picker is the same checkout. */
+const startedDrafts = new Set<string>();
 
 /** What points could pay on this order (present once the loyalty module prices checkout). */
 interface CheckoutPoints {
@@ -177,6 +181,21 @@ export default function Checkout() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [previewKey, ready],
   );
+
+  const startedHere = useRef(false);
+  useEffect(() => {
+    if (!draft || !draft.items.length || startedHere.current || (draft.id && startedDrafts.has(draft.id))) return;
+    const infos = draft.items.map((it) => draft.info?.[it.skuId]);
+    const known = infos.every((i) => !!i);
+    // Without the prices seen before (a draft from elsewhere) the priced preview supplies the total.
+    if (!known && !preview.data) return;
+    startedHere.current = true;
+    if (draft.id) startedDrafts.add(draft.id);
+    track('checkout_started', {
+      items: draft.items.reduce((n, it) => n + it.quantity, 0),
+      total_fen: known ? draft.items.reduce((n, it, i) => n + (infos[i]?.priceFen ?? 0) * it.quantity, 0) : preview.data!.itemsTotalFen,
+    });
+  }, [draft, preview.data]);
 
   useEffect(() => {
     if (fulfilment === 'pickup' && !draft?.pickupPointId && activePoints.length === 1) update({ pickupPointId: activePoints[0].id });

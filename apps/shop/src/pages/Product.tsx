@@ -1,6 +1,6 @@
 import { Button, Skeleton, Swiper, Toast } from 'antd-mobile';
 import { RightOutline, ShopbagOutline, AppOutline } from 'antd-mobile-icons';
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useLocation, useNavigate, useParams } from 'react-router-dom';
 import { Img } from '../components/Img';
 import { Page } from '../components/Page';
@@ -17,6 +17,7 @@ import { money } from '../lib/format';
 import { toastError, useLoad } from '../lib/hooks';
 import { depositResultPath, monthDay, payDeposit, presaleErrorText, type Presale } from '../lib/presale';
 import { useSession } from '../lib/session';
+import { track } from '../lib/tracking';
 import type { CentreCoupon, Cart, ProductDetail, ProductPromotions, StoreSku } from '../lib/types';
 import { ReviewsSection } from './ProductReviews';
 import { ShareButton } from './ShareButton';
@@ -49,6 +50,14 @@ export default function ProductPage() {
   const [picked, setPicked] = useState<{ sku: StoreSku | null; qty: number }>({ sku: null, qty: 1 });
   const [slide, setSlide] = useState(0);
   const onSelect = useCallback((sku: StoreSku | null, qty: number) => setPicked({ sku, qty }), []);
+
+  // Once per product shown: a retry or a promotions reload must not count another view.
+  const viewed = useRef<string | null>(null);
+  useEffect(() => {
+    if (!product || viewed.current === product.id) return;
+    viewed.current = product.id;
+    track('product_viewed', { product_id: product.id, name: product.title, price_fen: product.minPrice });
+  }, [product]);
 
   if (error) {
     return (
@@ -97,6 +106,7 @@ export default function ProductPage() {
     setBusy(true);
     try {
       const cart = await api<Cart>('POST', '/cart/items', { body: { skuId: sku.id, quantity } });
+      track('product_added', { product_id: p.id, sku_id: sku.id, quantity, price_fen: sku.price });
       session.setCart(cart);
       setPopup({ open: false, action: null });
       Toast.show({ icon: 'success', content: '已加入购物车' });

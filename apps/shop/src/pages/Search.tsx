@@ -1,6 +1,6 @@
 import { Skeleton } from 'antd-mobile';
 import { DeleteOutline, SearchOutline } from 'antd-mobile-icons';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { ListFooter } from '../components/ListFooter';
 import { Page } from '../components/Page';
@@ -9,6 +9,7 @@ import { EmptyState, ErrorState } from '../components/States';
 import { api } from '../lib/api';
 import { usePaged } from '../lib/paged';
 import { shopSlug } from '../lib/shop';
+import { track } from '../lib/tracking';
 import type { Paged, ProductSummary } from '../lib/types';
 
 const HISTORY_KEY = `siyu:shop:${shopSlug}:search-history`;
@@ -48,8 +49,19 @@ export default function Search() {
     setParams({ q: t, sort }, { replace: true });
   };
 
+  // Recorded from the first page's answer (the total is known there), once per query: re-sorting is not a new search.
+  const searched = useRef<string | null>(null);
   const list = usePaged(
-    (page) => (q ? api<Paged<ProductSummary>>('GET', '/products', { query: { q, sort, page, pageSize: 10 } }) : Promise.resolve({ items: [], total: 0, page: 1, pageSize: 10 })),
+    (page) =>
+      q
+        ? api<Paged<ProductSummary>>('GET', '/products', { query: { q, sort, page, pageSize: 10 } }).then((r) => {
+            if (page === 1 && searched.current !== q) {
+              searched.current = q;
+              track('products_searched', { query: q, results: r.total });
+            }
+            return r;
+          })
+        : Promise.resolve({ items: [], total: 0, page: 1, pageSize: 10 }),
     [q, sort],
   );
 

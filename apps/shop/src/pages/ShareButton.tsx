@@ -5,6 +5,7 @@ import { ApiError, api } from '../lib/api';
 import { useLoad } from '../lib/hooks';
 import { useSession } from '../lib/session';
 import { inWechat } from '../lib/shop';
+import { track } from '../lib/tracking';
 
 type Target = 'product' | 'coupon' | 'page';
 
@@ -78,6 +79,10 @@ export function ShareButton({ target, targetId, title }: { target: Target; targe
     }
   };
 
+  const shared = (channel: 'share_sheet' | 'copy_link') => {
+    if (target === 'product') track('product_shared', { product_id: targetId, channel });
+  };
+
   const share = async () => {
     if (busy.current) return;
     busy.current = true;
@@ -90,11 +95,14 @@ export function ShareButton({ target, targetId, title }: { target: Target; targe
           // The customer closed the share sheet: nothing was shared, nothing to report.
           if ((err as Error).name === 'AbortError') return;
           if (!(await copyLink(url))) return void Toast.show({ content: '分享失败,请复制浏览器地址分享' });
+          shared('copy_link');
           return void (await report('链接已复制'));
         }
+        shared('share_sheet');
         return void (await report('分享成功'));
       }
       if (!(await copyLink(url))) return void Toast.show({ content: '复制失败,请长按地址栏复制链接' });
+      shared('copy_link');
       await report(inWechat ? '链接已复制,也可点右上角 ··· 分享给朋友' : '链接已复制,快去分享给好友吧');
     } finally {
       busy.current = false;

@@ -1,0 +1,15 @@
+export { createTracker, noopTracker } from './tracker.js';
+export type { FetchLike, FetchResponseLike, Logger, SendBeaconLike, TrackerOptions } from './tracker.js';
+export { loadTracker } from './loader.js';
+export type { LoadingTracker, LoadOptions, TrackerConfig } from './loader.js';
+export { pageViewer, trackPages } from './pages.js';
+export type { HistoryLike, Where } from './pages.js';
+export { attributionOf, captureAttribution, pageContext, storedAttribution, ATTRIBUTION_KEY } from './context.js';
+export type { Attribution } from './context.js';
+export { SafeStorage } from './storage.js';
+export type { StorageLike } from './storage.js';
+export type { BrowserEnv, DocumentLike, ListenerTarget, LocationLike, NavigatorLike, ScreenLike } from './env.js';
+export { MAX_BATCH_BYTES, MAX_BEACON_BYTES, MAX_EVENT_BYTES, utf8Length } from './batch.js';
+export { randomUuid } from './uuid.js';
+export { LIBRARY_NAME, VERSION } from './version.js';
+export type { Campaign, CallOptions, EventContext, EventType, PageContext, Properties, SdkEvent, Tracker } from './types.js';
