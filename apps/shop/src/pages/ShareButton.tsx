@@ -56,7 +56,7 @@ async function copyLink(url: string): Promise<boolean> {
  * customer earns the shop's share points (each target once a day, up to the daily cap).
  */
 export function ShareButton({ target, targetId, title }: { target: Target; targetId: string; title: string }) {
-  const { token } = useSession();
+  const { token, customer } = useSession();
   const rule = useLoad(() => api<ShareRule>('GET', '/points/share').catch(() => null), [token]);
   const busy = useRef(false);
   const reward = rule.data?.enabled ? rule.data.sharePoints : 0;
@@ -86,7 +86,11 @@ export function ShareButton({ target, targetId, title }: { target: Target; targe
   const share = async () => {
     if (busy.current) return;
     busy.current = true;
-    const url = window.location.href;
+    // A shared link names who shared it, so the visits it brings count under the 'share' channel
+    // (and, later, for the sharer's invitations).
+    const link = new URL(window.location.href);
+    if (customer) link.searchParams.set('share_by', customer.id);
+    const url = link.toString();
     try {
       if (!inWechat && typeof navigator.share === 'function') {
         try {
