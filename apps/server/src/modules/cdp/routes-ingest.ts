@@ -49,7 +49,7 @@ export async function ingestRoutes(app: FastifyInstance, d: { cdp: CdpService })
       const key = writeKeyOf(req);
       const owner = key ? await d.cdp.keys.resolve(key) : null;
       if (!owner) throw new AppError(401, 'INVALID_WRITE_KEY', 'A valid write key is required (HTTP basic auth user name)', { field: 'writeKey' });
-      const { events, errors } = parseRequest(req.body, kind as CallType | 'batch', Date.now());
+      const { events, errors } = parseRequest(req.body, kind as CallType | 'batch', Date.now(), Number(req.headers['content-length'] ?? Infinity));
       if (kind !== 'batch' && errors.length) {
         const e = errors[0]!;
         throw new AppError(400, e.code, e.message, { field: e.field || 'body' });

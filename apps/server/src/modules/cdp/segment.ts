@@ -182,12 +182,14 @@ export function parseRequest(
   body: unknown,
   type: CallType | 'batch',
   receivedAt: number,
+  /** the request body's size: when the whole body fits the per-event limit no event needs measuring */
+  bodyBytes = Infinity,
 ): { events: InboxEvent[]; errors: EventError[]; sentAt?: number } {
   const errors: EventError[] = [];
   const events: InboxEvent[] = [];
   const one = (raw: unknown, index: number, prefix: string, callType: CallType | undefined, sentAt: number | undefined) => {
     try {
-      if (JSON.stringify(raw).length > MAX_EVENT_BYTES) throw new Bad('', `an event is at most ${MAX_EVENT_BYTES / 1024} KB`, 'EVENT_TOO_LARGE');
+      if (bodyBytes > MAX_EVENT_BYTES && JSON.stringify(raw).length > MAX_EVENT_BYTES) throw new Bad('', `an event is at most ${MAX_EVENT_BYTES / 1024} KB`, 'EVENT_TOO_LARGE');
       // A batch's sentAt applies to its events that have none of their own.
       const item = isObject(raw) && sentAt !== undefined && raw.sentAt === undefined ? { ...raw, sentAt } : raw;
       events.push(parseCall(item, callType, receivedAt));
