@@ -17,6 +17,7 @@ const customers = { title: 'nav.customers' as const };
 const settings = { title: 'nav.settings' as const };
 const marketing = { title: 'nav.marketing' as const };
 const members = { title: 'nav.members' as const };
+const analytics = { title: 'nav.analytics' as const };
 
 export const PAGES: PageDef[] = [
   { path: '/', title: 'nav.dashboard', permission: 'dashboard:read', crumbs: [], component: lazy(() => import('./pages/Dashboard')) },
@@ -56,9 +57,19 @@ export const PAGES: PageDef[] = [
   { path: '/points/mall', title: 'nav.pointsMall', permission: 'loyalty:read', crumbs: [members], component: lazy(() => import('./pages/loyalty/PointsMall')) },
   { path: '/stored-value', title: 'nav.storedValue', permission: 'loyalty:read', crumbs: [members], component: lazy(() => import('./pages/loyalty/StoredValue')) },
   { path: '/member-cards', title: 'nav.memberCards', permission: 'loyalty:read', crumbs: [members], component: lazy(() => import('./pages/loyalty/MemberCards')) },
+  { path: '/analytics', title: 'nav.analyticsBoard', permission: 'analytics:read', crumbs: [analytics], component: lazy(() => import('./pages/analytics/Overview')) },
+  { path: '/analytics/trends', title: 'nav.analyticsTrends', permission: 'analytics:read', crumbs: [analytics], component: lazy(() => import('./pages/analytics/Trends')) },
+  { path: '/analytics/funnels', title: 'nav.analyticsFunnels', permission: 'analytics:read', crumbs: [analytics], component: lazy(() => import('./pages/analytics/Funnels')) },
+  { path: '/analytics/retention', title: 'nav.analyticsRetention', permission: 'analytics:read', crumbs: [analytics], component: lazy(() => import('./pages/analytics/Retention')) },
+  { path: '/analytics/paths', title: 'nav.analyticsPaths', permission: 'analytics:read', crumbs: [analytics], component: lazy(() => import('./pages/analytics/Paths')) },
+  { path: '/analytics/lifecycle', title: 'nav.analyticsLifecycle', permission: 'analytics:read', crumbs: [analytics], component: lazy(() => import('./pages/analytics/Lifecycle')) },
+  { path: '/analytics/rfm', title: 'nav.analyticsRfm', permission: 'analytics:read', crumbs: [analytics], component: lazy(() => import('./pages/analytics/Rfm')) },
+  { path: '/analytics/attribution', title: 'nav.analyticsAttribution', permission: 'analytics:read', crumbs: [analytics], component: lazy(() => import('./pages/analytics/Attribution')) },
+  { path: '/analytics/insights', title: 'nav.analyticsInsights', permission: 'analytics:read', crumbs: [analytics], component: lazy(() => import('./pages/analytics/Insights')) },
   { path: '/settings', title: 'nav.shop', permission: 'self:read', crumbs: [settings], component: lazy(() => import('./pages/settings/ShopSettings')) },
   { path: '/staff', title: 'nav.staff', permission: 'staff:read', crumbs: [settings], component: lazy(() => import('./pages/settings/Staff')) },
   { path: '/api-keys', title: 'nav.apiKeys', permission: 'apikeys:manage', crumbs: [settings], component: lazy(() => import('./pages/settings/ApiKeys')) },
+  { path: '/analytics/sources', title: 'nav.analyticsSources', permission: 'self:read', crumbs: [settings], component: lazy(() => import('./pages/analytics/Sources')) },
   { path: '/onboarding/wechat-pay', title: 'nav.wechatPaySetup', permission: 'settings:write', crumbs: [settings, { title: 'nav.shop', path: '/settings' }], component: lazy(() => import('./pages/onboarding/WechatPaySetup')) },
 ];
 
@@ -81,5 +92,11 @@ export const MENU: { key: string; title: MessageKey; icon: string; children?: st
   { key: 'customers', title: 'nav.customers', icon: 'customers', children: ['/customers', '/customers/tags', '/customers/groups'] },
   { key: 'marketing', title: 'nav.marketing', icon: 'marketing', children: ['/coupons', '/coupon-packs', '/activities', '/flash-sales', '/presales'] },
   { key: 'members', title: 'nav.members', icon: 'members', children: ['/members/levels', '/points/rules', '/points/mall', '/stored-value', '/member-cards'] },
-  { key: 'settings', title: 'nav.settings', icon: 'settings', children: ['/settings', '/staff', '/api-keys'] },
+  {
+    key: 'analytics',
+    title: 'nav.analytics',
+    icon: 'analytics',
+    children: ['/analytics', '/analytics/trends', '/analytics/funnels', '/analytics/retention', '/analytics/paths', '/analytics/lifecycle', '/analytics/rfm', '/analytics/attribution', '/analytics/insights'],
+  },
+  { key: 'settings', title: 'nav.settings', icon: 'settings', children: ['/settings', '/staff', '/api-keys', '/analytics/sources'] },
 ];

@@ -3,6 +3,7 @@ import { Link, Outlet, matchPath, useLocation, useNavigate } from 'react-router-
 import { Avatar, Breadcrumb, Button, Dropdown, Layout, Menu, Spin, type MenuProps } from 'antd';
 import {
   AppstoreOutlined,
+  BarChartOutlined,
   CrownOutlined,
   DashboardOutlined,
   GiftOutlined,
@@ -31,6 +32,7 @@ const ICONS: Record<string, React.ReactNode> = {
   marketing: <GiftOutlined />,
   members: <CrownOutlined />,
   settings: <SettingOutlined />,
+  analytics: <BarChartOutlined />,
 };
 
 /** Console frame: left menu (only what the role may open), header with shop, language and account, breadcrumb. */

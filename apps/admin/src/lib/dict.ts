@@ -4,6 +4,7 @@ import { WALLET_CONTRACT_MESSAGES, walletEn, walletZh } from './dict-wallet';
 import { SALES_CONTRACT_MESSAGES, salesEn, salesZh } from './dict-sales';
 import { ONBOARDING_CONTRACT_MESSAGES, onboardingEn, onboardingZh } from './dict-onboarding';
 import { afterSaleEn, afterSaleZh } from './dict-aftersale';
+import { ANALYTICS_CONTRACT_MESSAGES, analyticsEn, analyticsZh } from './dict-analytics';
 export const zh = {
   'app.name': '私域商家后台',
   'app.shortName': '私域',
@@ -899,6 +900,7 @@ export const zh = {
   ...salesZh,
   ...onboardingZh,
   ...afterSaleZh,
+  ...analyticsZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -1798,6 +1800,7 @@ export const en: Record<MessageKey, string> = {
   ...salesEn,
   ...onboardingEn,
   ...afterSaleEn,
+  ...analyticsEn,
 };
 
 /** The contracts' own English messages, in Chinese for the zh-CN console. */
@@ -1850,4 +1853,5 @@ export const ZH_CONTRACT_MESSAGES: Record<string, string> = {
   ...WALLET_CONTRACT_MESSAGES,
   ...SALES_CONTRACT_MESSAGES,
   ...ONBOARDING_CONTRACT_MESSAGES,
+  ...ANALYTICS_CONTRACT_MESSAGES,
 };

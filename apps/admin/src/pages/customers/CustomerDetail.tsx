@@ -19,6 +19,7 @@ import CustomerPoints from './CustomerPoints';
 import CustomerMembership from './CustomerMembership';
 import CustomerStoredValue from './CustomerStoredValue';
 import CustomerMemberCard from './CustomerMemberCard';
+import Customer360 from './Customer360';
 
 interface CustomerDetailData extends Customer {
   /** YYYY-MM-DD. */
@@ -139,6 +140,7 @@ export default function CustomerDetail() {
           ]}
         />
       </Card>
+      <Customer360 customerId={c.id} />
       <CustomerMembership customerId={c.id} />
       <CustomerMemberCard customerId={c.id} />
       <CustomerPoints customerId={c.id} />
