@@ -59,6 +59,9 @@ export const promotionAdminRoutes: FastifyPluginAsyncZod<PromotionRouteDeps> = a
     return reply.status(202).send(batch);
   });
 
+  app.get('/customers/:id/coupons', { config: read, schema: { tags, summary: "A customer's coupons (unused first), for customer 360", params: IdParams } }, async (req) =>
+    d.coupons.mine(actorOf(req).shopId, req.params.id));
+
   app.get('/coupons/:id/batches', { config: read, schema: { tags, summary: 'Issue batches of a template', params: IdParams } }, async (req) =>
     d.batches.list(actorOf(req).shopId, req.params.id));
 

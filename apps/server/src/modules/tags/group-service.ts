@@ -104,6 +104,13 @@ export class GroupService {
     return { name: g.name, data: Buffer.from(await wb.xlsx.writeBuffer()) };
   }
 
+  /** The groups a customer is in now (static membership, or a dynamic group's conditions), for customer 360. */
+  async groupsOf(shopId: string, customerId: string) {
+    const list = await this.p.db.select().from(customerGroups).where(and(eq(customerGroups.shopId, shopId), isNull(customerGroups.deletedAt)));
+    const inGroup = await Promise.all(list.map(async (g) => (await rows(this.p.db, sql`SELECT 1 FROM (${this.memberQuery(g)}) m WHERE m.customer_id = ${customerId} LIMIT 1`)).length > 0));
+    return { items: list.filter((_, i) => inGroup[i]).map(view) };
+  }
+
   async count(g: CustomerGroup): Promise<number> {
     const [r] = await rows<{ n: number }>(this.p.db, sql`SELECT count(*)::int AS n FROM (${this.memberQuery(g)}) m`);
     return Number(r.n);

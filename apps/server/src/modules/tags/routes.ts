@@ -48,6 +48,12 @@ export const tagAdminRoutes: FastifyPluginAsyncZod<{ tags: TagService; groups: G
     return { items: after };
   });
 
+  app.get('/customers/:id/groups', { config: read, schema: { tags, summary: 'The groups a customer is in now', params: IdParams } }, async (req) => {
+    const shopId = actorOf(req).shopId;
+    await d.customers.getCustomer(shopId, req.params.id);
+    return d.groups.groupsOf(shopId, req.params.id);
+  });
+
   app.get('/groups', { config: read, schema: { tags, summary: 'Customer groups with live counts' } }, async (req) => d.groups.list(actorOf(req).shopId));
 
   app.post('/groups', { config: write, schema: { tags, summary: 'Create a static or dynamic group', body: GroupBody } }, async (req, reply) => {
