@@ -279,8 +279,8 @@ export interface DashboardMetrics {
 
 export const WriteKeyBody = z.object({ name: z.string().trim().min(1, 'required').max(40) }).strict();
 
-/** `before` is the cursor a page returned (epoch ms as text: it is past PostgreSQL's integer range). */
-export const TimelineQuery = z.object({ before: z.string().regex(/^\d{1,16}$/, 'a cursor from the previous page').optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
+/** `before` is the cursor a page returned (`<epoch ms>_<event id>`: text, as it is past PostgreSQL's integer range). */
+export const TimelineQuery = z.object({ before: z.string().regex(/^\d{1,16}_\d{1,19}$/, 'a cursor from the previous page').optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
 
 /** Labels of the events the mall records itself (server side) and the storefront's SDK sends. */
 export const EVENT_LABELS: Record<string, { zh: string; en: string }> = {

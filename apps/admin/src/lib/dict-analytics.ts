@@ -1,5 +1,6 @@
 /**
- * Console copy for 数据分析 (analyses, the core board, saved insights, write keys) and the customer 360 card.
+ * Console copy for 数据分析 (analyses, the core board, saved insights, write keys) and the customer 360 cards
+ * (profile and activity, coupons, groups).
  * Spread into dict.ts; the English type makes a missing twin a build error here as there.
  * Definitions follow docs/analytics.md, the contract the engine and its reference implement.
  */
@@ -315,6 +316,13 @@ export const analyticsZh = {
   'c360.noEvents': '还没有行为记录',
   'c360.noPermission': '查看行为时间线需要“数据分析”权限',
   'c360.loadMore': '加载更多',
+  'c360.coupons': '优惠券',
+  'c360.couponValue': '面额 / 折扣',
+  'c360.noCoupons': '还没有优惠券',
+  'c360.couponSource.points_mall': '积分兑换',
+  'c360.groups': '所在分组',
+  'c360.noGroups': '不在任何分组',
+  'c360.groupKind': '{kind}分组',
 };
 
 export const analyticsEn: Record<keyof typeof analyticsZh, string> = {
@@ -629,6 +637,13 @@ export const analyticsEn: Record<keyof typeof analyticsZh, string> = {
   'c360.noEvents': 'No activity recorded yet',
   'c360.noPermission': 'Seeing the activity timeline needs the analytics permission',
   'c360.loadMore': 'Load more',
+  'c360.coupons': 'Coupons',
+  'c360.couponValue': 'Value',
+  'c360.noCoupons': 'No coupons yet',
+  'c360.couponSource.points_mall': 'Points mall',
+  'c360.groups': 'Groups',
+  'c360.noGroups': 'Not in any group',
+  'c360.groupKind': '{kind} group',
 };
 
 /** Chinese for the analytics contracts' custom messages. */

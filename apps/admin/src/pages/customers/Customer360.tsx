@@ -31,7 +31,8 @@ interface TimelineEvent {
 }
 interface TimelinePage {
   items: TimelineEvent[];
-  next: number | null;
+  /** Epoch ms as text, handed back untouched as `before`; null on the last page. */
+  next: string | null;
 }
 
 const PAGE = 50;
@@ -70,7 +71,7 @@ export default function Customer360({ customerId }: { customerId: string }) {
   const canTimeline = can('analytics:read');
   const profile = useApi<Profile>(`/customers/${customerId}/profile`);
   const [events, setEvents] = useState<TimelineEvent[]>([]);
-  const [next, setNext] = useState<number | null>(null);
+  const [next, setNext] = useState<string | null>(null);
   const [loadingEvents, setLoadingEvents] = useState(true);
   const [eventsError, setEventsError] = useState<Error | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);

@@ -19,6 +19,7 @@ import CustomerPoints from './CustomerPoints';
 import CustomerMembership from './CustomerMembership';
 import CustomerStoredValue from './CustomerStoredValue';
 import CustomerMemberCard from './CustomerMemberCard';
+import CustomerCoupons from './CustomerCoupons';
 import Customer360 from './Customer360';
 
 interface CustomerDetailData extends Customer {
@@ -145,6 +146,8 @@ export default function CustomerDetail() {
       <CustomerMemberCard customerId={c.id} />
       <CustomerPoints customerId={c.id} />
       <CustomerStoredValue customerId={c.id} />
+      {/* Coupons are promotions data: without promotions:read the server refuses them, so the card would only ever show an error. */}
+      {can('promotions:read') && <CustomerCoupons customerId={c.id} />}
       <Card title={t('customer.orders')} variant="borderless" style={{ marginBottom: 16 }}>
         <Table<Order>
           rowKey="id"

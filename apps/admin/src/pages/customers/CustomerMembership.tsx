@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { Link } from 'react-router-dom';
 import { Alert, Button, Card, Col, Empty, List, Progress, Row, Select, Space, Statistic, Tag } from 'antd';
 import { api } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
@@ -9,6 +10,14 @@ import { useI18n } from '../../lib/i18n';
 import { thresholdText, type MemberLevel, type MemberLevelsData } from '../loyalty/MemberLevels';
 import type { CustomerTag } from './audience';
 
+interface CustomerGroupRef {
+  id: string;
+  name: string;
+  kind: 'static' | 'dynamic';
+}
+
+const GROUP_COLORS: Record<CustomerGroupRef['kind'], string> = { static: 'geekblue', dynamic: 'purple' };
+
 interface LevelProgress extends MemberLevelsData {
   value: number;
   level: MemberLevel | null;
@@ -16,13 +25,17 @@ interface LevelProgress extends MemberLevelsData {
   history: { id: number; from: string | null; to: string | null; metricValue: number; reason: string; createdAt: string }[];
 }
 
-/** 会员等级 and 标签 on the customer page: level, progress to the next, history; all tags, manual ones editable. */
+/**
+ * 会员等级 and 标签 on the customer page: level, progress to the next, history; all tags, manual ones editable;
+ * and the groups the customer is in now, which are kept on the groups page.
+ */
 export default function CustomerMembership({ customerId }: { customerId: string }) {
   const { t } = useI18n();
   const { can } = useAuth();
   const level = useApi<LevelProgress>(`/customers/${customerId}/level`);
   const tags = useApi<{ items: CustomerTag[] }>(`/customers/${customerId}/tags`);
   const allTags = useApi<{ items: CustomerTag[] }>(can('customers:write') ? '/tags' : null);
+  const groups = useApi<{ items: CustomerGroupRef[] }>(`/customers/${customerId}/groups`);
   const [editing, setEditing] = useState(false);
   const [picked, setPicked] = useState<string[]>([]);
   const [saving, setSaving] = useState(false);
@@ -114,6 +127,26 @@ export default function CustomerMembership({ customerId }: { customerId: string 
               ))
             ) : (
               <span className="muted">{tags.data ? t('member.noTags') : ''}</span>
+            )}
+          </div>
+        )}
+      </div>
+      <div style={{ marginTop: 16 }}>
+        <div className="stat-label" style={{ marginBottom: 8 }}>{t('c360.groups')}</div>
+        {groups.error ? (
+          <Alert type="error" showIcon title={groups.error.message} action={<Button size="small" onClick={groups.reload}>{t('common.retry')}</Button>} />
+        ) : (
+          <div data-testid="member-groups">
+            {(groups.data?.items ?? []).length ? (
+              (groups.data?.items ?? []).map((g) => (
+                <Link key={g.id} to="/customers/groups">
+                  <Tag color={GROUP_COLORS[g.kind]} title={t('c360.groupKind', { kind: t(`groups.kind.${g.kind}`) })}>
+                    {g.name}
+                  </Tag>
+                </Link>
+              ))
+            ) : (
+              <span className="muted">{groups.data ? t('c360.noGroups') : ''}</span>
             )}
           </div>
         )}

@@ -84,5 +84,5 @@ export const cdpAdminRoutes: FastifyPluginAsyncZod<{ cdp: CdpService; publicUrl:
     d.cdp.profile(actorOf(req).shopId, req.params.id));
 
   app.get('/customers/:id/events', { config: read, schema: { tags, summary: "A customer's event timeline, newest first", params: IdParams, querystring: TimelineQuery } }, async (req) =>
-    d.cdp.timeline(actorOf(req).shopId, req.params.id, req.query.before === undefined ? undefined : Number(req.query.before), req.query.limit));
+    d.cdp.timeline(actorOf(req).shopId, req.params.id, req.query.before, req.query.limit));
 };

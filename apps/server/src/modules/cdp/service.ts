@@ -204,22 +204,24 @@ export class CdpService {
     };
   }
 
-  /** A customer's events, newest first; `before` is the `ts` cursor the previous page returned. */
-  async timeline(shopId: string, customerId: string, before: number | undefined, limit: number) {
+  /** A customer's events, newest first; `before` is the cursor (`<ts>_<event id>`) the previous page returned. */
+  async timeline(shopId: string, customerId: string, before: string | undefined, limit: number) {
     await this.customers.getCustomer(shopId, customerId);
     const personId = await this.personOfCustomer(shopId, customerId);
     if (!personId) return { items: [], next: null };
     const b = new SqlBuilder(this.e.dialect);
+    const [ts, id] = before?.split('_').map(Number) ?? [];
+    const cursor = ts !== undefined && id !== undefined ? { ts, id } : null;
     const r = await this.e.query<{ inbox_id: number; event: string; ts: number; properties: string; source: string; channel: string; path: string }>(
       `SELECT inbox_id, event, ts, properties, source, channel, path FROM events
-       WHERE ${b.shop(shopId)} AND person_id = ${b.str(personId)} ${before !== undefined ? `AND ts < ${b.int(before)}` : ''}
+       WHERE ${b.shop(shopId)} AND person_id = ${b.str(personId)} ${cursor ? `AND (ts < ${b.int(cursor.ts)} OR (ts = ${b.int(cursor.ts)} AND inbox_id < ${b.int(cursor.id)}))` : ''}
        ORDER BY ts DESC, inbox_id DESC LIMIT ${b.int(limit + 1)}`,
       b.params,
     );
     const page = r.slice(0, limit);
     return {
       items: page.map((x) => ({ id: Number(x.inbox_id), event: x.event, ts: new Date(Number(x.ts)).toISOString(), properties: JSON.parse(x.properties) as Record<string, unknown>, source: x.source, channel: x.channel, path: x.path })),
-      next: r.length > limit ? String(page.at(-1)!.ts) : null,
+      next: r.length > limit ? `${page.at(-1)!.ts}_${page.at(-1)!.inbox_id}` : null,
     };
   }
 
