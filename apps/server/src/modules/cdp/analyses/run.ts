@@ -15,8 +15,8 @@ import { SqlBuilder } from './sql.js';
 type Row = Record<string, unknown>;
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
-/** null sorts before any text, then plain code-unit order (what both engines' binary collation does). */
-const cmpText = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
+/** null sorts before any text, then UTF-8 byte order (what both engines' binary collation does). */
+const cmpText = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : Buffer.compare(Buffer.from(a), Buffer.from(b)));
 
 function periodsOf(from: string, to: string, interval: 'day' | 'week') {
   const d0 = dayFromDate(from);
@@ -163,7 +163,7 @@ async function retention(engine: AnalyticsEngine, shopId: string, q: RetentionQu
 async function paths(engine: AnalyticsEngine, shopId: string, q: PathsQuery): Promise<PathsResult> {
   const b = new SqlBuilder(engine.dialect);
   const anchorName = q.anchor.event === '$any'
-    ? `an AS (SELECT a.person_id AS person_id, a.ta AS ta, min(e.event) AS name FROM a JOIN events e ON e.person_id = a.person_id WHERE ${b.shop(shopId, 'e')} AND e.ts = a.ta GROUP BY a.person_id, a.ta)`
+    ? `an AS (SELECT a.person_id AS person_id, a.ta AS ta, min(e.event) AS name FROM a JOIN events e ON e.person_id = a.person_id WHERE ${b.shop(shopId, 'e')} AND e.ts = a.ta AND ${b.match(q.anchor, 'e')} GROUP BY a.person_id, a.ta)`
     : `an AS (SELECT person_id, ta, ${b.str(q.anchor.event)} AS name FROM a)`;
   const after = q.direction === 'after';
   const order = after ? 'e.ts, e.event' : 'e.ts DESC, e.event';
@@ -304,7 +304,8 @@ export async function runPeople(engine: AnalyticsEngine, shopId: string, query: 
   let sql: string;
   if (select.kind === 'funnel_step') {
     if (query.kind !== 'funnel') throw new Error('funnel_step needs a funnel');
-    const k = Math.min(select.step, query.steps.length - 1);
+    if (select.step >= query.steps.length) return [];
+    const k = select.step;
     const byGroup = (alias: string) => (select.breakdown === null ? `${alias}.b IS NULL` : `${alias}.b = ${b.str(select.breakdown)}`);
     const chain = funnelChain(b, shopId, query);
     const groupCond = query.breakdown ? byGroup('x') : '1 = 1';

@@ -50,7 +50,6 @@ export class SqlBuilder {
     const a = alias ? `${alias}.` : '';
     const col = BUILTIN[property];
     if (col) return this.dialect === 'duckdb' ? `nullif(${a}${col}, '')` : `nullIf(${a}${col}, '')`;
-    if (property.startsWith('$')) throw new Error(`unknown built-in ${property}`);
     const key = literal(property);
     if (this.dialect === 'duckdb') return `json_extract_string(${a}properties, '$."${property}"')`;
     return `multiIf(JSONType(${a}properties, ${key}) = 'Null', ${this.nullText()}, JSONType(${a}properties, ${key}) = 'String', toNullable(JSONExtractString(${a}properties, ${key})), toNullable(JSONExtractRaw(${a}properties, ${key})))`;
@@ -81,7 +80,8 @@ export class SqlBuilder {
         return `(${t} IS NOT NULL AND ${this.contains(t, this.str(String(f.value)))})`;
       case 'gt':
       case 'lt': {
-        const v = Number(f.value);
+        // A text value counts only as a plain decimal ("12", "-1.5"); "", " 5" or "1e3" match nothing.
+        const v = typeof f.value === 'number' ? f.value : /^-?\d+(\.\d+)?$/.test(String(f.value)) ? Number(f.value) : NaN;
         if (!Number.isFinite(v)) return '(1 = 0)';
         const n = this.number(f.property, alias);
         return `(${n} IS NOT NULL AND ${n} ${f.op === 'gt' ? '>' : '<'} ${this.num(v)})`;
