@@ -37,7 +37,7 @@ export const registerModuleRoutes = {
     await admin.register(customerAdminRoutes, { customers: s.customers });
     await admin.register(catalogAdminRoutes, { catalog: s.catalog, categories: s.categories, imports: s.catalogImports, media: s.media });
     await admin.register(orderAdminRoutes, { p, orders: s.orders, refunds: s.refunds, shipping: s.shipping, customers: s.customers });
-    await admin.register(promotionAdminRoutes, { coupons: s.coupons, batches: s.couponBatches, gifts: s.gifts, activities: s.activities });
+    await admin.register(promotionAdminRoutes, { coupons: s.coupons, batches: s.couponBatches, gifts: s.gifts, activities: s.activities, customers: s.customers });
     await admin.register(loyaltyAdminRoutes, { points: s.points, mall: s.pointsMall, customers: s.customers });
     await admin.register(storedValueAdminRoutes, { storedValue: s.storedValue, topups: s.topups, customers: s.customers });
     await admin.register(cardAdminRoutes, { cards: s.cards, customers: s.customers });

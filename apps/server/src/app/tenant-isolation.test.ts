@@ -27,7 +27,7 @@ const a = {} as {
   requestedItem: string;
   coupon: string; couponPack: string; couponBatch: string; activity: string; myCoupon: string;
   tag: string; group: string; mallItem: string; topupPlan: string; topup: string; cardPlan: string; cardPurchase: string; presale: string; presaleProduct: string; presaleOrder: string;
-  reviewOrder: string; reviewItem: string; review: string;
+  reviewOrder: string; reviewItem: string; review: string; insight: string; writeKey: string;
   flashSale: string; flashDraft: string; flashSession: string; flashItem: string; flashAttempt: string;
 };
 let bAddress: string;
@@ -133,6 +133,8 @@ beforeAll(async () => {
   a.tag = (await t.call('POST', '/api/admin/tags', { ...own, body: { name: `${MARK} 老客`, kind: 'manual' } })).body.id;
   await t.call('PUT', `/api/admin/customers/${c1.customerId}/tags`, { ...own, body: { tagIds: [a.tag] } });
   a.group = (await t.call('POST', '/api/admin/groups', { ...own, body: { name: `${MARK} 名单`, kind: 'static' } })).body.id;
+  a.insight = (await t.call('POST', '/api/admin/analytics/insights', { ...own, body: { name: `${MARK} 漏斗`, query: analysis(), pinned: true } })).body.id;
+  a.writeKey = (await t.call('POST', '/api/admin/analytics/write-keys', { ...own, body: { name: `${MARK} 数据源` } })).body.id;
   await t.call('POST', `/api/admin/groups/${a.group}/members`, { ...own, body: { customerIds: [c1.customerId] } });
   a.mallItem = (await t.call('POST', '/api/admin/points/mall', { ...own, body: { title: `${MARK} 兑换券`, couponTemplateId: a.coupon, points: 100, stock: 10 } })).body.id;
   expect([a.tag, a.group, a.mallItem].every(Boolean)).toBe(true);
@@ -245,6 +247,18 @@ async function snapshotA() {
   };
   // Activity stamps move on their own (a session in use); they are not A's data changing.
   return JSON.parse(JSON.stringify(snap, (k, v) => (/^last(Active|Used|Seen|SignIn)/.test(k) ? undefined : v)));
+}
+
+/** An analysis over the last month (A has events in it). */
+const analysis = () => ({
+  kind: 'funnel', from: new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10), to: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
+  steps: [{ event: 'order_placed' }, { event: 'order_paid' }],
+});
+/** A call whose answer must name nothing of A's: a leak turns into a failing status for the walk. */
+async function noLeak(call: Promise<{ status: number; body: unknown }>) {
+  const res = await call;
+  const found = leaks(JSON.stringify(res.body ?? ''));
+  return found.length ? { status: 599, body: { leaked: found } } : res;
 }
 
 /** Names anything of A's found in an answer given to someone outside A (bar what the caller itself sent). */
@@ -396,6 +410,26 @@ const ADMIN: Record<string, AdminCase> = {
   'POST /api/admin/flash-sales/{id}/end': { kind: 'foreign', params: () => ({ id: a.flashSale }) },
   'GET /api/admin/flash-sales/{id}/live': { kind: 'foreign', params: () => ({ id: a.flashSale }) },
   'GET /api/admin/reviews': { kind: 'list', queries: () => ['', `?productId=${a.product}`, '?rating=5'] },
+  // Analyses are reads sent as POST: B's answers must name nothing of A's.
+  'POST /api/admin/analytics/query': { kind: 'own', run: () => noLeak(t.call('POST', '/api/admin/analytics/query', { session: B.owner, body: analysis() })) },
+  'POST /api/admin/analytics/people': { kind: 'own', run: () => noLeak(t.call('POST', '/api/admin/analytics/people', { session: B.owner, body: { query: analysis(), select: { kind: 'funnel_step', step: 0 } } })) },
+  'POST /api/admin/analytics/people/group': { kind: 'own', run: () => noLeak(t.call('POST', '/api/admin/analytics/people/group', { session: B.owner, body: { query: analysis(), select: { kind: 'funnel_step', step: 0 }, name: 'B 的人' } })) },
+  'POST /api/admin/analytics/export': { kind: 'own', run: () => noLeak(t.call('POST', '/api/admin/analytics/export', { session: B.owner, body: { query: analysis() } })) },
+  'GET /api/admin/analytics/events': { kind: 'list' },
+  'GET /api/admin/analytics/properties': { kind: 'list', queries: () => ['?event=order_paid'] },
+  'GET /api/admin/analytics/dashboard': { kind: 'list', queries: () => [`?from=${analysis().from}&to=${analysis().to}`] },
+  'GET /api/admin/analytics/status': { kind: 'list' },
+  'GET /api/admin/analytics/insights': { kind: 'list' },
+  'POST /api/admin/analytics/insights': { kind: 'own', run: () => t.call('POST', '/api/admin/analytics/insights', { session: B.owner, body: { name: 'B 的洞察', query: analysis(), pinned: false } }) },
+  'PUT /api/admin/analytics/insights/{id}': { kind: 'foreign', params: () => ({ id: a.insight }), body: () => ({ name: 'B 改的', query: analysis(), pinned: false }) },
+  'DELETE /api/admin/analytics/insights/{id}': { kind: 'foreign', params: () => ({ id: a.insight }) },
+  'GET /api/admin/analytics/write-keys': { kind: 'list' },
+  'POST /api/admin/analytics/write-keys': { kind: 'own', run: () => t.call('POST', '/api/admin/analytics/write-keys', { session: B.owner, body: { name: 'B 的数据源' } }) },
+  'DELETE /api/admin/analytics/write-keys/{id}': { kind: 'foreign', params: () => ({ id: a.writeKey }) },
+  'GET /api/admin/customers/{id}/profile': { kind: 'foreign', params: () => ({ id: c1.customerId }) },
+  'GET /api/admin/customers/{id}/events': { kind: 'foreign', params: () => ({ id: c1.customerId }) },
+  'GET /api/admin/customers/{id}/groups': { kind: 'foreign', params: () => ({ id: c1.customerId }) },
+  'GET /api/admin/customers/{id}/coupons': { kind: 'foreign', params: () => ({ id: c1.customerId }) },
   'PATCH /api/admin/reviews/{id}': { kind: 'foreign', params: () => ({ id: a.review }), body: () => ({ status: 'hidden' }) },
   'GET /api/admin/stored-value/settings': { kind: 'list' },
   'PUT /api/admin/stored-value/settings': { kind: 'own', run: () => t.call('PUT', '/api/admin/stored-value/settings', { session: B.owner, body: { enabled: true, customAmountEnabled: true, minCustomFen: 100, maxCustomFen: 100000, terms: 'B' } }) },
@@ -430,6 +464,7 @@ type StoreCase =
 
 const STORE: Record<string, StoreCase> = {
   'GET /api/store/{shop}/shop': { kind: 'open' },
+  'GET /api/store/{shop}/analytics/config': { kind: 'open' },
   'GET /api/store/{shop}/coupons': { kind: 'open' },
   'GET /api/store/{shop}/coupons/{id}': { kind: 'shop', params: () => ({ id: a.coupon }) },
   'POST /api/store/{shop}/coupons/{id}/claim': { kind: 'shop', params: () => ({ id: a.coupon }) },
@@ -526,6 +561,9 @@ const ALLOWED: Record<string, string> = {
   // Covered below by "payment notifications": signed per shop, checked against that shop's keys.
   'POST /api/pay/wechatpay/notify/{shopId}': 'payment notify', 'POST /api/pay/wechatpay/refund-notify/{shopId}': 'refund notify',
   // Public by design, before any shop exists for the caller: they name no shop's records (onboarding/sign-up.test.ts).
+  // The Segment tracking API: the write key names the shop; events only go in (cdp/ingest.test.ts).
+  'POST /v1/track': 'ingest', 'POST /v1/page': 'ingest', 'POST /v1/screen': 'ingest', 'POST /v1/identify': 'ingest', 'POST /v1/group': 'ingest',
+  'POST /v1/alias': 'ingest', 'POST /v1/batch': 'ingest', 'POST /v1/import': 'ingest',
   'GET /api/admin/sign-up/slug': 'whether a shop address is free', 'POST /api/admin/sign-up/codes': 'merchant sign-up code',
   'POST /api/admin/sign-up/verify': 'merchant sign-up', 'POST /api/admin/sign-up/shop': 'makes a new shop',
   // Same answer whether or not the account exists (auth/password-reset.test.ts).

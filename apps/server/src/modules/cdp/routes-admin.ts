@@ -11,12 +11,14 @@ const IdParams = z.object({ id: z.uuid() });
 export const cdpAdminRoutes: FastifyPluginAsyncZod<{ cdp: CdpService; publicUrl: () => string }> = async (app, d) => {
   const tags = ['analytics'];
   const read = { permission: 'analytics:read' as const };
+  // Analyses are reads sent as POST (the query is a JSON body): nothing to audit.
+  const readPost = { permission: 'analytics:read' as const, noAudit: true };
   const write = { permission: 'analytics:write' as const };
 
-  app.post('/analytics/query', { config: read, schema: { tags, summary: 'Run an analysis (trends, funnel, retention, paths, lifecycle, RFM, attribution)', body: AnalysisQuery } }, async (req) =>
+  app.post('/analytics/query', { config: readPost, schema: { tags, summary: 'Run an analysis (trends, funnel, retention, paths, lifecycle, RFM, attribution)', body: AnalysisQuery } }, async (req) =>
     d.cdp.query(actorOf(req).shopId, req.body));
 
-  app.post('/analytics/people', { config: read, schema: { tags, summary: 'The people behind a number of an analysis (first 200)', body: PeopleBody } }, async (req) =>
+  app.post('/analytics/people', { config: readPost, schema: { tags, summary: 'The people behind a number of an analysis (first 200)', body: PeopleBody } }, async (req) =>
     d.cdp.people(actorOf(req).shopId, req.body.query, req.body.select));
 
   app.post('/analytics/people/group', { config: { permission: 'customers:write' as const }, schema: { tags, summary: 'Save the customers among those people as a static customer group', body: SaveGroupBody } }, async (req, reply) => {
@@ -25,7 +27,7 @@ export const cdpAdminRoutes: FastifyPluginAsyncZod<{ cdp: CdpService; publicUrl:
     return reply.status(201).send(saved);
   });
 
-  app.post('/analytics/export', { config: read, schema: { tags, summary: 'An analysis result as an Excel file', body: z.object({ query: AnalysisQuery }).strict() } }, async (req, reply) => {
+  app.post('/analytics/export', { config: readPost, schema: { tags, summary: 'An analysis result as an Excel file', body: z.object({ query: AnalysisQuery }).strict() } }, async (req, reply) => {
     const result = await d.cdp.query(actorOf(req).shopId, req.body.query);
     const { name, data } = await resultXlsx(req.body.query, result);
     reply.header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');

@@ -234,17 +234,24 @@ export class CdpService {
 
   async saveInsight(actor: Actor, body: { name: string; query: AnalysisQuery; pinned: boolean }, id?: string) {
     const query = JSON.stringify(AnalysisQuery.parse(body.query));
-    const [r] = id
-      ? await rows<InsightRow>(this.p.db, sql`UPDATE cdp_insights SET name = ${body.name}, query = ${query}::jsonb, pinned = ${body.pinned}, updated_at = now()
-          WHERE shop_id = ${actor.shopId} AND id = ${id} RETURNING *`)
-      : await rows<InsightRow>(this.p.db, sql`INSERT INTO cdp_insights (shop_id, name, query, pinned, created_by) VALUES (${actor.shopId}, ${body.name}, ${query}::jsonb, ${body.pinned}, ${actor.name}) RETURNING *`);
-    if (!r) throw notFound('Insight', { field: 'id' });
+    // Not found throws inside the transaction: it rolls back, audit entry included.
+    const r = await this.p.database.transaction(async (tx) => {
+      const [row] = id
+        ? await rows<InsightRow>(tx, sql`UPDATE cdp_insights SET name = ${body.name}, query = ${query}::jsonb, pinned = ${body.pinned}, updated_at = now()
+            WHERE shop_id = ${actor.shopId} AND id = ${id} RETURNING *`)
+        : await rows<InsightRow>(tx, sql`INSERT INTO cdp_insights (shop_id, name, query, pinned, created_by) VALUES (${actor.shopId}, ${body.name}, ${query}::jsonb, ${body.pinned}, ${actor.name}) RETURNING *`);
+      if (!row) throw notFound('Insight', { field: 'id' });
+      return row;
+    });
     return insightView(r);
   }
 
   async removeInsight(shopId: string, id: string) {
-    const [r] = await rows<InsightRow>(this.p.db, sql`DELETE FROM cdp_insights WHERE shop_id = ${shopId} AND id = ${id} RETURNING *`);
-    if (!r) throw notFound('Insight', { field: 'id' });
+    const r = await this.p.database.transaction(async (tx) => {
+      const [row] = await rows<InsightRow>(tx, sql`DELETE FROM cdp_insights WHERE shop_id = ${shopId} AND id = ${id} RETURNING *`);
+      if (!row) throw notFound('Insight', { field: 'id' });
+      return row;
+    });
     return insightView(r);
   }
 }

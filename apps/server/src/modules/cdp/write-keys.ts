@@ -35,19 +35,18 @@ export class WriteKeys {
 
   async create(shopId: string, name: string, storefront = false) {
     const key = `wk_${randomBytes(18).toString('base64url')}`;
-    const [r] = await rows<Parameters<typeof view>[0]>(
-      this.p.db,
-      sql`INSERT INTO cdp_write_keys (shop_id, name, key, storefront) VALUES (${shopId}, ${name}, ${key}, ${storefront}) RETURNING *`,
+    const [r] = await this.p.database.transaction((tx) =>
+      rows<Parameters<typeof view>[0]>(tx, sql`INSERT INTO cdp_write_keys (shop_id, name, key, storefront) VALUES (${shopId}, ${name}, ${key}, ${storefront}) RETURNING *`),
     );
     return view(r!);
   }
 
   async revoke(shopId: string, id: string) {
-    const [r] = await rows<Parameters<typeof view>[0]>(
-      this.p.db,
-      sql`UPDATE cdp_write_keys SET revoked_at = now() WHERE shop_id = ${shopId} AND id = ${id} AND revoked_at IS NULL RETURNING *`,
-    );
-    if (!r) throw notFound('Write key', { field: 'id' });
+    const r = await this.p.database.transaction(async (tx) => {
+      const [row] = await rows<Parameters<typeof view>[0]>(tx, sql`UPDATE cdp_write_keys SET revoked_at = now() WHERE shop_id = ${shopId} AND id = ${id} AND revoked_at IS NULL RETURNING *`);
+      if (!row) throw notFound('Write key', { field: 'id' });
+      return row;
+    });
     this.byKey.set(r.key, null);
     return view(r);
   }

@@ -6,12 +6,14 @@ import type { ActivityService } from './activity-service.js';
 import type { CouponBatchService } from './batch-service.js';
 import type { CouponService } from './coupon-service.js';
 import type { GiftService } from './gift-service.js';
+import type { CustomersService } from '../customers/service.js';
 
 export interface PromotionRouteDeps {
   coupons: CouponService;
   batches: CouponBatchService;
   gifts: GiftService;
   activities: ActivityService;
+  customers: CustomersService;
 }
 
 const IdParams = z.object({ id: z.uuid() });
@@ -60,7 +62,7 @@ export const promotionAdminRoutes: FastifyPluginAsyncZod<PromotionRouteDeps> = a
   });
 
   app.get('/customers/:id/coupons', { config: read, schema: { tags, summary: "A customer's coupons (unused first), for customer 360", params: IdParams } }, async (req) =>
-    d.coupons.mine(actorOf(req).shopId, req.params.id));
+    d.customers.getCustomer(actorOf(req).shopId, req.params.id).then(() => d.coupons.mine(actorOf(req).shopId, req.params.id)));
 
   app.get('/coupons/:id/batches', { config: read, schema: { tags, summary: 'Issue batches of a template', params: IdParams } }, async (req) =>
     d.batches.list(actorOf(req).shopId, req.params.id));
