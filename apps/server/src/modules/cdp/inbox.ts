@@ -30,11 +30,11 @@ const INSERT = new Prepared<{ message_id: string; shop_id: string }>(
 export class InboxWriter {
   private queue: Pending[] = [];
   private queued = 0;
-  private flushing = false;
+  private inFlight = 0;
 
   constructor(
     private p: Platform,
-    private opts: { maxPending: number; maxRowsPerFlush: number },
+    private opts: { maxPending: number; maxRowsPerFlush: number; maxInFlight: number },
   ) {}
 
   get pending() {
@@ -50,7 +50,7 @@ export class InboxWriter {
     return new Promise((resolve, reject) => {
       this.queue.push({ shopId, events, resolve, reject });
       this.queued += events.length;
-      if (!this.flushing) void this.flush();
+      this.flush();
     });
   }
 
@@ -60,49 +60,51 @@ export class InboxWriter {
     await INSERT.run(tx, [events.map(() => shopId), events.map((e) => e.messageId), events.map((e) => JSON.stringify(e))]);
   }
 
-  private async flush() {
-    this.flushing = true;
-    try {
-      while (this.queue.length) {
-        const batch: Pending[] = [];
-        let rows = 0;
-        while (this.queue.length && (rows === 0 || rows + this.queue[0]!.events.length <= this.opts.maxRowsPerFlush)) {
-          const next = this.queue.shift()!;
-          batch.push(next);
-          rows += next.events.length;
-        }
-        this.queued -= rows;
-        const shops: string[] = [];
-        const ids: string[] = [];
-        const bodies: string[] = [];
-        // The same messageId twice in one flush would be two rows for one key: the first one wins.
-        const seen = new Set<string>();
-        const mine: number[][] = batch.map(() => []);
-        batch.forEach((req, r) => {
-          for (const e of req.events) {
-            const k = `${req.shopId}|${e.messageId}`;
-            if (seen.has(k)) continue;
-            seen.add(k);
-            mine[r]!.push(ids.length);
-            shops.push(req.shopId);
-            ids.push(e.messageId);
-            bodies.push(JSON.stringify(e));
-          }
-        });
-        try {
-          const inserted = await INSERT.run(this.p.db, [shops, ids, bodies]);
-          const fresh = new Set(inserted.map((x) => `${x.shop_id}|${x.message_id}`));
-          batch.forEach((req, r) => {
-            const accepted = mine[r]!.filter((i) => fresh.has(`${shops[i]}|${ids[i]}`)).length;
-            req.resolve({ accepted, duplicates: req.events.length - accepted });
-          });
-          this.p.metrics.domain.inc({ type: 'cdp.event_accepted' }, inserted.length);
-        } catch (err) {
-          for (const req of batch) req.reject(err);
-        }
+  /**
+   * Takes what is queued as one INSERT; up to `maxInFlight` INSERTs run at once (PostgreSQL commits them in
+   * parallel; PGlite has one connection, so one). A request is answered when its INSERT has committed.
+   */
+  private flush() {
+    while (this.queue.length && this.inFlight < this.opts.maxInFlight) {
+      const batch: Pending[] = [];
+      let rows = 0;
+      while (this.queue.length && (rows === 0 || rows + this.queue[0]!.events.length <= this.opts.maxRowsPerFlush)) {
+        const next = this.queue.shift()!;
+        batch.push(next);
+        rows += next.events.length;
       }
-    } finally {
-      this.flushing = false;
+      this.queued -= rows;
+      this.inFlight++;
+      void this.insert(batch).finally(() => {
+        this.inFlight--;
+        this.flush();
+      });
+    }
+  }
+
+  private async insert(batch: Pending[]) {
+    // The same messageId twice in one INSERT would be two rows for one key: the first one wins. Rows go
+    // in key order, so two INSERTs running at once that share keys (a client's retry) take the unique
+    // index's locks in the same order and never deadlock.
+    const rows = new Map<string, { shopId: string; event: InboxEvent; request: number }>();
+    batch.forEach((req, r) => {
+      for (const e of req.events) {
+        const k = `${req.shopId}|${e.messageId}`;
+        if (!rows.has(k)) rows.set(k, { shopId: req.shopId, event: e, request: r });
+      }
+    });
+    const keys = [...rows.keys()].sort();
+    const shops = keys.map((k) => rows.get(k)!.shopId);
+    const ids = keys.map((k) => rows.get(k)!.event.messageId);
+    const bodies = keys.map((k) => JSON.stringify(rows.get(k)!.event));
+    try {
+      const inserted = await INSERT.run(this.p.db, [shops, ids, bodies]);
+      const accepted = batch.map(() => 0);
+      for (const x of inserted) accepted[rows.get(`${x.shop_id}|${x.message_id}`)!.request]!++;
+      batch.forEach((req, r) => req.resolve({ accepted: accepted[r]!, duplicates: req.events.length - accepted[r]! }));
+      this.p.metrics.domain.inc({ type: 'cdp.event_accepted' }, inserted.length);
+    } catch (err) {
+      for (const req of batch) req.reject(err);
     }
   }
 }

@@ -75,9 +75,11 @@ export class EventLoader {
     const [mark] = await rows<{ xid: string; last_id: string }>(this.p.db, sql`SELECT xid::text AS xid, last_id::text AS last_id FROM cdp_loader WHERE name = 'events'`);
     const page = await rows<InboxRow>(
       this.p.db,
-      sql`SELECT id::text AS id, shop_id, body, xid::text AS xid FROM cdp_inbox
-          WHERE (xid, id) > (${mark!.xid}::xid8, ${mark!.last_id}::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
-          ORDER BY xid, id LIMIT ${this.opts.pageSize}`,
+      // Ordered by the columns, not the text aliases: text order would put 1000 before 931 and move the
+      // watermark past rows not read yet. The (xid, id) index gives this order without a sort.
+      sql`SELECT i.id::text AS id, i.shop_id, i.body, i.xid::text AS xid FROM cdp_inbox i
+          WHERE (i.xid, i.id) > (${mark!.xid}::xid8, ${mark!.last_id}::bigint) AND i.xid < pg_snapshot_xmin(pg_current_snapshot())
+          ORDER BY i.xid, i.id LIMIT ${this.opts.pageSize}`,
     );
     if (page.length === 0) return 0;
     const byShop = new Map<string, { id: number; e: InboxEvent }[]>();
