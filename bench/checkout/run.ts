@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail, parseBenchArgs, type Mode } from '../lib/args.js';
-import { interrupted, runCleanups, runMain } from '../lib/cleanup.js';
+import { interrupted, runCleanups, runModes } from '../lib/cleanup.js';
 import { CpuMeter, cpuPerAnswer, type CpuReport } from '../lib/cpu.js';
 import type { Sql } from '../lib/database.js';
 import { pool, runPhones, SHOP, signInCustomer, signInOwner } from '../lib/demo-shop.js';
@@ -239,12 +239,4 @@ function printTable(r: any, file: string) {
   printRows(rows, file);
 }
 
-async function main() {
-  console.log(`checkout benchmark: ${modes.join(' + ')} on ${os.cpus().length} CPUs, node ${process.version}`);
-  for (const mode of modes) {
-    if (interrupted()) break;
-    await runMode(mode);
-  }
-}
-
-runMain(main);
+runModes('checkout', modes, runMode);

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { fail, parseBenchArgs, type Mode } from '../lib/args.js';
-import { interrupted, runCleanups, runMain } from '../lib/cleanup.js';
+import { interrupted, runCleanups, runModes } from '../lib/cleanup.js';
 import { CpuMeter, cpuPerAnswer, type CpuSample } from '../lib/cpu.js';
 import { openPostgres, type Sql } from '../lib/database.js';
 import { pool, runPhones, SHOP, signInCustomer, signInOwner } from '../lib/demo-shop.js';
@@ -348,12 +348,4 @@ function printSummary(r: any, file: string) {
   printRows(rows, file);
 }
 
-async function main() {
-  console.log(`coupon grab benchmark: ${modes.join(' + ')} on ${os.cpus().length} CPUs, node ${process.version}`);
-  for (const mode of modes) {
-    if (interrupted()) break;
-    await runMode(mode);
-  }
-}
-
-runMain(main);
+runModes('coupon grab', modes, runMode);

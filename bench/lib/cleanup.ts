@@ -1,3 +1,5 @@
+import os from 'node:os';
+
 /**
  * Cleanup: child processes, temp databases and data directories go away on success, on error and on
  * Ctrl-C, newest first (servers stop before their database is dropped).
@@ -40,4 +42,15 @@ export function runMain(main: () => Promise<unknown>) {
       await runCleanups();
       process.exit(1);
     });
+}
+
+/** A benchmark's main: each mode in turn (Ctrl-C stops between modes), then the cleanups. */
+export function runModes<M extends string>(title: string, modes: M[], runMode: (mode: M) => Promise<unknown>, label: (mode: M) => string = (m) => m) {
+  runMain(async () => {
+    console.log(`${title} benchmark: ${modes.map(label).join(' + ')} on ${os.cpus().length} CPUs, node ${process.version}`);
+    for (const mode of modes) {
+      if (interrupted()) break;
+      await runMode(mode);
+    }
+  });
 }

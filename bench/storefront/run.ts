@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail, parseBenchArgs, type Mode } from '../lib/args.js';
-import { interrupted, runCleanups, runMain } from '../lib/cleanup.js';
+import { interrupted, runCleanups, runModes } from '../lib/cleanup.js';
 import { CpuMeter, cpuPerAnswer } from '../lib/cpu.js';
 import { pool, runPhones, SHOP, signInCustomer, signInOwner } from '../lib/demo-shop.js';
 import { json, sleep } from '../lib/http.js';
@@ -355,12 +355,4 @@ function printSummary(r: any, file: string) {
   printRows(rows, file);
 }
 
-async function main() {
-  console.log(`storefront benchmark: ${modes.join(' + ')} on ${os.cpus().length} CPUs, node ${process.version}`);
-  for (const mode of modes) {
-    if (interrupted()) break;
-    await runMode(mode);
-  }
-}
-
-runMain(main);
+runModes('storefront', modes, runMode);
