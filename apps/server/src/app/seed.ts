@@ -1,5 +1,6 @@
 import type { Actor, Platform } from '../platform/context.js';
 import type { Services } from './container.js';
+import { demoEvents } from '../modules/cdp/demo.js';
 import { gradientPng } from './demo-images.js';
 
 export interface DemoInfo {
@@ -66,9 +67,10 @@ export async function seedDemo(p: Platform, s: Services): Promise<DemoInfo> {
     const top = await s.categories.create(actor, { name: parent });
     for (const child of children) categoryIds.set(child, (await s.categories.create(actor, { name: child, parentId: top.id })).id);
   }
+  const made: { id: string; priceFen: number }[] = [];
   for (const d of PRODUCTS) {
     const image = await s.media.upload(actor, { data: gradientPng(d.colors[0], d.colors[1]), fileName: `${d.title}.png` });
-    await s.catalog.createProduct(actor, {
+    const product = await s.catalog.createProduct(actor, {
       title: d.title,
       subtitle: d.subtitle,
       description: `${d.title}。${d.subtitle}。`,
@@ -79,7 +81,11 @@ export async function seedDemo(p: Platform, s: Services): Promise<DemoInfo> {
       weightGrams: d.weightGrams,
       skus: combos(d.specs).map((specValues) => ({ specValues, price: d.priceFen, marketPrice: d.marketFen, stock: d.stock })),
     });
+    made.push({ id: product.id, priceFen: d.priceFen });
   }
+  // A month of visits, so 数据分析 shows funnels and trends on first start (the loader takes them in).
+  const visits = demoEvents(made, p.now().getTime());
+  for (let i = 0; i < visits.length; i += 500) await s.cdp.accept(shop.id, visits.slice(i, i + 500));
   await s.shipping.createTemplate(actor, {
     name: '全国包邮(满99)',
     chargeBy: 'piece',

@@ -4,6 +4,8 @@ import { rows, sql } from '../../platform/db/index.js';
 import { startTestApp, type TestApp } from '../../testing/harness.js';
 import { bearer, createProduct, payOrder, signInCustomer, type CustomerFixture } from '../../testing/commerce.js';
 import { xlsxText } from '../../app/route-walk.js';
+import { seedDemo } from '../../app/seed.js';
+import { AnalysisQuery } from '@siyu/contracts';
 
 let t: TestApp;
 let shop: Awaited<ReturnType<TestApp['createShop']>>;
@@ -205,5 +207,19 @@ describe('analyses in the console', () => {
     expect(r.body.groups[0].counts).toEqual([0, 0, 0, 0]);
     const rowsLeft = await rows<{ n: number }>(t.platform.db, sql`SELECT count(*)::int AS n FROM cdp_persons WHERE shop_id = ${other.shopId}`);
     expect(rowsLeft[0]!.n).toBe(0);
+  });
+
+  it('seeds the demo shop with a month of visits the analyses can show', async () => {
+    await seedDemo(t.platform, t.services);
+    const demo = await t.services.tenancy.getShopBySlug('demo');
+    await t.services.cdp.drain();
+    const month = { from: new Date(Date.now() + 8 * 3600_000 - 29 * 86_400_000).toISOString().slice(0, 10), to: today() };
+    const r = await t.services.cdp.query(demo.id, AnalysisQuery.parse({ kind: 'funnel', ...month, steps: funnel().steps }));
+    const counts = r.kind === 'funnel' ? r.groups[0]!.counts : [];
+    expect(counts[0]).toBeGreaterThan(200);
+    expect(counts[3]).toBeGreaterThan(0);
+    expect([...counts].sort((a, b) => b - a)).toEqual(counts);
+    const channels = await t.services.cdp.query(demo.id, AnalysisQuery.parse({ kind: 'attribution', ...month, by: '$channel' }));
+    expect(channels.kind === 'attribution' && channels.rows.map((x) => x.value)).toEqual(expect.arrayContaining(['poster', 'live', 'qr:store_a', 'share', '(direct)']));
   });
 });
