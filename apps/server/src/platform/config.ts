@@ -127,6 +127,8 @@ const ConfigSchema = z.object({
   CLICKHOUSE_PASSWORD: z.string().optional(),
   /** Events waiting for the inbox's next commit beyond which ingest answers 429. */
   INGEST_MAX_PENDING: z.coerce.number().int().min(100).max(10_000_000).default(50_000),
+  /** Inbox INSERTs at once (PostgreSQL commits them in parallel; the embedded PGlite takes 1 whatever this says). */
+  INGEST_MAX_INFLIGHT: z.coerce.number().int().min(1).max(64).default(4),
   JOBS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),

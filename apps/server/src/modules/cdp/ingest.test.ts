@@ -173,7 +173,8 @@ describe('Segment tracking API', () => {
 
 describe('load and durability', () => {
   it('sheds load with 429 past the inbox limit and loses none of what it accepted', async () => {
-    const small = await startTestApp({ INGEST_MAX_PENDING: '300' });
+    // One INSERT at a time, so requests arriving while it runs queue up and the limit is reached.
+    const small = await startTestApp({ INGEST_MAX_PENDING: '300', INGEST_MAX_INFLIGHT: '1' });
     try {
       const s = await small.createShop();
       const k = (await small.call('POST', '/api/admin/analytics/write-keys', { session: s.owner, body: { name: 'k' } })).body.key;

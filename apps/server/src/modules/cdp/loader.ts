@@ -57,9 +57,21 @@ export class EventLoader {
     await this.loop;
   }
 
-  /** Loads until the inbox holds nothing finished that is not loaded (tests, and the bench's final count). */
+  /**
+   * Loads until nothing committed is left beyond the watermark (tests, and the bench's final count). A row
+   * can be committed and still not readable yet: while an older transaction anywhere in the cluster runs,
+   * the page query waits for it (see above), so drain waits too.
+   */
   async drain() {
-    for (;;) if ((await this.loadPage()) === 0) return;
+    for (;;) {
+      if ((await this.loadPage()) > 0) continue;
+      const [left] = await rows<{ n: number }>(
+        this.p.db,
+        sql`SELECT count(*)::int AS n FROM cdp_inbox i, cdp_loader l WHERE l.name = 'events' AND (i.xid, i.id) > (l.xid, l.last_id)`,
+      );
+      if (!left || left.n === 0) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** One page at a time in this process (the background loop and drain()), and across processes by the lock. */

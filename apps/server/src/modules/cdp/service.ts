@@ -38,7 +38,7 @@ export class CdpService {
     private groups: GroupService,
   ) {
     this.keys = new WriteKeys(p);
-    this.inbox = new InboxWriter(p, { maxPending: p.config.INGEST_MAX_PENDING, maxRowsPerFlush: 5000, maxInFlight: p.database.kind === 'postgres' ? 4 : 1 });
+    this.inbox = new InboxWriter(p, { maxPending: p.config.INGEST_MAX_PENDING, maxRowsPerFlush: 5000, maxInFlight: p.database.kind === 'postgres' ? p.config.INGEST_MAX_INFLIGHT : 1 });
   }
 
   async start(roles: { worker: boolean }) {
