@@ -28,3 +28,8 @@ export function formatFen(fen: number): string {
 export interface ApiError {
   error: { code: string; message: string; details?: { field?: string; [k: string]: unknown } };
 }
+
+/** A phone as staff and other customers may see it: 138****8000. */
+export function maskPhone(phone: string): string {
+  return `${phone.slice(0, 3)}****${phone.slice(-4)}`;
+}

@@ -1,11 +1,11 @@
 import { useMemo } from 'react';
-import { Segmented, Table } from 'antd';
+import { Table } from 'antd';
 import type { LifecycleQuery, LifecycleResult } from '@siyu/contracts';
 import Chart from '../../components/Chart';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
 import { AnalysisShell } from './AnalysisShell';
-import { DateRange, EventSelect, Field } from './builder';
+import { DateRange, EventSelect, Field, IntervalField } from './builder';
 import { lifecycleOption, resultIsEmpty } from './charts';
 import { useLabels } from './labels';
 import { fmtInt, lastDays, type EventInfo } from './model';
@@ -28,9 +28,7 @@ export default function Lifecycle() {
       <Field label={t('an.range')}>
         <DateRange from={query.from} to={query.to} onChange={(r) => setQuery({ ...query, ...r })} />
       </Field>
-      <Field label={t('an.interval')}>
-        <Segmented value={query.interval} onChange={(v) => setQuery({ ...query, interval: v as LifecycleQuery['interval'] })} options={[{ value: 'day', label: t('an.interval.day') }, { value: 'week', label: t('an.interval.week') }]} aria-label={t('an.interval')} data-testid="lifecycle-interval" />
-      </Field>
+      <IntervalField value={query.interval} onChange={(interval) => setQuery({ ...query, interval })} testId="lifecycle-interval" />
     </div>
   );
 

@@ -1,11 +1,11 @@
 import { useMemo, useState } from 'react';
-import { Button, InputNumber, Segmented, Table } from 'antd';
+import { Button, InputNumber, Table } from 'antd';
 import type { RetentionQuery, RetentionResult } from '@siyu/contracts';
 import Chart from '../../components/Chart';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
 import { AnalysisShell } from './AnalysisShell';
-import { DateRange, Field, MatcherEditor } from './builder';
+import { DateRange, Field, MatcherEditor, IntervalField } from './builder';
 import { periodCame, periodLabel, retentionAverages, retentionOption } from './charts';
 import { useLabels } from './labels';
 import { fmtInt, fmtPct, lastDays, ratio, type EventInfo } from './model';
@@ -40,9 +40,7 @@ export default function Retention() {
         <Field label={t('an.range')}>
           <DateRange from={query.from} to={query.to} onChange={(r) => setQuery({ ...query, ...r })} />
         </Field>
-        <Field label={t('an.interval')}>
-          <Segmented value={query.interval} onChange={(v) => setQuery({ ...query, interval: v as RetentionQuery['interval'] })} options={[{ value: 'day', label: t('an.interval.day') }, { value: 'week', label: t('an.interval.week') }]} aria-label={t('an.interval')} data-testid="retention-interval" />
-        </Field>
+        <IntervalField value={query.interval} onChange={(interval) => setQuery({ ...query, interval })} testId="retention-interval" />
         <Field label={t('an.retention.periods')}>
           <InputNumber min={1} max={60} precision={0} value={query.periods} onChange={(v) => setQuery({ ...query, periods: v ?? 7 })} aria-label={t('an.retention.periods')} style={{ width: 100 }} data-testid="retention-periods" />
         </Field>

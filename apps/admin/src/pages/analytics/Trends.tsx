@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { Button, Segmented, Select, Table, Tooltip } from 'antd';
+import { Button, Select, Table, Tooltip } from 'antd';
 import { DeleteOutlined } from '@ant-design/icons';
 import type { TrendsQuery, TrendsResult } from '@siyu/contracts';
 import Chart from '../../components/Chart';
@@ -7,7 +7,7 @@ import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
 import { fenToYuan } from '../../lib/money';
 import { AnalysisShell } from './AnalysisShell';
-import { AddButton, DateRange, Field, MatcherEditor, PropertySelect } from './builder';
+import { AddButton, DateRange, Field, MatcherEditor, PropertySelect, IntervalField } from './builder';
 import { resultIsEmpty, trendIsMoney, trendSeriesName, trendsOption } from './charts';
 import { useLabels } from './labels';
 import { fmtInt, lastDays, type EventInfo } from './model';
@@ -72,9 +72,7 @@ export default function Trends() {
         <Field label={t('an.range')}>
           <DateRange from={query.from} to={query.to} onChange={(r) => setQuery({ ...query, ...r })} />
         </Field>
-        <Field label={t('an.interval')}>
-          <Segmented value={query.interval} onChange={(v) => setQuery({ ...query, interval: v as TrendsQuery['interval'] })} options={[{ value: 'day', label: t('an.interval.day') }, { value: 'week', label: t('an.interval.week') }]} aria-label={t('an.interval')} data-testid="trends-interval" />
-        </Field>
+        <IntervalField value={query.interval} onChange={(interval) => setQuery({ ...query, interval })} testId="trends-interval" />
         <Field label={t('an.breakdown')}>
           <PropertySelect event={query.series[0]?.event ?? ''} value={query.breakdown} onChange={(b) => setQuery({ ...query, breakdown: b })} allowClear placeholder={t('an.noBreakdown')} ariaLabel={t('an.breakdown')} testId="trends-breakdown" />
         </Field>

@@ -1,5 +1,5 @@
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { Button, DatePicker, Input, InputNumber, Select, Space, Tooltip } from 'antd';
+import { Button, DatePicker, Input, InputNumber, Segmented, Select, Space, Tooltip } from 'antd';
 import { DeleteOutlined, FilterOutlined, PlusOutlined } from '@ant-design/icons';
 import dayjs, { type Dayjs } from 'dayjs';
 import type { EventMatcher, PropertyFilter } from '@siyu/contracts';
@@ -19,6 +19,16 @@ export function Field({ label, children, grow }: { label: ReactNode; children: R
       <span className="an-field-label">{label}</span>
       {children}
     </div>
+  );
+}
+
+/** Day or week buckets, the same control on every analysis that has them. */
+export function IntervalField({ value, onChange, testId }: { value: 'day' | 'week'; onChange: (v: 'day' | 'week') => void; testId: string }) {
+  const { t } = useI18n();
+  return (
+    <Field label={t('an.interval')}>
+      <Segmented value={value} onChange={(v) => onChange(v as 'day' | 'week')} options={[{ value: 'day', label: t('an.interval.day') }, { value: 'week', label: t('an.interval.week') }]} aria-label={t('an.interval')} data-testid={testId} />
+    </Field>
   );
 }
 

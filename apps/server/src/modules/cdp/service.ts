@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { AnalysisQuery, type AnalysisResult, type DashboardMetrics, type PeopleSelector } from '@siyu/contracts';
+import { AnalysisQuery, type AnalysisResult, type DashboardMetrics, type PeopleSelector, maskPhone } from '@siyu/contracts';
 import type { Actor, Platform } from '../../platform/context.js';
 import { rows, sql } from '../../platform/db/index.js';
 import { uuidArray } from '../../platform/db/prepared.js';
@@ -275,7 +275,7 @@ function checkSelector(q: AnalysisQuery, s: PeopleSelector) {
 
 /** Staff see enough of an identity to recognise it, not enough to copy a phone number. */
 function maskIdentity(kind: string, value: string) {
-  if (kind === 'phone' && value.length >= 7) return `${value.slice(0, 3)}****${value.slice(-4)}`;
+  if (kind === 'phone' && value.length >= 7) return maskPhone(value);
   if ((kind === 'openid' || kind === 'unionid') && value.length > 10) return `${value.slice(0, 6)}…${value.slice(-4)}`;
   return value;
 }

@@ -1,3 +1,4 @@
+import { maskPhone } from '@siyu/contracts';
 import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import type { Platform } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
@@ -158,7 +159,7 @@ export class CustomersService {
         .select({ id: customers.id, nickname: customers.nickname, phone: customers.phone })
         .from(customers)
         .where(and(eq(customers.shopId, shopId), sql`${customers.id} = ANY(${uuidArray(ids.slice(i, i + 5000))}::uuid[])`));
-      for (const c of found) out.set(c.id, { nickname: c.nickname, phone: c.phone ? `${c.phone.slice(0, 3)}****${c.phone.slice(-4)}` : null });
+      for (const c of found) out.set(c.id, { nickname: c.nickname, phone: c.phone ? maskPhone(c.phone) : null });
     }
     return out;
   }

@@ -1,3 +1,4 @@
+import { maskPhone } from '@siyu/contracts';
 import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Actor, Platform } from '../../platform/context.js';
 import { isUniqueViolation, rows, type Db } from '../../platform/db/index.js';
@@ -11,7 +12,7 @@ import { productReviews, type ReviewRow, type ReviewStatus } from './schema.js';
 export function maskedAuthor(c: { nickname: string | null; phone: string | null }): string {
   const nick = c.nickname?.trim();
   if (nick) return `${[...nick][0]}**`;
-  if (c.phone) return `${c.phone.slice(0, 3)}****${c.phone.slice(-4)}`;
+  if (c.phone) return maskPhone(c.phone);
   return '匿名用户';
 }
 
