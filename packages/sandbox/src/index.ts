@@ -1,12 +1,24 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { wechatPaySandbox } from './wechatpay/index.js';
 import { wechatOAuthSandbox } from './wechat-oauth/index.js';
-import { smsSandbox } from './sms/index.js';
+import { smsSandbox, type SmsCallbackUrls } from './sms/index.js';
 import { mailSandbox, type MailSandboxOptions } from './mail/index.js';
+import { wechatMpSandbox } from './wechat-mp/index.js';
 import { MemorySandboxStore, type SandboxStore } from './store.js';
 
 export { startClickHouseSandbox, type ClickHouseSandbox, type ClickHouseSandboxOptions } from './clickhouse/server.js';
+export {
+  ALIYUN_SMS_SANDBOX,
+  ALIYUN_SMS_SANDBOX_TEMPLATES,
+  SMS_SANDBOX,
+  SMS_SANDBOX_TEMPLATES,
+  type AliyunSmsSandboxTemplate,
+  type SmsCallbackUrls,
+  type SmsSandboxTemplate,
+  type SmsTemplateKind,
+} from './sms/index.js';
 export { MAIL_SANDBOX, SandboxMailbox, startSmtpSandbox, type SandboxMail } from './mail/index.js';
+export { WECHAT_MP_SANDBOX } from './wechat-mp/index.js';
 export { DueRunner, MemorySandboxStore, type RecordOptions, type RecordWrite, type SandboxStore, type StoredRecord } from './store.js';
 
 /**
@@ -20,13 +32,20 @@ export interface SandboxOptions {
   mail?: MailSandboxOptions;
   /** Where the simulators keep their state; the server passes its database so a restart forgets nothing. */
   store?: SandboxStore;
+  /**
+   * Where the SMS simulators push delivery receipts and customers' replies (Tencent status / reply
+   * callbacks, Aliyun SmsReport / SmsUp); asked at each push. None: nothing is pushed (Tencent's pull
+   * APIs and Aliyun's QuerySendDetails still answer).
+   */
+  smsCallbacks?: () => SmsCallbackUrls;
 }
 
 export const sandboxPlugin: FastifyPluginAsync<SandboxOptions> = async (app, opts) => {
   const store = opts.store ?? new MemorySandboxStore();
   await app.register(wechatPaySandbox, { prefix: '/wechatpay', baseUrl: () => `${opts.baseUrl()}/wechatpay`, store });
   await app.register(wechatOAuthSandbox, { prefix: '/wechat', baseUrl: () => `${opts.baseUrl()}/wechat`, store });
-  await app.register(smsSandbox, { prefix: '/sms', baseUrl: () => `${opts.baseUrl()}/sms`, store });
+  await app.register(smsSandbox, { prefix: '/sms', baseUrl: () => `${opts.baseUrl()}/sms`, store, callbacks: opts.smsCallbacks });
+  await app.register(wechatMpSandbox, { prefix: '/mp', baseUrl: () => `${opts.baseUrl()}/mp`, store });
   await app.register(mailSandbox, { prefix: '/mail', ...opts.mail });
   app.get('/', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/html; charset=utf-8');
@@ -39,6 +58,7 @@ export const sandboxPlugin: FastifyPluginAsync<SandboxOptions> = async (app, opt
 <li><a href="mail/inbox">邮件收件箱 Mail inbox</a> — 查看邮箱验证码(SMTP)</li>
 <li><a href="wechatpay/">微信支付 WeChat Pay v3</a></li>
 <li><a href="wechat/">微信网页授权 WeChat OAuth</a></li>
+<li><a href="mp/">微信公众号 / 小程序 WeChat Official Account &amp; mini-program</a> — 模板消息、订阅消息、关注与扫码、手机视图</li>
 </ul></body></html>`;
   });
 };

@@ -49,9 +49,9 @@ const PRESET: Person[] = [
 
 const digest = (s: string) => createHash('sha256').update(s).digest('base64url');
 /** Openid is per (app, person); deterministic so the same test user keeps it across restarts. */
-const openidOf = (appid: string, key: string) => `o${digest(`openid:${appid}:${key}`).slice(0, 27)}`;
+export const openidOf = (appid: string, key: string) => `o${digest(`openid:${appid}:${key}`).slice(0, 27)}`;
 /** Unionid is per person across every app of the open platform. */
-const unionidOf = (key: string) => `o${digest(`unionid:${key}`).slice(0, 27)}`;
+export const unionidOf = (key: string) => `o${digest(`unionid:${key}`).slice(0, 27)}`;
 const token = (n = 32) => randomBytes(n).toString('base64url');
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
