@@ -20,3 +20,4 @@ export * from './cards.js';
 export * from './presale.js';
 export * from './onboarding.js';
 export * from './analytics.js';
+export * from './messaging.js';

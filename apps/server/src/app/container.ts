@@ -52,6 +52,13 @@ import { FlashSaleOrders } from '../modules/flashsale/batches.js';
 import { FlashSaleReconciler } from '../modules/flashsale/reconcile.js';
 import { FlashSaleStorefront } from '../modules/flashsale/storefront.js';
 import { CdpService } from '../modules/cdp/service.js';
+import { ChannelAccounts } from '../modules/messaging/accounts.js';
+import { MessagingService } from '../modules/messaging/service.js';
+import { Dispatcher } from '../modules/messaging/dispatcher.js';
+import { shopMinute } from '../modules/messaging/budget.js';
+import { OfficialAccountService } from '../modules/messaging/official-account.js';
+import { BroadcastService } from '../modules/messaging/broadcasts.js';
+import { SmsCallbacks } from '../modules/messaging/sms-callbacks.js';
 
 /**
  * The composition root: every service, built once, in dependency order. Modules reach each other only
@@ -126,8 +133,20 @@ export async function createServices(p: Platform) {
     return { products: products.total, orders: placed.total };
   });
   const cdp = new CdpService(p, customers, groups);
+  const channelAccounts = new ChannelAccounts(p);
+  const messaging = new MessagingService(p, channelAccounts, customers);
+  const dispatcher = new Dispatcher(p, channelAccounts, customers, tenancy);
+  if (p.config.MESSAGING_CLOCK_NOON_FOR_BENCH) {
+    // bench/broadcast only (config refuses it in production): the clock runs ahead, from start-up on, by
+    // the time to the next 12:00 shop time, so marketing SMS (08:00–20:00) go out whenever the bench runs.
+    const aheadMs = ((720 - shopMinute(p.now()) + 1440) % 1440) * 60_000;
+    dispatcher.clock = () => new Date(p.now().getTime() + aheadMs);
+  }
+  const officialAccount = new OfficialAccountService(p, channelAccounts, customers, tags, groups);
+  const broadcasts = new BroadcastService(p, messaging, dispatcher, customers, groups, tags);
+  const smsCallbacks = new SmsCallbacks(p, channelAccounts);
   return {
-    cdp,
+    cdp, channelAccounts, messaging, dispatcher, officialAccount, broadcasts, smsCallbacks,
     mail, platformSms, platformEmail, signUp, checklist, passwordReset, operators, operatorShops,
     orderWriter, bulkOrders, flashSales, flashSalePurchase, flashSaleOrders, flashSaleReconciler, flashSaleStorefront,
     tenancy, auth, customers, inventory, categories, catalog, media, catalogImports, shipping, cart, checkout, orders, payments, refunds,

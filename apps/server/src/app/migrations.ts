@@ -19,6 +19,7 @@ export const migrationSources: MigrationSource[] = [
   { owner: 'reviews', dir: path.join(src, 'modules/reviews/migrations') },
   { owner: 'flashsale', dir: path.join(src, 'modules/flashsale/migrations') },
   { owner: 'cdp', dir: path.join(src, 'modules/cdp/migrations') },
+  { owner: 'messaging', dir: path.join(src, 'modules/messaging/migrations') },
   { owner: 'onboarding', dir: path.join(src, 'modules/onboarding/migrations') },
   { owner: 'sandbox', dir: path.join(src, 'app/sandbox-store/migrations') },
 ];

@@ -26,6 +26,7 @@ import { onboardingRoutes } from '../modules/onboarding/routes.js';
 import { cdpAdminRoutes } from '../modules/cdp/routes-admin.js';
 import { cdpStoreRoutes } from '../modules/cdp/routes-store.js';
 import { ingestRoutes } from '../modules/cdp/routes-ingest.js';
+import { messagingAdminRoutes, messagingPublicRoutes, messagingStoreRoutes } from '../modules/messaging/routes.js';
 
 /**
  * Where each module's routes are mounted. `admin` runs inside the /api/admin scope (staff auth and
@@ -47,6 +48,7 @@ export const registerModuleRoutes = {
     await admin.register(flashSaleAdminRoutes, { sales: s.flashSales, reconciler: s.flashSaleReconciler, purchase: s.flashSalePurchase });
     await admin.register(reviewAdminRoutes, { reviews: s.reviews });
     await admin.register(cdpAdminRoutes, { cdp: s.cdp, publicUrl: () => p.publicUrl() });
+    await admin.register(messagingAdminRoutes, { p, messaging: s.messaging, accounts: s.channelAccounts, oa: s.officialAccount, broadcasts: s.broadcasts, sms: s.smsCallbacks, customers: s.customers });
     await admin.register(onboardingRoutes, { signUp: s.signUp, checklist: s.checklist, config: p.config });
   },
   async store(store: FastifyInstance, p: Platform, s: Services) {
@@ -63,6 +65,7 @@ export const registerModuleRoutes = {
     await store.register(flashSaleStoreRoutes, { purchase: s.flashSalePurchase, storefront: s.flashSaleStorefront });
     await store.register(reviewStoreRoutes, { reviews: s.reviews });
     await store.register(cdpStoreRoutes, { cdp: s.cdp });
+    await store.register(messagingStoreRoutes, { messaging: s.messaging });
     void p;
   },
   async public(app: FastifyInstance, p: Platform, s: Services) {
@@ -77,11 +80,14 @@ export const registerModuleRoutes = {
     await app.register(ingestRoutes, { prefix: '/v1', cdp: s.cdp });
     mediaPublicRoutes(app, s.media);
     await app.register(wechatPayCallbackRoutes, { payments: s.payments });
+    await app.register(messagingPublicRoutes, { oa: s.officialAccount, sms: s.smsCallbacks, broadcasts: s.broadcasts });
     if (p.config.SANDBOX) {
       await app.register(sandboxPlugin, {
         prefix: '/sandbox',
         baseUrl: () => `${p.selfUrl()}/sandbox`,
         store: createSandboxStore(p.database),
+        // Delivery receipts and replies come back to the messaging module, as the vendors' consoles would be set up.
+        smsCallbacks: () => s.smsCallbacks.urls(),
         // The sandbox SMTP server; the platform's mail client sends there while no SMTP_HOST is set.
         mail: { smtp: { port: p.config.SANDBOX_SMTP_PORT }, onListening: (address) => s.mail.useSandbox(address) },
       });

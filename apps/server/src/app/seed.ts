@@ -1,3 +1,4 @@
+import { seedDemoMessaging } from '../modules/messaging/demo.js';
 import type { Actor, Platform } from '../platform/context.js';
 import type { Services } from './container.js';
 import { demoEvents } from '../modules/cdp/demo.js';
@@ -107,6 +108,7 @@ export async function seedDemo(p: Platform, s: Services): Promise<DemoInfo> {
   await s.topups.savePlan(actor, null, { name: '充300送80', amountFen: 30000, bonusFen: 8000, active: true, sortOrder: 2 });
   const monthly = await s.coupons.createTemplate(actor, { ...coupon, claimable: false, perCustomerLimit: 100, name: '会员卡月度无门槛10元', kind: 'no_threshold', thresholdFen: 0, amountOffFen: 1000, validity: { type: 'relative', days: 30 }, totalQuantity: 100000 });
   await s.cards.savePlan(actor, null, { name: '黑金月卡', periodKind: 'month', priceFen: 1990, percentPaid: 95, freeShipping: true, monthlyCouponTemplateId: monthly.id, description: '全场9.5折,包邮,每月无门槛10元券', active: true, sortOrder: 1 });
+  await seedDemoMessaging(p, { accounts: s.channelAccounts, oa: s.officialAccount, messaging: s.messaging }, shop.id);
   p.log.info({ shop: shop.slug }, 'demo shop seeded');
   return info;
 }

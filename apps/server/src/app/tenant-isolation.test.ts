@@ -28,6 +28,7 @@ const a = {} as {
   coupon: string; couponPack: string; couponBatch: string; activity: string; myCoupon: string;
   tag: string; group: string; mallItem: string; topupPlan: string; topup: string; cardPlan: string; cardPurchase: string; presale: string; presaleProduct: string; presaleOrder: string;
   reviewOrder: string; reviewItem: string; review: string; insight: string; writeKey: string;
+  msgTemplate: string; msgReply: string; qrCode: string; broadcast: string;
   flashSale: string; flashDraft: string; flashSession: string; flashItem: string; flashAttempt: string;
 };
 let bAddress: string;
@@ -136,6 +137,14 @@ beforeAll(async () => {
   a.insight = (await t.call('POST', '/api/admin/analytics/insights', { ...own, body: { name: `${MARK} 漏斗`, query: analysis(), pinned: true } })).body.id;
   a.writeKey = (await t.call('POST', '/api/admin/analytics/write-keys', { ...own, body: { name: `${MARK} 数据源` } })).body.id;
   await t.call('POST', `/api/admin/groups/${a.group}/members`, { ...own, body: { customerIds: [c1.customerId] } });
+  // Reach: the sandbox official account and SMS, a template, a reply, a source QR code and a draft broadcast.
+  expect((await t.call('PUT', '/api/admin/messaging/channels/oa', { ...own, body: { name: `${MARK} 公众号`, appId: 'wxsandboxmp0000001', appSecret: 'sandbox-mp-secret', token: 'marktoken1', encodingAesKey: 'a'.repeat(43) } })).status).toBe(200);
+  expect((await t.call('PUT', '/api/admin/messaging/channels/sms', { ...own, body: { vendor: 'tencent', accessKeyId: 'AKIDsandbox', accessKeySecret: 'sandbox-secret-key', sdkAppId: '1400000001', signName: 'A店' } })).status).toBe(200);
+  a.msgTemplate = (await t.call('POST', '/api/admin/messaging/templates', { ...own, body: { name: `${MARK} 活动短信`, topic: 'promotion', channel: 'sms', vendorTemplateId: '1000010', content: '{1}火热进行中,点击{2}查看详情,拒收请回复R', fields: [{ key: '1', value: '{{activity}}' }, { key: '2', value: '{{link}}' }] } })).body.id;
+  a.msgReply = (await t.call('POST', '/api/admin/messaging/auto-replies', { ...own, body: { kind: 'keyword', keyword: '你好', reply: `${MARK} 欢迎` } })).body.id;
+  a.qrCode = (await t.call('POST', '/api/admin/messaging/qr-codes', { ...own, body: { name: `${MARK} 门店码`, kind: 'permanent', tagIds: [a.tag] } })).body.id;
+  a.broadcast = (await t.call('POST', '/api/admin/messaging/broadcasts', { ...own, body: { name: `${MARK} 群发`, audience: { kind: 'tag', tagId: a.tag }, channels: ['sms'], templateIds: { sms: a.msgTemplate }, vars: { activity: '大促' } } })).body.id;
+  expect([a.msgTemplate, a.msgReply, a.qrCode, a.broadcast].every(Boolean)).toBe(true);
   a.mallItem = (await t.call('POST', '/api/admin/points/mall', { ...own, body: { title: `${MARK} 兑换券`, couponTemplateId: a.coupon, points: 100, stock: 10 } })).body.id;
   expect([a.tag, a.group, a.mallItem].every(Boolean)).toBe(true);
   // A completed order of c1's with a review of its line.
@@ -451,6 +460,43 @@ const ADMIN: Record<string, AdminCase> = {
   'GET /api/admin/customers/{id}/member-card': { kind: 'foreign', params: () => ({ id: c1.customerId }) },
   'POST /api/admin/customers/{id}/member-card/grant': { kind: 'foreign', params: () => ({ id: c1.customerId }), body: () => ({ planId: a.cardPlan, days: 365, reason: 'B 送的' }) },
   'POST /api/admin/customers/{id}/stored-value/adjust': { kind: 'foreign', params: () => ({ id: c1.customerId }), body: () => ({ principalDeltaFen: 100000, bonusDeltaFen: 0, reason: 'B 加钱' }) },
+  'GET /api/admin/messaging/channels': { kind: 'list' },
+  'PUT /api/admin/messaging/channels/oa': { kind: 'own', run: () => t.call('PUT', '/api/admin/messaging/channels/oa', { session: B.owner, body: { name: 'B 公众号', appId: 'wxsandboxmp0000002', appSecret: 'sandbox-mp-secret-2', token: 'btoken', encodingAesKey: 'b'.repeat(43) } }) },
+  'PUT /api/admin/messaging/channels/mini': { kind: 'own', run: () => t.call('PUT', '/api/admin/messaging/channels/mini', { session: B.owner, body: { name: 'B 小程序', appId: 'wxsandboxmini00001', appSecret: 'sandbox-mini-secret' } }) },
+  'PUT /api/admin/messaging/channels/sms': { kind: 'own', run: () => t.call('PUT', '/api/admin/messaging/channels/sms', { session: B.owner, body: { vendor: 'aliyun', accessKeyId: 'LTAIsandbox', accessKeySecret: 'sandbox-aliyun-secret', sdkAppId: null, signName: 'B店' } }) },
+  'POST /api/admin/messaging/channels/oa/test': { kind: 'own', run: () => noLeak(t.call('POST', '/api/admin/messaging/channels/oa/test', { session: B.owner })) },
+  'POST /api/admin/messaging/channels/sms/test': { kind: 'own', run: () => noLeak(t.call('POST', '/api/admin/messaging/channels/sms/test', { session: B.owner })) },
+  'POST /api/admin/messaging/channels/mini/test': { kind: 'own', run: () => noLeak(t.call('POST', '/api/admin/messaging/channels/mini/test', { session: B.owner })) },
+  'POST /api/admin/messaging/channels/oa/sync-followers': { kind: 'own', run: () => noLeak(t.call('POST', '/api/admin/messaging/channels/oa/sync-followers', { session: B.owner })) },
+  'PUT /api/admin/messaging/channels/oa/menu': { kind: 'own', run: () => noLeak(t.call('PUT', '/api/admin/messaging/channels/oa/menu', { session: B.owner, body: { button: [{ type: 'click', name: 'B', key: 'b' }] } })) },
+  'GET /api/admin/messaging/budget': { kind: 'list' },
+  'PUT /api/admin/messaging/budget': { kind: 'own', run: () => t.call('PUT', '/api/admin/messaging/budget', { session: B.owner, body: { daily: { total: 1, mini_subscribe: null, oa_template: 1, sms: 1, wecom: 1 }, weekly: { total: 2, mini_subscribe: null, oa_template: 2, sms: 1, wecom: 1 }, quietStart: 1320, quietEnd: 480 } }) },
+  'GET /api/admin/messaging/templates': { kind: 'list' },
+  'POST /api/admin/messaging/templates': { kind: 'own', run: () => t.call('POST', '/api/admin/messaging/templates', { session: B.owner, body: { name: 'B 模板', topic: 'order_shipped', channel: 'sms', vendorTemplateId: '1000002', content: '{1}{2}{3}', fields: [{ key: '1', value: '{{orderNo}}' }, { key: '2', value: '{{carrier}}' }, { key: '3', value: '{{trackingNo}}' }] } }) },
+  'PUT /api/admin/messaging/templates/{id}': { kind: 'foreign', params: () => ({ id: a.msgTemplate }), body: () => ({ name: 'B 改的', topic: 'order_shipped', channel: 'sms', vendorTemplateId: '1000002', content: '{1}', fields: [{ key: '1', value: '{{orderNo}}' }] }) },
+  'DELETE /api/admin/messaging/templates/{id}': { kind: 'foreign', params: () => ({ id: a.msgTemplate }) },
+  'POST /api/admin/messaging/templates/{id}/preview': { kind: 'foreign', params: () => ({ id: a.msgTemplate }), body: () => ({}) },
+  'POST /api/admin/messaging/templates/import': { kind: 'own', run: () => noLeak(t.call('POST', '/api/admin/messaging/templates/import', { session: B.owner, body: { channel: 'oa_template' } })) },
+  'GET /api/admin/messaging/vendor-templates': { kind: 'own', run: () => noLeak(t.call('GET', '/api/admin/messaging/vendor-templates?channel=oa_template', { session: B.owner })) },
+  'GET /api/admin/messaging/qr-codes': { kind: 'list' },
+  'POST /api/admin/messaging/qr-codes': { kind: 'ref', body: () => ({ name: 'B 码', kind: 'temporary', tagIds: [a.tag] }) },
+  'GET /api/admin/messaging/qr-codes/{id}/image': { kind: 'foreign', params: () => ({ id: a.qrCode }) },
+  'GET /api/admin/messaging/auto-replies': { kind: 'list' },
+  'POST /api/admin/messaging/auto-replies': { kind: 'own', run: () => t.call('POST', '/api/admin/messaging/auto-replies', { session: B.owner, body: { kind: 'follow', reply: 'B 欢迎' } }) },
+  'PUT /api/admin/messaging/auto-replies/{id}': { kind: 'foreign', params: () => ({ id: a.msgReply }), body: () => ({ kind: 'keyword', keyword: 'B', reply: 'B 改的' }) },
+  'DELETE /api/admin/messaging/auto-replies/{id}': { kind: 'foreign', params: () => ({ id: a.msgReply }) },
+  'GET /api/admin/messaging/followers': { kind: 'list' },
+  'GET /api/admin/messaging/deliveries': { kind: 'list', queries: () => ['', `?customerId=${c1.customerId}`, `?broadcastId=${a.broadcast}`] },
+  'GET /api/admin/customers/{id}/messages': { kind: 'foreign', params: () => ({ id: c1.customerId }) },
+  'GET /api/admin/messaging/broadcasts': { kind: 'list' },
+  'POST /api/admin/messaging/broadcasts': { kind: 'ref', body: () => ({ name: 'B 群发', audience: { kind: 'all' }, channels: ['sms'], templateIds: { sms: a.msgTemplate } }) },
+  'GET /api/admin/messaging/broadcasts/{id}': { kind: 'foreign', params: () => ({ id: a.broadcast }) },
+  'POST /api/admin/messaging/broadcasts/{id}/estimate': { kind: 'foreign', params: () => ({ id: a.broadcast }) },
+  'POST /api/admin/messaging/broadcasts/{id}/start': { kind: 'foreign', params: () => ({ id: a.broadcast }) },
+  'POST /api/admin/messaging/broadcasts/{id}/pause': { kind: 'foreign', params: () => ({ id: a.broadcast }) },
+  'POST /api/admin/messaging/broadcasts/{id}/resume': { kind: 'foreign', params: () => ({ id: a.broadcast }) },
+  'POST /api/admin/messaging/broadcasts/{id}/cancel': { kind: 'foreign', params: () => ({ id: a.broadcast }) },
+  'GET /api/admin/messaging/broadcasts/{id}/result': { kind: 'foreign', params: () => ({ id: a.broadcast }) },
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -465,6 +511,10 @@ type StoreCase =
 const STORE: Record<string, StoreCase> = {
   'GET /api/store/{shop}/shop': { kind: 'open' },
   'GET /api/store/{shop}/analytics/config': { kind: 'open' },
+  'GET /api/store/{shop}/messages/preferences': { kind: 'open' },
+  'PUT /api/store/{shop}/messages/preferences': { kind: 'open', body: () => ({ refusedTopics: ['birthday'], refusedChannels: [], smsMarketing: true }) },
+  'GET /api/store/{shop}/messages/subscribe-config': { kind: 'open' },
+  'POST /api/store/{shop}/messages/subscriptions': { kind: 'open', body: () => ({ topics: ['order_shipped'], results: ['accept'], code: 'h5:x' }), ownStatus: [400, 422] },
   'GET /api/store/{shop}/coupons': { kind: 'open' },
   'GET /api/store/{shop}/coupons/{id}': { kind: 'shop', params: () => ({ id: a.coupon }) },
   'POST /api/store/{shop}/coupons/{id}/claim': { kind: 'shop', params: () => ({ id: a.coupon }) },
@@ -564,6 +614,11 @@ const ALLOWED: Record<string, string> = {
   // The Segment tracking API: the write key names the shop; events only go in (cdp/ingest.test.ts).
   'POST /v1/track': 'ingest', 'POST /v1/page': 'ingest', 'POST /v1/screen': 'ingest', 'POST /v1/identify': 'ingest', 'POST /v1/group': 'ingest',
   'POST /v1/alias': 'ingest', 'POST /v1/batch': 'ingest', 'POST /v1/import': 'ingest',
+  // Reach: vendors' pushes, checked by their own signatures or a deployment token (messaging/*.test.ts).
+  'GET /api/hooks/wechat-mp/{accountId}': 'official account URL check (signed)', 'POST /api/hooks/wechat-mp/{accountId}': 'official account callback (signed, encrypted)',
+  'POST /api/hooks/sms/tencent/status': 'SMS receipts', 'POST /api/hooks/sms/tencent/reply': 'SMS replies',
+  'POST /api/hooks/sms/aliyun/report': 'SMS receipts', 'POST /api/hooks/sms/aliyun/up': 'SMS replies',
+  'GET /r/{code}': 'a broadcast short link (the code is a random delivery id)',
   'GET /api/admin/sign-up/slug': 'whether a shop address is free', 'POST /api/admin/sign-up/codes': 'merchant sign-up code',
   'POST /api/admin/sign-up/verify': 'merchant sign-up', 'POST /api/admin/sign-up/shop': 'makes a new shop',
   // Same answer whether or not the account exists (auth/password-reset.test.ts).

@@ -84,6 +84,16 @@ const ConfigSchema = z.object({
   WECHATPAY_BASE_URL: z.string().url().optional(),
   WECHAT_OAUTH_BASE_URL: z.string().url().optional(),
   SMS_BASE_URL: z.string().url().optional(),
+  /** The official account and mini-program server API (api.weixin.qq.com) and Aliyun SMS (dysmsapi). */
+  WECHAT_MP_BASE_URL: z.string().url().optional(),
+  ALIYUN_SMS_BASE_URL: z.string().url().optional(),
+  /** Deliveries a worker admits through the contact budget and sends per batch. */
+  MESSAGING_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
+  /**
+   * Benchmarks only (bench/broadcast): the dispatcher's clock runs ahead to the next 12:00 shop time, so
+   * marketing SMS (08:00–20:00 only) go out whenever the benchmark runs. Refused in production.
+   */
+  MESSAGING_CLOCK_NOON_FOR_BENCH: bool.default(false),
   /** Seed the public demo shop on first start. Default: on, off in production. */
   SEED_DEMO: bool.optional(),
   /**
@@ -167,7 +177,7 @@ export function isVendorProductionUrl(url: string): boolean {
   return VENDOR_HOSTS.some((re) => re.test(host));
 }
 
-const VENDOR_URL_SETTINGS = ['WECHATPAY_BASE_URL', 'WECHAT_OAUTH_BASE_URL', 'WECHAT_AUTHORIZE_BASE_URL', 'SMS_BASE_URL'] as const;
+const VENDOR_URL_SETTINGS = ['WECHATPAY_BASE_URL', 'WECHAT_OAUTH_BASE_URL', 'WECHAT_AUTHORIZE_BASE_URL', 'SMS_BASE_URL', 'WECHAT_MP_BASE_URL', 'ALIYUN_SMS_BASE_URL'] as const;
 
 export class ConfigError extends Error {}
 
@@ -189,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems: string[] = [];
   if (production) {
     if (!cfg.SESSION_SECRET) problems.push('SESSION_SECRET: required in production');
+    if (cfg.MESSAGING_CLOCK_NOON_FOR_BENCH) problems.push('MESSAGING_CLOCK_NOON_FOR_BENCH: a benchmark setting (it moves the messaging clock), refused in production');
     const live = VENDOR_URL_SETTINGS.filter((k) => cfg[k] && isVendorProductionUrl(cfg[k]!));
     if (live.length > 0) {
       if (cfg.SANDBOX) problems.push(`SANDBOX: must be off while ${live.join(', ')} point at the vendors' production APIs`);

@@ -43,6 +43,35 @@ export function createSandboxStore(database: Database): SandboxStore {
       await write(db, kind, key, { ...opts, value });
     },
 
+    async putMany<T>(kind: string, records: Array<{ key: string; value: T } & RecordOptions>) {
+      // The last write of a key wins (one INSERT … ON CONFLICT may not touch a row twice), in the order given.
+      const byKey = new Map<string, { key: string; value: T } & RecordOptions>();
+      for (const r of records) {
+        byKey.delete(r.key);
+        byKey.set(r.key, r);
+      }
+      // Which options a write leaves alone is part of the statement, so writes are grouped by that.
+      const groups = new Map<string, Array<{ key: string; value: T } & RecordOptions>>();
+      for (const r of byKey.values()) {
+        const shape = `${r.ref === undefined}${r.dueAt === undefined}${r.expiresAt === undefined}`;
+        (groups.get(shape) ?? groups.set(shape, []).get(shape)!).push(r);
+      }
+      for (const list of groups.values()) {
+        const [f] = list;
+        const rowsJson = JSON.stringify(list.map((r) => ({ key: r.key, value: r.value, ref: r.ref ?? null, due_at: iso(r.dueAt), expires_at: iso(r.expiresAt) })));
+        await db.execute(sql`
+          INSERT INTO sandbox_records (kind, key, value, ref, due_at, expires_at)
+          SELECT ${kind}, t.key, t.value, t.ref, t.due_at, t.expires_at
+          FROM jsonb_to_recordset(${rowsJson}::jsonb) AS t(key text, value jsonb, ref text, due_at timestamptz, expires_at timestamptz)
+          ON CONFLICT (kind, key) DO UPDATE SET
+            value = EXCLUDED.value,
+            ref = CASE WHEN ${f!.ref === undefined}::boolean THEN sandbox_records.ref ELSE EXCLUDED.ref END,
+            due_at = CASE WHEN ${f!.dueAt === undefined}::boolean THEN sandbox_records.due_at ELSE EXCLUDED.due_at END,
+            expires_at = CASE WHEN ${f!.expiresAt === undefined}::boolean THEN sandbox_records.expires_at ELSE EXCLUDED.expires_at END,
+            updated_at = now()`);
+      }
+    },
+
     async update<T>(kind: string, key: string, change: (current: T | undefined) => RecordWrite<T> | undefined) {
       for (;;) {
         const outcome = await database.transaction(async (tx) => {

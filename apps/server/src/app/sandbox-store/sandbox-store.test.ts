@@ -47,6 +47,23 @@ describe.each(stores)('SandboxStore (%s)', (_name, make) => {
     expect(await s.get(k, 'missing')).toBeUndefined();
   });
 
+  it('writes many records at once as put would: options left undefined keep their values, the last write of a key wins', async () => {
+    const s = make();
+    const k = kind();
+    await s.put(k, 'kept', { a: 0 }, { ref: 'shop-a', dueAt: new Date(Date.now() - 1000) });
+    await s.putMany(k, [
+      { key: 'kept', value: { a: 1 } },
+      { key: 'new', value: { a: 2 }, ref: 'shop-b', expiresAt: new Date(Date.now() + 60_000) },
+      { key: 'twice', value: { a: 3 }, ref: 'shop-a' },
+      { key: 'twice', value: { a: 4 }, ref: 'shop-b' },
+    ]);
+    await s.putMany(k, []);
+    expect(await s.get(k, 'kept')).toEqual({ a: 1 });
+    expect(await s.list(k, { ref: 'shop-a' })).toEqual([{ a: 1 }]);
+    expect(await s.list(k, { ref: 'shop-b' })).toEqual([{ a: 4 }, { a: 2 }]);
+    expect((await s.claimDue([k], new Date(), new Date(Date.now() + 60_000), 10)).map((r) => r.key)).toEqual(['kept']);
+  });
+
   it('updates atomically: concurrent increments all count, and only one of racing creators wins', async () => {
     const s = make();
     const k = kind();

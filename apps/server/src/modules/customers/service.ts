@@ -4,7 +4,7 @@ import type { Platform } from '../../platform/context.js';
 import type { Db } from '../../platform/db/index.js';
 import { AppError, conflict, notFound, unauthorized, unprocessable } from '../../platform/errors.js';
 import { sha256 } from '../../platform/auth/tokens.js';
-import { uuidArray } from '../../platform/db/prepared.js';
+import { pgArray, uuidArray } from '../../platform/db/prepared.js';
 import type { TenancyService } from '../../platform/tenancy/service.js';
 import type { StoreCustomer } from '../../platform/http/store-scope.js';
 import { CustomerAddresses } from './addresses.js';
@@ -175,6 +175,43 @@ export class CustomersService {
       .from(customerIdentities)
       .where(and(eq(customerIdentities.shopId, shopId), eq(customerIdentities.customerId, customerId), eq(customerIdentities.provider, 'wechat'), eq(customerIdentities.appId, appId)));
     return row?.openid ?? null;
+  }
+
+  /**
+   * How each customer can be reached: phone, WeChat openids per app and unionids (messaging resolves the
+   * channel from these). Merged and unknown ids are absent.
+   */
+  async contactPoints(shopId: string, ids: string[], db: Db = this.p.db) {
+    const out = new Map<string, { phone: string | null; nickname: string | null; unionids: string[]; openids: { appId: string; openid: string }[] }>();
+    for (let i = 0; i < ids.length; i += 5000) {
+      const chunk = uuidArray(ids.slice(i, i + 5000));
+      const found = await db
+        .select({ id: customers.id, phone: customers.phone, nickname: customers.nickname })
+        .from(customers)
+        .where(and(eq(customers.shopId, shopId), isNull(customers.mergedInto), sql`${customers.id} = ANY(${chunk}::uuid[])`));
+      for (const c of found) out.set(c.id, { phone: c.phone, nickname: c.nickname, unionids: [], openids: [] });
+      const idents = await db
+        .select({ customerId: customerIdentities.customerId, appId: customerIdentities.appId, openid: customerIdentities.openid, unionid: customerIdentities.unionid })
+        .from(customerIdentities)
+        .where(and(eq(customerIdentities.shopId, shopId), sql`${customerIdentities.customerId} = ANY(${chunk}::uuid[])`));
+      for (const r of idents) {
+        const c = out.get(r.customerId);
+        if (!c) continue;
+        c.openids.push({ appId: r.appId, openid: r.openid });
+        if (r.unionid && !c.unionids.includes(r.unionid)) c.unionids.push(r.unionid);
+      }
+    }
+    return out;
+  }
+
+  /** The customer holding each unionid (a follower of the official account becomes a known customer). */
+  async idsByUnionids(shopId: string, unionids: string[], db: Db = this.p.db): Promise<Map<string, string>> {
+    if (!unionids.length) return new Map();
+    const found = await db
+      .selectDistinct({ unionid: customerIdentities.unionid, customerId: customerIdentities.customerId })
+      .from(customerIdentities)
+      .where(and(eq(customerIdentities.shopId, shopId), sql`${customerIdentities.unionid} = ANY(${pgArray(unionids)}::text[])`));
+    return new Map(found.map((r) => [r.unionid!, r.customerId]));
   }
 
   findIdsByPhone(shopId: string, phone: string) {

@@ -204,6 +204,9 @@ export class OrderService {
       type: 'order.paid',
       payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, paidFen: amountFen, balanceFen: order.balanceFen, couponDiscountFen: couponDiscountOf(order), couponIds: couponIdsOf(order), items: items.map((i) => ({ skuId: i.skuId, productId: i.productId, quantity: i.quantity, payableFen: i.payableFen })) },
     });
+    if (patch.pickupCode) {
+      await this.p.events.emit(tx, { shopId: order.shopId, type: 'order.pickup_ready', payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, pickupCode: patch.pickupCode } });
+    }
     return after;
   }
 

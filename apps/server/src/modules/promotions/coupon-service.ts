@@ -311,6 +311,26 @@ export class CouponService {
       WHERE shop_id = ${shopId} AND order_id = ${orderId} AND status = 'used'`);
   }
 
+  /**
+   * `coupon.expiring` once per unused coupon, `days` before it ends (messaging turns it into a reminder).
+   * One statement marks and returns them, so two workers never announce the same coupon.
+   */
+  async announceExpiring(days = 3) {
+    const now = this.p.now();
+    const soon = new Date(now.getTime() + days * 86_400_000);
+    return this.p.database.transaction(async (tx) => {
+      const list = await rows<{ id: string; shop_id: string; customer_id: string; valid_to: Date; name: string }>(tx, sql`
+        UPDATE coupons c SET expiring_notified_at = ${now.toISOString()}::timestamptz FROM coupon_templates t
+        WHERE t.id = c.template_id AND c.status = 'unused' AND c.expiring_notified_at IS NULL
+          AND c.valid_to > ${now.toISOString()}::timestamptz AND c.valid_to <= ${soon.toISOString()}::timestamptz
+        RETURNING c.id, c.shop_id, c.customer_id, c.valid_to, t.name`);
+      for (const c of list) {
+        await this.p.events.emit(tx, { shopId: c.shop_id, type: 'coupon.expiring', payload: { couponId: c.id, customerId: c.customer_id, name: c.name, validTo: new Date(c.valid_to).toISOString() } });
+      }
+      return list.length;
+    });
+  }
+
   async expireDue(shopId?: string, customerId?: string) {
     const now = this.p.now();
     await this.p.db

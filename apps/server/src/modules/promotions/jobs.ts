@@ -27,6 +27,10 @@ export function registerPromotionJobs(p: Platform, s: { coupons: CouponService; 
 
   p.jobs.register('promotions.expire-coupons', async () => s.coupons.expireDue());
   p.jobs.schedule('promotions.expire-coupons', 3600_000, 'promotions.expire-coupons');
+  p.jobs.register('promotions.announce-expiring', async () => {
+    await s.coupons.announceExpiring();
+  });
+  p.jobs.schedule('promotions.announce-expiring', 3600_000, 'promotions.announce-expiring');
 
   p.events.subscribe('customer.registered', 'promotions.new-customer-gift', async (event, tx) => {
     const { customerId } = event.payload as { customerId: string };

@@ -102,6 +102,19 @@ export class TagService {
     });
   }
 
+  /** Everyone carrying a tag now (a broadcast's audience). */
+  async customerIdsWithTag(shopId: string, tagId: string): Promise<string[]> {
+    const found = await this.p.db.select({ id: customerTagLinks.customerId }).from(customerTagLinks).where(and(eq(customerTagLinks.shopId, shopId), eq(customerTagLinks.tagId, tagId)));
+    return found.map((r) => r.id);
+  }
+
+  /** Adds manual tags without touching the others (a follower tagged by the QR code they came through). */
+  async addManualTags(tx: Db, shopId: string, customerId: string, tagIds: string[]) {
+    if (!tagIds.length) return;
+    const tags = await tx.select({ id: customerTags.id }).from(customerTags).where(and(eq(customerTags.shopId, shopId), inArray(customerTags.id, tagIds), eq(customerTags.kind, 'manual'), isNull(customerTags.deletedAt)));
+    for (const t of tags) await tx.insert(customerTagLinks).values({ shopId, tagId: t.id, customerId }).onConflictDoNothing();
+  }
+
   // ---- the read model and the rules ----------------------------------------------------------------
 
   async onRegistered(tx: Db, shopId: string, customerId: string, source: string, at: Date) {

@@ -9,6 +9,9 @@ export const PERMISSIONS = {
   'dashboard:read': 'View dashboard and reports',
   'analytics:read': 'Run analyses (数据分析) and see customers’ event timelines',
   'analytics:write': 'Save insights and manage data-source write keys',
+  'messaging:read': 'View reach channels, templates, broadcasts and the delivery log (触达)',
+  'messaging:write': 'Connect channels, edit templates, QR codes, replies and the contact budget',
+  'messaging:send': 'Create and run broadcasts (群发)',
   'catalog:read': 'View products and categories',
   'catalog:write': 'Create and edit products, categories, stock',
   'catalog:import': 'Import and export products',
@@ -45,15 +48,15 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'self:read', 'dashboard:read', 'catalog:read', 'catalog:write', 'catalog:import', 'media:upload',
     'orders:read', 'orders:fulfil', 'orders:refund', 'orders:export', 'customers:read', 'customers:write',
     'customers:export', 'shipping:manage', 'staff:read', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage',
-    'reviews:moderate', 'analytics:read', 'analytics:write',
+    'reviews:moderate', 'analytics:read', 'analytics:write', 'messaging:read', 'messaging:write', 'messaging:send',
   ],
   customer_service: [
     'self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'orders:fulfil', 'orders:refund',
-    'customers:read', 'customers:write', 'promotions:read', 'promotions:issue', 'loyalty:read', 'reviews:moderate',
+    'customers:read', 'customers:write', 'promotions:read', 'promotions:issue', 'loyalty:read', 'reviews:moderate', 'messaging:read',
   ],
   // Planners (策划) design the campaigns; copywriters and designers see them to write and draw for them.
-  planner: ['self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'customers:read', 'customers:export', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage', 'analytics:read', 'analytics:write'],
-  copywriter: ['self:read', 'catalog:read', 'media:upload', 'promotions:read'],
+  planner: ['self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'customers:read', 'customers:export', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage', 'analytics:read', 'analytics:write', 'messaging:read', 'messaging:write', 'messaging:send'],
+  copywriter: ['self:read', 'catalog:read', 'media:upload', 'promotions:read', 'messaging:read'],
   designer: ['self:read', 'catalog:read', 'media:upload', 'promotions:read'],
 };
 

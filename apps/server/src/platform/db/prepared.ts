@@ -57,6 +57,16 @@ export function queryComposed<T = Record<string, unknown>>(db: Db, prefix: strin
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A PostgreSQL array literal of UUIDs for `= ANY($n::uuid[])`, so a list is one parameter (non-UUIDs are left out). */
+/**
+ * A PostgreSQL array literal for one parameter (drizzle's `sql` would spread a JS array into a list):
+ * strings are quoted so commas, braces, quotes and backslashes stay data; null is NULL.
+ */
+export function pgArray(values: readonly (string | number | boolean | null | undefined)[]): string {
+  const item = (v: string | number | boolean | null | undefined) =>
+    v === null || v === undefined ? 'NULL' : typeof v === 'string' ? `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : String(v);
+  return `{${values.map(item).join(',')}}`;
+}
+
 export function uuidArray(ids: readonly string[]): string {
   return `{${ids.filter((id) => UUID.test(id)).join(',')}}`;
 }

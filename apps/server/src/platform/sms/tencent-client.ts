@@ -67,24 +67,17 @@ interface SendStatus {
   IsoCode: string;
 }
 
-type TencentResponse = { Response: { SendStatusSet?: SendStatus[]; Error?: { Code: string; Message: string }; RequestId: string } };
 
 /** Tencent Cloud SMS (API 3.0, SendSms 2021-01-11). */
 export class TencentSmsClient implements SmsSender {
   readonly vendor = 'tencent';
   constructor(private opts: TencentSmsOptions) {}
 
-  async sendSms(input: { phoneNumbers: string[]; templateId: string; templateParams: string[]; sessionContext?: string }): Promise<{ statuses: SendStatus[]; requestId: string }> {
+  /** One API 3.0 call to the SMS service, signed; a whole-request error throws SmsSendError. */
+  async request<T>(action: string, body: Record<string, unknown>): Promise<T & { RequestId: string }> {
     const base = typeof this.opts.baseUrl === 'function' ? this.opts.baseUrl() : this.opts.baseUrl;
     const url = new URL(base.replace(/\/+$/, '') + '/');
-    const payload = JSON.stringify({
-      PhoneNumberSet: input.phoneNumbers,
-      SmsSdkAppId: this.opts.smsSdkAppId,
-      SignName: this.opts.signName,
-      TemplateId: input.templateId,
-      TemplateParamSet: input.templateParams,
-      ...(input.sessionContext ? { SessionContext: input.sessionContext } : {}),
-    });
+    const payload = JSON.stringify(body);
     const timestamp = Math.floor((this.opts.now?.() ?? new Date()).getTime() / 1000);
     const authorization = tc3Authorization({ secretId: this.opts.secretId, secretKey: this.opts.secretKey, service: SERVICE, host: url.host, payload, timestamp });
     let res: Response;
@@ -94,7 +87,7 @@ export class TencentSmsClient implements SmsSender {
         headers: {
           authorization,
           'content-type': CONTENT_TYPE,
-          'x-tc-action': 'SendSms',
+          'x-tc-action': action,
           'x-tc-version': VERSION,
           'x-tc-timestamp': String(timestamp),
           'x-tc-region': this.opts.region,
@@ -105,16 +98,34 @@ export class TencentSmsClient implements SmsSender {
     } catch (err) {
       throw new SmsSendError('NetworkError', `SMS vendor unreachable: ${(err as Error).message}`);
     }
-    let body: TencentResponse;
+    let parsed: { Response?: T & { Error?: { Code: string; Message: string }; RequestId: string } };
     try {
-      body = (await res.json()) as TencentResponse;
+      parsed = (await res.json()) as typeof parsed;
     } catch {
       throw new SmsSendError('InvalidResponse', `SMS vendor answered HTTP ${res.status} without JSON`);
     }
-    const r = body?.Response;
+    const r = parsed?.Response;
     if (!r) throw new SmsSendError('InvalidResponse', 'SMS vendor answer has no Response');
     if (r.Error) throw new SmsSendError(r.Error.Code, r.Error.Message, r.RequestId);
+    return r;
+  }
+
+  async sendSms(input: { phoneNumbers: string[]; templateId: string; templateParams: string[]; sessionContext?: string }): Promise<{ statuses: SendStatus[]; requestId: string }> {
+    const r = await this.request<{ SendStatusSet?: SendStatus[] }>('SendSms', {
+      PhoneNumberSet: input.phoneNumbers,
+      SmsSdkAppId: this.opts.smsSdkAppId,
+      SignName: this.opts.signName,
+      TemplateId: input.templateId,
+      TemplateParamSet: input.templateParams,
+      ...(input.sessionContext ? { SessionContext: input.sessionContext } : {}),
+    });
     return { statuses: r.SendStatusSet ?? [], requestId: r.RequestId };
+  }
+
+  /** Receipts not yet pulled (at most `limit`); also the cheapest call that proves the credentials. */
+  async pullSendStatus(limit = 10) {
+    const r = await this.request<{ PullSmsSendStatusSet?: unknown[] }>('PullSmsSendStatus', { Limit: limit, SmsSdkAppId: this.opts.smsSdkAppId });
+    return r.PullSmsSendStatusSet ?? [];
   }
 
   async sendVerificationCode(input: { phone: string; code: string; ttlMinutes: number }) {

@@ -1,0 +1,175 @@
+/**
+ * The WeChat official account (公众号) and mini-program server APIs (api.weixin.qq.com), as published:
+ * JSON over HTTPS, `?access_token=` on every call, errors as `{errcode, errmsg}` with HTTP 200.
+ * Tokens come from the caller's `TokenSource` (one per account, kept in the database and refreshed by one
+ * worker for all processes); a call answered 40001 / 42001 / 40014 gets one fresh token and one retry.
+ */
+
+export class MpApiError extends Error {
+  constructor(
+    readonly errcode: number,
+    readonly errmsg: string,
+    readonly api: string,
+  ) {
+    super(`${api}: ${errcode} ${errmsg}`);
+  }
+  /** Worth trying again later (network, 5xx, system busy, quota), as opposed to a refusal about this message. */
+  get transient() {
+    return this.errcode === -1 || this.errcode === -2 || this.errcode === 45009 || this.errcode === 45011 || this.errcode >= 500 && this.errcode < 600;
+  }
+}
+
+export interface TokenSource {
+  /** The current token; `stale` names the token a call was refused with, so exactly that one is replaced. */
+  token(stale?: string): Promise<string>;
+}
+
+/** Errors meaning "this token is not (or no longer) good". */
+const TOKEN_ERRORS = new Set([40001, 40014, 42001]);
+
+export interface MpClientOptions {
+  baseUrl: string | (() => string);
+  appId: string;
+  appSecret: string;
+  timeoutMs?: number;
+}
+
+type Json = Record<string, unknown>;
+
+export class MpClient {
+  constructor(
+    private opts: MpClientOptions,
+    private tokens?: TokenSource,
+  ) {}
+
+  private base() {
+    const b = typeof this.opts.baseUrl === 'function' ? this.opts.baseUrl() : this.opts.baseUrl;
+    return b.replace(/\/+$/, '');
+  }
+
+  private async http(method: 'GET' | 'POST', path: string, query: Record<string, string>, body?: unknown): Promise<Json> {
+    const url = new URL(this.base() + path);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+      });
+    } catch (err) {
+      throw new MpApiError(-2, `unreachable: ${(err as Error).message}`, path);
+    }
+    if (res.status >= 500) throw new MpApiError(res.status, `HTTP ${res.status}`, path);
+    const type = res.headers.get('content-type') ?? '';
+    if (!type.includes('json')) {
+      // showqrcode and media downloads answer binary; callers of this method expect JSON.
+      throw new MpApiError(-1, `unexpected ${type || 'content'} (HTTP ${res.status})`, path);
+    }
+    const json = (await res.json()) as Json;
+    if (typeof json.errcode === 'number' && json.errcode !== 0) throw new MpApiError(json.errcode, String(json.errmsg ?? ''), path);
+    return json;
+  }
+
+  /** A call with the account's token, refreshed once if WeChat says it is stale. */
+  private async call(method: 'GET' | 'POST', path: string, query: Record<string, string> = {}, body?: unknown): Promise<Json> {
+    if (!this.tokens) throw new Error('MpClient needs a TokenSource for API calls');
+    const token = await this.tokens.token();
+    try {
+      return await this.http(method, path, { ...query, access_token: token }, body);
+    } catch (err) {
+      if (!(err instanceof MpApiError) || !TOKEN_ERRORS.has(err.errcode)) throw err;
+      const fresh = await this.tokens.token(token);
+      return this.http(method, path, { ...query, access_token: fresh }, body);
+    }
+  }
+
+  /** POST /cgi-bin/stable_token: isolated from the legacy token; force only when WeChat refused the current one. */
+  async stableToken(forceRefresh = false): Promise<{ accessToken: string; expiresIn: number }> {
+    const r = await this.http('POST', '/cgi-bin/stable_token', {}, { grant_type: 'client_credential', appid: this.opts.appId, secret: this.opts.appSecret, force_refresh: forceRefresh });
+    return { accessToken: String(r.access_token), expiresIn: Number(r.expires_in) };
+  }
+
+  async createQrCode(input: { permanent: boolean; scene: string; expireSeconds?: number }) {
+    const body = input.permanent
+      ? { action_name: 'QR_LIMIT_STR_SCENE', action_info: { scene: { scene_str: input.scene } } }
+      : { expire_seconds: input.expireSeconds ?? 2_592_000, action_name: 'QR_STR_SCENE', action_info: { scene: { scene_str: input.scene } } };
+    const r = await this.call('POST', '/cgi-bin/qrcode/create', {}, body);
+    return { ticket: String(r.ticket), url: String(r.url), expireSeconds: r.expire_seconds === undefined ? null : Number(r.expire_seconds) };
+  }
+
+  /** One page of followers; `nextOpenid` is empty when the list is done. */
+  async followers(nextOpenid = ''): Promise<{ total: number; openids: string[]; nextOpenid: string }> {
+    const r = await this.call('GET', '/cgi-bin/user/get', nextOpenid ? { next_openid: nextOpenid } : {});
+    const data = (r.data ?? {}) as { openid?: string[] };
+    const openids = data.openid ?? [];
+    return { total: Number(r.total ?? 0), openids, nextOpenid: openids.length ? String(r.next_openid ?? '') : '' };
+  }
+
+  async usersInfo(openids: string[]): Promise<{ openid: string; subscribe: boolean; unionid: string | null; subscribeTime: number | null; qrSceneStr: string | null }[]> {
+    if (!openids.length) return [];
+    const r = await this.call('POST', '/cgi-bin/user/info/batchget', {}, { user_list: openids.map((openid) => ({ openid, lang: 'zh_CN' })) });
+    return ((r.user_info_list ?? []) as Json[]).map((u) => ({
+      openid: String(u.openid),
+      subscribe: Number(u.subscribe) === 1,
+      unionid: u.unionid ? String(u.unionid) : null,
+      subscribeTime: u.subscribe_time ? Number(u.subscribe_time) : null,
+      qrSceneStr: u.qr_scene_str ? String(u.qr_scene_str) : null,
+    }));
+  }
+
+  async createMenu(menu: unknown) {
+    await this.call('POST', '/cgi-bin/menu/create', {}, menu);
+  }
+
+  async privateTemplates(): Promise<{ templateId: string; title: string; content: string; example: string }[]> {
+    const r = await this.call('GET', '/cgi-bin/template/get_all_private_template');
+    return ((r.template_list ?? []) as Json[]).map((t) => ({ templateId: String(t.template_id), title: String(t.title), content: String(t.content ?? ''), example: String(t.example ?? '') }));
+  }
+
+  async miniTemplates(): Promise<{ templateId: string; title: string; content: string; example: string }[]> {
+    const r = await this.call('GET', '/wxaapi/newtmpl/gettemplate');
+    return ((r.data ?? []) as Json[]).map((t) => ({ templateId: String(t.priTmplId), title: String(t.title), content: String(t.content ?? ''), example: String(t.example ?? '') }));
+  }
+
+  /** Template message. `clientMsgId` makes a retry within 10 minutes return the first msgid instead of sending again. */
+  async sendTemplate(input: { openid: string; templateId: string; data: Record<string, string>; url?: string; miniprogram?: { appid: string; pagepath: string }; clientMsgId: string }) {
+    const r = await this.call('POST', '/cgi-bin/message/template/send', {}, {
+      touser: input.openid,
+      template_id: input.templateId,
+      ...(input.url ? { url: input.url } : {}),
+      ...(input.miniprogram ? { miniprogram: input.miniprogram } : {}),
+      client_msg_id: input.clientMsgId,
+      data: Object.fromEntries(Object.entries(input.data).map(([k, value]) => [k, { value }])),
+    });
+    return { msgId: String(r.msgid) };
+  }
+
+  /** Mini-program subscribe message: spends one of the customer's one-time subscriptions. */
+  async sendSubscribe(input: { openid: string; templateId: string; data: Record<string, string>; page?: string; state: string }) {
+    await this.call('POST', '/cgi-bin/message/subscribe/send', {}, {
+      touser: input.openid,
+      template_id: input.templateId,
+      ...(input.page ? { page: input.page } : {}),
+      miniprogram_state: input.state,
+      lang: 'zh_CN',
+      data: Object.fromEntries(Object.entries(input.data).map(([k, value]) => [k, { value }])),
+    });
+  }
+}
+
+/** jscode2session: the mini-program's login code → openid (and unionid when the app is bound to an open platform). */
+export async function miniCodeToSession(opts: MpClientOptions, code: string): Promise<{ openid: string; unionid: string | null }> {
+  const base = (typeof opts.baseUrl === 'function' ? opts.baseUrl() : opts.baseUrl).replace(/\/+$/, '');
+  const url = new URL(`${base}/sns/jscode2session`);
+  url.search = new URLSearchParams({ appid: opts.appId, secret: opts.appSecret, js_code: code, grant_type: 'authorization_code' }).toString();
+  let json: Record<string, unknown>;
+  try {
+    json = (await (await fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) })).json()) as Record<string, unknown>;
+  } catch (err) {
+    throw new MpApiError(-2, `unreachable: ${(err as Error).message}`, '/sns/jscode2session');
+  }
+  if (typeof json.errcode === 'number' && json.errcode !== 0) throw new MpApiError(json.errcode, String(json.errmsg ?? ''), '/sns/jscode2session');
+  return { openid: String(json.openid), unionid: json.unionid ? String(json.unionid) : null };
+}

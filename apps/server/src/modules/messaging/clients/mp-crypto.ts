@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { decrypt, encrypt, getSignature } from '@wecom/crypto';
+
+/**
+ * The official account's message encryption (safe mode, 安全模式): AES-256-CBC under the EncodingAESKey,
+ * the plaintext carrying the AppID, and SHA-1 signatures over the sorted token, timestamp, nonce (and
+ * ciphertext). WeCom uses the same scheme, so @wecom/crypto implements both.
+ */
+export interface CallbackQuery {
+  signature?: string;
+  timestamp?: string;
+  nonce?: string;
+  echostr?: string;
+  encrypt_type?: string;
+  msg_signature?: string;
+  openid?: string;
+}
+
+export class CallbackRejected extends Error {}
+
+/** The URL check WeChat makes when the server address is saved: `signature` over token, timestamp, nonce. */
+export function verifyUrlSignature(token: string, q: CallbackQuery): boolean {
+  if (!q.signature || !q.timestamp || !q.nonce) return false;
+  return getSignature(token, q.timestamp, q.nonce, '') === q.signature;
+}
+
+const tag = (xml: string, name: string): string | null => {
+  const m = new RegExp(`<${name}>\\s*(?:<!\\[CDATA\\[([\\s\\S]*?)\\]\\]>|([^<]*))\\s*</${name}>`).exec(xml);
+  return m ? (m[1] ?? m[2] ?? '') : null;
+};
+
+/** The fields of a message XML, one level deep (what the OA sends is flat). */
+export function parseXml(xml: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /<([A-Za-z_][A-Za-z0-9_]*)>\s*(?:<!\[CDATA\[([\s\S]*?)\]\]>|([^<]*))\s*<\/\1>/g;
+  for (let m = re.exec(xml); m; m = re.exec(xml)) if (m[1] !== 'xml') out[m[1]!] = m[2] ?? m[3] ?? '';
+  return out;
+}
+
+/** Verifies and decrypts a POSTed callback body; a plaintext body is refused when the account is in safe mode. */
+export function openCallback(input: { token: string; aesKey: string; appId: string; query: CallbackQuery; body: string }): Record<string, string> {
+  const q = input.query;
+  if (!verifyUrlSignature(input.token, q)) throw new CallbackRejected('signature');
+  if (q.encrypt_type !== 'aes') throw new CallbackRejected('plaintext callbacks are refused: set the account to safe mode (安全模式)');
+  const cipher = tag(input.body, 'Encrypt');
+  if (!cipher || !q.msg_signature) throw new CallbackRejected('no Encrypt');
+  if (getSignature(input.token, q.timestamp!, q.nonce!, cipher) !== q.msg_signature) throw new CallbackRejected('msg_signature');
+  let opened: { message: string; id: string };
+  try {
+    opened = decrypt(input.aesKey, cipher);
+  } catch {
+    throw new CallbackRejected('decrypt');
+  }
+  if (opened.id !== input.appId) throw new CallbackRejected('appid');
+  return parseXml(opened.message);
+}
+
+const cdata = (s: string) => `<![CDATA[${s.replace(/\]\]>/g, ']]]]><![CDATA[>')}]]>`;
+
+/** A passive text reply, encrypted for the account (the reply to the callback request itself). */
+export function sealTextReply(input: { token: string; aesKey: string; appId: string; to: string; from: string; content: string; now: Date }): string {
+  const createTime = Math.floor(input.now.getTime() / 1000);
+  const inner = `<xml><ToUserName>${cdata(input.to)}</ToUserName><FromUserName>${cdata(input.from)}</FromUserName><CreateTime>${createTime}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content>${cdata(input.content)}</Content></xml>`;
+  const cipher = encrypt(input.aesKey, inner, input.appId, randomBytes(16));
+  const timestamp = String(createTime);
+  const nonce = randomBytes(8).toString('hex');
+  const sig = getSignature(input.token, timestamp, nonce, cipher);
+  return `<xml><Encrypt>${cdata(cipher)}</Encrypt><MsgSignature>${cdata(sig)}</MsgSignature><TimeStamp>${timestamp}</TimeStamp><Nonce>${cdata(nonce)}</Nonce></xml>`;
+}

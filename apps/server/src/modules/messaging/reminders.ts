@@ -1,0 +1,44 @@
+import type { Platform } from '../../platform/context.js';
+import type { MessagingService, SendInput } from './service.js';
+
+const shopTime = (iso: string | undefined) => (iso ? new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ') : '');
+const shopDate = (iso: string | undefined) => shopTime(iso).slice(0, 10);
+
+/**
+ * The mall's reminders, turned into messages. Each subscriber runs once per event (processed_events) and
+ * keys its messages by the event, so a redelivered event finds its deliveries instead of writing more.
+ */
+export function registerReminders(p: Platform, messaging: MessagingService) {
+  const on = (type: string, name: string, build: (payload: any, shopId: string, eventId: string) => SendInput[]) => {
+    p.events.subscribe(type, `messaging.${name}`, async (event, tx) => {
+      await messaging.send(tx, build(event.payload, event.shopId!, String(event.id)));
+    });
+  };
+
+  on('order.shipped', 'order-shipped', (e, shopId) => [
+    { shopId, customerId: e.customerId, topic: 'order_shipped', key: `order_shipped:${e.orderId}`, vars: { orderId: e.orderId, orderNo: e.orderNo, carrier: e.carrier, trackingNo: e.trackingNo, goods: e.orderNo, time: shopTime(new Date().toISOString()) } },
+  ]);
+  on('order.pickup_ready', 'pickup-ready', (e, shopId) => [
+    { shopId, customerId: e.customerId, topic: 'pickup_ready', key: `pickup_ready:${e.orderId}`, vars: { orderId: e.orderId, orderNo: e.orderNo, pickupCode: e.pickupCode, pickupPoint: '', time: shopTime(new Date().toISOString()) } },
+  ]);
+  on('flash_sale.reminder_due', 'flash-sale-reminder', (e, shopId) =>
+    (e.customerIds as string[]).map((customerId) => ({
+      shopId, customerId, topic: 'flash_sale_reminder' as const, key: `flash_sale_reminder:${e.sessionId}:${customerId}`, vars: { activity: e.name, startsAt: shopTime(e.startsAt) },
+    })),
+  );
+  on('presale.balance_due', 'presale-balance-due', (e, shopId) => [
+    { shopId, customerId: e.customerId, topic: 'presale_balance_due', key: `presale_balance_due:${e.presaleOrderId}`, vars: { goods: '', balance: '', endsAt: shopTime(e.balanceEndsAt) } },
+  ]);
+  on('member_card.expiring', 'member-card-expiring', (e, shopId) => [
+    { shopId, customerId: e.customerId, topic: 'member_card_expiring', key: `member_card_expiring:${e.customerId}:${e.expiresAt}`, vars: { card: '', endsAt: shopDate(e.expiresAt) } },
+  ]);
+  on('points.expiring', 'points-expiring', (e, shopId, id) => [
+    { shopId, customerId: e.customerId, topic: 'points_expiring', key: `points_expiring:${id}`, vars: { points: String(e.points), expiresAt: shopDate(e.expiresAt) } },
+  ]);
+  on('coupon.expiring', 'coupon-expiring', (e, shopId) => [
+    { shopId, customerId: e.customerId, topic: 'coupon_expiring', key: `coupon_expiring:${e.couponId}`, vars: { coupon: e.name ?? '', expiresAt: shopDate(e.validTo) } },
+  ]);
+  on('customer.birthday', 'birthday', (e, shopId) => [
+    { shopId, customerId: e.customerId, topic: 'birthday', key: `birthday:${e.customerId}:${e.year}`, vars: { name: '', gift: e.couponId ? '生日礼券' : '' } },
+  ]);
+}
