@@ -18,6 +18,7 @@ const settings = { title: 'nav.settings' as const };
 const marketing = { title: 'nav.marketing' as const };
 const members = { title: 'nav.members' as const };
 const analytics = { title: 'nav.analytics' as const };
+const reach = { title: 'nav.reach' as const };
 
 export const PAGES: PageDef[] = [
   { path: '/', title: 'nav.dashboard', permission: 'dashboard:read', crumbs: [], component: lazy(() => import('./pages/Dashboard')) },
@@ -66,6 +67,16 @@ export const PAGES: PageDef[] = [
   { path: '/analytics/rfm', title: 'nav.analyticsRfm', permission: 'analytics:read', crumbs: [analytics], component: lazy(() => import('./pages/analytics/Rfm')) },
   { path: '/analytics/attribution', title: 'nav.analyticsAttribution', permission: 'analytics:read', crumbs: [analytics], component: lazy(() => import('./pages/analytics/Attribution')) },
   { path: '/analytics/insights', title: 'nav.analyticsInsights', permission: 'analytics:read', crumbs: [analytics], component: lazy(() => import('./pages/analytics/Insights')) },
+  { path: '/messaging/channels', title: 'nav.msgChannels', permission: 'messaging:read', crumbs: [reach], component: lazy(() => import('./pages/messaging/Channels')) },
+  { path: '/messaging/rules', title: 'nav.msgRules', permission: 'messaging:read', crumbs: [reach], component: lazy(() => import('./pages/messaging/ContactRules')) },
+  { path: '/messaging/templates', title: 'nav.msgTemplates', permission: 'messaging:read', crumbs: [reach], component: lazy(() => import('./pages/messaging/Templates')) },
+  { path: '/messaging/qr-codes', title: 'nav.msgQrCodes', permission: 'messaging:read', crumbs: [reach], component: lazy(() => import('./pages/messaging/QrCodes')) },
+  { path: '/messaging/auto-replies', title: 'nav.msgAutoReplies', permission: 'messaging:read', crumbs: [reach], component: lazy(() => import('./pages/messaging/AutoReplies')) },
+  { path: '/messaging/followers', title: 'nav.msgFollowers', permission: 'messaging:read', crumbs: [reach], component: lazy(() => import('./pages/messaging/Followers')) },
+  { path: '/messaging/broadcasts', title: 'nav.msgBroadcasts', permission: 'messaging:read', crumbs: [reach], component: lazy(() => import('./pages/messaging/Broadcasts')) },
+  { path: '/messaging/broadcasts/new', title: 'nav.msgBroadcastNew', permission: 'messaging:send', crumbs: [reach, { title: 'nav.msgBroadcasts', path: '/messaging/broadcasts' }], component: lazy(() => import('./pages/messaging/BroadcastNew')) },
+  { path: '/messaging/broadcasts/:id', title: 'nav.msgBroadcastDetail', permission: 'messaging:read', crumbs: [reach, { title: 'nav.msgBroadcasts', path: '/messaging/broadcasts' }], component: lazy(() => import('./pages/messaging/BroadcastDetail')) },
+  { path: '/messaging/deliveries', title: 'nav.msgDeliveries', permission: 'messaging:read', crumbs: [reach], component: lazy(() => import('./pages/messaging/Deliveries')) },
   { path: '/settings', title: 'nav.shop', permission: 'self:read', crumbs: [settings], component: lazy(() => import('./pages/settings/ShopSettings')) },
   { path: '/staff', title: 'nav.staff', permission: 'staff:read', crumbs: [settings], component: lazy(() => import('./pages/settings/Staff')) },
   { path: '/api-keys', title: 'nav.apiKeys', permission: 'apikeys:manage', crumbs: [settings], component: lazy(() => import('./pages/settings/ApiKeys')) },
@@ -91,6 +102,12 @@ export const MENU: { key: string; title: MessageKey; icon: string; children?: st
   { key: 'orders', title: 'nav.orderGroup', icon: 'orders', children: ['/orders', '/refunds', '/pickup', '/shipping-templates', '/pickup-points'] },
   { key: 'customers', title: 'nav.customers', icon: 'customers', children: ['/customers', '/customers/tags', '/customers/groups'] },
   { key: 'marketing', title: 'nav.marketing', icon: 'marketing', children: ['/coupons', '/coupon-packs', '/activities', '/flash-sales', '/presales'] },
+  {
+    key: 'reach',
+    title: 'nav.reach',
+    icon: 'reach',
+    children: ['/messaging/channels', '/messaging/rules', '/messaging/templates', '/messaging/qr-codes', '/messaging/auto-replies', '/messaging/followers', '/messaging/broadcasts', '/messaging/deliveries'],
+  },
   { key: 'members', title: 'nav.members', icon: 'members', children: ['/members/levels', '/points/rules', '/points/mall', '/stored-value', '/member-cards'] },
   {
     key: 'analytics',

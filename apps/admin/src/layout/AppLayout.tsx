@@ -10,6 +10,7 @@ import {
   LogoutOutlined,
   MenuFoldOutlined,
   MenuUnfoldOutlined,
+  NotificationOutlined,
   ProfileOutlined,
   SettingOutlined,
   ShopOutlined,
@@ -33,6 +34,7 @@ const ICONS: Record<string, React.ReactNode> = {
   members: <CrownOutlined />,
   settings: <SettingOutlined />,
   analytics: <BarChartOutlined />,
+  reach: <NotificationOutlined />,
 };
 
 /** Console frame: left menu (only what the role may open), header with shop, language and account, breadcrumb. */

@@ -5,6 +5,7 @@ import { SALES_CONTRACT_MESSAGES, salesEn, salesZh } from './dict-sales';
 import { ONBOARDING_CONTRACT_MESSAGES, onboardingEn, onboardingZh } from './dict-onboarding';
 import { afterSaleEn, afterSaleZh } from './dict-aftersale';
 import { ANALYTICS_CONTRACT_MESSAGES, analyticsEn, analyticsZh } from './dict-analytics';
+import { MESSAGING_CONTRACT_MESSAGES, messagingEn, messagingZh } from './dict-messaging';
 export const zh = {
   'app.name': '私域商家后台',
   'app.shortName': '私域',
@@ -901,6 +902,7 @@ export const zh = {
   ...onboardingZh,
   ...afterSaleZh,
   ...analyticsZh,
+  ...messagingZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -1801,6 +1803,7 @@ export const en: Record<MessageKey, string> = {
   ...onboardingEn,
   ...afterSaleEn,
   ...analyticsEn,
+  ...messagingEn,
 };
 
 /** The contracts' own English messages, in Chinese for the zh-CN console. */
@@ -1854,4 +1857,5 @@ export const ZH_CONTRACT_MESSAGES: Record<string, string> = {
   ...SALES_CONTRACT_MESSAGES,
   ...ONBOARDING_CONTRACT_MESSAGES,
   ...ANALYTICS_CONTRACT_MESSAGES,
+  ...MESSAGING_CONTRACT_MESSAGES,
 };

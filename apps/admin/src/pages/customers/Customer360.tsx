@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, Button, Card, Col, Descriptions, Empty, Row, Statistic, Table, Tag, Timeline } from 'antd';
+import { Alert, Button, Card, Col, Descriptions, Empty, Row, Statistic, Table, Tabs, Tag, Timeline } from 'antd';
 import { EVENT_LABELS } from '@siyu/contracts';
 import { api, ApiError } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
@@ -11,6 +11,7 @@ import { fenToYuan } from '../../lib/money';
 import { zh, type MessageKey } from '../../lib/dict';
 import { isMoneyProperty } from '../analytics/model';
 import '../analytics/analytics.css';
+import CustomerMessages from '../messaging/CustomerMessages';
 
 interface Profile {
   personId: string | null;
@@ -69,6 +70,8 @@ export default function Customer360({ customerId }: { customerId: string }) {
   const { can } = useAuth();
   // The timeline is analytics data: without analytics:read the server refuses it, so it is not asked for.
   const canTimeline = can('analytics:read');
+  // The 消息 tab: messages, preferences and contact counts (触达), for those who may read them.
+  const canMessages = can('messaging:read');
   const profile = useApi<Profile>(`/customers/${customerId}/profile`);
   const [events, setEvents] = useState<TimelineEvent[]>([]);
   const [next, setNext] = useState<string | null>(null);
@@ -122,8 +125,8 @@ export default function Customer360({ customerId }: { customerId: string }) {
   const p = profile.data;
   const traits = Object.entries(p?.traits ?? {});
 
-  return (
-    <Card title={t('c360.title')} variant="borderless" style={{ marginBottom: 16 }} data-testid="customer-360">
+  const overview = (
+    <>
       {profile.error ? (
         <Alert type="error" showIcon title={profile.error.message} action={<Button size="small" onClick={profile.reload}>{t('common.retry')}</Button>} />
       ) : (
@@ -228,6 +231,23 @@ export default function Customer360({ customerId }: { customerId: string }) {
             </div>
           )}
         </div>
+      )}
+    </>
+  );
+
+  return (
+    <Card title={t('c360.title')} variant="borderless" style={{ marginBottom: 16 }} data-testid="customer-360">
+      {canMessages ? (
+        <Tabs
+          defaultActiveKey="profile"
+          items={[
+            { key: 'profile', label: t('msg.c360.profileTab'), children: overview },
+            { key: 'messages', label: <span data-testid="c360-tab-messages">{t('msg.c360.tab')}</span>, children: <CustomerMessages customerId={customerId} /> },
+          ]}
+          data-testid="c360-tabs"
+        />
+      ) : (
+        overview
       )}
     </Card>
   );
