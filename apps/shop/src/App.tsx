@@ -8,6 +8,7 @@ import { SessionProvider } from './lib/session';
 import { ShopProvider } from './lib/shop-info';
 import { usePageViews } from './lib/tracking';
 import Home from './pages/Home';
+import { SubscribeReturn } from './pages/messages/SubscribeHooks';
 import { SuspendedGate } from './pages/Suspended';
 
 const Category = lazy(() => import('./pages/Category'));
@@ -42,6 +43,7 @@ const MallRedeem = lazy(() => import('./pages/MallRedeem'));
 const FlashSale = lazy(() => import('./pages/FlashSale'));
 const MyPresales = lazy(() => import('./pages/MyPresales'));
 const PresaleResult = lazy(() => import('./pages/PresaleResult'));
+const MessageSettings = lazy(() => import('./pages/messages/MessageSettings'));
 
 function Loading() {
   return (
@@ -75,6 +77,7 @@ export function App() {
           <SessionProvider>
             <ScrollTop />
             <PageViews />
+            <SubscribeReturn />
             <Suspense fallback={<Loading />}>
               <Routes>
                 <Route element={<TabLayout />}>
@@ -114,6 +117,7 @@ export function App() {
                 <Route path="me/addresses" element={auth(<Addresses />)} />
                 <Route path="me/addresses/new" element={auth(<AddressEdit />)} />
                 <Route path="me/addresses/:id" element={auth(<AddressEdit />)} />
+                <Route path="messages/settings" element={auth(<MessageSettings />)} />
                 <Route path="*" element={<Navigate to="/" replace />} />
               </Routes>
             </Suspense>

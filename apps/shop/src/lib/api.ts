@@ -50,7 +50,7 @@ export interface RequestOptions {
 }
 
 /** Calls /api/store/<shop><path>. Resolves with the JSON body; rejects with ApiError. */
-export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, opts: RequestOptions = {}): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, opts: RequestOptions = {}): Promise<T> {
   const qs = opts.query
     ? Object.entries(opts.query)
         .filter(([, v]) => v !== undefined && v !== null && v !== '')

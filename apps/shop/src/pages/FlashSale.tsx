@@ -16,6 +16,7 @@ import { fullAddress, money } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { startPayment } from '../lib/pay';
 import { useSession } from '../lib/session';
+import { askSubscribe } from '../lib/subscribe';
 import type { Address, PickupPoint } from '../lib/types';
 import './sales.css';
 
@@ -85,6 +86,8 @@ export default function FlashSalePage() {
       await api(on ? 'POST' : 'DELETE', `/flash-sales/sessions/${s.sessionId}/remind`);
       setReminded((r) => ({ ...r, [s.sessionId]: on }));
       Toast.show({ icon: 'success', content: on ? '已设置提醒,开抢前会通知你' : '已取消提醒' });
+      // The reminder goes out as a subscribe message where the customer allows one; never in the way.
+      if (on) void askSubscribe(['flash_sale_reminder'], { customerId: session.customer?.id });
     } catch (err) {
       Toast.show({ icon: 'fail', content: err instanceof ApiError ? flashErrorText(err.code, err.message) : '操作失败,请稍后再试' });
     } finally {

@@ -1,5 +1,5 @@
 import { Avatar, Button, Dialog, List } from 'antd-mobile';
-import { BankcardOutline, BillOutline, CalendarOutline, ClockCircleOutline, CollectMoneyOutline, CouponOutline, EnvironmentOutline, GiftOutline, PayCircleOutline, ShopbagOutline, StarOutline, ReceiptOutline, TruckOutline, UndoOutline, UserSetOutline } from 'antd-mobile-icons';
+import { BankcardOutline, BellOutline, BillOutline, CalendarOutline, ClockCircleOutline, CollectMoneyOutline, CouponOutline, EnvironmentOutline, GiftOutline, PayCircleOutline, ShopbagOutline, StarOutline, ReceiptOutline, TruckOutline, UndoOutline, UserSetOutline } from 'antd-mobile-icons';
 import { Link, useNavigate } from 'react-router-dom';
 import { MemberCard, type MyLevel } from '../components/MemberLevel';
 import { Page } from '../components/Page';
@@ -148,6 +148,9 @@ export default function Me() {
           </List.Item>
           <List.Item prefix={<UserSetOutline aria-hidden />} onClick={() => navigate('/me/profile')} data-testid="me-profile">
             个人资料
+          </List.Item>
+          <List.Item prefix={<BellOutline aria-hidden />} onClick={() => navigate('/messages/settings')} data-testid="me-messages">
+            消息设置
           </List.Item>
         </List>
       </section>

@@ -7,6 +7,7 @@ import { api, errorMessage } from '../lib/api';
 import { money } from '../lib/format';
 import { startPayment } from '../lib/pay';
 import { toastError } from '../lib/hooks';
+import { SubscribeAsk } from './messages/SubscribeHooks';
 import type { OrderDetail } from '../lib/types';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -78,6 +79,8 @@ export default function PayResult() {
               </div>
             )}
             {order.fulfilment === 'pickup' && <div style={{ marginTop: 6 }}>提货码已生成,请在订单详情中查看</div>}
+            {/* The order is placed and paid: ask to be told when it ships or is ready for pickup. */}
+            <SubscribeAsk topics={[order.fulfilment === 'pickup' ? 'pickup_ready' : 'order_shipped']} />
           </>
         }
       />

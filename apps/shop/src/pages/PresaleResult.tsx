@@ -2,6 +2,7 @@ import { PaymentResult, type PaymentFlow } from '../components/PaymentResult';
 import { Price } from '../components/Price';
 import { api } from '../lib/api';
 import { depositResultPath, monthDay, payDeposit, pendingDeposit, type PendingDeposit, type PresaleOrder } from '../lib/presale';
+import { SubscribeAsk } from './messages/SubscribeHooks';
 import './sales.css';
 
 const flow: PaymentFlow<PresaleOrder, PendingDeposit> = {
@@ -31,6 +32,7 @@ export default function PresaleResult() {
               请在 {monthDay(order.activity.balanceStartsAt)} – {monthDay(order.activity.balanceEndsAt)} 支付尾款,尾款开始时会提醒你
             </div>
           )}
+          {order.status === 'deposit_paid' && <SubscribeAsk topics={['presale_balance_due']} />}
         </div>
       )}
     />
