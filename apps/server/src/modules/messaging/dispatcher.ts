@@ -135,7 +135,7 @@ export class Dispatcher {
     const admitted = await this.p.database.transaction(async (tx) => this.admit(tx, limit, now));
     if (!admitted) return 0;
     const t1 = performance.now();
-    const outcomes = await this.send(admitted.outgoing);
+    const outcomes = await this.send(admitted.outgoing, admitted.contexts);
     const t2 = performance.now();
     if (outcomes.length) await this.p.database.transaction(async (tx) => this.record(tx, outcomes));
     const t3 = performance.now();
@@ -158,7 +158,7 @@ export class Dispatcher {
     return total;
   }
 
-  private async admit(tx: Db, limit: number, now: Date): Promise<{ taken: number; outgoing: Outgoing[] } | null> {
+  private async admit(tx: Db, limit: number, now: Date): Promise<{ taken: number; outgoing: Outgoing[]; contexts: Map<string, ShopContext> } | null> {
     const due = await rows<Pending>(tx, sql`
       SELECT id, shop_id, customer_id, topic, transactional, channels, template_id, broadcast_id, vars, attempts FROM deliveries
       WHERE status = 'pending' AND not_before <= ${now.toISOString()}::timestamptz
@@ -177,8 +177,11 @@ export class Dispatcher {
     const counted: { shopId: string; customerId: string; channel: string }[] = [];
     const grantsUsed: { shopId: string; customerId: string; topic: string }[] = [];
     const today = shopDay(now);
+    // The send step uses what this transaction read, so a channel connected a moment ago is used at once.
+    const contexts = new Map<string, ShopContext>();
     for (const [shopId, list] of byShop) {
       const ctx = await this.shopContext(shopId, tx);
+      contexts.set(shopId, ctx);
       const customerIds = [...new Set(list.map((d) => d.customer_id))];
       const facts = await this.facts(tx, shopId, customerIds, ctx, today);
       const templates = await this.templatesFor(tx, shopId, list);
@@ -198,7 +201,7 @@ export class Dispatcher {
         }
         outgoing.push({
           id: d.id, shopId, customerId: d.customer_id, channel, template, recipient: decision.recipient!, transactional: d.transactional, attempts: d.attempts + 1, day: today,
-          vars: { shopName: ctx.name, ...d.vars }, restChannels: d.channels.slice(d.channels.indexOf(channel) + 1),
+          vars: withDefaults({ shopName: ctx.name, customerName: facts.contacts.get(d.customer_id)?.nickname ?? '顾客', name: facts.contacts.get(d.customer_id)?.nickname ?? '顾客' }, d.vars), restChannels: d.channels.slice(d.channels.indexOf(channel) + 1),
         });
       }
     }
@@ -228,7 +231,7 @@ export class Dispatcher {
       else if (x.status === 'pending') this.stats.deferred++;
       else this.stats.admitted++;
     }
-    return { taken: due.length, outgoing };
+    return { taken: due.length, outgoing, contexts };
   }
 
   private async bumpCounters(tx: Db, list: { shopId: string; customerId: string; channel: string }[], day: number, sign: 1 | -1) {
@@ -388,16 +391,7 @@ export class Dispatcher {
 
   // ── Sending ──────────────────────────────────────────────────────────────────────────────────────
 
-  private contexts = new Map<string, { at: number; ctx: Promise<ShopContext> }>();
-  private ctxOf(shopId: string) {
-    const hit = this.contexts.get(shopId);
-    if (hit && Date.now() - hit.at < 5_000) return hit.ctx;
-    const ctx = this.shopContext(shopId);
-    this.contexts.set(shopId, { at: Date.now(), ctx });
-    return ctx;
-  }
-
-  private async send(list: Outgoing[]): Promise<Outcome[]> {
+  private async send(list: Outgoing[], contexts: Map<string, ShopContext>): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     const sms = list.filter((o) => o.channel === 'sms');
     const wechat = list.filter((o) => o.channel !== 'sms');
@@ -410,15 +404,16 @@ export class Dispatcher {
     }
     const tasks: (() => Promise<void>)[] = [];
     for (const g of groups.values()) {
-      tasks.push(async () => {
-        const ctx = await this.ctxOf(g[0]!.shopId);
-        if (!ctx.sms) {
-          for (const o of g) outcomes.push(this.failed(o, 'sms: account removed', true));
-          return;
-        }
-        const gateway = this.accounts.smsGateway(ctx.sms);
-        for (let i = 0; i < g.length; i += gateway.maxBatch) {
-          const chunk = g.slice(i, i + gateway.maxBatch);
+      const ctx = contexts.get(g[0]!.shopId)!;
+      if (!ctx.sms) {
+        for (const o of g) outcomes.push(this.failed(o, 'sms: account removed', true));
+        continue;
+      }
+      const gateway = this.accounts.smsGateway(ctx.sms);
+      // One task per vendor request, so the requests of a large group (a broadcast's one text) go out concurrently.
+      for (let i = 0; i < g.length; i += gateway.maxBatch) {
+        const chunk = g.slice(i, i + gateway.maxBatch);
+        tasks.push(async () => {
           try {
             const results = await gateway.send({ phones: chunk.map((o) => o.recipient), templateId: chunk[0]!.template.vendor_template_id, params: this.render(chunk[0]!), sessionContext: chunk.length === 1 ? chunk[0]!.id : `batch:${chunk[0]!.id}` });
             chunk.forEach((o, j) => {
@@ -429,12 +424,12 @@ export class Dispatcher {
             const e = err as SmsVendorError;
             for (const o of chunk) outcomes.push(e.uncertain ? this.uncertain(o, `sms: ${e.code} ${e.message}`) : this.retryOrFail(o, `sms: ${e.code} ${e.message}`, isTransientSms(e.code)));
           }
-        }
-      });
+        });
+      }
     }
     for (const o of wechat) {
       tasks.push(async () => {
-        const ctx = await this.ctxOf(o.shopId);
+        const ctx = contexts.get(o.shopId)!;
         const account = o.channel === 'oa_template' ? ctx.oa : ctx.mini;
         if (!account) {
           outcomes.push(this.failed(o, `${o.channel}: account removed`, true));
@@ -538,6 +533,13 @@ export class Dispatcher {
       RETURNING id`);
     return res.length;
   }
+}
+
+/** The caller's values over the defaults, except empty ones (a reminder that knows no name leaves it to the customer's). */
+function withDefaults(defaults: Record<string, string>, vars: Record<string, string>) {
+  const out = { ...defaults };
+  for (const [k, v] of Object.entries(vars)) if (v !== '' || !(k in out)) out[k] = v;
+  return out;
 }
 
 /** Vendor answers worth another try later (frequency limits, busy); the others refuse this message for good. */

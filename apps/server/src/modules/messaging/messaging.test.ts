@@ -209,3 +209,32 @@ describe('channel settings', () => {
     expect(channels.body.sms.accessKeySecret).not.toContain('wrong-secret');
   });
 });
+
+describe('mini-program one-time subscriptions', () => {
+  it('one accept allows exactly one subscribe message; the next one takes the next channel of the chain', async () => {
+    const mini = await admin('PUT', '/messaging/channels/mini', { name: '小程序', appId: 'wxsandboxmini00001', appSecret: 'sandbox-mini-secret', state: 'formal' });
+    expect(mini.status).toBe(200);
+    expect((await admin('POST', '/messaging/channels/mini/test')).body.ok).toBe(true);
+    const imported = await admin('POST', '/messaging/templates/import', { channel: 'mini_subscribe' });
+    expect(imported.body.imported.map((x: { topic: string }) => x.topic)).toContain('order_shipped');
+    const c = await signInCustomer(t, shop.slug);
+    const config = await t.call('GET', `/api/store/${shop.slug}/messages/subscribe-config`, { headers: bearer(c) });
+    expect(config.body.miniAppId).toBe('wxsandboxmini00001');
+    const granted = await t.call('POST', `/api/store/${shop.slug}/messages/subscriptions`, { headers: bearer(c), body: { topics: ['order_shipped'], results: ['accept'], code: `h5:${c.customerId}` } });
+    expect(granted.status).toBe(200);
+    expect(granted.body.granted).toEqual([{ topic: 'order_shipped', left: 1 }]);
+    const forged = await t.call('POST', `/api/store/${shop.slug}/messages/subscriptions`, { headers: bearer(c), body: { topics: ['order_shipped'], results: ['accept'], code: 'h5:someone-else' } });
+    expect(forged.body.error).toMatchObject({ code: 'SUBSCRIBE_CODE_INVALID', details: { field: 'code' } });
+
+    const ship = (n: number) =>
+      t.platform.database.transaction((tx) => t.services.messaging.send(tx, [{ shopId: shop.shopId, customerId: c.customerId, topic: 'order_shipped', key: `mini:${c.customerId}:${n}`, vars: { goods: '面霜', orderNo: `SY${n}`, carrier: '顺丰', trackingNo: `SF${n}`, time: '2026-12-04 10:00' } }]));
+    await ship(1);
+    await ship(2);
+    await dispatch();
+    const list = await deliveries(c.customerId);
+    expect(list.map((d) => d.channel), JSON.stringify(list.map((d) => d.reason))).toEqual(['mini_subscribe', 'sms']);
+    const phoneView = await t.call('GET', `/sandbox/mp/__sim/messages?appid=wxsandboxmini00001&key=h5-${c.customerId}`);
+    expect(phoneView.body.items.filter((m: { type: string }) => m.type === 'subscribe')).toHaveLength(1);
+    expect((await t.call('GET', `/api/store/${shop.slug}/messages/preferences`, { headers: bearer(c) })).body.subscriptions).toEqual([{ topic: 'order_shipped', left: 0 }]);
+  });
+});

@@ -119,10 +119,10 @@ describe('the official account', () => {
     await t.platform.database.transaction((tx) =>
       t.services.messaging.send(tx, [{ shopId: shop.shopId, customerId: signed.customer.id, topic: 'order_shipped', key: `crash:${key}`, vars: { goods: '面霜', trackingNo: 'SF1', carrier: '顺丰', time: '2026-12-04 10:00' } }]),
     );
-    const d = t.services.dispatcher as unknown as { admit(tx: unknown, limit: number, now: Date): Promise<{ outgoing: unknown[] }>; send(list: unknown[]): Promise<unknown> };
+    const d = t.services.dispatcher as unknown as { admit(tx: unknown, limit: number, now: Date): Promise<{ outgoing: unknown[]; contexts: unknown }>; send(list: unknown[], contexts: unknown): Promise<unknown> };
     const admitted = await t.platform.database.transaction((tx) => d.admit(tx, 100, t.services.dispatcher.clock()));
     // The vendor call went out, then the worker died before recording it.
-    await d.send(admitted.outgoing);
+    await d.send(admitted.outgoing, admitted.contexts);
     await t.platform.db.execute(sql`UPDATE deliveries SET lease_until = now() - interval '1 hour' WHERE customer_id = ${signed.customer.id}`);
     await t.services.dispatcher.recoverStale();
     await t.services.dispatcher.drain();

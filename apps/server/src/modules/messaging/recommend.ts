@@ -47,12 +47,17 @@ export function keywordsOf(content: string): { key: string; label: string }[] {
   return out;
 }
 
+/** Variables that hold a date or time: the only ones WeChat accepts in a `time…` / `date…` keyword. */
+const TIME_VARIABLES = new Set(['{{time}}', '{{startsAt}}', '{{endsAt}}', '{{expiresAt}}']);
+const isTimeKeyword = (key: string) => /^(time|date)\d+$/.test(key);
+
 export function suggest(t: VendorTemplate): { topic: Topic; fields: { key: string; value: string }[] } | null {
   const topic = TOPIC_TITLES.find(([, re]) => re.test(t.title))?.[0];
   if (!topic) return null;
   const fields: { key: string; value: string }[] = [];
   for (const k of keywordsOf(t.content)) {
-    const hit = LABELS[topic].find(([re]) => re.test(k.label));
+    // 活动时间 also says 活动: a time keyword takes only a time variable, or WeChat refuses every send (47003).
+    const hit = LABELS[topic].find(([re, value]) => re.test(k.label) && (!isTimeKeyword(k.key) || TIME_VARIABLES.has(value)));
     if (!hit) return null;
     fields.push({ key: k.key, value: hit[1] });
   }

@@ -19,7 +19,7 @@ export function registerReminders(p: Platform, messaging: MessagingService) {
     { shopId, customerId: e.customerId, topic: 'order_shipped', key: `order_shipped:${e.orderId}`, vars: { orderId: e.orderId, orderNo: e.orderNo, carrier: e.carrier, trackingNo: e.trackingNo, goods: e.orderNo, time: shopTime(new Date().toISOString()) } },
   ]);
   on('order.pickup_ready', 'pickup-ready', (e, shopId) => [
-    { shopId, customerId: e.customerId, topic: 'pickup_ready', key: `pickup_ready:${e.orderId}`, vars: { orderId: e.orderId, orderNo: e.orderNo, pickupCode: e.pickupCode, pickupPoint: '', time: shopTime(new Date().toISOString()) } },
+    { shopId, customerId: e.customerId, topic: 'pickup_ready', key: `pickup_ready:${e.orderId}`, vars: { orderId: e.orderId, orderNo: e.orderNo, pickupCode: e.pickupCode, pickupPoint: '自提点', time: shopTime(new Date().toISOString()) } },
   ]);
   on('flash_sale.reminder_due', 'flash-sale-reminder', (e, shopId) =>
     (e.customerIds as string[]).map((customerId) => ({
@@ -27,10 +27,10 @@ export function registerReminders(p: Platform, messaging: MessagingService) {
     })),
   );
   on('presale.balance_due', 'presale-balance-due', (e, shopId) => [
-    { shopId, customerId: e.customerId, topic: 'presale_balance_due', key: `presale_balance_due:${e.presaleOrderId}`, vars: { goods: '', balance: '', endsAt: shopTime(e.balanceEndsAt) } },
+    { shopId, customerId: e.customerId, topic: 'presale_balance_due', key: `presale_balance_due:${e.presaleOrderId}`, vars: { goods: e.name ?? '', endsAt: shopTime(e.balanceEndsAt) } },
   ]);
   on('member_card.expiring', 'member-card-expiring', (e, shopId) => [
-    { shopId, customerId: e.customerId, topic: 'member_card_expiring', key: `member_card_expiring:${e.customerId}:${e.expiresAt}`, vars: { card: '', endsAt: shopDate(e.expiresAt) } },
+    { shopId, customerId: e.customerId, topic: 'member_card_expiring', key: `member_card_expiring:${e.customerId}:${e.expiresAt}`, vars: { card: '付费会员卡', endsAt: shopDate(e.expiresAt) } },
   ]);
   on('points.expiring', 'points-expiring', (e, shopId, id) => [
     { shopId, customerId: e.customerId, topic: 'points_expiring', key: `points_expiring:${id}`, vars: { points: String(e.points), expiresAt: shopDate(e.expiresAt) } },
@@ -39,6 +39,6 @@ export function registerReminders(p: Platform, messaging: MessagingService) {
     { shopId, customerId: e.customerId, topic: 'coupon_expiring', key: `coupon_expiring:${e.couponId}`, vars: { coupon: e.name ?? '', expiresAt: shopDate(e.validTo) } },
   ]);
   on('customer.birthday', 'birthday', (e, shopId) => [
-    { shopId, customerId: e.customerId, topic: 'birthday', key: `birthday:${e.customerId}:${e.year}`, vars: { name: '', gift: e.couponId ? '生日礼券' : '' } },
+    { shopId, customerId: e.customerId, topic: 'birthday', key: `birthday:${e.customerId}:${e.year}`, vars: { gift: e.couponId ? '生日礼券' : '生日祝福' } },
   ]);
 }

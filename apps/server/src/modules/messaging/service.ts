@@ -210,19 +210,19 @@ export class MessagingService {
    */
   async grant(shopId: string, customerId: string, input: { topics: Topic[]; results: ('accept' | 'reject' | 'ban')[]; code: string }) {
     const mini = await this.accounts.requireAccount(shopId, 'mini');
-    let openid: string;
-    let unionid: string | null = null;
-    if (input.code.startsWith('h5:')) {
-      if (!this.p.config.SANDBOX || input.code !== `h5:${customerId}`) throw badRequest('SUBSCRIBE_CODE_INVALID', 'The login code is not valid', { field: 'code' });
-      openid = `h5-${customerId.replace(/-/g, '')}`;
-    } else {
-      try {
-        ({ openid, unionid } = await miniCodeToSession({ baseUrl: () => this.accounts.mpBaseUrl(), appId: mini.appId, appSecret: mini.appSecret }, input.code));
-      } catch (err) {
-        throw badRequest('SUBSCRIBE_CODE_INVALID', `The login code was refused: ${(err as Error).message}`, { field: 'code' });
-      }
-    }
     const accepted = input.topics.filter((_, i) => input.results[i] === 'accept');
+    let code = input.code;
+    if (code.startsWith('h5:')) {
+      if (!this.p.config.SANDBOX || code !== `h5:${customerId}`) throw badRequest('SUBSCRIBE_CODE_INVALID', 'The login code is not valid', { field: 'code' });
+      code = await this.sandboxAccept(mini.appId, customerId, accepted, shopId);
+    }
+    let session: { openid: string; unionid: string | null };
+    try {
+      session = await miniCodeToSession({ baseUrl: () => this.accounts.mpBaseUrl(), appId: mini.appId, appSecret: mini.appSecret }, code);
+    } catch (err) {
+      throw badRequest('SUBSCRIBE_CODE_INVALID', `The login code was refused: ${(err as Error).message}`, { field: 'code' });
+    }
+    const { openid, unionid } = session;
     await this.p.database.transaction(async (tx) => {
       await tx.execute(sql`
         INSERT INTO mp_followers (shop_id, account_id, openid, unionid, customer_id, subscribed, subscribed_at)
@@ -236,6 +236,26 @@ export class MessagingService {
     });
     const prefs = await this.preferences(shopId, customerId);
     return { granted: prefs.subscriptions };
+  }
+
+  /**
+   * The storefront on H5 (no mini-program shell) in the sandbox: what WeChat would learn from the customer's
+   * tap on 允许 is told to the simulator, and a login code is taken from it, so the real protocol follows.
+   */
+  private async sandboxAccept(appId: string, customerId: string, topics: Topic[], shopId: string): Promise<string> {
+    const base = this.accounts.mpBaseUrl();
+    const key = `h5-${customerId}`;
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${base}/__sim/users/${key}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) throw badRequest('SUBSCRIBE_CODE_INVALID', `The sandbox refused: ${await res.text()}`, { field: 'code' });
+      return (await res.json()) as Record<string, unknown>;
+    };
+    if (topics.length) {
+      const ids = await rows<{ vendor_template_id: string }>(this.p.db, sql`
+        SELECT DISTINCT ON (topic) vendor_template_id FROM message_templates WHERE shop_id = ${shopId} AND channel = 'mini_subscribe' AND enabled AND topic = ANY(${pgArray(topics)}::text[]) ORDER BY topic, created_at`);
+      if (ids.length) await post('subscribe', { appid: appId, templateIds: ids.map((r) => r.vendor_template_id) });
+    }
+    return String((await post('jscode', { appid: appId })).code);
   }
 
   // ── The log ──────────────────────────────────────────────────────────────────────────────────────

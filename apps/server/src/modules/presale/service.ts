@@ -382,7 +382,7 @@ export class PresaleService {
         if (!claimed) return;
         const due = await tx.select().from(presaleOrders).where(and(eq(presaleOrders.activityId, a.id), eq(presaleOrders.status, 'deposit_paid')));
         for (const o of due) {
-          await this.p.events.emit(tx, { shopId: a.shopId, type: 'presale.balance_due', payload: { presaleOrderId: o.id, activityId: a.id, customerId: o.customerId, balanceEndsAt: a.balanceEndsAt.toISOString() } });
+          await this.p.events.emit(tx, { shopId: a.shopId, type: 'presale.balance_due', payload: { presaleOrderId: o.id, activityId: a.id, name: a.name, customerId: o.customerId, balanceEndsAt: a.balanceEndsAt.toISOString() } });
         }
       });
     }
