@@ -209,7 +209,7 @@ export class Dispatcher {
     const leaseUntil = new Date(now.getTime() + LEASE_MS).toISOString();
     await tx.execute(sql`
       UPDATE deliveries d SET status = u.status, channel = coalesce(u.channel, d.channel), template_id = coalesce(u.template_id, d.template_id),
-        recipient = coalesce(u.recipient, d.recipient), reason = u.reason, not_before = coalesce(u.not_before, d.not_before),
+        recipient = coalesce(u.recipient, d.recipient), reason = nullif(concat_ws('; ', d.reason, u.reason), ''), not_before = coalesce(u.not_before, d.not_before),
         attempts = d.attempts + (u.status = 'sending')::int,
         lease_until = CASE WHEN u.status = 'sending' THEN ${leaseUntil}::timestamptz END, updated_at = now()
       FROM (SELECT * FROM unnest(${pgArray(decisions.map((x) => x.id))}::uuid[], ${pgArray(decisions.map((x) => x.status))}::text[], ${pgArray(decisions.map((x) => x.channel))}::text[],
@@ -498,7 +498,7 @@ export class Dispatcher {
     const now = this.clock().toISOString();
     await tx.execute(sql`
       UPDATE deliveries d SET status = u.status, vendor_msg_id = coalesce(u.vendor_msg_id, d.vendor_msg_id),
-        reason = CASE WHEN u.reason IS NULL THEN d.reason ELSE u.reason END,
+        reason = nullif(concat_ws('; ', d.reason, u.reason), ''),
         channels = coalesce(u.channels::text[], d.channels), not_before = coalesce(u.not_before, d.not_before),
         channel = CASE WHEN u.status = 'pending' THEN NULL ELSE d.channel END,
         sent_at = CASE WHEN u.status = 'sent' THEN ${now}::timestamptz ELSE d.sent_at END, lease_until = NULL, updated_at = now()

@@ -142,3 +142,43 @@ describe('the official account', () => {
     await sim('/settings', { followerPageSize: null });
   });
 });
+
+describe('faults at WeChat', () => {
+  it('retries a 5xx and a quota refusal later with the same client_msg_id, and fails a refusal of the customer for good', async () => {
+    const key = `fault-${randomBytes(4).toString('hex')}`;
+    await sim(`/users/${key}/follow`, { appid: OA.appid });
+    const signed = await customerHelpers(t).wechatSignIn(shop.slug, { key, nickname: '故障' });
+    await t.drain();
+    await waitFor(async () => (await rows(t.platform.db, sql`SELECT 1 FROM mp_followers WHERE customer_id = ${signed.customer.id}`)).length > 0, 'the follower link');
+    const d = t.services.dispatcher;
+    const base = d.clock;
+    const send = (n: number) =>
+      t.platform.database.transaction((tx) =>
+        t.services.messaging.send(tx, [{ shopId: shop.shopId, customerId: signed.customer.id, topic: 'order_shipped', key: `fault:${key}:${n}`, vars: { goods: '面霜', trackingNo: `SF${n}`, carrier: '顺丰', time: '2026-12-04 10:00' } }]),
+      );
+    const status = async (n: number) => (await rows<{ status: string; reason: string | null; attempts: number }>(t.platform.db, sql`SELECT status, reason, attempts FROM deliveries WHERE idempotency_key = ${`fault:${key}:${n}`}`))[0]!;
+    try {
+      await sim('/faults', { api: '/cgi-bin/message/template/send', kind: 'http500', count: 1 });
+      await send(1);
+      await d.drain();
+      expect(await status(1)).toMatchObject({ status: 'pending', reason: expect.stringContaining('500') });
+      await sim('/faults', { api: '/cgi-bin/message/template/send', kind: 'errcode', errcode: 45009, errmsg: 'reach max api daily quota limit', count: 1 });
+      d.clock = () => new Date(base().getTime() + 10_000);
+      await d.drain();
+      expect(await status(1)).toMatchObject({ status: 'pending', reason: expect.stringContaining('45009'), attempts: 2 });
+      d.clock = () => new Date(base().getTime() + 60_000);
+      await d.drain();
+      expect((await status(1)).status).toMatch(/sent|delivered/);
+      expect((await templates(key)).filter((m) => m.text?.includes('SF1'))).toHaveLength(1);
+
+      await sim(`/users/${key}/block-template`, { appid: OA.appid, templateId: WECHAT_MP_SANDBOX.templateIds[OA.appid]!.ORDER_SHIPPED });
+      await send(2);
+      await d.drain();
+      // Refused by the customer at WeChat: the chain moves on (this shop has no SMS template for it), the reason stays.
+      expect(await status(2)).toMatchObject({ status: 'unreachable', reason: expect.stringMatching(/oa_template: 43101.*; sms: /) });
+    } finally {
+      d.clock = base;
+      await t.call('DELETE', '/sandbox/mp/__sim/faults');
+    }
+  });
+});
