@@ -5,10 +5,16 @@ import type { ChannelAccounts } from './accounts.js';
 import type { OfficialAccountService } from './official-account.js';
 import type { MessagingService } from './service.js';
 
-/** SMS templates of the sandbox, by topic, with their positional parameters. */
+/**
+ * SMS templates of the sandbox, by topic, with their positional parameters: the service notices, and the
+ * one marketing text (ending 拒收请回复R). Expiry and birthday notes go by WeChat, where they need no
+ * marketing consent.
+ */
 const SMS_TOPICS = [
   { topic: 'order_shipped', id: '1000002', fields: ['{{orderNo}}', '{{carrier}}', '{{trackingNo}}'] },
   { topic: 'pickup_ready', id: '1000003', fields: ['{{orderNo}}', '{{pickupPoint}}', '{{pickupCode}}', '{{time}}'] },
+  { topic: 'flash_sale_reminder', id: '1000004', fields: ['{{activity}}', '{{startsAt}}'] },
+  { topic: 'presale_balance_due', id: '1000005', fields: ['{{goods}}', '{{endsAt}}'] },
   { topic: 'promotion', id: '1000010', fields: ['{{activity}}', '{{link}}'] },
 ] as const;
 
