@@ -16,7 +16,7 @@ export function registerReminders(p: Platform, messaging: MessagingService) {
   };
 
   on('order.shipped', 'order-shipped', (e, shopId) => [
-    { shopId, customerId: e.customerId, topic: 'order_shipped', key: `order_shipped:${e.orderId}`, vars: { orderId: e.orderId, orderNo: e.orderNo, carrier: e.carrier, trackingNo: e.trackingNo, goods: e.orderNo, time: shopTime(new Date().toISOString()) } },
+    { shopId, customerId: e.customerId, topic: 'order_shipped', key: `order_shipped:${e.orderId}`, vars: { orderId: e.orderId, orderNo: e.orderNo, carrier: e.carrierName ?? e.carrier, trackingNo: e.trackingNo, goods: e.goods || e.orderNo, time: shopTime(new Date().toISOString()) } },
   ]);
   on('order.pickup_ready', 'pickup-ready', (e, shopId) => [
     { shopId, customerId: e.customerId, topic: 'pickup_ready', key: `pickup_ready:${e.orderId}`, vars: { orderId: e.orderId, orderNo: e.orderNo, pickupCode: e.pickupCode, pickupPoint: '自提点', time: shopTime(new Date().toISOString()) } },

@@ -141,7 +141,10 @@ export class OrderService {
         code: 'shipped',
         params: { carrier: input.carrier, carrierName: CARRIERS[input.carrier], trackingNo: input.trackingNo },
       });
-      await this.p.events.emit(tx, { shopId: order.shopId, type: 'order.shipped', payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, carrier: input.carrier, trackingNo: input.trackingNo } });
+      // What the customer's notice names: the first item's title, and how many more (a 20-character field at WeChat).
+      const items = await tx.select({ title: orderItems.title, quantity: orderItems.quantity }).from(orderItems).where(eq(orderItems.orderId, order.id));
+      const goods = items.length > 1 ? `${items[0]!.title.slice(0, 12)} 等${items.reduce((n, i) => n + i.quantity, 0)}件` : (items[0]?.title ?? '').slice(0, 20);
+      await this.p.events.emit(tx, { shopId: order.shopId, type: 'order.shipped', payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, carrier: input.carrier, carrierName: CARRIERS[input.carrier], trackingNo: input.trackingNo, goods } });
       return { before: present(order), after: present(after) };
     });
   }
