@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { Alert, Button, Card, Col, Descriptions, Popconfirm, Progress, Row, Skeleton, Space, Statistic, Table } from 'antd';
 import { PauseCircleOutlined, PlayCircleOutlined, ReloadOutlined, SendOutlined, StopOutlined } from '@ant-design/icons';
@@ -24,6 +24,23 @@ const LIVE = ['preparing', 'sending'];
 const COLORS = { delivered: '#2fc25b', sent: '#155bd4', pending: '#8fb5f5', failed: '#d4380d', capped: '#fa8c16', opted_out: '#722ed1', unreachable: '#d4b106' } as const;
 
 const money = (fen: number | null | undefined) => formatFen(fen === null || fen === undefined ? fen : Math.round(fen), true);
+
+const FIGURE_LABELS = {
+  recipients: 'msg.result.recipients',
+  delivered: 'msg.result.delivered',
+  clicked: 'msg.result.clicked',
+  buyers: 'msg.result.buyers',
+  conversion: 'msg.result.conversion',
+  orders: 'msg.result.orders',
+  revenue: 'msg.result.revenue',
+  rpr: 'msg.result.revenuePerRecipient',
+} as const;
+
+/** One arm's figures, two a row; each value carries data-testid `broadcast-result-{arm}-{figure}`. */
+function ArmFigures({ arm, figures, t }: { arm: 'sent' | 'holdout'; figures: [keyof typeof FIGURE_LABELS, ReactNode][]; t: TFunction }) {
+  const items = figures.map(([name, value]) => ({ key: name, label: t(FIGURE_LABELS[name]), children: <span data-testid={`broadcast-result-${arm}-${name}`}>{value}</span> }));
+  return <Descriptions size="small" column={2} items={items} />;
+}
 
 /** Sent vs holdout: each arm, a table of the difference, both arms side by side and the incremental revenue. */
 function ResultView({ r, holdoutPercent, t }: { r: BroadcastResult; holdoutPercent: number; t: TFunction }) {
@@ -55,18 +72,18 @@ function ResultView({ r, holdoutPercent, t }: { r: BroadcastResult; holdoutPerce
       <Row gutter={[16, 16]}>
         <Col xs={24} md={12}>
           <Card size="small" title={t('msg.result.sentArm')} className="msg-result-arm" data-testid="broadcast-result-sent">
-            <Descriptions
-              size="small"
-              column={2}
-              items={[
-                { key: 'r', label: t('msg.result.recipients'), children: <span data-testid="broadcast-result-sent-recipients">{s.recipients}</span> },
-                { key: 'd', label: t('msg.result.delivered'), children: <span data-testid="broadcast-result-sent-delivered">{s.delivered}</span> },
-                { key: 'c', label: t('msg.result.clicked'), children: <span data-testid="broadcast-result-sent-clicked">{s.clicked}</span> },
-                { key: 'b', label: t('msg.result.buyers'), children: <span data-testid="broadcast-result-sent-buyers">{s.buyers}</span> },
-                { key: 'cv', label: t('msg.result.conversion'), children: <span data-testid="broadcast-result-sent-conversion">{pctText(r.conversion.sent)}</span> },
-                { key: 'o', label: t('msg.result.orders'), children: <span data-testid="broadcast-result-sent-orders">{s.orders}</span> },
-                { key: 'rv', label: t('msg.result.revenue'), children: <span data-testid="broadcast-result-sent-revenue">{money(s.revenueFen)}</span> },
-                { key: 'rpr', label: t('msg.result.revenuePerRecipient'), children: <span data-testid="broadcast-result-sent-rpr">{money(r.revenuePerRecipientFen.sent)}</span> },
+            <ArmFigures
+              arm="sent"
+              t={t}
+              figures={[
+                ['recipients', s.recipients],
+                ['delivered', s.delivered],
+                ['clicked', s.clicked],
+                ['buyers', s.buyers],
+                ['conversion', pctText(r.conversion.sent)],
+                ['orders', s.orders],
+                ['revenue', money(s.revenueFen)],
+                ['rpr', money(r.revenuePerRecipientFen.sent)],
               ]}
             />
           </Card>
@@ -76,16 +93,16 @@ function ResultView({ r, holdoutPercent, t }: { r: BroadcastResult; holdoutPerce
             {holdoutPercent === 0 && !h.recipients ? (
               <span className="muted">{t('msg.result.noHoldout')}</span>
             ) : (
-              <Descriptions
-                size="small"
-                column={2}
-                items={[
-                  { key: 'r', label: t('msg.result.recipients'), children: <span data-testid="broadcast-result-holdout-recipients">{h.recipients}</span> },
-                  { key: 'b', label: t('msg.result.buyers'), children: <span data-testid="broadcast-result-holdout-buyers">{h.buyers}</span> },
-                  { key: 'cv', label: t('msg.result.conversion'), children: <span data-testid="broadcast-result-holdout-conversion">{pctText(r.conversion.holdout)}</span> },
-                  { key: 'o', label: t('msg.result.orders'), children: <span data-testid="broadcast-result-holdout-orders">{h.orders}</span> },
-                  { key: 'rv', label: t('msg.result.revenue'), children: <span data-testid="broadcast-result-holdout-revenue">{money(h.revenueFen)}</span> },
-                  { key: 'rpr', label: t('msg.result.revenuePerRecipient'), children: <span data-testid="broadcast-result-holdout-rpr">{money(r.revenuePerRecipientFen.holdout)}</span> },
+              <ArmFigures
+                arm="holdout"
+                t={t}
+                figures={[
+                  ['recipients', h.recipients],
+                  ['buyers', h.buyers],
+                  ['conversion', pctText(r.conversion.holdout)],
+                  ['orders', h.orders],
+                  ['revenue', money(h.revenueFen)],
+                  ['rpr', money(r.revenuePerRecipientFen.holdout)],
                 ]}
               />
             )}

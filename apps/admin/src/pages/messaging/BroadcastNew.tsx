@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
-import { Alert, Button, Card, Checkbox, Col, DatePicker, Empty, Form, Input, InputNumber, Radio, Row, Select, Space, Statistic, Steps, Tag } from 'antd';
+import { Alert, Button, Card, Checkbox, Col, DatePicker, Empty, Form, Input, InputNumber, Row, Select, Space, Statistic, Steps, Tag } from 'antd';
 import { ArrowDownOutlined, ArrowUpOutlined, SendOutlined } from '@ant-design/icons';
 import dayjs, { type Dayjs } from 'dayjs';
 import { BroadcastBody, SMS_PRICE_FEN, TOPIC_VARIABLES } from '@siyu/contracts';
@@ -12,6 +12,7 @@ import { useI18n } from '../../lib/i18n';
 import { formatFen } from '../../lib/money';
 import type { CustomerGroup, CustomerTag } from '../customers/audience';
 import { useAuth } from '../../lib/auth';
+import ChoiceRadios from './ChoiceRadios';
 import { channelText, chainText } from './labels';
 import { TemplatePreview } from './Templates';
 import { SEND_CHANNELS, type Broadcast, type BroadcastEstimate, type Channels, type MessageTemplate, type SendChannel } from './types';
@@ -227,11 +228,14 @@ export default function BroadcastNew() {
             <Input maxLength={60} style={{ maxWidth: 480 }} data-testid="broadcast-name" />
           </Form.Item>
           <Form.Item name="audienceKind" label={t('msg.bc.audience')}>
-            <Radio.Group data-testid="broadcast-audience">
-              <Radio value="all" data-testid="broadcast-audience-all">{t('msg.bc.audience.all')}</Radio>
-              <Radio value="group" data-testid="broadcast-audience-group" disabled={!can('customers:read')}>{t('msg.bc.audience.group')}</Radio>
-              <Radio value="tag" data-testid="broadcast-audience-tag" disabled={!can('customers:read')}>{t('msg.bc.audience.tag')}</Radio>
-            </Radio.Group>
+            <ChoiceRadios
+              testId="broadcast-audience"
+              choices={[
+                { value: 'all', label: t('msg.bc.audience.all') },
+                { value: 'group', label: t('msg.bc.audience.group'), disabled: !can('customers:read') },
+                { value: 'tag', label: t('msg.bc.audience.tag'), disabled: !can('customers:read') },
+              ]}
+            />
           </Form.Item>
           {audienceKind === 'group' && (
             <Form.Item name="groupId" label={t('msg.bc.audience.group')} rules={[{ required: true, message: t('msg.bc.chooseGroup') }]}>
@@ -342,10 +346,13 @@ export default function BroadcastNew() {
             <InputNumber min={1} max={30} precision={0} suffix={t('promo.daysUnit')} style={{ width: 160 }} data-testid="broadcast-attribution-days" />
           </Form.Item>
           <Form.Item name="when" label={t('msg.bc.when')}>
-            <Radio.Group data-testid="broadcast-when">
-              <Radio value="now" data-testid="broadcast-when-now">{t('msg.bc.now')}</Radio>
-              <Radio value="at" data-testid="broadcast-when-at">{t('msg.bc.at')}</Radio>
-            </Radio.Group>
+            <ChoiceRadios
+              testId="broadcast-when"
+              choices={[
+                { value: 'now', label: t('msg.bc.now') },
+                { value: 'at', label: t('msg.bc.at') },
+              ]}
+            />
           </Form.Item>
           {when === 'at' && (
             <Form.Item

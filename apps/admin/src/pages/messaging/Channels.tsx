@@ -1,17 +1,19 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { Alert, Button, Card, Form, Input, Radio, Space, Tag, Typography } from 'antd';
 import { ApiOutlined, SyncOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import { MiniProgramBody, OfficialAccountBody, SmsAccountBody } from '@siyu/contracts';
 import { api } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import { feedback, showError } from '../../lib/feedback';
-import { applyApiError, asText, validateBody, zodRule } from '../../lib/form';
+import { asText, zodRule } from '../../lib/form';
 import { fmtTime } from '../../lib/format';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
 import { LoadError } from '../../components/Results';
+import ChoiceRadios from './ChoiceRadios';
 import MenuEditor from './MenuEditor';
 import type { Channels as ChannelsData, MpAccount, SmsAccount, SmsCallbacks, TestResult } from './types';
+import { useSaveAndTest, type SaveAndTest } from './useSaveAndTest';
 import './messaging.css';
 
 const trim = (v: unknown) => String(asText(v)).trim();
@@ -46,6 +48,47 @@ function TestAlert({ result, testId }: { result: TestResult | null; testId: stri
   );
 }
 
+/** 保存 (with the right to write) and 测试连接 (once the account is saved), then any extra buttons of the card. */
+function SaveTestButtons({ kind, writable, hasAccount, actions, children }: { kind: 'oa' | 'mini' | 'sms'; writable: boolean; hasAccount: boolean; actions: SaveAndTest; children?: ReactNode }) {
+  const { t } = useI18n();
+  return (
+    <Space wrap>
+      {writable && (
+        <Button type="primary" loading={actions.saving} onClick={actions.save} data-testid={`${kind}-save`}>
+          {t('common.save')}
+        </Button>
+      )}
+      <Button icon={<ApiOutlined />} loading={actions.testing} disabled={!hasAccount} onClick={actions.test} data-testid={`${kind}-test`}>
+        {t('msg.ch.test')}
+      </Button>
+      {children}
+    </Space>
+  );
+}
+
+/** 名称 / AppID / AppSecret of an official account or mini-program (data-testid `{kind}-name`, `-app-id`, `-app-secret`). */
+function MpAppFields({ kind, shape, account, nameLabel, appIdExtra }: { kind: 'oa' | 'mini'; shape: Pick<typeof MiniProgramBody.shape, 'name' | 'appId' | 'appSecret'>; account: MpAccount | null; nameLabel: string; appIdExtra?: string }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <Form.Item name="name" label={nameLabel} rules={[zodRule(shape.name, trim)]}>
+        <Input maxLength={40} data-testid={`${kind}-name`} />
+      </Form.Item>
+      <Form.Item name="appId" label="AppID" extra={appIdExtra} rules={[zodRule(shape.appId, trim)]}>
+        <Input maxLength={18} style={{ maxWidth: 260 }} spellCheck={false} data-testid={`${kind}-app-id`} />
+      </Form.Item>
+      <Form.Item
+        name="appSecret"
+        label="AppSecret"
+        extra={account?.appSecret ? t('msg.ch.secretKept', { masked: account.appSecret }) : t('msg.ch.secretHint')}
+        rules={[zodRule(shape.appSecret, secret), ...(account ? [] : [{ required: true, message: t('common.required') }])]}
+      >
+        <Input.Password maxLength={64} autoComplete="new-password" placeholder={account?.appSecret ?? ''} data-testid={`${kind}-app-secret`} />
+      </Form.Item>
+    </>
+  );
+}
+
 interface OaValues {
   name: string;
   appId: string;
@@ -57,10 +100,7 @@ interface OaValues {
 function OfficialAccountCard({ account, writable, onSaved }: { account: MpAccount | null; writable: boolean; onSaved: () => void }) {
   const { t } = useI18n();
   const [form] = Form.useForm<OaValues>();
-  const [saving, setSaving] = useState(false);
-  const [testing, setTesting] = useState(false);
   const [syncing, setSyncing] = useState(false);
-  const [result, setResult] = useState<TestResult | null>(null);
   const aesOptional = AES_KEY_OPTIONAL && !!account;
 
   useEffect(() => {
@@ -75,42 +115,7 @@ function OfficialAccountCard({ account, writable, onSaved }: { account: MpAccoun
     encodingAesKey: aesOptional ? secret(v.encodingAesKey) : trim(v.encodingAesKey),
   });
 
-  const save = async () => {
-    try {
-      await form.validateFields();
-    } catch {
-      return;
-    }
-    const body = validateBody(form, OfficialAccountBody, toBody(form.getFieldsValue(true) as OaValues));
-    if (!body) return;
-    if (!account && !body.appSecret) {
-      form.setFields([{ name: 'appSecret', errors: [t('common.required')] }]);
-      return;
-    }
-    setSaving(true);
-    try {
-      await api.put<MpAccount>('/messaging/channels/oa', body);
-      feedback.message.success(t('common.saved'));
-      setResult(null);
-      onSaved();
-    } catch (err) {
-      if (!applyApiError(form, err)) showError(err);
-    } finally {
-      setSaving(false);
-    }
-  };
-
-  const test = async () => {
-    setTesting(true);
-    try {
-      setResult(await api.post<TestResult>('/messaging/channels/oa/test'));
-      onSaved();
-    } catch (err) {
-      showError(err);
-    } finally {
-      setTesting(false);
-    }
-  };
+  const actions = useSaveAndTest({ form, channel: 'oa', schema: OfficialAccountBody, toBody, secretField: 'appSecret', isNew: !account, onSaved });
 
   const sync = async () => {
     setSyncing(true);
@@ -144,22 +149,9 @@ function OfficialAccountCard({ account, writable, onSaved }: { account: MpAccoun
         <div className="muted" style={{ fontSize: 12, marginTop: 4 }}>{t('msg.ch.callbackHint')}</div>
       </div>
       {account?.lastError && <Alert type="error" showIcon title={t('msg.ch.lastError')} description={account.lastError} style={{ marginBottom: 16 }} />}
-      <TestAlert result={result} testId="oa-test-result" />
+      <TestAlert result={actions.result} testId="oa-test-result" />
       <Form<OaValues> form={form} layout="vertical" name="channelOa" disabled={!writable} requiredMark={false}>
-        <Form.Item name="name" label={t('msg.ch.oaName')} rules={[zodRule(OfficialAccountBody.shape.name, trim)]}>
-          <Input maxLength={40} data-testid="oa-name" />
-        </Form.Item>
-        <Form.Item name="appId" label="AppID" extra={t('msg.ch.appIdHint')} rules={[zodRule(OfficialAccountBody.shape.appId, trim)]}>
-          <Input maxLength={18} style={{ maxWidth: 260 }} spellCheck={false} data-testid="oa-app-id" />
-        </Form.Item>
-        <Form.Item
-          name="appSecret"
-          label="AppSecret"
-          extra={account?.appSecret ? t('msg.ch.secretKept', { masked: account.appSecret }) : t('msg.ch.secretHint')}
-          rules={[zodRule(OfficialAccountBody.shape.appSecret, secret), ...(account ? [] : [{ required: true, message: t('common.required') }])]}
-        >
-          <Input.Password maxLength={64} autoComplete="new-password" placeholder={account?.appSecret ?? ''} data-testid="oa-app-secret" />
-        </Form.Item>
+        <MpAppFields kind="oa" shape={OfficialAccountBody.shape} account={account} nameLabel={t('msg.ch.oaName')} appIdExtra={t('msg.ch.appIdHint')} />
         <Form.Item label={t('msg.ch.token')} extra={t('msg.ch.tokenHint')} required>
           <Space.Compact style={{ width: '100%' }}>
             <Form.Item name="token" noStyle rules={[zodRule(OfficialAccountBody.shape.token, trim)]}>
@@ -181,21 +173,13 @@ function OfficialAccountCard({ account, writable, onSaved }: { account: MpAccoun
           </Space.Compact>
         </Form.Item>
       </Form>
-      <Space wrap>
-        {writable && (
-          <Button type="primary" loading={saving} onClick={save} data-testid="oa-save">
-            {t('common.save')}
-          </Button>
-        )}
-        <Button icon={<ApiOutlined />} loading={testing} disabled={!account} onClick={test} data-testid="oa-test">
-          {t('msg.ch.test')}
-        </Button>
+      <SaveTestButtons kind="oa" writable={writable} hasAccount={!!account} actions={actions}>
         {writable && (
           <Button icon={<SyncOutlined />} loading={syncing} disabled={!account} onClick={sync} data-testid="oa-sync-followers">
             {t('msg.ch.syncFollowers')}
           </Button>
         )}
-      </Space>
+      </SaveTestButtons>
     </Card>
   );
 }
@@ -210,72 +194,27 @@ interface MiniValues {
 function MiniProgramCard({ account, writable, onSaved }: { account: MpAccount | null; writable: boolean; onSaved: () => void }) {
   const { t } = useI18n();
   const [form] = Form.useForm<MiniValues>();
-  const [saving, setSaving] = useState(false);
-  const [testing, setTesting] = useState(false);
-  const [result, setResult] = useState<TestResult | null>(null);
+  const actions = useSaveAndTest({
+    form,
+    channel: 'mini',
+    schema: MiniProgramBody,
+    toBody: (v: MiniValues) => ({ name: trim(v.name), appId: trim(v.appId), appSecret: secret(v.appSecret), state: v.state }),
+    secretField: 'appSecret',
+    isNew: !account,
+    onSaved,
+  });
 
   useEffect(() => {
     const state = account?.state === 'developer' || account?.state === 'trial' ? account.state : 'formal';
     form.setFieldsValue({ name: account?.name ?? '', appId: account?.appId ?? '', appSecret: '', state });
   }, [account, form]);
 
-  const save = async () => {
-    try {
-      await form.validateFields();
-    } catch {
-      return;
-    }
-    const v = form.getFieldsValue(true) as MiniValues;
-    const body = validateBody(form, MiniProgramBody, { name: trim(v.name), appId: trim(v.appId), appSecret: secret(v.appSecret), state: v.state });
-    if (!body) return;
-    if (!account && !body.appSecret) {
-      form.setFields([{ name: 'appSecret', errors: [t('common.required')] }]);
-      return;
-    }
-    setSaving(true);
-    try {
-      await api.put<MpAccount>('/messaging/channels/mini', body);
-      feedback.message.success(t('common.saved'));
-      setResult(null);
-      onSaved();
-    } catch (err) {
-      if (!applyApiError(form, err)) showError(err);
-    } finally {
-      setSaving(false);
-    }
-  };
-
-  const test = async () => {
-    setTesting(true);
-    try {
-      setResult(await api.post<TestResult>('/messaging/channels/mini/test'));
-      onSaved();
-    } catch (err) {
-      showError(err);
-    } finally {
-      setTesting(false);
-    }
-  };
-
   return (
     <Card title={t('msg.ch.mini')} variant="borderless" extra={account && <VerifyState verifiedAt={account.verifiedAt} lastError={account.lastError} testId="mini-state" />} data-testid="channel-mini">
       <p className="muted msg-note">{t('msg.ch.miniIntro')}</p>
-      <TestAlert result={result} testId="mini-test-result" />
+      <TestAlert result={actions.result} testId="mini-test-result" />
       <Form<MiniValues> form={form} layout="vertical" name="channelMini" disabled={!writable} requiredMark={false}>
-        <Form.Item name="name" label={t('msg.ch.miniName')} rules={[zodRule(MiniProgramBody.shape.name, trim)]}>
-          <Input maxLength={40} data-testid="mini-name" />
-        </Form.Item>
-        <Form.Item name="appId" label="AppID" rules={[zodRule(MiniProgramBody.shape.appId, trim)]}>
-          <Input maxLength={18} style={{ maxWidth: 260 }} spellCheck={false} data-testid="mini-app-id" />
-        </Form.Item>
-        <Form.Item
-          name="appSecret"
-          label="AppSecret"
-          extra={account?.appSecret ? t('msg.ch.secretKept', { masked: account.appSecret }) : t('msg.ch.secretHint')}
-          rules={[zodRule(MiniProgramBody.shape.appSecret, secret), ...(account ? [] : [{ required: true, message: t('common.required') }])]}
-        >
-          <Input.Password maxLength={64} autoComplete="new-password" placeholder={account?.appSecret ?? ''} data-testid="mini-app-secret" />
-        </Form.Item>
+        <MpAppFields kind="mini" shape={MiniProgramBody.shape} account={account} nameLabel={t('msg.ch.miniName')} />
         <Form.Item name="state" label={t('msg.ch.miniState')} extra={t('msg.ch.miniStateHint')}>
           <Radio.Group data-testid="mini-state-radio">
             <Radio value="formal">{t('msg.ch.miniState.formal')}</Radio>
@@ -284,16 +223,7 @@ function MiniProgramCard({ account, writable, onSaved }: { account: MpAccount | 
           </Radio.Group>
         </Form.Item>
       </Form>
-      <Space wrap>
-        {writable && (
-          <Button type="primary" loading={saving} onClick={save} data-testid="mini-save">
-            {t('common.save')}
-          </Button>
-        )}
-        <Button icon={<ApiOutlined />} loading={testing} disabled={!account} onClick={test} data-testid="mini-test">
-          {t('msg.ch.test')}
-        </Button>
-      </Space>
+      <SaveTestButtons kind="mini" writable={writable} hasAccount={!!account} actions={actions} />
     </Card>
   );
 }
@@ -312,9 +242,22 @@ const DEFAULT_REGION = { tencent: 'ap-guangzhou', aliyun: 'cn-hangzhou' } as con
 function SmsCard({ account, callbacks, writable, onSaved }: { account: SmsAccount | null; callbacks?: SmsCallbacks; writable: boolean; onSaved: () => void }) {
   const { t } = useI18n();
   const [form] = Form.useForm<SmsValues>();
-  const [saving, setSaving] = useState(false);
-  const [testing, setTesting] = useState(false);
-  const [result, setResult] = useState<TestResult | null>(null);
+  const actions = useSaveAndTest({
+    form,
+    channel: 'sms',
+    schema: SmsAccountBody,
+    toBody: (v: SmsValues) => ({
+      vendor: v.vendor,
+      accessKeyId: trim(v.accessKeyId),
+      accessKeySecret: secret(v.accessKeySecret),
+      sdkAppId: v.vendor === 'tencent' ? trim(v.sdkAppId) || null : null,
+      signName: trim(v.signName),
+      region: trim(v.region) || DEFAULT_REGION[v.vendor],
+    }),
+    secretField: 'accessKeySecret',
+    isNew: !account,
+    onSaved,
+  });
   const vendor = Form.useWatch('vendor', form) ?? account?.vendor ?? 'tencent';
 
   useEffect(() => {
@@ -327,51 +270,6 @@ function SmsCard({ account, callbacks, writable, onSaved }: { account: SmsAccoun
       region: account?.region ?? DEFAULT_REGION.tencent,
     });
   }, [account, form]);
-
-  const save = async () => {
-    try {
-      await form.validateFields();
-    } catch {
-      return;
-    }
-    const v = form.getFieldsValue(true) as SmsValues;
-    const body = validateBody(form, SmsAccountBody, {
-      vendor: v.vendor,
-      accessKeyId: trim(v.accessKeyId),
-      accessKeySecret: secret(v.accessKeySecret),
-      sdkAppId: v.vendor === 'tencent' ? trim(v.sdkAppId) || null : null,
-      signName: trim(v.signName),
-      region: trim(v.region) || DEFAULT_REGION[v.vendor],
-    });
-    if (!body) return;
-    if (!account && !body.accessKeySecret) {
-      form.setFields([{ name: 'accessKeySecret', errors: [t('common.required')] }]);
-      return;
-    }
-    setSaving(true);
-    try {
-      await api.put<SmsAccount>('/messaging/channels/sms', body);
-      feedback.message.success(t('common.saved'));
-      setResult(null);
-      onSaved();
-    } catch (err) {
-      if (!applyApiError(form, err)) showError(err);
-    } finally {
-      setSaving(false);
-    }
-  };
-
-  const test = async () => {
-    setTesting(true);
-    try {
-      setResult(await api.post<TestResult>('/messaging/channels/sms/test'));
-      onSaved();
-    } catch (err) {
-      showError(err);
-    } finally {
-      setTesting(false);
-    }
-  };
 
   return (
     <Card title={t('msg.ch.sms')} variant="borderless" extra={account && <VerifyState verifiedAt={account.verifiedAt} testId="sms-state" />} data-testid="channel-sms">
@@ -398,7 +296,7 @@ function SmsCard({ account, callbacks, writable, onSaved }: { account: SmsAccoun
           <div className="muted" style={{ fontSize: 12 }}>{t('msg.ch.smsCallbackHint')}</div>
         </div>
       )}
-      <TestAlert result={result} testId="sms-test-result" />
+      <TestAlert result={actions.result} testId="sms-test-result" />
       <Form<SmsValues>
         form={form}
         layout="vertical"
@@ -414,10 +312,13 @@ function SmsCard({ account, callbacks, writable, onSaved }: { account: SmsAccoun
         }}
       >
         <Form.Item name="vendor" label={t('msg.ch.smsVendor')}>
-          <Radio.Group data-testid="sms-vendor">
-            <Radio value="tencent" data-testid="sms-vendor-tencent">{t('msg.ch.vendor.tencent')}</Radio>
-            <Radio value="aliyun" data-testid="sms-vendor-aliyun">{t('msg.ch.vendor.aliyun')}</Radio>
-          </Radio.Group>
+          <ChoiceRadios
+            testId="sms-vendor"
+            choices={[
+              { value: 'tencent', label: t('msg.ch.vendor.tencent') },
+              { value: 'aliyun', label: t('msg.ch.vendor.aliyun') },
+            ]}
+          />
         </Form.Item>
         <Form.Item name="accessKeyId" label={vendor === 'tencent' ? 'SecretId' : 'AccessKey ID'} rules={[zodRule(SmsAccountBody.shape.accessKeyId, trim)]}>
           <Input maxLength={64} spellCheck={false} data-testid="sms-access-key-id" />
@@ -442,16 +343,7 @@ function SmsCard({ account, callbacks, writable, onSaved }: { account: SmsAccoun
           <Input maxLength={32} style={{ maxWidth: 260 }} placeholder={DEFAULT_REGION[vendor]} data-testid="sms-region" />
         </Form.Item>
       </Form>
-      <Space wrap>
-        {writable && (
-          <Button type="primary" loading={saving} onClick={save} data-testid="sms-save">
-            {t('common.save')}
-          </Button>
-        )}
-        <Button icon={<ApiOutlined />} loading={testing} disabled={!account} onClick={test} data-testid="sms-test">
-          {t('msg.ch.test')}
-        </Button>
-      </Space>
+      <SaveTestButtons kind="sms" writable={writable} hasAccount={!!account} actions={actions} />
     </Card>
   );
 }

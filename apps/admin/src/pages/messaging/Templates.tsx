@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Alert, Button, Col, Empty, Form, Input, Modal, Radio, Row, Select, Space, Spin, Switch, Table, Tag, Tooltip, type TableProps } from 'antd';
-import { DeleteOutlined, ImportOutlined, PlusOutlined } from '@ant-design/icons';
+import { Alert, Button, Col, Dropdown, Empty, Form, Input, Modal, Radio, Row, Select, Space, Spin, Switch, Table, Tag, Tooltip, type MenuProps, type TableProps } from 'antd';
+import { CloudDownloadOutlined, DeleteOutlined, DownOutlined, ImportOutlined, PlusOutlined } from '@ant-design/icons';
 import { MessageTemplateBody, SMS_OPT_OUT_SUFFIX, TOPICS, TOPIC_VARIABLES, isTransactional, renderTemplateText, type Topic } from '@siyu/contracts';
 import { api } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
@@ -13,7 +13,7 @@ import { ConfirmDelete } from '../../components/ConfirmDelete';
 import { LoadError } from '../../components/Results';
 import { channelText, contentKeywords, fillContent, smsSegments, topicText } from './labels';
 import VarChips, { useVarInserter } from './VarChips';
-import { SEND_CHANNELS, type MessageTemplate, type SendChannel, type VendorTemplate } from './types';
+import { SEND_CHANNELS, type Channels, type MessageTemplate, type SendChannel, type VendorTemplate } from './types';
 import './messaging.css';
 
 interface Values {
@@ -112,6 +112,103 @@ function VendorImport({ channel, open, onClose, onPick }: { channel: SendChannel
         </Radio.Group>
       )}
     </Modal>
+  );
+}
+
+/** The channels whose vendor templates 一键导入 can bring in, and the account each needs. */
+const IMPORT_FROM = [
+  { channel: 'oa_template', account: 'oa', label: 'msg.tpl.importFromOa', name: 'msg.ch.oa' },
+  { channel: 'mini_subscribe', account: 'mini', label: 'msg.tpl.importFromMini', name: 'msg.ch.mini' },
+] as const;
+type ImportChannel = (typeof IMPORT_FROM)[number]['channel'];
+interface ImportResult {
+  channel: ImportChannel;
+  imported: { topic: Topic; title: string }[];
+  skipped: { title: string; why: string }[];
+}
+
+/**
+ * 一键导入: brings in every approved vendor template of a connected account whose topic has no template on
+ * that channel yet (POST /messaging/templates/import), then lists what came in and what was skipped and why.
+ */
+function ImportRecommended({ onImported }: { onImported: () => void }) {
+  const { t, lang } = useI18n();
+  const { data: channels } = useApi<Channels>('/messaging/channels');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<ImportResult | null>(null);
+  const connected = (account: 'oa' | 'mini') => !!channels?.[account];
+  const none = !!channels && !IMPORT_FROM.some((x) => connected(x.account));
+
+  const run = async (channel: ImportChannel) => {
+    setBusy(true);
+    try {
+      const r = await api.post<Omit<ImportResult, 'channel'>>('/messaging/templates/import', { channel });
+      setResult({ channel, ...r });
+      onImported();
+    } catch (err) {
+      showError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const items: MenuProps['items'] = IMPORT_FROM.map((x) => ({
+    key: x.channel,
+    disabled: !connected(x.account),
+    label: (
+      <div data-testid={`template-import-recommended-${x.channel}`}>
+        <div>{t(x.label)}</div>
+        {!connected(x.account) && <div className="muted" style={{ fontSize: 12 }}>{t('msg.tpl.importNotConnected', { channel: t(x.name) })}</div>}
+      </div>
+    ),
+  }));
+
+  return (
+    <>
+      <Dropdown trigger={['click']} disabled={!channels || none || busy} menu={{ items, onClick: ({ key }) => void run(key as ImportChannel) }}>
+        <Button icon={<CloudDownloadOutlined />} loading={busy} title={none ? t('msg.tpl.importNoAccount') : t('msg.tpl.importRecommendedHint')} data-testid="template-import-recommended">
+          {t('msg.tpl.importRecommended')} <DownOutlined />
+        </Button>
+      </Dropdown>
+      {none && <span className="muted" style={{ fontSize: 12 }} data-testid="template-import-recommended-hint">{t('msg.tpl.importNoAccount')}</span>}
+      <Modal
+        open={!!result}
+        title={result ? t('msg.tpl.importResultTitle', { channel: channelText(result.channel, lang) }) : ''}
+        onCancel={() => setResult(null)}
+        footer={<Button type="primary" onClick={() => setResult(null)} data-testid="template-import-result-ok">{t('common.confirm')}</Button>}
+        destroyOnHidden
+      >
+        {result && (
+          <div data-testid="template-import-result">
+            {!result.imported.length && !result.skipped.length && <Empty description={t('msg.tpl.importNothing')} />}
+            {result.imported.length > 0 && (
+              <>
+                <div className="stat-label">{t('msg.tpl.importedList', { n: result.imported.length })}</div>
+                <ul data-testid="template-import-imported">
+                  {result.imported.map((x) => (
+                    <li key={x.topic}>
+                      {x.title} <Tag>{topicText(x.topic, lang)}</Tag>
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+            {result.skipped.length > 0 && (
+              <>
+                <div className="stat-label">{t('msg.tpl.skippedList', { n: result.skipped.length })}</div>
+                <ul data-testid="template-import-skipped">
+                  {result.skipped.map((x, i) => (
+                    <li key={i}>
+                      {x.title} <span className="muted">{x.why}</span>
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+          </div>
+        )}
+      </Modal>
+    </>
   );
 }
 
@@ -332,6 +429,7 @@ export default function Templates() {
             {t('msg.tpl.new')}
           </Button>
         )}
+        {writable && <ImportRecommended onImported={reload} />}
         <Select
           allowClear
           placeholder={t('msg.channel')}
