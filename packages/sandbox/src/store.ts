@@ -30,6 +30,11 @@ export interface SandboxStore {
   /** Inserts or replaces; options left undefined keep their stored values. */
   put<T>(kind: string, key: string, value: T, opts?: RecordOptions): Promise<void>;
   /**
+   * `put` for many records of one kind at once (one statement on a database): each inserted or replaced,
+   * options left undefined keeping their stored values. A key given twice keeps its last write.
+   */
+  putMany<T>(kind: string, records: Array<{ key: string; value: T } & RecordOptions>): Promise<void>;
+  /**
    * Atomic read-modify-write of one record. `change` gets the current value (undefined when absent) and
    * returns the write, or undefined to leave the record alone; throwing aborts. It must be pure and do no
    * I/O: it may run more than once and, on a database, runs under the row's lock. Returns the stored value.
@@ -91,6 +96,10 @@ export class MemorySandboxStore implements SandboxStore {
 
   async put<T>(kind: string, key: string, value: T, opts: RecordOptions = {}): Promise<void> {
     this.write(kind, key, { ...opts, value });
+  }
+
+  async putMany<T>(kind: string, records: Array<{ key: string; value: T } & RecordOptions>): Promise<void> {
+    for (const { key, ...w } of records) this.write(kind, key, w);
   }
 
   async update<T>(kind: string, key: string, change: (current: T | undefined) => RecordWrite<T> | undefined): Promise<T | undefined> {

@@ -72,6 +72,13 @@ describe('configuration', () => {
     expect(err.message).toContain('production APIs');
   });
 
+  it('refuses the benchmark clock (MESSAGING_CLOCK_NOON_FOR_BENCH) in production and accepts it elsewhere', () => {
+    const err = configError({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), MESSAGING_CLOCK_NOON_FOR_BENCH: 'true' });
+    expect(err.message).toContain('MESSAGING_CLOCK_NOON_FOR_BENCH');
+    expect(loadConfig({ MESSAGING_CLOCK_NOON_FOR_BENCH: 'true' }).MESSAGING_CLOCK_NOON_FOR_BENCH).toBe(true);
+    expect(loadConfig({}).MESSAGING_CLOCK_NOON_FOR_BENCH).toBe(false);
+  });
+
   it('reads TRUST_PROXY as addresses, CIDRs and keywords, and refuses anything else', () => {
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,loopback, ::1, fd00::/8' }).TRUST_PROXY).toEqual(['10.0.0.0/8', '127.0.0.1', 'loopback', '::1', 'fd00::/8']);
     for (const bad of ['true', '10.0.0.0/33', 'proxy.local', '1.2.3.4/8/1']) expect(configError({ TRUST_PROXY: bad }).message).toContain('TRUST_PROXY');

@@ -89,6 +89,8 @@ const ConfigSchema = z.object({
   ALIYUN_SMS_BASE_URL: z.string().url().optional(),
   /** Deliveries a worker admits through the contact budget and sends per batch. */
   MESSAGING_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
+  /** Dispatcher batches one worker process runs at once (each: admit, send, record in turn). */
+  MESSAGING_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /**
    * Benchmarks only (bench/broadcast): the dispatcher's clock runs ahead to the next 12:00 shop time, so
    * marketing SMS (08:00–20:00 only) go out whenever the benchmark runs. Refused in production.

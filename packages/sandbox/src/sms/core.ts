@@ -9,12 +9,13 @@ import type { SmsTemplateKind } from './templates.js';
  * lives in the SandboxStore (the server's database), so several processes see one simulator and a restart
  * forgets nothing.
  *
- * Cost of a send (the store has no multi-row write, so this is the floor): one write per accepted message
- * (kind `sms.message`, ref = the number, for the inbox and the per-number queries), plus, when a request
- * carries more than one number, one record of the request's receipts (`sms.batch`, due when the receipts
- * arrive) — 201 writes for a Tencent call of 200 numbers. A single-number send carries its own receipt and
- * costs exactly one write. Reads: the settings (cached ½ s per process) and, for marketing templates, the
- * sign's opt-out list (cached likewise). Per-number limits and the daily quota cost one more read-modify-write
+ * Cost of a send: one record per accepted message (kind `sms.message`, ref = the number, for the inbox and
+ * the per-number queries), all of a request's in one `putMany` (one statement on a database), plus, when a
+ * request carries more than one number, one record of the request's receipts (`sms.batch`, due when the
+ * receipts arrive) — two writes for a Tencent call of 200 numbers, where one write per message managed
+ * ~3,100 messages/s on PostgreSQL. A single-number send carries its own receipt and costs exactly one write.
+ * Reads: the settings (cached ½ s per process) and, for marketing templates, the sign's opt-out list (cached
+ * likewise). Per-number limits and the daily quota cost one more read-modify-write
  * per number / per request, only when they are switched on. When receipts arrive: one write per request
  * (plus one for Tencent's pull queue) and one HTTP push per request to the merchant's callback URL.
  */
@@ -484,7 +485,7 @@ export class SmsCore {
     } else {
       const batch: ReceiptBatch = { id: batchId, vendor, receipts: messages.map(receiptOf), push: newPush() };
       await Promise.all([
-        ...messages.map((m) => this.store.put(MESSAGE, m.serialNo, m, { ref: m.phoneNumber, expiresAt })),
+        this.store.putMany(MESSAGE, messages.map((m) => ({ key: m.serialNo, value: m, ref: m.phoneNumber, expiresAt }))),
         this.store.put(BATCH, batchId, batch, { ref: vendor, expiresAt, dueAt }),
       ]);
     }

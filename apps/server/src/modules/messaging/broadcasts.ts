@@ -16,6 +16,8 @@ interface BroadcastRow {
 }
 
 const FANOUT_CHUNK = 2000;
+/** How long one fan-out job keeps queueing chunks before it hands over to the next job. */
+const FANOUT_SLICE_MS = 3000;
 
 /** A short link's code: the delivery id in base64url (22 characters), so a click names the recipient. */
 export const linkCode = (deliveryId: string) => Buffer.from(deliveryId.replace(/-/g, ''), 'hex').toString('base64url');
@@ -155,41 +157,53 @@ export class BroadcastService {
       const [cur] = await rows<BroadcastRow>(tx, sql`SELECT * FROM broadcasts WHERE id = ${id} FOR UPDATE`);
       if (!cur || cur.recipients > 0 || !['scheduled', 'preparing'].includes(cur.status)) return;
       const holdout = Math.round((ids.length * cur.holdout_percent) / 100);
+      // The audience goes to a scratch table in chunks, then into broadcast_recipients once, numbered in a
+      // random order fixed by the ids: the first `holdout` of it are kept back, the rest are numbered for fan-out.
+      await tx.execute(sql`CREATE TEMP TABLE broadcast_audience (customer_id uuid) ON COMMIT DROP`);
       for (let i = 0; i < ids.length; i += 20_000) {
-        await tx.execute(sql`
-          INSERT INTO broadcast_recipients (broadcast_id, shop_id, customer_id, seq, holdout)
-          SELECT ${id}, ${shopId}, c, -(${i} + n)::int, false FROM unnest(${pgArray(ids.slice(i, i + 20_000))}::uuid[]) WITH ORDINALITY AS u(c, n) ON CONFLICT DO NOTHING`);
+        await tx.execute(sql`INSERT INTO broadcast_audience SELECT unnest(${pgArray(ids.slice(i, i + 20_000))}::uuid[])`);
       }
-      // A random order fixed by the ids: the first `holdout` of it are kept back, the rest are numbered for fan-out
-      // (rows went in with negative numbers, so the renumbering never meets the unique index halfway).
       await tx.execute(sql`
-        UPDATE broadcast_recipients r SET seq = o.rn, holdout = o.rn <= ${holdout}
-        FROM (SELECT customer_id, row_number() OVER (ORDER BY md5(${id}::text || customer_id::text))::int AS rn FROM broadcast_recipients WHERE broadcast_id = ${id}) o
-        WHERE r.broadcast_id = ${id} AND r.customer_id = o.customer_id`);
+        INSERT INTO broadcast_recipients (broadcast_id, shop_id, customer_id, seq, holdout)
+        SELECT ${id}, ${shopId}, c, rn, rn <= ${holdout}
+        FROM (SELECT c, row_number() OVER (ORDER BY md5(${id}::text || c::text))::int AS rn FROM (SELECT DISTINCT customer_id AS c FROM broadcast_audience) a) o
+        ON CONFLICT DO NOTHING`);
       await tx.execute(sql`UPDATE broadcasts SET recipients = ${ids.length}, holdout = ${holdout}, status = 'sending', started_at = now(), updated_at = now() WHERE id = ${id}`);
       await this.p.jobs.send('messaging.broadcast-fanout', { shopId, id, after: holdout }, { tx, singletonKey: `fanout:${id}:${holdout}` });
     });
   }
 
-  /** Queues the next chunk of the sent arm; the next chunk is its own job, so pause takes effect between chunks. */
+  /**
+   * Queues the sent arm chunk by chunk, each chunk in a transaction of its own that first checks the
+   * broadcast is still sending, so pause takes effect between chunks. A job goes on for FANOUT_SLICE_MS
+   * (the next chunk need not wait for the queue's next poll); the chunk that ends its slice queues the next
+   * job in its own transaction, so a retried job repeats at most its own slice (`send` skips known keys).
+   */
   async fanout(shopId: string, id: string, after: number) {
-    await this.p.database.transaction(async (tx) => {
-      const [b] = await rows<BroadcastRow>(tx, sql`SELECT * FROM broadcasts WHERE id = ${id} FOR UPDATE`);
-      if (!b || b.status !== 'sending') return;
-      const chunk = await rows<{ customer_id: string; seq: number }>(tx, sql`
-        SELECT customer_id, seq FROM broadcast_recipients WHERE broadcast_id = ${id} AND seq > ${after} AND NOT holdout ORDER BY seq LIMIT ${FANOUT_CHUNK}`);
-      if (!chunk.length) return;
-      const templateVars = Object.fromEntries(b.channels.map((c) => [`__template_${c}`, b.template_ids[c]!]));
-      const inputs = chunk.map((r) => {
-        const deliveryId = globalThis.crypto.randomUUID();
-        const link = b.link ? `${this.p.publicUrl()}/r/${linkCode(deliveryId)}` : '';
-        return { deliveryId, shopId, customerId: r.customer_id, topic: 'promotion' as const, key: `bc:${id}:${r.customer_id}`, channels: b.channels, broadcastId: id, vars: { ...b.vars, ...templateVars, ...(link ? { link } : {}) } };
+    const until = Date.now() + FANOUT_SLICE_MS;
+    for (let from: number | null = after; from !== null; ) {
+      const start: number = from;
+      from = await this.p.database.transaction(async (tx) => {
+        const [b] = await rows<BroadcastRow>(tx, sql`SELECT * FROM broadcasts WHERE id = ${id} FOR UPDATE`);
+        if (!b || b.status !== 'sending') return null;
+        const chunk = await rows<{ customer_id: string; seq: number }>(tx, sql`
+          SELECT customer_id, seq FROM broadcast_recipients WHERE broadcast_id = ${id} AND seq > ${start} AND NOT holdout ORDER BY seq LIMIT ${FANOUT_CHUNK}`);
+        if (!chunk.length) return null;
+        const templateVars = Object.fromEntries(b.channels.map((c) => [`__template_${c}`, b.template_ids[c]!]));
+        const inputs = chunk.map((r) => {
+          const deliveryId = globalThis.crypto.randomUUID();
+          const link = b.link ? `${this.p.publicUrl()}/r/${linkCode(deliveryId)}` : '';
+          return { deliveryId, shopId, customerId: r.customer_id, topic: 'promotion' as const, key: `bc:${id}:${r.customer_id}`, channels: b.channels, broadcastId: id, vars: { ...b.vars, ...templateVars, ...(link ? { link } : {}) } };
+        });
+        const n = await this.messaging.send(tx, inputs);
+        await tx.execute(sql`UPDATE broadcasts SET queued = queued + ${n}, updated_at = now() WHERE id = ${id}`);
+        const last = chunk[chunk.length - 1]!.seq;
+        if (chunk.length < FANOUT_CHUNK) return null;
+        if (Date.now() < until) return last;
+        await this.p.jobs.send('messaging.broadcast-fanout', { shopId, id, after: last }, { tx, singletonKey: `fanout:${id}:${last}` });
+        return null;
       });
-      const n = await this.messaging.send(tx, inputs);
-      await tx.execute(sql`UPDATE broadcasts SET queued = queued + ${n}, updated_at = now() WHERE id = ${id}`);
-      const last = chunk[chunk.length - 1]!.seq;
-      if (chunk.length === FANOUT_CHUNK) await this.p.jobs.send('messaging.broadcast-fanout', { shopId, id, after: last }, { tx, singletonKey: `fanout:${id}:${last}` });
-    });
+    }
   }
 
   async pause(tx: Db, shopId: string, id: string) {
@@ -226,12 +240,17 @@ export class BroadcastService {
     return { before: this.view(b), after: this.view(await this.row(shopId, id, tx)) };
   }
 
-  /** A sending broadcast whose every message is queued and none is waiting any more is done. */
+  /**
+   * A sending broadcast whose every message is queued and none is waiting any more is done. `queued` counts
+   * the deliveries fan-out wrote (in their transactions), so no count over a million rows every 15 s; the
+   * waiting ones are found through the partial indexes of pending and sending rows.
+   */
   async finishDone() {
     await this.p.db.execute(sql`
       UPDATE broadcasts b SET status = 'done', finished_at = now(), updated_at = now()
-      WHERE b.status = 'sending' AND (SELECT count(*) FROM deliveries d WHERE d.broadcast_id = b.id) >= b.recipients - b.holdout
-        AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.broadcast_id = b.id AND d.status IN ('pending', 'sending'))`);
+      WHERE b.status = 'sending' AND b.queued >= b.recipients - b.holdout
+        AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.status = 'pending' AND d.broadcast_id = b.id)
+        AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.status = 'sending' AND d.broadcast_id = b.id)`);
   }
 
   /** Orders count for every broadcast the customer was in (either arm) within its attribution window. */

@@ -231,6 +231,7 @@ export class Dispatcher {
       else if (x.status === 'pending') this.stats.deferred++;
       else this.stats.admitted++;
     }
+    countOutcomes(this.p, decisions.map((x) => (x.status === 'pending' ? 'deferred' : x.status === 'sending' ? 'admitted' : x.status)));
     return { taken: due.length, outgoing, contexts };
   }
 
@@ -515,6 +516,7 @@ export class Dispatcher {
       if (o.status === 'sent') this.stats.sent++;
       else if (o.status === 'failed') this.stats.failed++;
     }
+    countOutcomes(this.p, outcomes.map((o) => (o.status === 'pending' ? 'retry' : o.status)));
   }
 
   /**
@@ -561,6 +563,20 @@ function batchSeconds(p: Platform): client.Histogram<'phase'> {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [p.metrics.registry],
     });
+}
+
+/**
+ * `siyu_messaging_deliveries_total{outcome}`: what the dispatcher decided — admitted (to send), deferred
+ * (quiet hours), capped, opted_out, unreachable — and what sending came to: sent, failed, retry.
+ */
+function countOutcomes(p: Platform, outcomes: string[]) {
+  const name = 'siyu_messaging_deliveries_total';
+  const c =
+    (p.metrics.registry.getSingleMetric(name) as client.Counter<'outcome'> | undefined) ??
+    new client.Counter({ name, help: 'Deliveries by what the dispatcher decided and what sending came to', labelNames: ['outcome'] as const, registers: [p.metrics.registry] });
+  const n = new Map<string, number>();
+  for (const o of outcomes) n.set(o, (n.get(o) ?? 0) + 1);
+  for (const [outcome, k] of n) c.inc({ outcome }, k);
 }
 
 async function runLimited(tasks: (() => Promise<void>)[], limit: number) {

@@ -15,9 +15,19 @@ export function registerMessagingJobs(
 ) {
   registerReminders(p, d.messaging);
 
+  // The schedule starts a dispatch job every second and each keeps taking batches for a slice, so without a
+  // bound some twenty would run at once in a worker, queueing for its connections and each other's rows and
+  // taking the job slots the broadcast fan-out needs. At most MESSAGING_CONCURRENCY run; the others end at once.
+  let dispatching = 0;
   p.jobs.register('messaging.dispatch', async () => {
-    const until = Date.now() + DISPATCH_SLICE_MS;
-    while (Date.now() < until && (await d.dispatcher.runBatch()) > 0);
+    if (dispatching >= p.config.MESSAGING_CONCURRENCY) return;
+    dispatching++;
+    try {
+      const until = Date.now() + DISPATCH_SLICE_MS;
+      while (Date.now() < until && (await d.dispatcher.runBatch()) > 0);
+    } finally {
+      dispatching--;
+    }
   });
   p.jobs.schedule('messaging.dispatch', 1_000, 'messaging.dispatch');
 
