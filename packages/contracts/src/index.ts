@@ -21,3 +21,5 @@ export * from './presale.js';
 export * from './onboarding.js';
 export * from './analytics.js';
 export * from './messaging.js';
+export * from './segments.js';
+export * from './journeys.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Fen } from './common.js';
+import { SegmentRule } from './segments.js';
 
 /** Customer tags (粉丝标签) and groups (会员分组). */
 
@@ -51,7 +52,8 @@ export const GroupBody = z
   .object({
     name: z.string().trim().min(1, 'required').max(30),
     kind: z.enum(['static', 'dynamic']),
-    conditions: GroupConditions.nullable().default(null),
+    /** A segment rule; the older flat conditions are still accepted and saved as the rule they mean. */
+    conditions: z.union([SegmentRule, GroupConditions]).nullable().default(null),
   })
   .strict()
   .superRefine((v, ctx) => {

@@ -52,6 +52,7 @@ import { FlashSaleOrders } from '../modules/flashsale/batches.js';
 import { FlashSaleReconciler } from '../modules/flashsale/reconcile.js';
 import { FlashSaleStorefront } from '../modules/flashsale/storefront.js';
 import { CdpService } from '../modules/cdp/service.js';
+import { SegmentService } from '../modules/tags/segments.js';
 import { ChannelAccounts } from '../modules/messaging/accounts.js';
 import { MessagingService } from '../modules/messaging/service.js';
 import { Dispatcher } from '../modules/messaging/dispatcher.js';
@@ -133,6 +134,8 @@ export async function createServices(p: Platform) {
     return { products: products.total, orders: placed.total };
   });
   const cdp = new CdpService(p, customers, groups);
+  const segments = new SegmentService(p, cdp, categories);
+  groups.attachSegments(segments);
   const channelAccounts = new ChannelAccounts(p);
   const messaging = new MessagingService(p, channelAccounts, customers);
   const dispatcher = new Dispatcher(p, channelAccounts, customers, tenancy);
@@ -146,7 +149,7 @@ export async function createServices(p: Platform) {
   const broadcasts = new BroadcastService(p, messaging, dispatcher, customers, groups, tags);
   const smsCallbacks = new SmsCallbacks(p, channelAccounts);
   return {
-    cdp, channelAccounts, messaging, dispatcher, officialAccount, broadcasts, smsCallbacks,
+    cdp, segments, channelAccounts, messaging, dispatcher, officialAccount, broadcasts, smsCallbacks,
     mail, platformSms, platformEmail, signUp, checklist, passwordReset, operators, operatorShops,
     orderWriter, bulkOrders, flashSales, flashSalePurchase, flashSaleOrders, flashSaleReconciler, flashSaleStorefront,
     tenancy, auth, customers, inventory, categories, catalog, media, catalogImports, shipping, cart, checkout, orders, payments, refunds,

@@ -33,7 +33,7 @@ export function registerJobs(p: Platform, s: Services) {
   registerOrderJobs(p, s);
   registerPromotionJobs(p, { coupons: s.coupons, batches: s.couponBatches, gifts: s.gifts });
   registerLoyaltyJobs(p, { points: s.points, orders: s.orders, levels: s.levels, gifts: s.gifts, birthdays: s.birthdays });
-  registerTagJobs(p, { tags: s.tags });
+  registerTagJobs(p, { tags: s.tags, segments: s.segments, cdp: s.cdp });
   registerFlashSaleJobs(p, s);
   registerStoredValueJobs(p, { storedValue: s.storedValue, topups: s.topups });
   registerCardJobs(p, s.cards);

@@ -116,6 +116,8 @@ const EXPECTED: Record<string, Permission | 'public'> = {
   'PUT /api/admin/customers/{id}/tags': 'customers:write',
   'GET /api/admin/groups': 'customers:read',
   'POST /api/admin/groups': 'customers:write',
+  'POST /api/admin/groups/estimate': 'customers:read',
+  'GET /api/admin/groups/{id}/changes': 'customers:read',
   'GET /api/admin/groups/{id}': 'customers:read',
   'PUT /api/admin/groups/{id}': 'customers:write',
   'DELETE /api/admin/groups/{id}': 'customers:write',

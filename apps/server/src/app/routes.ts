@@ -44,7 +44,7 @@ export const registerModuleRoutes = {
     await admin.register(cardAdminRoutes, { cards: s.cards, customers: s.customers });
     await admin.register(presaleAdminRoutes, { presales: s.presales });
     await admin.register(levelAdminRoutes, { levels: s.levels, customers: s.customers });
-    await admin.register(tagAdminRoutes, { tags: s.tags, groups: s.groups, customers: s.customers });
+    await admin.register(tagAdminRoutes, { tags: s.tags, groups: s.groups, segments: s.segments, customers: s.customers });
     await admin.register(flashSaleAdminRoutes, { sales: s.flashSales, reconciler: s.flashSaleReconciler, purchase: s.flashSalePurchase });
     await admin.register(reviewAdminRoutes, { reviews: s.reviews });
     await admin.register(cdpAdminRoutes, { cdp: s.cdp, publicUrl: () => p.publicUrl() });

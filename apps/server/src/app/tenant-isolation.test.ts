@@ -400,6 +400,8 @@ const ADMIN: Record<string, AdminCase> = {
   'PUT /api/admin/customers/{id}/tags': { kind: 'foreign', params: () => ({ id: c1.customerId }), body: () => ({ tagIds: [] }) },
   'GET /api/admin/groups': { kind: 'list' },
   'POST /api/admin/groups': { kind: 'ref', body: () => ({ name: 'B 分组', kind: 'dynamic', conditions: { tagIds: [a.tag] } }) },
+  'POST /api/admin/groups/estimate': { kind: 'ref', body: () => ({ rule: { op: 'and', items: [{ type: 'tag', tagIds: [a.tag] }] } }) },
+  'GET /api/admin/groups/{id}/changes': { kind: 'foreign', params: () => ({ id: a.group }) },
   'GET /api/admin/groups/{id}': { kind: 'foreign', params: () => ({ id: a.group }) },
   'PUT /api/admin/groups/{id}': { kind: 'foreign', params: () => ({ id: a.group }), body: () => ({ name: 'B 改的', kind: 'static' }) },
   'DELETE /api/admin/groups/{id}': { kind: 'foreign', params: () => ({ id: a.group }) },

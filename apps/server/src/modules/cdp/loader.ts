@@ -32,7 +32,13 @@ export class EventLoader {
   constructor(
     private p: Platform,
     private engine: AnalyticsEngine,
-    private opts: { pageSize: number; idleMs: number; customersAmong: (shopId: string, ids: string[], db: Db) => Promise<Set<string>> },
+    private opts: {
+      pageSize: number;
+      idleMs: number;
+      customersAmong: (shopId: string, ids: string[], db: Db) => Promise<Set<string>>;
+      /** Told of the persons whose events a page loaded (segments re-evaluate their customers). */
+      onLoaded?: (shopId: string, personIds: string[]) => Promise<void>;
+    },
   ) {}
 
   start() {
@@ -145,6 +151,12 @@ export class EventLoader {
     const have = await this.engine.loadedIds(Math.min(min, ...page.map((r) => Number(r.id))), max);
     const fresh = events.filter((e) => !have.has(e.inboxId));
     await this.engine.append(fresh);
+    if (this.opts.onLoaded) {
+      const byShopPersons = new Map<string, Set<string>>();
+      for (const e of fresh) (byShopPersons.get(e.shopId) ?? byShopPersons.set(e.shopId, new Set()).get(e.shopId)!).add(e.personId);
+      // Not part of the load: a failure here is caught up by the segments' sweep, never repeated loading.
+      for (const [shopId, persons] of byShopPersons) await this.opts.onLoaded(shopId, [...persons]).catch((err) => this.p.log.warn({ err }, 'segment notification failed'));
+    }
     await this.applyPendingMerges();
     const last = page.at(-1)!;
     await this.p.db.execute(sql`UPDATE cdp_loader SET xid = ${last.xid}::xid8, last_id = ${last.id}::bigint, loaded = loaded + ${fresh.length}, loaded_at = now() WHERE name = 'events'`);

@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { AnalysisQuery, type AnalysisResult, type DashboardMetrics, type PeopleSelector, maskPhone } from '@siyu/contracts';
+import { AnalysisQuery, type AnalysisResult, type DashboardMetrics, type PeopleSelector, type PropertyFilter, type SegmentCondition, maskPhone } from '@siyu/contracts';
 import type { Actor, Platform } from '../../platform/context.js';
 import { rows, sql } from '../../platform/db/index.js';
 import { uuidArray } from '../../platform/db/prepared.js';
@@ -17,6 +17,8 @@ import { remoteEngine, serveAnalytics } from './owner.js';
 import type { InboxEvent } from './segment.js';
 import { WriteKeys } from './write-keys.js';
 
+type BehaviourLeaf = Extract<SegmentCondition, { type: 'event' | 'trait' | 'rfm' }>;
+
 const PEOPLE_LIMIT = 200;
 const GROUP_LIMIT = 100_000;
 
@@ -31,6 +33,7 @@ export class CdpService {
   private engine?: AnalyticsEngine;
   private loader?: EventLoader;
   private listener?: http.Server;
+  private behaviourListeners: ((shopId: string, customerIds: string[]) => Promise<void>)[] = [];
 
   constructor(
     private p: Platform,
@@ -55,10 +58,20 @@ export class CdpService {
         pageSize: 5000,
         idleMs: 200,
         customersAmong: async (shopId, ids, db) => new Set((await this.customers.summaries(shopId, ids, db)).keys()),
+        onLoaded: async (shopId, personIds) => {
+          if (!this.behaviourListeners.length) return;
+          const customerIds = [...new Set([...(await this.personsById(shopId, personIds)).values()].filter((x): x is string => !!x))];
+          if (customerIds.length) for (const l of this.behaviourListeners) await l(shopId, customerIds);
+        },
       });
       this.loader.start();
       if (c.ANALYTICS_LISTEN && c.ANALYTICS_ENGINE === 'duckdb') this.listener = await serveAnalytics(this.engine, c.ANALYTICS_LISTEN, c.SESSION_SECRET, this.p.log);
     }
+  }
+
+  /** Called with the customers whose events were just loaded (in the process that loads). */
+  onBehaviour(listener: (shopId: string, customerIds: string[]) => Promise<void>) {
+    this.behaviourListeners.push(listener);
   }
 
   async stop() {
@@ -115,6 +128,63 @@ export class CdpService {
     const group = await this.groups.create(actor, { name, kind: 'static', conditions: null });
     for (let i = 0; i < customerIds.length; i += 10_000) await this.groups.addMembers(actor, group.id, customerIds.slice(i, i + 10_000));
     return { group: { id: group.id, name: group.name }, added: customerIds.length, anonymous: ids.length - customerIds.length };
+  }
+
+  /**
+   * Customers matching a segment's behaviour leaf: an event count in a window (with property filters),
+   * a trait, or an RFM type over the last year. `customerIds` narrows the question to a few customers
+   * (a segment re-evaluated after one of them did something).
+   */
+  async customersMatching(shopId: string, leaf: BehaviourLeaf, opts: { having?: { op: 'gte' | 'eq' | 'gt'; count: number }; customerIds?: string[] }): Promise<string[]> {
+    if (opts.customerIds && opts.customerIds.length === 0) return [];
+    if (leaf.type === 'trait') return this.customersWithTrait(shopId, leaf.filter, opts.customerIds);
+    const scope = opts.customerIds ? await this.personsOfCustomers(shopId, opts.customerIds) : null;
+    if (scope && scope.length === 0) return [];
+    const b = new SqlBuilder(this.e.dialect);
+    const only = scope ? ` AND person_id IN (${scope.map((id) => b.str(id)).join(', ')})` : '';
+    let persons: string[];
+    if (leaf.type === 'event') {
+      const h = opts.having ?? { op: 'gte', count: 1 };
+      const since = this.p.now().getTime() - leaf.withinDays * DAY_MS;
+      const found = await this.e.query<{ person_id: string }>(
+        `SELECT person_id FROM events WHERE ${b.shop(shopId)} AND ${b.match({ event: leaf.event, where: leaf.where })} AND ts >= ${b.int(since)}${only}
+         GROUP BY person_id HAVING count(*) ${h.op === 'gte' ? '>=' : h.op === 'gt' ? '>' : '='} ${b.int(h.count)}`,
+        b.params,
+      );
+      persons = found.map((r) => r.person_id);
+    } else {
+      const today = new Date(this.p.now().getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+      const yearAgo = new Date(this.p.now().getTime() + 8 * 3600_000 - 365 * DAY_MS).toISOString().slice(0, 10);
+      const q = { kind: 'rfm' as const, from: yearAgo, to: today, thresholds: 'mean' as const };
+      persons = (await Promise.all(leaf.rfmTypes.map((type) => runPeople(this.e, shopId, q, { kind: 'rfm_type', type })))).flat();
+      if (scope) persons = persons.filter((id) => scope.includes(id));
+    }
+    const map = await this.personsById(shopId, persons);
+    return [...new Set([...map.values()].filter((x): x is string => !!x))];
+  }
+
+  private async personsOfCustomers(shopId: string, customerIds: string[]) {
+    const r = await rows<{ id: string }>(this.p.db, sql`
+      SELECT id FROM cdp_persons WHERE shop_id = ${shopId} AND merged_into IS NULL AND customer_id = ANY(${uuidArray(customerIds)}::uuid[])`);
+    return r.map((x) => x.id);
+  }
+
+  private async customersWithTrait(shopId: string, f: PropertyFilter, customerIds?: string[]) {
+    const v = sql`p.traits ->> ${f.property}`;
+    const value = String(f.value ?? '');
+    const num = typeof f.value === 'number' ? f.value : Number(value);
+    const cond =
+      f.op === 'eq' ? sql`${v} = ${value}`
+      : f.op === 'neq' ? sql`${v} IS NOT NULL AND ${v} <> ${value}`
+      : f.op === 'contains' ? sql`strpos(${v}, ${value}) > 0`
+      : f.op === 'set' ? sql`${v} IS NOT NULL`
+      : f.op === 'not_set' ? sql`${v} IS NULL`
+      : Number.isFinite(num) ? sql`jsonb_typeof(p.traits -> ${f.property}) = 'number' AND (${v})::numeric ${f.op === 'gt' ? sql`>` : sql`<`} ${num}`
+      : sql`FALSE`;
+    const scope = customerIds ? sql`AND p.customer_id = ANY(${uuidArray(customerIds)}::uuid[])` : sql``;
+    const r = await rows<{ customer_id: string }>(this.p.db, sql`
+      SELECT DISTINCT p.customer_id FROM cdp_persons p WHERE p.shop_id = ${shopId} AND p.merged_into IS NULL AND p.customer_id IS NOT NULL ${scope} AND ${cond}`);
+    return r.map((x) => x.customer_id);
   }
 
   private async personsById(shopId: string, ids: string[]) {

@@ -89,8 +89,8 @@ export class OfficialAccountService {
       return null;
     }
     if (type === 'event' && event === 'unsubscribe') {
-      await tx.execute(sql`UPDATE mp_followers SET subscribed = false, unsubscribed_at = now() WHERE account_id = ${a.id} AND openid = ${openid}`);
-      await this.p.events.emit(tx, { shopId: a.shopId, type: 'mp.unfollowed', payload: { accountId: a.id, openid } });
+      const [f] = await rows<{ customer_id: string | null }>(tx, sql`UPDATE mp_followers SET subscribed = false, unsubscribed_at = now() WHERE account_id = ${a.id} AND openid = ${openid} RETURNING customer_id`);
+      await this.p.events.emit(tx, { shopId: a.shopId, type: 'mp.unfollowed', payload: { accountId: a.id, openid, customerId: f?.customer_id ?? null } });
       return null;
     }
     if (type === 'event' && event === 'templatesendjobfinish') {
@@ -118,7 +118,12 @@ export class OfficialAccountService {
     const [info] = await this.accounts.client(a).usersInfo([openid]);
     const unionid = info?.unionid ?? null;
     const customerId = unionid ? (await this.customers.idsByUnionids(a.shopId, [unionid])).get(unionid) ?? null : null;
-    await this.p.db.execute(sql`UPDATE mp_followers SET unionid = coalesce(${unionid}, unionid), customer_id = coalesce(${customerId}::uuid, customer_id), synced_at = now() WHERE account_id = ${a.id} AND openid = ${openid}`);
+    await this.p.database.transaction(async (tx) => {
+      const [f] = await rows<{ customer_id: string | null; subscribed: boolean }>(tx, sql`
+        UPDATE mp_followers SET unionid = coalesce(${unionid}, unionid), customer_id = coalesce(${customerId}::uuid, customer_id), synced_at = now()
+        WHERE account_id = ${a.id} AND openid = ${openid} RETURNING customer_id, subscribed`);
+      if (f?.customer_id) await this.announceLinked(tx, a.shopId, f.customer_id, f.subscribed);
+    });
     if (customerId) await this.applySource(a.shopId, customerId, qrId);
   }
 
@@ -144,11 +149,20 @@ export class OfficialAccountService {
   async linkCustomer(shopId: string, customerId: string) {
     const contacts = (await this.customers.contactPoints(shopId, [customerId])).get(customerId);
     if (!contacts?.unionids.length) return 0;
-    const linked = await rows<{ source_qr_id: string | null }>(this.p.db, sql`
-      UPDATE mp_followers SET customer_id = ${customerId} WHERE shop_id = ${shopId} AND unionid = ANY(${pgArray(contacts.unionids)}::text[]) AND customer_id IS DISTINCT FROM ${customerId}
-      RETURNING source_qr_id`);
+    const linked = await this.p.database.transaction(async (tx) => {
+      const list = await rows<{ source_qr_id: string | null; subscribed: boolean }>(tx, sql`
+        UPDATE mp_followers SET customer_id = ${customerId} WHERE shop_id = ${shopId} AND unionid = ANY(${pgArray(contacts.unionids)}::text[]) AND customer_id IS DISTINCT FROM ${customerId}
+        RETURNING source_qr_id, subscribed`);
+      if (list.length) await this.announceLinked(tx, shopId, customerId, list.some((f) => f.subscribed));
+      return list;
+    });
     for (const f of linked) await this.applySource(shopId, customerId, f.source_qr_id);
     return linked.length;
+  }
+
+  /** `mp.follower_linked`: a customer is now known to (still) follow or not; segments on following read it. */
+  private async announceLinked(tx: Db, shopId: string, customerId: string, subscribed: boolean) {
+    await this.p.events.emit(tx, { shopId, type: 'mp.follower_linked', payload: { customerId, subscribed } });
   }
 
   // ── Followers ────────────────────────────────────────────────────────────────────────────────────

@@ -1,11 +1,14 @@
 import ExcelJS from 'exceljs';
 import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
-import type { GroupConditions } from '@siyu/contracts';
+import type { GroupConditions, SegmentRule } from '@siyu/contracts';
 import type { Actor, Platform } from '../../platform/context.js';
 import { rows, type Db } from '../../platform/db/index.js';
 import { notFound, unprocessable } from '../../platform/errors.js';
 import type { CustomersService } from '../customers/service.js';
-import { customerGroupMembers, customerGroups, customerTags, type CustomerGroup } from './schema.js';
+import { customerGroupMembers, customerGroups, type CustomerGroup } from './schema.js';
+import { ruleOf, type SegmentService } from './segments.js';
+
+type GroupInput = { name: string; kind: 'static' | 'dynamic'; conditions: SegmentRule | GroupConditions | null };
 
 const MAX_EXPORT = 50_000;
 
@@ -14,6 +17,8 @@ const MAX_EXPORT = 50_000;
  * order, how they came in) whose members and live counts come from this module's read model.
  */
 export class GroupService {
+  private segmentService?: SegmentService;
+
   constructor(
     private p: Platform,
     private customers: CustomersService,
@@ -29,18 +34,41 @@ export class GroupService {
     return { ...view(g), count: await this.count(g) };
   }
 
-  async create(actor: Actor, input: { name: string; kind: 'static' | 'dynamic'; conditions: GroupConditions | null }) {
-    await this.checkRefs(actor.shopId, input.conditions);
-    const [g] = await this.p.database.transaction((tx) => tx.insert(customerGroups).values({ shopId: actor.shopId, name: input.name, kind: input.kind, conditions: input.kind === 'dynamic' ? input.conditions : null }).returning());
-    return { ...view(g), count: await this.count(g) };
+  async create(actor: Actor, input: GroupInput) {
+    const rule = await this.ruleFor(actor.shopId, input);
+    const [g] = await this.p.database.transaction((tx) => tx.insert(customerGroups).values({ shopId: actor.shopId, name: input.name, kind: input.kind, conditions: rule }).returning());
+    if (g!.kind === 'dynamic') await this.segments().refresh(actor.shopId, g!.id);
+    return this.get(actor.shopId, g!.id);
   }
 
-  async update(actor: Actor, id: string, input: { name: string; kind: 'static' | 'dynamic'; conditions: GroupConditions | null }) {
+  async update(actor: Actor, id: string, input: GroupInput) {
     const before = await this.row(this.p.db, actor.shopId, id);
     if (before.kind !== input.kind) throw unprocessable('GROUP_KIND_FIXED', 'A group cannot change between static and dynamic', { field: 'kind' });
-    await this.checkRefs(actor.shopId, input.conditions);
-    const [after] = await this.p.database.transaction((tx) => tx.update(customerGroups).set({ name: input.name, conditions: input.kind === 'dynamic' ? input.conditions : null, updatedAt: new Date() }).where(eq(customerGroups.id, id)).returning());
-    return { before: view(before), after: { ...view(after), count: await this.count(after) } };
+    const rule = await this.ruleFor(actor.shopId, input);
+    await this.p.database.transaction((tx) => tx.update(customerGroups).set({ name: input.name, conditions: rule, updatedAt: new Date() }).where(eq(customerGroups.id, id)));
+    if (before.kind === 'dynamic') await this.segments().refresh(actor.shopId, id);
+    return { before: view(before), after: await this.get(actor.shopId, id) };
+  }
+
+  /** A dynamic group's rule, checked against the shop; the older flat conditions become the rule they mean. */
+  private async ruleFor(shopId: string, input: GroupInput): Promise<SegmentRule | null> {
+    if (input.kind !== 'dynamic') return null;
+    const rule = ruleOf(input.conditions);
+    await this.segments().check(shopId, rule, 'conditions');
+    return rule;
+  }
+
+  private segments(): SegmentService {
+    if (!this.segmentService) throw new Error('GroupService used before segments were attached');
+    return this.segmentService;
+  }
+
+  /**
+   * Segments evaluate behaviour through the customer-data module, which itself saves groups; the
+   * container builds both and then attaches the segments here.
+   */
+  attachSegments(s: SegmentService) {
+    this.segmentService = s;
   }
 
   async remove(actor: Actor, id: string) {
@@ -106,53 +134,24 @@ export class GroupService {
 
   /** The groups a customer is in now (static membership, or a dynamic group's conditions), for customer 360. */
   async groupsOf(shopId: string, customerId: string) {
-    const list = await this.p.db.select().from(customerGroups).where(and(eq(customerGroups.shopId, shopId), isNull(customerGroups.deletedAt)));
-    const inGroup = await Promise.all(list.map(async (g) => (await rows(this.p.db, sql`SELECT 1 FROM (${this.memberQuery(g)}) m WHERE m.customer_id = ${customerId} LIMIT 1`)).length > 0));
-    return { items: list.filter((_, i) => inGroup[i]).map(view) };
+    const list = await this.p.db.select().from(customerGroups)
+      .where(and(eq(customerGroups.shopId, shopId), isNull(customerGroups.deletedAt), sql`EXISTS (SELECT 1 FROM customer_group_members m WHERE m.group_id = ${customerGroups.id} AND m.customer_id = ${customerId})`))
+      .orderBy(customerGroups.createdAt);
+    return { items: list.map(view) };
   }
 
   async count(g: CustomerGroup): Promise<number> {
-    const [r] = await rows<{ n: number }>(this.p.db, sql`SELECT count(*)::int AS n FROM (${this.memberQuery(g)}) m`);
-    return Number(r.n);
+    if (g.kind === 'dynamic') return g.memberCount;
+    const [r] = await rows<{ n: number }>(this.p.db, sql`SELECT count(*)::int AS n FROM customer_group_members WHERE group_id = ${g.id}`);
+    return Number(r!.n);
   }
 
+  /** Members of either kind are rows of customer_group_members: listed by staff, or kept by the segment's rule. */
   private async memberIds(db: Db, g: CustomerGroup, limit: number, offset: number) {
-    const list = await rows<{ customer_id: string }>(db, sql`${this.memberQuery(g)} ORDER BY registered_at DESC, customer_id LIMIT ${limit} OFFSET ${offset}`);
+    const list = await rows<{ customer_id: string }>(db, sql`
+      SELECT m.customer_id FROM customer_group_members m JOIN audience_customers c ON c.shop_id = m.shop_id AND c.customer_id = m.customer_id
+      WHERE m.group_id = ${g.id} ORDER BY c.registered_at DESC, m.customer_id LIMIT ${limit} OFFSET ${offset}`);
     return list.map((r) => r.customer_id);
-  }
-
-  /** The SQL that selects a group's members (customer_id, registered_at). */
-  private memberQuery(g: CustomerGroup): SQL {
-    if (g.kind === 'static') {
-      return sql`SELECT m.customer_id, c.registered_at FROM customer_group_members m JOIN audience_customers c ON c.shop_id = m.shop_id AND c.customer_id = m.customer_id WHERE m.group_id = ${g.id}`;
-    }
-    const c = g.conditions ?? { tagMatch: 'any' as const };
-    const now = this.p.now();
-    const where: SQL[] = [sql`c.shop_id = ${g.shopId}`];
-    if (c.levelIds?.length || c.noLevel) {
-      const parts: SQL[] = [];
-      if (c.levelIds?.length) parts.push(sql`c.level_id IN (${sql.join(c.levelIds.map((id) => sql`${id}::uuid`), sql`, `)})`);
-      if (c.noLevel) parts.push(sql`c.level_id IS NULL`);
-      where.push(sql`(${sql.join(parts, sql` OR `)})`);
-    }
-    if (c.tagIds?.length) {
-      const ids = sql.join(c.tagIds.map((id) => sql`${id}::uuid`), sql`, `);
-      where.push(c.tagMatch === 'all'
-        ? sql`(SELECT count(DISTINCT l.tag_id) FROM customer_tag_links l WHERE l.customer_id = c.customer_id AND l.tag_id IN (${ids})) = ${c.tagIds.length}`
-        : sql`EXISTS (SELECT 1 FROM customer_tag_links l WHERE l.customer_id = c.customer_id AND l.tag_id IN (${ids}))`);
-    }
-    if (c.sources?.length) where.push(sql`c.source IN (${sql.join(c.sources.map((s) => sql`${s}`), sql`, `)})`);
-    if (c.registeredWithinDays) where.push(sql`c.registered_at >= ${new Date(now.getTime() - c.registeredWithinDays * 86_400_000)}`);
-    if (c.minSpendFen !== undefined) where.push(sql`COALESCE(p.spend, 0) >= ${c.minSpendFen}`);
-    if (c.maxSpendFen !== undefined) where.push(sql`COALESCE(p.spend, 0) <= ${c.maxSpendFen}`);
-    if (c.lastOrderWithinDays) where.push(sql`p.last_paid >= ${new Date(now.getTime() - c.lastOrderWithinDays * 86_400_000)}`);
-    if (c.noOrderForDays) where.push(sql`p.last_paid < ${new Date(now.getTime() - c.noOrderForDays * 86_400_000)}`);
-    if (c.neverOrdered) where.push(sql`p.last_paid IS NULL`);
-    return sql`
-      SELECT c.customer_id, c.registered_at FROM audience_customers c
-      LEFT JOIN (SELECT customer_id, sum(paid_fen - refunded_fen) AS spend, max(paid_at) AS last_paid FROM audience_payments WHERE shop_id = ${g.shopId} GROUP BY customer_id) p
-        ON p.customer_id = c.customer_id
-      WHERE ${sql.join(where, sql` AND `)}`;
   }
 
   private async row(db: Db, shopId: string, id: string): Promise<CustomerGroup> {
@@ -161,15 +160,8 @@ export class GroupService {
     if (!g) throw notFound('Group', { field: 'id' });
     return g;
   }
-
-  private async checkRefs(shopId: string, c: GroupConditions | null) {
-    if (!c?.tagIds?.length) return;
-    const found = await this.p.db.select({ id: customerTags.id }).from(customerTags).where(and(eq(customerTags.shopId, shopId), inArray(customerTags.id, c.tagIds), isNull(customerTags.deletedAt)));
-    const bad = c.tagIds.findIndex((id) => !found.some((f) => f.id === id));
-    if (bad >= 0) throw unprocessable('TAG_NOT_FOUND', 'No such tag in this shop', { field: `conditions.tagIds.${bad}` });
-  }
 }
 
 function view(g: CustomerGroup) {
-  return { id: g.id, name: g.name, kind: g.kind, conditions: g.conditions, createdAt: g.createdAt.toISOString(), updatedAt: g.updatedAt.toISOString() };
+  return { id: g.id, name: g.name, kind: g.kind, conditions: g.kind === 'dynamic' ? ruleOf(g.conditions) : null, refreshedAt: g.refreshedAt?.toISOString() ?? null, createdAt: g.createdAt.toISOString(), updatedAt: g.updatedAt.toISOString() };
 }

@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { CustomerTagsBody, GroupBody, GroupMembersBody, TagBody } from '@siyu/contracts';
+import { CustomerTagsBody, GroupBody, GroupMembersBody, SegmentEstimateBody, TagBody } from '@siyu/contracts';
 import { actorOf } from '../../platform/http/admin-auth.js';
 import type { CustomersService } from '../customers/service.js';
 import type { GroupService } from './group-service.js';
+import type { SegmentService } from './segments.js';
 import type { TagService } from './tag-service.js';
 
 const IdParams = z.object({ id: z.uuid() });
 
 /** Tags and groups in the console. Mounted under /api/admin. */
-export const tagAdminRoutes: FastifyPluginAsyncZod<{ tags: TagService; groups: GroupService; customers: CustomersService }> = async (app, d) => {
+export const tagAdminRoutes: FastifyPluginAsyncZod<{ tags: TagService; groups: GroupService; segments: SegmentService; customers: CustomersService }> = async (app, d) => {
   const tags = ['customers'];
   const read = { permission: 'customers:read' as const };
   const write = { permission: 'customers:write' as const };
@@ -60,6 +61,14 @@ export const tagAdminRoutes: FastifyPluginAsyncZod<{ tags: TagService; groups: G
     const g = await d.groups.create(actorOf(req), req.body);
     req.audit = { entity: 'customer_group', entityId: g.id, after: g };
     return reply.status(201).send(g);
+  });
+
+  app.post('/groups/estimate', { config: read, schema: { tags, summary: 'How many customers a segment rule selects now (the builder’s live estimate)', body: SegmentEstimateBody } }, async (req) =>
+    d.segments.estimate(actorOf(req).shopId, req.body.rule));
+
+  app.get('/groups/:id/changes', { config: read, schema: { tags, summary: 'Who entered and left a segment, newest first', params: IdParams } }, async (req) => {
+    await d.groups.get(actorOf(req).shopId, req.params.id);
+    return { items: await d.segments.changes(actorOf(req).shopId, req.params.id) };
   });
 
   app.get('/groups/:id', { config: read, schema: { tags, summary: 'A group with its live count', params: IdParams } }, async (req) => d.groups.get(actorOf(req).shopId, req.params.id));

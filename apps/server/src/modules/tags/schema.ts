@@ -1,5 +1,5 @@
-import { integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { GroupConditions, TagRule } from '@siyu/contracts';
+import { boolean, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { GroupConditions, SegmentRule, TagRule } from '@siyu/contracts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -35,6 +35,7 @@ export const audienceCustomers = pgTable(
     source: text('source').notNull(),
     registeredAt: ts('registered_at').notNull(),
     levelId: uuid('level_id'),
+    followsOa: boolean('follows_oa').notNull().default(false),
   },
   (t) => [primaryKey({ columns: [t.shopId, t.customerId] })],
 );
@@ -54,7 +55,10 @@ export const customerGroups = pgTable('customer_groups', {
   shopId: uuid('shop_id').notNull(),
   name: text('name').notNull(),
   kind: text('kind').$type<'static' | 'dynamic'>().notNull(),
-  conditions: jsonb('conditions').$type<GroupConditions | null>(),
+  /** A segment rule (dynamic groups); groups saved before segments hold the older flat form. */
+  conditions: jsonb('conditions').$type<SegmentRule | GroupConditions | null>(),
+  memberCount: integer('member_count').notNull().default(0),
+  refreshedAt: ts('refreshed_at'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
   deletedAt: ts('deleted_at'),

@@ -5,6 +5,7 @@ import { rows, type Db } from '../../platform/db/index.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { CategoryService } from '../catalog/categories.js';
+import { touchSegments } from './segments.js';
 import { audienceCustomers, audiencePayments, customerTagLinks, customerTags, type CustomerTag } from './schema.js';
 
 export interface TagInput {
@@ -65,6 +66,9 @@ export class TagService {
       const before = await this.get(tx, actor.shopId, id);
       await tx.delete(customerTagLinks).where(eq(customerTagLinks.tagId, id));
       await tx.update(customerTags).set({ deletedAt: new Date() }).where(eq(customerTags.id, id));
+      // Segments on the tag lose everyone who carried it at once: recompute them whole.
+      const groups = await rows<{ id: string }>(tx, sql`SELECT id FROM customer_groups WHERE shop_id = ${actor.shopId} AND kind = 'dynamic' AND deleted_at IS NULL AND conditions::text LIKE ${`%${id}%`}`);
+      for (const g of groups) await this.p.jobs.send('segments.refresh', { shopId: actor.shopId, groupId: g.id }, { tx });
       return before;
     });
   }
@@ -98,6 +102,7 @@ export class TagService {
       const manualNow = before.filter((t) => t.kind === 'manual').map((t) => t.id);
       for (const id of manualNow.filter((id) => !wanted.includes(id))) await tx.delete(customerTagLinks).where(and(eq(customerTagLinks.tagId, id), eq(customerTagLinks.customerId, customerId)));
       for (const id of wanted.filter((id) => !manualNow.includes(id))) await tx.insert(customerTagLinks).values({ shopId: actor.shopId, tagId: id, customerId }).onConflictDoNothing();
+      await touchSegments(this.p, tx, actor.shopId, [customerId]);
       return { before, after: await this.tagsOf(actor.shopId, customerId, tx) };
     });
   }
@@ -113,6 +118,14 @@ export class TagService {
     if (!tagIds.length) return;
     const tags = await tx.select({ id: customerTags.id }).from(customerTags).where(and(eq(customerTags.shopId, shopId), inArray(customerTags.id, tagIds), eq(customerTags.kind, 'manual'), isNull(customerTags.deletedAt)));
     for (const t of tags) await tx.insert(customerTagLinks).values({ shopId, tagId: t.id, customerId }).onConflictDoNothing();
+    if (tags.length) await touchSegments(this.p, tx, shopId, [customerId]);
+  }
+
+  /** Takes manual tags off without touching the others (a journey's tag node). */
+  async removeManualTags(tx: Db, shopId: string, customerId: string, tagIds: string[]) {
+    if (!tagIds.length) return;
+    const tags = await tx.select({ id: customerTags.id }).from(customerTags).where(and(eq(customerTags.shopId, shopId), inArray(customerTags.id, tagIds), eq(customerTags.kind, 'manual')));
+    for (const t of tags) await tx.delete(customerTagLinks).where(and(eq(customerTagLinks.shopId, shopId), eq(customerTagLinks.tagId, t.id), eq(customerTagLinks.customerId, customerId)));
   }
 
   // ---- the read model and the rules ----------------------------------------------------------------
@@ -138,6 +151,10 @@ export class TagService {
     await this.evaluate(tx, shopId, customerId);
   }
 
+  async onFollowChanged(tx: Db, shopId: string, customerId: string, follows: boolean) {
+    await tx.update(audienceCustomers).set({ followsOa: follows }).where(and(eq(audienceCustomers.shopId, shopId), eq(audienceCustomers.customerId, customerId)));
+  }
+
   async onLevelChanged(tx: Db, shopId: string, customerId: string, levelId: string | null) {
     await tx.update(audienceCustomers).set({ levelId }).where(and(eq(audienceCustomers.shopId, shopId), eq(audienceCustomers.customerId, customerId)));
   }
@@ -157,11 +174,15 @@ export class TagService {
     const autos = await tx.select().from(customerTags).where(and(eq(customerTags.shopId, shopId), eq(customerTags.kind, 'auto'), isNull(customerTags.deletedAt)));
     if (autos.length === 0) return;
     const paths = autos.some((t) => t.rule?.type === 'bought_category') ? await this.categories.paths(shopId, tx) : {};
+    let changed = 0;
     for (const tag of autos) {
       const match = await this.matches(tx, shopId, customerId, tag, paths);
-      if (match) await tx.insert(customerTagLinks).values({ shopId, tagId: tag.id, customerId }).onConflictDoNothing();
-      else await tx.delete(customerTagLinks).where(and(eq(customerTagLinks.tagId, tag.id), eq(customerTagLinks.customerId, customerId)));
+      const r = match
+        ? await tx.insert(customerTagLinks).values({ shopId, tagId: tag.id, customerId }).onConflictDoNothing().returning({ id: customerTagLinks.tagId })
+        : await tx.delete(customerTagLinks).where(and(eq(customerTagLinks.tagId, tag.id), eq(customerTagLinks.customerId, customerId))).returning({ id: customerTagLinks.tagId });
+      changed += r.length;
     }
+    if (changed) await touchSegments(this.p, tx, shopId, [customerId]);
   }
 
   async evaluateShop(shopId: string) {
