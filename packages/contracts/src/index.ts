@@ -23,3 +23,4 @@ export * from './analytics.js';
 export * from './messaging.js';
 export * from './segments.js';
 export * from './journeys.js';
+export * from './experiments.js';

@@ -1,6 +1,8 @@
 export { createTracker, noopTracker } from './tracker.js';
 export type { FetchLike, FetchResponseLike, Logger, SendBeaconLike, TrackerOptions } from './tracker.js';
 export { loadTracker } from './loader.js';
+export { createFlags } from './flags.js';
+export type { Flag, FlagFetch, FlagsClient, FlagsOptions } from './flags.js';
 export type { LoadingTracker, LoadOptions, TrackerConfig } from './loader.js';
 export { pageViewer, trackPages } from './pages.js';
 export type { HistoryLike, Where } from './pages.js';

@@ -53,6 +53,7 @@ import { FlashSaleReconciler } from '../modules/flashsale/reconcile.js';
 import { FlashSaleStorefront } from '../modules/flashsale/storefront.js';
 import { CdpService } from '../modules/cdp/service.js';
 import { SegmentService } from '../modules/tags/segments.js';
+import { ExperimentService } from '../modules/experiments/service.js';
 import { ChannelAccounts } from '../modules/messaging/accounts.js';
 import { MessagingService } from '../modules/messaging/service.js';
 import { Dispatcher } from '../modules/messaging/dispatcher.js';
@@ -60,6 +61,7 @@ import { shopMinute } from '../modules/messaging/budget.js';
 import { OfficialAccountService } from '../modules/messaging/official-account.js';
 import { BroadcastService } from '../modules/messaging/broadcasts.js';
 import { SmsCallbacks } from '../modules/messaging/sms-callbacks.js';
+import { JourneyService } from '../modules/journeys/service.js';
 
 /**
  * The composition root: every service, built once, in dependency order. Modules reach each other only
@@ -136,6 +138,7 @@ export async function createServices(p: Platform) {
   const cdp = new CdpService(p, customers, groups);
   const segments = new SegmentService(p, cdp, categories);
   groups.attachSegments(segments);
+  const experiments = new ExperimentService(p, cdp);
   const channelAccounts = new ChannelAccounts(p);
   const messaging = new MessagingService(p, channelAccounts, customers);
   const dispatcher = new Dispatcher(p, channelAccounts, customers, tenancy);
@@ -148,8 +151,12 @@ export async function createServices(p: Platform) {
   const officialAccount = new OfficialAccountService(p, channelAccounts, customers, tags, groups);
   const broadcasts = new BroadcastService(p, messaging, dispatcher, customers, groups, tags);
   const smsCallbacks = new SmsCallbacks(p, channelAccounts);
+  const journeys = new JourneyService(p, { messaging, coupons, points, tags, groups, customers });
+  // A journey's condition node is a segment rule about one customer now.
+  journeys.useConditions(segments);
   return {
-    cdp, segments, channelAccounts, messaging, dispatcher, officialAccount, broadcasts, smsCallbacks,
+    journeys,
+    cdp, segments, experiments, channelAccounts, messaging, dispatcher, officialAccount, broadcasts, smsCallbacks,
     mail, platformSms, platformEmail, signUp, checklist, passwordReset, operators, operatorShops,
     orderWriter, bulkOrders, flashSales, flashSalePurchase, flashSaleOrders, flashSaleReconciler, flashSaleStorefront,
     tenancy, auth, customers, inventory, categories, catalog, media, catalogImports, shipping, cart, checkout, orders, payments, refunds,

@@ -14,6 +14,7 @@ import { registerPresaleJobs } from '../modules/presale/jobs.js';
 import { registerReviewJobs } from '../modules/reviews/jobs.js';
 import { registerCdpJobs } from '../modules/cdp/jobs.js';
 import { registerMessagingJobs } from '../modules/messaging/jobs.js';
+import { registerJourneyJobs } from '../modules/journeys/jobs.js';
 
 /** Registers every module's job handlers, schedules and event subscribers. */
 export function registerJobs(p: Platform, s: Services) {
@@ -43,5 +44,6 @@ export function registerJobs(p: Platform, s: Services) {
     isMember: async (db, shopId, customerId) => (await s.levels.levelOf(db, shopId, customerId)) !== null || !!(await s.cards.activeCard(db, shopId, customerId)),
   });
   registerMessagingJobs(p, { messaging: s.messaging, dispatcher: s.dispatcher, accounts: s.channelAccounts, oa: s.officialAccount, broadcasts: s.broadcasts });
+  registerJourneyJobs(p, s.journeys);
   void s;
 }

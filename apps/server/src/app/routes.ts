@@ -25,8 +25,10 @@ import { reviewAdminRoutes, reviewStoreRoutes } from '../modules/reviews/routes.
 import { onboardingRoutes } from '../modules/onboarding/routes.js';
 import { cdpAdminRoutes } from '../modules/cdp/routes-admin.js';
 import { cdpStoreRoutes } from '../modules/cdp/routes-store.js';
+import { experimentAdminRoutes, experimentStoreRoutes } from '../modules/experiments/routes.js';
 import { ingestRoutes } from '../modules/cdp/routes-ingest.js';
 import { messagingAdminRoutes, messagingPublicRoutes, messagingStoreRoutes } from '../modules/messaging/routes.js';
+import { journeyAdminRoutes } from '../modules/journeys/routes.js';
 
 /**
  * Where each module's routes are mounted. `admin` runs inside the /api/admin scope (staff auth and
@@ -48,11 +50,14 @@ export const registerModuleRoutes = {
     await admin.register(flashSaleAdminRoutes, { sales: s.flashSales, reconciler: s.flashSaleReconciler, purchase: s.flashSalePurchase });
     await admin.register(reviewAdminRoutes, { reviews: s.reviews });
     await admin.register(cdpAdminRoutes, { cdp: s.cdp, publicUrl: () => p.publicUrl() });
+    await admin.register(experimentAdminRoutes, { experiments: s.experiments });
     await admin.register(messagingAdminRoutes, { p, messaging: s.messaging, accounts: s.channelAccounts, oa: s.officialAccount, broadcasts: s.broadcasts, sms: s.smsCallbacks, customers: s.customers });
+    await admin.register(journeyAdminRoutes, { journeys: s.journeys });
     await admin.register(onboardingRoutes, { signUp: s.signUp, checklist: s.checklist, config: p.config });
   },
   async store(store: FastifyInstance, p: Platform, s: Services) {
     await store.register(tenancyStoreRoutes, { tenancy: s.tenancy });
+    await store.register(experimentStoreRoutes, { experiments: s.experiments });
     await store.register(customerStoreRoutes, { customers: s.customers, config: p.config });
     await store.register(catalogStoreRoutes, { catalog: s.catalog, categories: s.categories });
     await store.register(orderStoreRoutes, { cart: s.cart, checkout: s.checkout, orders: s.orders, payments: s.payments, refunds: s.refunds, shipping: s.shipping });

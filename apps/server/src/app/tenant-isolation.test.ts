@@ -28,7 +28,7 @@ const a = {} as {
   coupon: string; couponPack: string; couponBatch: string; activity: string; myCoupon: string;
   tag: string; group: string; mallItem: string; topupPlan: string; topup: string; cardPlan: string; cardPurchase: string; presale: string; presaleProduct: string; presaleOrder: string;
   reviewOrder: string; reviewItem: string; review: string; insight: string; writeKey: string;
-  msgTemplate: string; msgReply: string; qrCode: string; broadcast: string;
+  msgTemplate: string; msgReply: string; qrCode: string; broadcast: string; journey: string; experiment: string;
   flashSale: string; flashDraft: string; flashSession: string; flashItem: string; flashAttempt: string;
 };
 let bAddress: string;
@@ -145,6 +145,10 @@ beforeAll(async () => {
   a.qrCode = (await t.call('POST', '/api/admin/messaging/qr-codes', { ...own, body: { name: `${MARK} 门店码`, kind: 'permanent', tagIds: [a.tag] } })).body.id;
   a.broadcast = (await t.call('POST', '/api/admin/messaging/broadcasts', { ...own, body: { name: `${MARK} 群发`, audience: { kind: 'tag', tagId: a.tag }, channels: ['sms'], templateIds: { sms: a.msgTemplate }, vars: { activity: '大促' } } })).body.id;
   expect([a.msgTemplate, a.msgReply, a.qrCode, a.broadcast].every(Boolean)).toBe(true);
+  // A live journey giving A's coupon (on an event nothing in the walk emits, so A stays as it was).
+  a.experiment = (await t.call('POST', '/api/admin/experiments', { ...own, body: experimentBody(`a_${Date.now()}`, `${MARK} 实验`) })).body.id;
+  a.journey = (await t.call('POST', '/api/admin/journeys', { ...own, body: journeyBody(`${MARK} 旅程`, a.coupon) })).body.id;
+  expect((await t.call('POST', `/api/admin/journeys/${a.journey}/publish`, own)).status).toBe(200);
   a.mallItem = (await t.call('POST', '/api/admin/points/mall', { ...own, body: { title: `${MARK} 兑换券`, couponTemplateId: a.coupon, points: 100, stock: 10 } })).body.id;
   expect([a.tag, a.group, a.mallItem].every(Boolean)).toBe(true);
   // A completed order of c1's with a review of its line.
@@ -431,6 +435,13 @@ const ADMIN: Record<string, AdminCase> = {
   'GET /api/admin/analytics/dashboard': { kind: 'list', queries: () => [`?from=${analysis().from}&to=${analysis().to}`] },
   'GET /api/admin/analytics/status': { kind: 'list' },
   'GET /api/admin/analytics/insights': { kind: 'list' },
+  'GET /api/admin/experiments': { kind: 'list' },
+  'POST /api/admin/experiments': { kind: 'own', run: () => t.call('POST', '/api/admin/experiments', { session: B.owner, body: experimentBody('b_own', 'B 实验') }) },
+  'GET /api/admin/experiments/{id}': { kind: 'foreign', params: () => ({ id: a.experiment }) },
+  'PUT /api/admin/experiments/{id}': { kind: 'foreign', params: () => ({ id: a.experiment }), body: () => experimentBody('b_changed', 'B 改的') },
+  'POST /api/admin/experiments/{id}/start': { kind: 'foreign', params: () => ({ id: a.experiment }) },
+  'POST /api/admin/experiments/{id}/stop': { kind: 'foreign', params: () => ({ id: a.experiment }), body: () => ({ ship: null }) },
+  'GET /api/admin/experiments/{id}/results': { kind: 'foreign', params: () => ({ id: a.experiment }) },
   'POST /api/admin/analytics/insights': { kind: 'own', run: () => t.call('POST', '/api/admin/analytics/insights', { session: B.owner, body: { name: 'B 的洞察', query: analysis(), pinned: false } }) },
   'PUT /api/admin/analytics/insights/{id}': { kind: 'foreign', params: () => ({ id: a.insight }), body: () => ({ name: 'B 改的', query: analysis(), pinned: false }) },
   'DELETE /api/admin/analytics/insights/{id}': { kind: 'foreign', params: () => ({ id: a.insight }) },
@@ -499,6 +510,18 @@ const ADMIN: Record<string, AdminCase> = {
   'POST /api/admin/messaging/broadcasts/{id}/resume': { kind: 'foreign', params: () => ({ id: a.broadcast }) },
   'POST /api/admin/messaging/broadcasts/{id}/cancel': { kind: 'foreign', params: () => ({ id: a.broadcast }) },
   'GET /api/admin/messaging/broadcasts/{id}/result': { kind: 'foreign', params: () => ({ id: a.broadcast }) },
+  'GET /api/admin/journeys': { kind: 'list' },
+  'GET /api/admin/journeys/playbooks': { kind: 'list' },
+  'POST /api/admin/journeys': { kind: 'ref', body: () => journeyBody('B 旅程', a.coupon) },
+  'POST /api/admin/journeys/from-playbook': { kind: 'own', run: () => t.call('POST', '/api/admin/journeys/from-playbook', { session: B.owner, body: { key: 'abandoned_cart' } }) },
+  'GET /api/admin/journeys/{id}': { kind: 'foreign', params: () => ({ id: a.journey }) },
+  'PUT /api/admin/journeys/{id}': { kind: 'foreign', params: () => ({ id: a.journey }), body: () => journeyBody('B 改的', a.coupon) },
+  'POST /api/admin/journeys/{id}/publish': { kind: 'foreign', params: () => ({ id: a.journey }) },
+  'POST /api/admin/journeys/{id}/pause': { kind: 'foreign', params: () => ({ id: a.journey }) },
+  'POST /api/admin/journeys/{id}/resume': { kind: 'foreign', params: () => ({ id: a.journey }) },
+  'POST /api/admin/journeys/{id}/end': { kind: 'foreign', params: () => ({ id: a.journey }) },
+  'GET /api/admin/journeys/{id}/stats': { kind: 'foreign', params: () => ({ id: a.journey }) },
+  'POST /api/admin/journeys/{id}/test-run': { kind: 'foreign', params: () => ({ id: a.journey }), body: () => ({ customerId: c1.customerId }) },
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -513,6 +536,7 @@ type StoreCase =
 const STORE: Record<string, StoreCase> = {
   'GET /api/store/{shop}/shop': { kind: 'open' },
   'GET /api/store/{shop}/analytics/config': { kind: 'open' },
+  'GET /api/store/{shop}/flags': { kind: 'open' },
   'GET /api/store/{shop}/messages/preferences': { kind: 'open' },
   'PUT /api/store/{shop}/messages/preferences': { kind: 'open', body: () => ({ refusedTopics: ['birthday'], refusedChannels: [], smsMarketing: true }) },
   'GET /api/store/{shop}/messages/subscribe-config': { kind: 'open' },
@@ -591,6 +615,11 @@ const STORE: Record<string, StoreCase> = {
   'POST /api/store/{shop}/orders/{id}/refunds/{refundId}/return': { kind: 'owned', params: () => ({ id: a.awaitingReturnOrder, refundId: a.awaitingReturn }), body: () => ({ carrier: 'YTO', trackingNo: 'YT0000000001' }) },
   'POST /api/store/{shop}/orders/{id}/refunds/{refundId}/cancel': { kind: 'owned', params: () => ({ id: a.requestedOrder, refundId: a.requested }) },
 };
+
+/** A journey: on coupon.claimed (no module emits it yet), give a coupon. */
+function journeyBody(name: string, couponTemplateId: string) {
+  return { name, trigger: { kind: 'event', event: 'coupon.claimed', where: [] }, nodes: [{ id: 'c', type: 'coupon', couponTemplateId }], edges: [{ from: 'entry', to: 'c' }] };
+}
 
 /** Orders (and previews) that borrow one of A's SKUs, addresses or pickup points. */
 function orderRefs() {
@@ -862,3 +891,8 @@ describe('payment notifications', () => {
     expect((await t.call('GET', `/api/admin/orders/${a.pending}`, { session: A.owner })).body.status).toBe('paid');
   });
 });
+
+/** A two-variant storefront experiment. */
+function experimentBody(key: string, name: string) {
+  return { key, name, variants: [{ key: 'control', name: '对照', weight: 50 }, { key: 'bold', name: '醒目按钮', weight: 50 }] };
+}

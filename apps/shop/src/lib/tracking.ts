@@ -60,6 +60,15 @@ const quietly = (fn: (t: Tracker) => void) => {
   }
 };
 
+/** This device's anonymous id (the one events carry), or null while tracking is off or loading. */
+export function deviceId(): string | null {
+  try {
+    return tracker().anonymousId();
+  } catch {
+    return null;
+  }
+}
+
 export function track<E extends keyof ShopEvents>(event: E, properties: ShopEvents[E]): void {
   quietly((t) => t.track(event, properties as unknown as Properties));
 }

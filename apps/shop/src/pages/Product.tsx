@@ -18,6 +18,7 @@ import { toastError, useLoad } from '../lib/hooks';
 import { depositResultPath, monthDay, payDeposit, presaleErrorText, type Presale } from '../lib/presale';
 import { useSession } from '../lib/session';
 import { track } from '../lib/tracking';
+import { useFlagText } from '../lib/flags';
 import type { CentreCoupon, Cart, ProductDetail, ProductPromotions, StoreSku } from '../lib/types';
 import { ReviewsSection } from './ProductReviews';
 import { ShareButton } from './ShareButton';
@@ -27,6 +28,8 @@ export default function ProductPage() {
   const navigate = useNavigate();
   const loc = useLocation();
   const session = useSession();
+  // The console's A/B 实验 "buy_button" may change this text; the control keeps 立即购买.
+  const buyText = useFlagText('buy_button', 'buttonText', '立即购买');
   const { data: product, error, reload } = useLoad(() => api<ProductDetail>('GET', `/products/${encodeURIComponent(id)}`), [id]);
   // Promotions never block the product page: without them it shows regular prices.
   const promos = useLoad(() => api<ProductPromotions>('GET', `/products/${encodeURIComponent(id)}/promotions`).catch(() => null), [id, session.token]);
@@ -255,7 +258,7 @@ export default function ProductPage() {
               加入购物车
             </Button>
             <Button block color="primary" style={{ borderRadius: '0 999px 999px 0' }} onClick={() => open('buy')} data-testid="buy-now">
-              立即购买
+              {buyText}
             </Button>
           </div>
         )}

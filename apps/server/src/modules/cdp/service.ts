@@ -7,6 +7,7 @@ import { AppError, badRequest, notFound } from '../../platform/errors.js';
 import type { CustomersService } from '../customers/service.js';
 import type { GroupService } from '../tags/group-service.js';
 import { runAnalysis, runPeople } from './analyses/run.js';
+import { experimentArms } from './analyses/experiment.js';
 import { SqlBuilder } from './analyses/sql.js';
 import { dashboard } from './dashboard.js';
 import { openEngine } from './engine/index.js';
@@ -161,6 +162,11 @@ export class CdpService {
     }
     const map = await this.personsById(shopId, persons);
     return [...new Set([...map.values()].filter((x): x is string => !!x))];
+  }
+
+  /** An experiment's per-variant aggregates from the event store (see analyses/experiment.ts). */
+  experimentArms(shopId: string, q: { experimentKey: string; metricEvent: string; windowDays: number; preDays: number }) {
+    return experimentArms(this.e, shopId, q);
   }
 
   private async personsOfCustomers(shopId: string, customerIds: string[]) {

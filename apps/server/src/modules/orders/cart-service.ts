@@ -69,6 +69,7 @@ export class CartService {
         .insert(cartItems)
         .values({ shopId, customerId, skuId, quantity: next })
         .onConflictDoUpdate({ target: [cartItems.shopId, cartItems.customerId, cartItems.skuId], set: { quantity: next, selected: true } });
+      await this.p.events.emit(tx, { shopId, type: 'cart.item_added', payload: { customerId, skuId, productId: sku.productId, quantity } });
     });
     return this.view(shopId, customerId);
   }

@@ -12,6 +12,8 @@ export const PERMISSIONS = {
   'messaging:read': 'View reach channels, templates, broadcasts and the delivery log (触达)',
   'messaging:write': 'Connect channels, edit templates, QR codes, replies and the contact budget',
   'messaging:send': 'Create and run broadcasts (群发)',
+  'journeys:read': 'View journeys (自动化营销), their statistics and results',
+  'journeys:write': 'Create, edit, publish, pause and end journeys, and run tests',
   'catalog:read': 'View products and categories',
   'catalog:write': 'Create and edit products, categories, stock',
   'catalog:import': 'Import and export products',
@@ -49,14 +51,15 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'orders:read', 'orders:fulfil', 'orders:refund', 'orders:export', 'customers:read', 'customers:write',
     'customers:export', 'shipping:manage', 'staff:read', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage',
     'reviews:moderate', 'analytics:read', 'analytics:write', 'messaging:read', 'messaging:write', 'messaging:send',
+    'journeys:read', 'journeys:write',
   ],
   customer_service: [
     'self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'orders:fulfil', 'orders:refund',
-    'customers:read', 'customers:write', 'promotions:read', 'promotions:issue', 'loyalty:read', 'reviews:moderate', 'messaging:read',
+    'customers:read', 'customers:write', 'promotions:read', 'promotions:issue', 'loyalty:read', 'reviews:moderate', 'messaging:read', 'journeys:read',
   ],
   // Planners (策划) design the campaigns; copywriters and designers see them to write and draw for them.
-  planner: ['self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'customers:read', 'customers:export', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage', 'analytics:read', 'analytics:write', 'messaging:read', 'messaging:write', 'messaging:send'],
-  copywriter: ['self:read', 'catalog:read', 'media:upload', 'promotions:read', 'messaging:read'],
+  planner: ['self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'customers:read', 'customers:export', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage', 'analytics:read', 'analytics:write', 'messaging:read', 'messaging:write', 'messaging:send', 'journeys:read', 'journeys:write'],
+  copywriter: ['self:read', 'catalog:read', 'media:upload', 'promotions:read', 'messaging:read', 'journeys:read'],
   designer: ['self:read', 'catalog:read', 'media:upload', 'promotions:read'],
 };
 

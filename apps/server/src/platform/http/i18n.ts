@@ -164,6 +164,8 @@ const ZH: Record<string, string> = {
   FLASH_SALE_WARMING: '活动准备中，请稍后再试',
   FLASH_SALE_ALREADY_STARTED: '本场已开抢，无需提醒',
   FLASH_SALE_ORDER_FAILED: '下单失败，名额已退回',
+  JOURNEY_STATE_INVALID: '旅程当前的状态不允许这个操作',
+  JOURNEY_INCOMPLETE: '请先为该步骤选择模板、优惠券、标签或人群',
 };
 
 export function localize(code: string, english: string, acceptLanguage?: string): string {

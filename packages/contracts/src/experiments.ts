@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { EventName } from './analytics.js';
+
+/**
+ * Experiments (A/B 实验) on the storefront: a feature flag with variants, assigned sticky per person
+ * (the device's anonymous id, and the customer once signed in), evaluated on the server; exposures become
+ * `experiment_exposed` events and the result reads conversion and revenue from the event store.
+ */
+
+const Key = z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, 'lower-case letters, digits and _, starting with a letter');
+
+export const ExperimentVariant = z
+  .object({
+    key: Key,
+    name: z.string().trim().min(1).max(30),
+    /** Share of the experiment's traffic, any positive scale (50 / 50). */
+    weight: z.number().int().min(1).max(1000),
+    /** What the storefront does differently, read by the page (e.g. { "buttonText": "立即抢购" }). */
+    payload: z.record(z.string(), z.union([z.string().max(200), z.number(), z.boolean()])).default({}),
+  })
+  .strict();
+export type ExperimentVariant = z.infer<typeof ExperimentVariant>;
+
+export const ExperimentBody = z
+  .object({
+    key: Key,
+    name: z.string().trim().min(1, 'required').max(60),
+    hypothesis: z.string().max(500).default(''),
+    /** The control first. */
+    variants: z.array(ExperimentVariant).min(2).max(5),
+    /** Share of visitors in the experiment at all; the rest see the control and are not counted. */
+    trafficPercent: z.number().int().min(1).max(100).default(100),
+    /** The goal: a person converts when they do this event within the window after their first exposure. */
+    metricEvent: EventName.default('order_paid'),
+    windowDays: z.number().int().min(1).max(60).default(14),
+    /** Relative lift worth detecting (sample-size target), in percent. */
+    minimumDetectableEffectPercent: z.number().min(1).max(200).default(10),
+    primaryMetric: z.enum(['conversion', 'revenue']).default('conversion'),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    const seen = new Set<string>();
+    v.variants.forEach((x, i) => {
+      if (seen.has(x.key)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'key'], message: 'a variant key appears twice' });
+      seen.add(x.key);
+    });
+  });
+export type ExperimentBody = z.infer<typeof ExperimentBody>;
+
+export const EXPERIMENT_STATUSES = ['draft', 'running', 'stopped'] as const;
+export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
+export const EXPERIMENT_STATUS_LABELS: Record<ExperimentStatus, { zh: string; en: string }> = {
+  draft: { zh: '草稿', en: 'Draft' },
+  running: { zh: '进行中', en: 'Running' },
+  stopped: { zh: '已结束', en: 'Stopped' },
+};
+
+/** `device`: the SDK's anonymous id of this browser or phone (not a UUID in every SDK). */
+export const FlagsQuery = z.object({ device: z.string().trim().min(1).max(200).optional() }).strict();
+
+export const VERDICT_LABELS: Record<'variant_wins' | 'control_wins' | 'no_difference_yet' | 'srm' | 'too_small', { zh: string; en: string }> = {
+  variant_wins: { zh: '实验组胜出', en: 'A variant wins' },
+  control_wins: { zh: '对照组更好', en: 'Control is better' },
+  no_difference_yet: { zh: '暂无显著差异', en: 'No difference yet' },
+  srm: { zh: '分流比例异常 (SRM)', en: 'Sample ratio mismatch' },
+  too_small: { zh: '样本量不足', en: 'Too few people yet' },
+};
