@@ -1,123 +1,87 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { Button, Checkbox, Drawer, Form, Input, InputNumber, Modal, Popconfirm, Radio, Select, Space, Table, Tag } from 'antd';
+import { Button, Drawer, Form, Input, Modal, Popconfirm, Radio, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { DownloadOutlined, PlusOutlined } from '@ant-design/icons';
-import { GroupBody, GroupConditions } from '@siyu/contracts';
-import { api, downloadUrl } from '../../lib/api';
+import { GroupBody } from '@siyu/contracts';
+import { api, ApiError, downloadUrl } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import { feedback, showError } from '../../lib/feedback';
-import { applyApiError, asText, moneyRule, validateBody, zodRule } from '../../lib/form';
+import { applyApiError, asText, validateBody, zodRule } from '../../lib/form';
 import { fmtTime } from '../../lib/format';
 import { useApi } from '../../lib/hooks';
-import { useI18n } from '../../lib/i18n';
-import { fenToYuan, yuanToFen } from '../../lib/money';
 import { LoadError } from '../../components/Results';
-import type { Paged } from '../../lib/types';
-import type { MemberLevelsData } from '../loyalty/MemberLevels';
-import { conditionPhrases, SOURCES, type CustomerGroup, type CustomerTag, type GroupMember } from './audience';
+import type { Customer, Paged } from '../../lib/types';
+import type { CustomerGroup, GroupMember } from './audience';
 import { ConfirmDelete } from '../../components/ConfirmDelete';
-
-const NO_LEVEL = '__none__';
-const dayShape = GroupConditions.shape.lastOrderWithinDays;
-
-interface CondValues {
-  levels: string[];
-  tagIds: string[];
-  tagMatch: 'any' | 'all';
-  minYuan: string;
-  maxYuan: string;
-  lastOrderWithinDays: number | null;
-  noOrderForDays: number | null;
-  neverOrdered: boolean;
-  sources: string[];
-  registeredWithinDays: number | null;
-}
+import { EstimatePanel, SegmentBuilder, useSegmentLookups } from './SegmentBuilder';
+import { useSegI18n } from './segment-i18n';
+import { describeRule, emptyRule, fromRule, issueFromApiField, ruleIssues, toRule, validRule, type DescribeContext, type DraftRule, type RuleIssue } from './segment-rule';
 
 interface Values {
   name: string;
   kind: 'static' | 'dynamic';
-  conditions: CondValues;
 }
 
-const EMPTY_COND: CondValues = { levels: [], tagIds: [], tagMatch: 'any', minYuan: '', maxYuan: '', lastOrderWithinDays: null, noOrderForDays: null, neverOrdered: false, sources: [], registeredWithinDays: null };
+/** A starting point for a new segment: one condition the merchant changes (bought in the last 90 days). */
+const starterRule = (): DraftRule => ({ op: 'and', items: [{ type: 'last_order', within: 90 }] });
 
-const FIELD_MAP = { 'conditions.minSpendFen': 'conditions.minYuan', 'conditions.maxSpendFen': 'conditions.maxYuan', 'conditions.levelIds': 'conditions.levels' };
-
-const opt = <T,>(v: T | null | undefined | '') => (v === null || v === undefined || v === '' ? undefined : v);
-
-function toConditions(c: CondValues): GroupConditions {
-  const levelIds = (c.levels ?? []).filter((x) => x !== NO_LEVEL);
-  const out: Record<string, unknown> = { tagMatch: c.tagMatch ?? 'any' };
-  if (levelIds.length) out.levelIds = levelIds;
-  if ((c.levels ?? []).includes(NO_LEVEL)) out.noLevel = true;
-  if (c.tagIds?.length) out.tagIds = c.tagIds;
-  const min = opt(String(asText(c.minYuan)).trim());
-  const max = opt(String(asText(c.maxYuan)).trim());
-  if (min !== undefined) out.minSpendFen = yuanToFen(min) ?? undefined;
-  if (max !== undefined) out.maxSpendFen = yuanToFen(max) ?? undefined;
-  if (opt(c.lastOrderWithinDays) !== undefined) out.lastOrderWithinDays = c.lastOrderWithinDays;
-  if (opt(c.noOrderForDays) !== undefined) out.noOrderForDays = c.noOrderForDays;
-  if (c.neverOrdered) out.neverOrdered = true;
-  if (c.sources?.length) out.sources = c.sources;
-  if (opt(c.registeredWithinDays) !== undefined) out.registeredWithinDays = c.registeredWithinDays;
-  return out as GroupConditions;
-}
-
-function toCondValues(c: GroupConditions | null): CondValues {
-  if (!c) return EMPTY_COND;
-  return {
-    levels: [...(c.levelIds ?? []), ...(c.noLevel ? [NO_LEVEL] : [])],
-    tagIds: c.tagIds ?? [],
-    tagMatch: c.tagMatch ?? 'any',
-    minYuan: c.minSpendFen === undefined ? '' : fenToYuan(c.minSpendFen).replace(/\.00$/, ''),
-    maxYuan: c.maxSpendFen === undefined ? '' : fenToYuan(c.maxSpendFen).replace(/\.00$/, ''),
-    lastOrderWithinDays: c.lastOrderWithinDays ?? null,
-    noOrderForDays: c.noOrderForDays ?? null,
-    neverOrdered: !!c.neverOrdered,
-    sources: c.sources ?? [],
-    registeredWithinDays: c.registeredWithinDays ?? null,
-  };
-}
-
-/** 会员分组: static lists staff fill from the customer list, and dynamic groups defined by conditions. */
+/** 会员分组: static lists staff fill from the customer list, and dynamic groups — segments (人群) built from nested conditions. */
 export default function CustomerGroups() {
-  const { t } = useI18n();
+  const { t, seg, tl } = useSegI18n();
   const { can } = useAuth();
   const writable = can('customers:write');
   const { data, error, loading, reload } = useApi<{ items: CustomerGroup[] }>('/groups');
-  const levels = useApi<MemberLevelsData>(can('loyalty:read') ? '/members/levels' : null);
-  const tags = useApi<{ items: CustomerTag[] }>('/tags');
-  const names = useMemo(
-    () => ({
-      levels: levels.data ? Object.fromEntries(levels.data.levels.map((l) => [l.id, l.name])) : null,
-      tags: tags.data ? Object.fromEntries(tags.data.items.map((x) => [x.id, x.name])) : null,
-    }),
-    [levels.data, tags.data],
-  );
   const [editing, setEditing] = useState<CustomerGroup | 'new' | null>(null);
   const [viewing, setViewing] = useState<CustomerGroup | null>(null);
   const [saving, setSaving] = useState(false);
+  const [draft, setDraft] = useState<DraftRule>(emptyRule);
+  const [showAll, setShowAll] = useState(false);
+  const [serverIssues, setServerIssues] = useState<RuleIssue[]>([]);
   const [form] = Form.useForm<Values>();
+  const lookups = useSegmentLookups(!!editing);
+  const describe = useMemo<DescribeContext>(() => ({ lang: tl, t: seg, ...lookups.names }), [tl, seg, lookups.names]);
 
   useEffect(() => {
     if (!editing) return;
     form.resetFields();
-    if (editing === 'new') form.setFieldsValue({ name: '', kind: 'dynamic', conditions: EMPTY_COND });
-    else form.setFieldsValue({ name: editing.name, kind: editing.kind, conditions: toCondValues(editing.conditions) });
+    setShowAll(false);
+    setServerIssues([]);
+    if (editing === 'new') {
+      form.setFieldsValue({ name: '', kind: 'dynamic' });
+      setDraft(starterRule());
+    } else {
+      form.setFieldsValue({ name: editing.name, kind: editing.kind });
+      setDraft(fromRule(editing.conditions));
+    }
   }, [editing, form]);
 
   const kind = Form.useWatch('kind', form);
-  const neverOrdered = Form.useWatch(['conditions', 'neverOrdered'], form);
+  const dynamic = kind === 'dynamic';
+  const ownIssues = useMemo(() => ruleIssues(draft), [draft]);
+  const issues = useMemo(() => [...ownIssues, ...serverIssues], [ownIssues, serverIssues]);
+  const estimateRule = useMemo(() => (dynamic && !ownIssues.length ? validRule(draft) : null), [dynamic, ownIssues, draft]);
+
+  const changeDraft = (next: DraftRule) => {
+    setDraft(next);
+    if (serverIssues.length) setServerIssues([]);
+  };
 
   const save = async () => {
+    let nameOk = true;
     try {
       await form.validateFields();
     } catch {
+      nameOk = false;
+    }
+    if (dynamic && ownIssues.length) {
+      setShowAll(true);
+      feedback.message.error(t('seg.fixErrors', { n: new Set(ownIssues.map((i) => `${i.path.join('.')}|${i.field}`)).size }));
       return;
     }
+    if (!nameOk) return;
     const v = form.getFieldsValue(true) as Values;
-    const body = { name: String(asText(v.name)).trim(), kind: v.kind, conditions: v.kind === 'dynamic' ? toConditions(v.conditions ?? EMPTY_COND) : null };
-    if (!validateBody(form, GroupBody, body, FIELD_MAP)) return;
+    const body = { name: String(asText(v.name)).trim(), kind: v.kind, conditions: v.kind === 'dynamic' ? toRule(draft) : null };
+    if (!validateBody(form, GroupBody, body)) return;
     setSaving(true);
     try {
       if (editing === 'new') await api.post('/groups', body);
@@ -126,7 +90,13 @@ export default function CustomerGroups() {
       setEditing(null);
       reload();
     } catch (err) {
-      if (!applyApiError(form, err, FIELD_MAP)) showError(err);
+      // A problem inside the rule (a tag deleted meanwhile…) goes on its row; others on the form or a toast.
+      const onRule = err instanceof ApiError ? issueFromApiField(err.field, err.message) : null;
+      if (onRule) {
+        setServerIssues([onRule]);
+        setShowAll(true);
+      }
+      if (onRule || !applyApiError(form, err)) showError(err);
     } finally {
       setSaving(false);
     }
@@ -146,25 +116,13 @@ export default function CustomerGroups() {
 
   const summary = (g: CustomerGroup) => {
     if (g.kind === 'static') return <span className="muted">{t('groups.staticSummary')}</span>;
-    const phrases = conditionPhrases(g.conditions, names, t);
-    return phrases.length ? (
-      <Space size={[4, 4]} wrap>
-        {phrases.map((p) => (
-          <Tag key={p}>{p}</Tag>
-        ))}
-      </Space>
-    ) : (
-      <span className="muted">{t('groups.noConditions')}</span>
+    const text = describeRule(g.conditions, describe);
+    return (
+      <Typography.Paragraph className="seg-rule-text" ellipsis={{ rows: 2, tooltip: text }} style={{ marginBottom: 0 }} data-testid={`group-rule-${g.name}`}>
+        {text}
+      </Typography.Paragraph>
     );
   };
-
-  const levelOptions = [...(levels.data?.levels ?? []).map((l) => ({ value: l.id, label: l.name })), { value: NO_LEVEL, label: t('groups.noLevel') }];
-  const tagOptions = (tags.data?.items ?? []).map((x) => ({ value: x.id, label: x.name }));
-  const daysInput = (name: keyof CondValues, label: string, disabled = false) => (
-    <Form.Item name={['conditions', name]} label={label} rules={[zodRule(dayShape, (x) => x ?? undefined)]}>
-      <InputNumber min={1} max={3650} precision={0} suffix={t('promo.daysUnit')} placeholder={t('groups.f.any')} disabled={disabled} style={{ width: 200 }} data-testid={`group-${name}`} />
-    </Form.Item>
-  );
 
   return (
     <div className="page-card">
@@ -188,16 +146,28 @@ export default function CustomerGroups() {
           {
             title: t('groups.name'),
             key: 'name',
-            width: 200,
+            width: 180,
             render: (_, g) => (
               <Button type="link" style={{ padding: 0 }} onClick={() => setViewing(g)} data-testid={`group-open-${g.name}`}>
                 {g.name}
               </Button>
             ),
           },
-          { title: t('groups.kind'), dataIndex: 'kind', width: 100, render: (k: CustomerGroup['kind']) => <Tag color={k === 'dynamic' ? 'blue' : undefined}>{t(`groups.kind.${k}`)}</Tag> },
+          { title: t('groups.kind'), dataIndex: 'kind', width: 90, render: (k: CustomerGroup['kind']) => <Tag color={k === 'dynamic' ? 'blue' : undefined}>{t(`groups.kind.${k}`)}</Tag> },
           { title: t('groups.conditions'), key: 'conditions', render: (_, g) => summary(g) },
-          { title: t('groups.count'), dataIndex: 'count', width: 110, align: 'right', render: (n: number) => t('groups.people', { n }) },
+          {
+            title: t('groups.count'),
+            dataIndex: 'count',
+            width: 110,
+            align: 'right',
+            render: (n: number, g) => <span data-testid={`group-count-${g.name}`}>{t('groups.people', { n })}</span>,
+          },
+          {
+            title: t('seg.col.refreshedAt'),
+            key: 'refreshedAt',
+            width: 170,
+            render: (_, g) => (g.kind === 'static' ? <span className="muted">-</span> : g.refreshedAt ? <span className="muted">{fmtTime(g.refreshedAt)}</span> : <span className="muted">{t('seg.notRefreshed')}</span>),
+          },
           {
             title: t('common.actions'),
             key: 'a',
@@ -223,7 +193,7 @@ export default function CustomerGroups() {
 
       <Modal
         open={!!editing}
-        width={720}
+        width={dynamic ? 1120 : 600}
         title={editing === 'new' ? t('groups.new') : t('groups.edit')}
         onCancel={() => setEditing(null)}
         onOk={save}
@@ -234,94 +204,48 @@ export default function CustomerGroups() {
         forceRender
       >
         <Form<Values> form={form} layout="vertical" name="customerGroup">
-          <Form.Item name="name" label={t('groups.name')} required rules={[zodRule(GroupBody.shape.name, (x) => String(asText(x)).trim())]}>
-            <Input maxLength={30} placeholder={t('groups.namePlaceholder')} data-testid="group-name" />
-          </Form.Item>
-          <Form.Item name="kind" label={t('groups.kind')} extra={editing !== 'new' ? t('groups.kindFixed') : kind === 'static' ? t('groups.staticHint') : t('groups.dynamicHint')}>
-            <Radio.Group disabled={editing !== 'new'} data-testid="group-kind">
-              <Radio value="dynamic">{t('groups.kind.dynamic')}</Radio>
-              <Radio value="static">{t('groups.kind.static')}</Radio>
-            </Radio.Group>
-          </Form.Item>
-          {kind === 'dynamic' && (
-            <div style={{ background: '#f7f8fa', padding: '12px 16px 0', borderRadius: 4 }} data-testid="group-conditions">
-              <Form.Item name={['conditions', 'levels']} label={t('groups.f.levels')}>
-                <Select mode="multiple" allowClear options={levelOptions} placeholder={t('groups.f.levelsPlaceholder')} loading={levels.loading} data-testid="group-levels" />
-              </Form.Item>
-              <Form.Item label={t('groups.f.tags')} style={{ marginBottom: 0 }}>
-                <Space.Compact block>
-                  <Form.Item name={['conditions', 'tagMatch']} noStyle>
-                    <Select style={{ width: 150 }} options={(['any', 'all'] as const).map((m) => ({ value: m, label: t(`groups.f.tagMatch.${m}`) }))} data-testid="group-tag-match" />
-                  </Form.Item>
-                  <Form.Item name={['conditions', 'tagIds']} noStyle>
-                    <Select mode="multiple" allowClear options={tagOptions} placeholder={t('groups.f.any')} style={{ flex: 1 }} loading={tags.loading} data-testid="group-tags" />
-                  </Form.Item>
-                </Space.Compact>
-              </Form.Item>
-              <div style={{ height: 24 }} />
-              <Space align="start" wrap>
-                <Form.Item name={['conditions', 'minYuan']} label={`${t('groups.f.spend')} · ${t('groups.f.spendMin')}`} rules={[moneyRule(false)]}>
-                  <Input prefix="¥" placeholder={t('groups.f.any')} style={{ width: 200 }} data-testid="group-min-spend" />
-                </Form.Item>
-                <Form.Item
-                  name={['conditions', 'maxYuan']}
-                  label={t('groups.f.spendMax')}
-                  dependencies={[['conditions', 'minYuan']]}
-                  rules={[
-                    moneyRule(false),
-                    ({ getFieldValue }) => ({
-                      validator: async (_r, value) => {
-                        const min = yuanToFen(getFieldValue(['conditions', 'minYuan']));
-                        const max = yuanToFen(value);
-                        if (min !== null && max !== null && min > max) throw new Error(t('groups.f.minAboveMax'));
-                      },
-                    }),
-                  ]}
-                >
-                  <Input prefix="¥" placeholder={t('groups.f.any')} style={{ width: 200 }} data-testid="group-max-spend" />
-                </Form.Item>
-              </Space>
-              <Space align="start" wrap>
-                {daysInput('lastOrderWithinDays', t('groups.f.lastOrderWithin'), !!neverOrdered)}
-                {daysInput('noOrderForDays', t('groups.f.noOrderFor'), !!neverOrdered)}
-              </Space>
-              <Form.Item name={['conditions', 'neverOrdered']} valuePropName="checked" extra={neverOrdered ? t('groups.f.neverConflict') : undefined}>
-                <Checkbox
-                  data-testid="group-never-ordered"
-                  onChange={(e) => {
-                    // Having never ordered contradicts any order-date condition; clear them rather than match no one.
-                    if (e.target.checked) form.setFieldValue(['conditions', 'lastOrderWithinDays'], null);
-                    if (e.target.checked) form.setFieldValue(['conditions', 'noOrderForDays'], null);
-                  }}
-                >
-                  {t('groups.f.neverOrdered')}
-                </Checkbox>
-              </Form.Item>
-              <Space align="start" wrap>
-                <Form.Item name={['conditions', 'sources']} label={t('groups.f.sources')}>
-                  <Select mode="multiple" allowClear style={{ width: 300 }} placeholder={t('groups.f.any')} options={SOURCES.map((s) => ({ value: s, label: t(`customer.source.${s}`) }))} data-testid="group-sources" />
-                </Form.Item>
-                {daysInput('registeredWithinDays', t('groups.f.registeredWithin'))}
-              </Space>
-            </div>
-          )}
+          <Space align="start" size={24} wrap>
+            <Form.Item name="name" label={t('groups.name')} required rules={[zodRule(GroupBody.shape.name, (x) => String(asText(x)).trim())]}>
+              <Input maxLength={30} placeholder={t('groups.namePlaceholder')} style={{ width: 280 }} data-testid="group-name" />
+            </Form.Item>
+            <Form.Item name="kind" label={t('groups.kind')} extra={editing !== 'new' ? t('groups.kindFixed') : kind === 'static' ? t('groups.staticHint') : t('seg.dynamicHint')}>
+              <Radio.Group disabled={editing !== 'new'} data-testid="group-kind">
+                <Radio value="dynamic">{t('groups.kind.dynamic')}</Radio>
+                <Radio value="static">{t('groups.kind.static')}</Radio>
+              </Radio.Group>
+            </Form.Item>
+          </Space>
         </Form>
+        {dynamic && (
+          <div className="seg-editor" data-testid="group-conditions">
+            <div className="seg-editor-main">
+              <SegmentBuilder value={draft} onChange={changeDraft} issues={issues} showAllErrors={showAll} lookups={lookups} />
+            </div>
+            <div className="seg-editor-side">
+              <EstimatePanel rule={estimateRule} reason={!draft.items.length ? 'empty' : ownIssues.length ? 'invalid' : null} />
+            </div>
+          </div>
+        )}
       </Modal>
 
-      <GroupMembersDrawer group={viewing} onClose={() => setViewing(null)} onChanged={reload} />
+      <GroupMembersDrawer group={viewing} onClose={() => setViewing(null)} onChanged={reload} describe={describe} />
     </div>
   );
 }
 
-/** A group's members, paged, with the Excel export and (static groups) taking people out. */
-function GroupMembersDrawer({ group, onClose, onChanged }: { group: CustomerGroup | null; onClose: () => void; onChanged: () => void }) {
-  const { t } = useI18n();
+/** A group's members, paged, with the Excel export and (static groups) taking people out; a segment's entries and exits. */
+function GroupMembersDrawer({ group, onClose, onChanged, describe }: { group: CustomerGroup | null; onClose: () => void; onChanged: () => void; describe: DescribeContext }) {
+  const { t } = useSegI18n();
   const { can } = useAuth();
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(20);
+  const [tab, setTab] = useState<'members' | 'changes'>('members');
   const members = useApi<Paged<GroupMember>>(group ? `/groups/${group.id}/members` : null, { page, pageSize });
 
-  useEffect(() => setPage(1), [group?.id]);
+  useEffect(() => {
+    setPage(1);
+    setTab('members');
+  }, [group?.id]);
 
   const removeMember = async (m: GroupMember) => {
     if (!group) return;
@@ -337,10 +261,45 @@ function GroupMembersDrawer({ group, onClose, onChanged }: { group: CustomerGrou
 
   const canRemove = group?.kind === 'static' && can('customers:write');
 
+  const memberTable = (
+    <Table<GroupMember>
+      rowKey="id"
+      size="small"
+      loading={members.loading}
+      dataSource={members.data?.items ?? []}
+      onChange={(pg) => {
+        setPage(pg.current ?? 1);
+        setPageSize(pg.pageSize ?? 20);
+      }}
+      pagination={{ current: page, pageSize, total: members.data?.total ?? 0, showSizeChanger: true, showTotal: (n) => t('common.total', { n }) }}
+      columns={[
+        { title: t('common.phone'), dataIndex: 'phone', width: 140, render: (v: string | null, m) => <Link to={`/customers/${m.id}`}>{v ?? m.id.slice(0, 8)}</Link> },
+        { title: t('customer.nickname'), dataIndex: 'nickname', render: (v: string | null) => v || '-' },
+        { title: t('customer.registeredAt'), dataIndex: 'registeredAt', width: 180, render: fmtTime },
+        ...(canRemove
+          ? [
+              {
+                title: t('common.actions'),
+                key: 'a',
+                width: 110,
+                render: (_: unknown, m: GroupMember) => (
+                  <Popconfirm title={t('groups.removeConfirm')} onConfirm={() => removeMember(m)} okText={t('common.confirm')} cancelText={t('common.cancel')} okButtonProps={{ 'data-testid': 'group-remove-ok' } as never}>
+                    <Button type="link" size="small" danger data-testid={`group-remove-${m.phone}`}>
+                      {t('groups.remove')}
+                    </Button>
+                  </Popconfirm>
+                ),
+              },
+            ]
+          : []),
+      ]}
+    />
+  );
+
   return (
     <Drawer
       open={!!group}
-      size={760}
+      size={800}
       onClose={onClose}
       title={group ? `${group.name} · ${t('groups.memberList')}` : ''}
       extra={
@@ -353,38 +312,106 @@ function GroupMembersDrawer({ group, onClose, onChanged }: { group: CustomerGrou
       }
       data-testid="group-drawer"
     >
-      <Table<GroupMember>
-        rowKey="id"
+      {group?.kind === 'dynamic' ? (
+        <>
+          <div className="seg-rule-text" style={{ marginBottom: 8 }} data-testid="group-drawer-rule">
+            {describeRule(group.conditions, describe)}
+          </div>
+          <Tabs
+            activeKey={tab}
+            onChange={(k) => setTab(k as 'members' | 'changes')}
+            items={[
+              { key: 'members', label: <span data-testid="group-tab-members">{t('seg.tab.members')}</span>, children: memberTable },
+              { key: 'changes', label: <span data-testid="group-tab-changes">{t('seg.tab.changes')}</span>, children: tab === 'changes' && <GroupChanges groupId={group.id} /> },
+            ]}
+          />
+        </>
+      ) : (
+        memberTable
+      )}
+    </Drawer>
+  );
+}
+
+interface GroupChange {
+  customerId: string;
+  change: 'entered' | 'left';
+  at: string;
+}
+type Who = Pick<Customer, 'phone' | 'nickname'> | null;
+
+/** 进出记录: who entered and left the segment, newest first (the latest 100 the server keeps at hand). */
+function GroupChanges({ groupId }: { groupId: string }) {
+  const { t } = useSegI18n();
+  const changes = useApi<{ items: GroupChange[] }>(`/groups/${groupId}/changes`);
+  const [page, setPage] = useState(1);
+  const pageSize = 20;
+  const [people, setPeople] = useState<Record<string, Who>>({});
+  const items = changes.data?.items ?? [];
+  const visible = items.slice((page - 1) * pageSize, page * pageSize);
+  const wanted = [...new Set(visible.map((c) => c.customerId))].filter((id) => !(id in people));
+
+  useEffect(() => {
+    if (!wanted.length) return;
+    let live = true;
+    void Promise.all(
+      wanted.map((id) =>
+        api
+          .get<Customer>(`/customers/${id}`)
+          .then((c): [string, Who] => [id, { phone: c.phone, nickname: c.nickname }])
+          .catch((): [string, Who] => [id, null]),
+      ),
+    ).then((list) => {
+      if (live) setPeople((p) => ({ ...p, ...Object.fromEntries(list) }));
+    });
+    return () => {
+      live = false;
+    };
+  }, [wanted.join(',')]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  if (changes.error) return <LoadError error={changes.error} onRetry={changes.reload} />;
+
+  return (
+    <div data-testid="group-changes">
+      <div className="muted" style={{ fontSize: 12, marginBottom: 8 }}>
+        {t('seg.changes.hint')}
+      </div>
+      <Table<GroupChange>
+        rowKey={(c, i) => `${c.customerId}-${c.at}-${i}`}
         size="small"
-        loading={members.loading}
-        dataSource={members.data?.items ?? []}
-        onChange={(pg) => {
-          setPage(pg.current ?? 1);
-          setPageSize(pg.pageSize ?? 20);
-        }}
-        pagination={{ current: page, pageSize, total: members.data?.total ?? 0, showSizeChanger: true, showTotal: (n) => t('common.total', { n }) }}
+        loading={changes.loading}
+        dataSource={items}
+        locale={{ emptyText: <span className="muted">{t('seg.changes.empty')}</span> }}
+        pagination={{ current: page, pageSize, total: items.length, onChange: setPage, showSizeChanger: false, hideOnSinglePage: true }}
         columns={[
-          { title: t('common.phone'), dataIndex: 'phone', width: 140, render: (v: string | null, m) => <Link to={`/customers/${m.id}`}>{v ?? m.id.slice(0, 8)}</Link> },
-          { title: t('customer.nickname'), dataIndex: 'nickname', render: (v: string | null) => v || '-' },
-          { title: t('customer.registeredAt'), dataIndex: 'registeredAt', width: 180, render: fmtTime },
-          ...(canRemove
-            ? [
-                {
-                  title: t('common.actions'),
-                  key: 'a',
-                  width: 110,
-                  render: (_: unknown, m: GroupMember) => (
-                    <Popconfirm title={t('groups.removeConfirm')} onConfirm={() => removeMember(m)} okText={t('common.confirm')} cancelText={t('common.cancel')} okButtonProps={{ 'data-testid': 'group-remove-ok' } as never}>
-                      <Button type="link" size="small" danger data-testid={`group-remove-${m.phone}`}>
-                        {t('groups.remove')}
-                      </Button>
-                    </Popconfirm>
-                  ),
-                },
-              ]
-            : []),
+          {
+            title: t('seg.changes.customer'),
+            key: 'customer',
+            render: (_, c) => {
+              const who = people[c.customerId];
+              if (who === null) return <span className="muted">{t('seg.changes.gone')}</span>;
+              const label = who ? (who.phone ?? who.nickname ?? c.customerId.slice(0, 8)) : c.customerId.slice(0, 8);
+              return (
+                <Link to={`/customers/${c.customerId}`}>
+                  {label}
+                  {who?.phone && who.nickname ? <span className="muted"> · {who.nickname}</span> : null}
+                </Link>
+              );
+            },
+          },
+          {
+            title: t('seg.changes.change'),
+            dataIndex: 'change',
+            width: 110,
+            render: (v: GroupChange['change']) => (
+              <Tag color={v === 'entered' ? 'green' : 'orange'} data-testid={`group-change-${v}`}>
+                {t(v === 'entered' ? 'seg.changes.entered' : 'seg.changes.left')}
+              </Tag>
+            ),
+          },
+          { title: t('seg.changes.at'), dataIndex: 'at', width: 180, render: fmtTime },
         ]}
       />
-    </Drawer>
+    </div>
   );
 }

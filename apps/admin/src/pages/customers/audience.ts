@@ -1,4 +1,4 @@
-import type { GroupConditions, TagRule } from '@siyu/contracts';
+import type { SegmentRule, TagRule } from '@siyu/contracts';
 import type { TFunction } from '../../lib/i18n';
 import type { CategoryNode } from '../../lib/types';
 
@@ -19,8 +19,11 @@ export interface CustomerGroup {
   id: string;
   name: string;
   kind: 'static' | 'dynamic';
-  conditions: GroupConditions | null;
+  /** A dynamic group is a segment: its rule (older flat conditions arrive converted); null for static. */
+  conditions: SegmentRule | null;
   count: number;
+  /** When a dynamic group's members were last recomputed in full (null: not yet). */
+  refreshedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -56,30 +59,4 @@ export function ruleText(rule: TagRule | null | undefined, categories: Record<st
   if (rule.type === 'paid_in_days') return t('tags.rule.paidText', { days: rule.days, amount: yuanText(rule.minFen) });
   const name = categories ? (categories[rule.categoryId] ?? t('tags.categoryGone')) : '…';
   return t('tags.rule.boughtText', { category: name });
-}
-
-/** A dynamic group's conditions as short phrases, in the order the form shows them. */
-export function conditionPhrases(
-  c: GroupConditions | null,
-  names: { levels: Record<string, string> | null; tags: Record<string, string> | null },
-  t: TFunction,
-): string[] {
-  if (!c) return [];
-  const out: string[] = [];
-  const levelNames = (c.levelIds ?? []).map((id) => names.levels?.[id] ?? (names.levels ? t('groups.levelGone') : '…'));
-  if (c.noLevel) levelNames.push(t('groups.noLevel'));
-  if (levelNames.length) out.push(t('groups.cond.levels', { list: levelNames.join('、') }));
-  if (c.tagIds?.length) {
-    const tagNames = c.tagIds.map((id) => names.tags?.[id] ?? (names.tags ? t('groups.tagGone') : '…')).join('、');
-    out.push(t(c.tagMatch === 'all' ? 'groups.cond.tagsAll' : 'groups.cond.tagsAny', { list: tagNames }));
-  }
-  if (c.minSpendFen !== undefined && c.maxSpendFen !== undefined) out.push(t('groups.cond.spendBetween', { min: yuanText(c.minSpendFen), max: yuanText(c.maxSpendFen) }));
-  else if (c.minSpendFen !== undefined) out.push(t('groups.cond.spendMin', { min: yuanText(c.minSpendFen) }));
-  else if (c.maxSpendFen !== undefined) out.push(t('groups.cond.spendMax', { max: yuanText(c.maxSpendFen) }));
-  if (c.lastOrderWithinDays) out.push(t('groups.cond.orderedWithin', { n: c.lastOrderWithinDays }));
-  if (c.noOrderForDays) out.push(t('groups.cond.noOrderFor', { n: c.noOrderForDays }));
-  if (c.neverOrdered) out.push(t('groups.cond.neverOrdered'));
-  if (c.sources?.length) out.push(t('groups.cond.sources', { list: c.sources.map((s) => t(`customer.source.${s}`)).join('、') }));
-  if (c.registeredWithinDays) out.push(t('groups.cond.registeredWithin', { n: c.registeredWithinDays }));
-  return out;
 }
