@@ -5,7 +5,9 @@ import { SALES_CONTRACT_MESSAGES, salesEn, salesZh } from './dict-sales';
 import { ONBOARDING_CONTRACT_MESSAGES, onboardingEn, onboardingZh } from './dict-onboarding';
 import { afterSaleEn, afterSaleZh } from './dict-aftersale';
 import { ANALYTICS_CONTRACT_MESSAGES, analyticsEn, analyticsZh } from './dict-analytics';
+import { EXPERIMENTS_CONTRACT_MESSAGES, experimentsEn, experimentsZh } from './dict-experiments';
 import { MESSAGING_CONTRACT_MESSAGES, messagingEn, messagingZh } from './dict-messaging';
+import { journeysEn, journeysZh } from './dict-journeys';
 export const zh = {
   'app.name': '私域商家后台',
   'app.shortName': '私域',
@@ -902,7 +904,9 @@ export const zh = {
   ...onboardingZh,
   ...afterSaleZh,
   ...analyticsZh,
+  ...experimentsZh,
   ...messagingZh,
+  ...journeysZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -1803,7 +1807,9 @@ export const en: Record<MessageKey, string> = {
   ...onboardingEn,
   ...afterSaleEn,
   ...analyticsEn,
+  ...experimentsEn,
   ...messagingEn,
+  ...journeysEn,
 };
 
 /** The contracts' own English messages, in Chinese for the zh-CN console. */
@@ -1857,5 +1863,6 @@ export const ZH_CONTRACT_MESSAGES: Record<string, string> = {
   ...SALES_CONTRACT_MESSAGES,
   ...ONBOARDING_CONTRACT_MESSAGES,
   ...ANALYTICS_CONTRACT_MESSAGES,
+  ...EXPERIMENTS_CONTRACT_MESSAGES,
   ...MESSAGING_CONTRACT_MESSAGES,
 };

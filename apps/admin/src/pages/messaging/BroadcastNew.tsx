@@ -41,7 +41,7 @@ interface Values {
 const shape = BroadcastBody.shape;
 const trim = (v: unknown) => String(asText(v)).trim();
 /** Filled in by the server for every recipient; the merchant does not type them. */
-const AUTO_VARS = ['shopName', 'link'];
+export const AUTO_VARS = ['shopName', 'link'];
 const VAR_RE = /\{\{\s*([a-zA-Z][a-zA-Z0-9_]*)\s*\}\}/g;
 
 const INITIAL: Values = {
@@ -57,7 +57,7 @@ const INITIAL: Values = {
 };
 
 /** The variables the chosen templates use, in the order they first appear. */
-function usedVariables(templates: MessageTemplate[]): string[] {
+export function usedVariables(templates: MessageTemplate[]): string[] {
   const out: string[] = [];
   for (const tpl of templates)
     for (const text of [...tpl.fields.map((f) => f.value), tpl.link ?? ''])
