@@ -165,6 +165,11 @@ const ZH: Record<string, string> = {
   FLASH_SALE_ALREADY_STARTED: '本场已开抢，无需提醒',
   FLASH_SALE_ORDER_FAILED: '下单失败，名额已退回',
   JOURNEY_STATE_INVALID: '旅程当前的状态不允许这个操作',
+  EXPERIMENT_KEY_TAKEN: '已有相同标识的实验',
+  EXPERIMENT_STARTED: '实验已开始,标识、分组和权重不能再改',
+  EXPERIMENT_STATE: '实验当前的状态不允许这个操作',
+  VARIANT_NOT_FOUND: '实验中没有这个分组',
+  EXPERIMENT_STATS_INVALID_INPUT: '实验数据不完整,无法计算',
   JOURNEY_INCOMPLETE: '请先为该步骤选择模板、优惠券、标签或人群',
 };
 
