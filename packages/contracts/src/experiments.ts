@@ -58,10 +58,43 @@ export const EXPERIMENT_STATUS_LABELS: Record<ExperimentStatus, { zh: string; en
 /** `device`: the SDK's anonymous id of this browser or phone (not a UUID in every SDK). */
 export const FlagsQuery = z.object({ device: z.string().trim().min(1).max(200).optional() }).strict();
 
-export const VERDICT_LABELS: Record<'variant_wins' | 'control_wins' | 'no_difference_yet' | 'srm' | 'too_small', { zh: string; en: string }> = {
+export const VERDICT_LABELS: Record<Verdict, { zh: string; en: string }> = {
   variant_wins: { zh: '实验组胜出', en: 'A variant wins' },
   control_wins: { zh: '对照组更好', en: 'Control is better' },
   no_difference_yet: { zh: '暂无显著差异', en: 'No difference yet' },
   srm: { zh: '分流比例异常 (SRM)', en: 'Sample ratio mismatch' },
   too_small: { zh: '样本量不足', en: 'Too few people yet' },
 };
+
+// ── The result page's statistics (computed by the server's experiments/stats, read by the console) ──────
+
+export type Verdict = 'variant_wins' | 'control_wins' | 'no_difference_yet' | 'srm' | 'too_small';
+
+export interface Interval {
+  lower: number;
+  upper: number;
+}
+
+export interface ArmSummary {
+  key: string;
+  users: number;
+  conversions: number;
+  conversionRate: number;
+  /** Wilson interval (95 %). */
+  conversionCi: Interval;
+  /** Per exposed user, in the revenue's unit (fen). */
+  revenuePerUser: number | null;
+}
+
+export interface MetricComparison {
+  difference: number;
+  relativeLift: number | null;
+  ci: Interval;
+  pValue: number;
+  /** Safe to watch daily: never smaller than pValue, valid at whatever look you stop. */
+  alwaysValidPValue: number;
+  alwaysValidCi: Interval;
+  chanceToWin: number;
+  /** Expected loss of shipping the variant, in the metric's units. */
+  expectedLoss: number;
+}

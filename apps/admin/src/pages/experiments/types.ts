@@ -1,4 +1,6 @@
-import type { ExperimentStatus, ExperimentVariant } from '@siyu/contracts';
+import type { ArmSummary, ExperimentStatus, ExperimentVariant, MetricComparison, Verdict } from '@siyu/contracts';
+
+export type { ArmSummary, Interval, MetricComparison, Verdict } from '@siyu/contracts';
 
 /**
  * Answers of /api/admin/experiments the console reads. The statistics mirror the server's
@@ -26,35 +28,6 @@ export interface Experiment {
 export interface ExperimentListItem extends Experiment {
   /** Devices (anonymous ids) assigned so far. */
   exposedDevices: number;
-}
-
-export type Verdict = 'variant_wins' | 'control_wins' | 'no_difference_yet' | 'srm' | 'too_small';
-
-export interface Interval {
-  lower: number;
-  upper: number;
-}
-
-export interface ArmSummary {
-  key: string;
-  users: number;
-  conversions: number;
-  conversionRate: number;
-  /** Wilson interval at the family α (95 %). */
-  conversionCi: Interval;
-  /** Fen per exposed user. */
-  revenuePerUser: number | null;
-}
-
-export interface MetricComparison {
-  difference: number;
-  relativeLift: number | null;
-  ci: Interval;
-  pValue: number;
-  alwaysValidPValue: number;
-  alwaysValidCi: Interval;
-  chanceToWin: number;
-  expectedLoss: number;
 }
 
 export interface CupedSummary {

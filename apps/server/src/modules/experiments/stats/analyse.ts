@@ -4,6 +4,7 @@
  *
  * Inputs are the per-arm aggregates one SQL query returns, so the page never loads per-user rows.
  */
+import type { ArmSummary, MetricComparison, Verdict } from '@siyu/contracts';
 import { chanceToWinMeans, chanceToWinProportions } from './bayes.js';
 import { cuped, type CupedResult } from './cuped.js';
 import { assertAlpha, refuse, type Interval, type MeanArm, type ProportionArm } from './inputs.js';
@@ -12,6 +13,9 @@ import { twoProportion, wilsonInterval } from './proportions.js';
 import { minSampleSizeMeans, minSampleSizeProportions } from './sample-size.js';
 import { alwaysValidMeans, alwaysValidProportions, DEFAULT_PLANNED_USERS_PER_ARM } from './sequential.js';
 import { srm, type SrmResult } from './srm.js';
+
+/** The result shapes live in the contracts, where the console reads them too. */
+export type { ArmSummary, MetricComparison, Verdict };
 
 export interface ExperimentArm {
   key: string;
@@ -41,30 +45,6 @@ export interface Experiment {
   primaryMetric?: 'conversion' | 'revenue';
   /** Mixing variances for the always-valid view; tuned to the sample-size target when omitted. */
   sequential?: { tau2Conversion?: number; tau2Revenue?: number };
-}
-
-export type Verdict = 'variant_wins' | 'control_wins' | 'no_difference_yet' | 'srm' | 'too_small';
-
-export interface ArmSummary {
-  key: string;
-  users: number;
-  conversions: number;
-  conversionRate: number;
-  conversionCi: Interval;
-  revenuePerUser: number | null;
-}
-
-export interface MetricComparison {
-  difference: number;
-  relativeLift: number | null;
-  ci: Interval;
-  pValue: number;
-  /** Safe to watch daily: never smaller than pValue, valid at whatever look you stop. */
-  alwaysValidPValue: number;
-  alwaysValidCi: Interval;
-  chanceToWin: number;
-  /** Expected loss of shipping the variant, in the metric's units. */
-  expectedLoss: number;
 }
 
 export interface VariantComparison {

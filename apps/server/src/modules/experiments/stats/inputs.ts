@@ -5,6 +5,7 @@
  * fed us is wrong, and a result page showing "p = NaN" hides that. The error carries a stable code so
  * the HTTP layer maps it once.
  */
+import type { Interval } from '@siyu/contracts';
 import { badRequest } from '../../../platform/errors.js';
 
 export const INVALID_INPUT = 'EXPERIMENT_STATS_INVALID_INPUT';
@@ -22,10 +23,7 @@ export interface MeanArm {
   variance: number;
 }
 
-export interface Interval {
-  lower: number;
-  upper: number;
-}
+export type { Interval };
 
 export function refuse(message: string, field: string): never {
   throw badRequest(INVALID_INPUT, message, { field });
