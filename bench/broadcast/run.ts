@@ -20,7 +20,7 @@ import { fail, parseBenchArgs, positiveInt, type Mode } from '../lib/args.js';
 import { interrupted, runCleanups, runModes } from '../lib/cleanup.js';
 import { CpuMeter, type CpuSample } from '../lib/cpu.js';
 import { openPglite, openPostgres, type Sql } from '../lib/database.js';
-import { SHOP, signInOwner } from '../lib/demo-shop.js';
+import { AdminClient, SHOP, signInOwner } from '../lib/demo-shop.js';
 import { json, sleep } from '../lib/http.js';
 import { gitCommit, machineInfo, printRows, writeResult } from '../lib/report.js';
 import { prepareRun, type RunEnv } from '../lib/run-env.js';
@@ -213,22 +213,7 @@ function batchTimes(before: Histo, after: Histo) {
 // ---------------------------------------------------------------------------------------------------
 // Setup: the shop's SMS account, budget, template and tag over the admin API; customers by SQL.
 
-class Admin {
-  private agent = new http.Agent({ keepAlive: true });
-  private headers: Record<string, string> = {};
-  constructor(readonly base: string) {}
-  async signIn() {
-    this.headers = await signInOwner(this.agent, this.base);
-  }
-  call(method: string, p: string, body?: unknown) {
-    return json(this.agent, this.base, method, p, body, this.headers);
-  }
-  close() {
-    this.agent.destroy();
-  }
-}
-
-async function configureShop(admin: Admin) {
+async function configureShop(admin: AdminClient) {
   await admin.call('PUT', '/api/admin/messaging/channels/sms', { vendor: 'tencent', accessKeyId: 'AKIDsandbox', accessKeySecret: 'sandbox-secret-key', sdkAppId: '1400000001', signName: '思域商城', region: 'ap-guangzhou' });
   // The default budget (1 SMS a day, 2 a week per customer) with quiet hours off (start = end).
   const budget = await admin.call('GET', '/api/admin/messaging/budget');
@@ -320,7 +305,7 @@ const DECIDED = ['sent', 'failed', 'capped', 'opted_out', 'unreachable'];
  * deliveries: ~1 s of PostgreSQL CPU at a million) only while preparing, every `--api-poll` s, and
  * after the end until the status is done.
  */
-async function runBroadcast(label: string, admin: Admin, topo: Topology, meter: CpuMeter, setup: { templateId: string; tagId: string }, toSend: number, databaseUrl?: string) {
+async function runBroadcast(label: string, admin: AdminClient, topo: Topology, meter: CpuMeter, setup: { templateId: string; tagId: string }, toSend: number, databaseUrl?: string) {
   const created = await admin.call('POST', '/api/admin/messaging/broadcasts', {
     name: `${label} ${new Date().toISOString().slice(0, 19)}`, audience: { kind: 'tag', tagId: setup.tagId }, channels: ['sms'], templateIds: { sms: setup.templateId },
     vars: VARS, link: null, holdoutPercent: params.holdoutPercent, attributionDays: 7,
@@ -461,7 +446,7 @@ function startAnalyzer(databaseUrl: string | undefined) {
 }
 
 /** After the last message: receipts keep arriving (the sandbox pushes them back). Waits until `delivered` stops moving. */
-async function waitForReceipts(admin: Admin, id: string) {
+async function waitForReceipts(admin: AdminClient, id: string) {
   const t0 = performance.now();
   let lastN = -1;
   let still = 0;
@@ -640,7 +625,7 @@ async function runMode(mode: Mode) {
   const setupStarted = performance.now();
   let topo = await startTopology(mode, run);
   console.log(`  started: ${topo.name}`);
-  let admin = new Admin(topo.base);
+  let admin = new AdminClient(topo.base);
   await admin.signIn();
   const setup = await configureShop(admin);
   const seedStarted = performance.now();
@@ -662,7 +647,7 @@ async function runMode(mode: Mode) {
       await db.close();
     }
     topo = await startTopology(mode, run);
-    admin = new Admin(topo.base);
+    admin = new AdminClient(topo.base);
     await admin.signIn();
   }
   const seedSeconds = (performance.now() - seedStarted) / 1000;

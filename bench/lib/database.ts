@@ -29,6 +29,18 @@ export async function openPglite(dataDir: string): Promise<Sql> {
 }
 
 /** Creates `<prefix>_<stamp>_<n>` next to ADMIN_PG, dropped at cleanup; answers its URL. */
+/** Runs `fn` on the server's `postgres` database of `url` (to create or drop the one a test works in). */
+export async function onMaintenanceDb<T>(url: string, fn: (c: Sql) => Promise<T>): Promise<T> {
+  const u = new URL(url);
+  u.pathname = '/postgres';
+  const c = await openPostgres(u.toString());
+  try {
+    return await fn(c);
+  } finally {
+    await c.close();
+  }
+}
+
 export async function createTempDatabase(prefix: string, stamp: string): Promise<string> {
   const dbName = `${prefix}_${stamp}_${randomInt(0, 1000)}`;
   const admin = await openPostgres(ADMIN_PG);

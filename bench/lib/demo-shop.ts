@@ -1,6 +1,6 @@
 /** The seeded demo shop (SEED_DEMO=true): its owner and customers signed in over the HTTP API. */
 import { randomInt } from 'node:crypto';
-import type http from 'node:http';
+import http from 'node:http';
 import { json, request } from './http.js';
 
 export const SHOP = 'demo';
@@ -12,6 +12,22 @@ export async function signInOwner(agent: http.Agent, base: string): Promise<Reco
   if (signIn.status !== 200) throw new Error(`owner sign-in answered ${signIn.status}: ${signIn.text}`);
   const cookie = (signIn.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
   return { cookie, 'x-csrf-token': JSON.parse(signIn.text).csrfToken as string };
+}
+
+/** The owner's admin API over one keep-alive agent: sign in once, then call. */
+export class AdminClient {
+  private agent = new http.Agent({ keepAlive: true });
+  private headers: Record<string, string> = {};
+  constructor(readonly base: string) {}
+  async signIn() {
+    this.headers = await signInOwner(this.agent, this.base);
+  }
+  call(method: string, p: string, body?: unknown) {
+    return json(this.agent, this.base, method, p, body, this.headers);
+  }
+  close() {
+    this.agent.destroy();
+  }
 }
 
 /**

@@ -36,7 +36,7 @@ export async function createPlatform(config: Config, opts: PlatformOptions = {})
   // Work said inside a transaction that must wait for its COMMIT (cache invalidation) runs after it.
   trackCommits(database);
   const hot = await createHotStore({ redisUrl: config.REDIS_URL, prefix: opts.redisPrefix });
-  const jobs = new JobQueue(database, log.child({ part: 'jobs' }), { pollMs: config.JOBS_POLL_MS });
+  const jobs = new JobQueue(database, log.child({ part: 'jobs' }), { pollMs: config.JOBS_POLL_MS, lockMs: config.JOBS_LOCK_MS });
   const events = new EventBus(database, jobs, log.child({ part: 'events' }));
   jobs.onPoll(() => events.dispatch());
   let selfUrl = `http://127.0.0.1:${config.PORT}`;

@@ -91,6 +91,10 @@ const ConfigSchema = z.object({
   MESSAGING_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
   /** Dispatcher batches one worker process runs at once (each: admit, send, record in turn). */
   MESSAGING_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Due journey instances one advance transaction walks (each instance's steps commit with its state). */
+  JOURNEY_BATCH: z.coerce.number().int().min(1).max(2000).default(100),
+  /** Advance transactions one worker process runs at once (each on its own connection). */
+  JOURNEY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /**
    * Benchmarks only (bench/broadcast): the dispatcher's clock runs ahead to the next 12:00 shop time, so
    * marketing SMS (08:00–20:00 only) go out whenever the benchmark runs. Refused in production.
@@ -142,6 +146,11 @@ const ConfigSchema = z.object({
   /** Inbox INSERTs at once (PostgreSQL commits them in parallel; the embedded PGlite takes 1 whatever this says). */
   INGEST_MAX_INFLIGHT: z.coerce.number().int().min(1).max(64).default(4),
   JOBS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  /**
+   * How long a claimed job is its worker's: a worker that died mid-job leaves it to others after this. Longer
+   * than the slowest job (a segment's full refresh, an import) so that a live worker's job is never run twice.
+   */
+  JOBS_LOCK_MS: z.coerce.number().int().min(5_000).max(3_600_000).default(300_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),

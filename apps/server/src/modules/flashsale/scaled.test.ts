@@ -5,7 +5,7 @@ import path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres, type Sql } from '../../../../../bench/lib/database.js';
+import { onMaintenanceDb, openPostgres, type Sql } from '../../../../../bench/lib/database.js';
 import { startServer, startServers, type Server } from '../../../../../bench/lib/server.js';
 import { runCleanups } from '../../../../../bench/lib/cleanup.js';
 import { bulkCustomers, correctness, createSale, rush, waitForOrders } from '../../../../../bench/flash-sale/rush.js';
@@ -30,16 +30,7 @@ let db: Sql;
 let redis: Redis;
 let env: Record<string, string>;
 
-async function admin<T>(fn: (c: Sql) => Promise<T>) {
-  const u = new URL(PG);
-  u.pathname = '/postgres';
-  const c = await openPostgres(u.toString());
-  try {
-    return await fn(c);
-  } finally {
-    await c.close();
-  }
-}
+const admin = <T>(fn: (c: Sql) => Promise<T>) => onMaintenanceDb(PG, fn);
 
 beforeAll(async () => {
   dbName = `flash_scaled_${Date.now()}_${randomInt(0, 1000)}`;

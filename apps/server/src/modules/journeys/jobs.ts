@@ -9,6 +9,8 @@ const ADVANCE_CONCURRENCY = 2;
 
 export function registerJourneyJobs(p: Platform, journeys: JourneyService) {
   let advancing = 0;
+  // Ahead of ordinary jobs: each tag a journey adds queues a segments refresh, and a backlog of those must not
+  // hold the engine back (the queue takes jobs highest priority first, then oldest first).
   p.jobs.register('journeys.advance', async () => {
     if (advancing >= ADVANCE_CONCURRENCY) return;
     advancing++;
@@ -18,7 +20,7 @@ export function registerJourneyJobs(p: Platform, journeys: JourneyService) {
     } finally {
       advancing--;
     }
-  });
+  }, { priority: 10 });
   p.jobs.schedule('journeys.advance', 1_000, 'journeys.advance');
 
   p.jobs.register('journeys.schedules', async () => {

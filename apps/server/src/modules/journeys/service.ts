@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { JOURNEY_EVENTS, JourneyBody, durationMs, type JourneyNode, type JourneyNodeStats, type JourneyStatus, type JourneyTrigger, type SegmentRule } from '@siyu/contracts';
 import type { Actor, Platform } from '../../platform/context.js';
 import { rows, sql, type Db } from '../../platform/db/index.js';
-import { pgArray } from '../../platform/db/prepared.js';
+import { pgArray, uuidArray } from '../../platform/db/prepared.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import type { CustomersService } from '../customers/service.js';
 import type { PointsService } from '../loyalty/points-service.js';
@@ -38,8 +38,11 @@ interface JourneyRow {
 interface InstanceRow {
   id: string; shop_id: string; journey_id: string; version: number; customer_id: string; arm: 'treatment' | 'holdout'; test: boolean;
   status: 'active' | 'waiting' | 'converted' | 'exited' | 'done'; node_id: string | null; seq: number; wake_at: Date | null; waiting_event: string | null;
-  event_hit: boolean; attempts: number; entered_at: Date; goal_until: Date | null;
+  event_hit: boolean; attempts: number; entered_at: Date; goal_until: Date | null; last_error: string | null; ended_at: Date | null; exit_reason: string | null;
 }
+
+/** What a node does now: pass on (with an outcome, and a branch when it branches) or wait until a time (or an event). */
+type NodeAction = { pass: true; outcome: string; detail: Record<string, unknown> | null; branch?: string } | { pass: false; at: Date; event: string | null };
 
 export interface PathStep { seq: number; nodeId: string; type: JourneyNode['type']; outcome: string; detail: Record<string, unknown> | null }
 
@@ -47,11 +50,8 @@ export interface PathStep { seq: number; nodeId: string; type: JourneyNode['type
 export class WorkerCrash extends Error {}
 
 const LIVE = ['active', 'waiting'];
-const LEASE_MS = 30_000;
 /** Nodes one instance walks in one claim before it goes back to the queue (a long chain cannot hog a worker). */
 const MAX_STEPS = 50;
-/** Instances of one batch advanced at once. */
-const CONCURRENCY = 4;
 const MAX_ATTEMPTS = 8;
 const SHOP_OFFSET_MS = 8 * 3600_000;
 const DAY_MS = 86_400_000;
@@ -73,8 +73,8 @@ export function nextShopTime(now: Date, hour: number, minute: number): Date {
 /**
  * 自动化营销: journeys, their versions, instances and steps. Entry comes from domain events, segment changes,
  * dates and schedules; `advanceDue` (a job every second) walks due instances node by node, each node's effect,
- * its step row and the instance's new state in one transaction, so a killed worker resumes at the last
- * committed node and nothing is skipped or done twice.
+ * its step row and the instance's new state in one transaction (a batch of instances shares one), so a killed
+ * worker resumes at the last committed node and nothing is skipped or done twice.
  */
 export class JourneyService {
   /** The engine's clock; tests move it to pass waits. */
@@ -275,7 +275,7 @@ export class JourneyService {
     const now = this.clock();
     const def = await this.definition(tx, j.id, j.version);
     const [last] = await rows<{ status: string; entered_at: Date }>(tx, sql`
-      SELECT status, entered_at FROM journey_instances WHERE journey_id = ${j.id} AND customer_id = ${customerId} AND NOT test ORDER BY entered_at DESC, created_at DESC LIMIT 1`);
+      SELECT status, entered_at FROM journey_instances WHERE shop_id = ${j.shop_id} AND customer_id = ${customerId} AND journey_id = ${j.id} AND NOT test ORDER BY entered_at DESC, created_at DESC LIMIT 1`);
     if (last) {
       if (LIVE.includes(last.status)) return 'skipped';
       if (def.reentry.kind === 'never') return 'skipped';
@@ -296,6 +296,51 @@ export class JourneyService {
       ON CONFLICT DO NOTHING RETURNING id`);
     if (!inserted.length) return 'skipped';
     return holdout ? 'holdout' : 'treatment';
+  }
+
+  /**
+   * `enter` for many customers at once, in the caller's transaction: the same rules per customer (re-entry read
+   * first, the partial unique indexes deciding races and repeated causes), one read and one INSERT for the lot.
+   * Answers how many entered each arm.
+   */
+  async enterMany(tx: Db, j: Pick<JourneyRow, 'id' | 'shop_id' | 'version'>, customerIds: string[], opts: { entryKey?: string; wakeAt?: Date } = {}) {
+    const ids = [...new Set(customerIds)];
+    const out = { treatment: 0, holdout: 0 };
+    if (!ids.length) return out;
+    const now = this.clock();
+    const def = await this.definition(tx, j.id, j.version);
+    const last = await rows<{ customer_id: string; status: string; entered_at: Date }>(tx, sql`
+      SELECT DISTINCT ON (customer_id) customer_id, status, entered_at FROM journey_instances
+      WHERE shop_id = ${j.shop_id} AND customer_id = ANY(${uuidArray(ids)}::uuid[]) AND journey_id = ${j.id} AND NOT test
+      ORDER BY customer_id, entered_at DESC, created_at DESC`);
+    const lastOf = new Map(last.map((l) => [l.customer_id, l]));
+    const entering = ids.filter((c) => {
+      const l = lastOf.get(c);
+      if (!l) return true;
+      if (LIVE.includes(l.status)) return false;
+      if (def.reentry.kind === 'never') return false;
+      if (def.reentry.kind === 'after_days' && new Date(l.entered_at).getTime() + def.reentry.days * DAY_MS > now.getTime()) return false;
+      return true;
+    });
+    if (!entering.length) return out;
+    const enteredAt = opts.wakeAt && opts.wakeAt > now ? opts.wakeAt : now;
+    const goalUntil = def.goal ? new Date(enteredAt.getTime() + def.goal.withinDays * DAY_MS) : null;
+    const exitGroup = def.exitOnSegmentLeft && def.trigger.kind === 'segment_entered' ? def.trigger.groupId : null;
+    const arms = entering.map((c) => (inHoldout(j.id, c, def.holdoutPercent) ? 'holdout' : 'treatment'));
+    // The holdout walks nothing: it waits out the goal window, or is done at once without a goal (as `enter`).
+    const holdoutStatus = goalUntil ? 'waiting' : 'done';
+    const inserted = await rows<{ arm: 'treatment' | 'holdout' }>(tx, sql`
+      INSERT INTO journey_instances (shop_id, journey_id, version, customer_id, arm, status, wake_at, entry_key, entered_at, goal_event, goal_until, exit_group_id, ended_at, exit_reason)
+      SELECT ${j.shop_id}, ${j.id}, ${j.version}, e.customer_id, e.arm,
+        CASE WHEN e.arm = 'holdout' THEN ${holdoutStatus} ELSE 'active' END,
+        CASE WHEN e.arm = 'holdout' THEN ${goalUntil?.toISOString() ?? null}::timestamptz ELSE ${enteredAt.toISOString()}::timestamptz END,
+        ${opts.entryKey ?? null}, ${enteredAt.toISOString()}::timestamptz, ${def.goal?.event ?? null}, ${goalUntil?.toISOString() ?? null}::timestamptz, ${exitGroup}::uuid,
+        CASE WHEN e.arm = 'holdout' AND ${holdoutStatus} = 'done' THEN ${now.toISOString()}::timestamptz END,
+        CASE WHEN e.arm = 'holdout' AND ${holdoutStatus} = 'done' THEN 'holdout' END
+      FROM unnest(${uuidArray(entering)}::uuid[], ${pgArray(arms)}::text[]) WITH ORDINALITY AS e(customer_id, arm, n) ORDER BY e.n
+      ON CONFLICT DO NOTHING RETURNING arm`);
+    for (const r of inserted) out[r.arm]++;
+    return out;
   }
 
   private async liveJourneys(db: Db, shopId: string, kind: string, event?: string) {
@@ -365,7 +410,7 @@ export class JourneyService {
     }
     if (!entered.length) return;
     const journeys = (await this.liveJourneys(tx, event.shopId, 'segment_entered')).filter((j) => j.trigger_group_id === groupId);
-    for (const j of journeys) for (const c of entered) await this.enter(tx, j, c, { entryKey: `seg:${event.id}` });
+    for (const j of journeys) await this.enterMany(tx, j, entered, { entryKey: `seg:${event.id}` });
   }
 
   /** `customer.merged`: the survivor takes the merged-away customer's instances (one live per journey still) and dates. */
@@ -424,7 +469,8 @@ export class JourneyService {
       const wakeAt = shopInstant(today, t.hour);
       for (let i = 0; i < people.length; i += 500) {
         await this.p.database.transaction(async (tx) => {
-          for (const c of people.slice(i, i + 500)) if ((await this.enter(tx, j, c, { entryKey: `date:${today}`, wakeAt })) !== 'skipped') n++;
+          const e = await this.enterMany(tx, j, people.slice(i, i + 500), { entryKey: `date:${today}`, wakeAt });
+          n += e.treatment + e.holdout;
         });
       }
     }
@@ -444,7 +490,8 @@ export class JourneyService {
       const members = await this.d.groups.allMemberIds(j.shop_id, def.trigger.groupId).catch(() => [] as string[]);
       for (let i = 0; i < members.length; i += 500) {
         await this.p.database.transaction(async (tx) => {
-          for (const c of members.slice(i, i + 500)) if ((await this.enter(tx, j, c, { entryKey: `sched:${slot.toISOString()}` })) !== 'skipped') n++;
+          const e = await this.enterMany(tx, j, members.slice(i, i + 500), { entryKey: `sched:${slot.toISOString()}` });
+          n += e.treatment + e.holdout;
         });
       }
       let next: Date | null = null;
@@ -465,34 +512,144 @@ export class JourneyService {
   // ── The engine ────────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Claims due instances of live journeys (FOR UPDATE SKIP LOCKED, a lease so other workers pass them by) and
-   * walks each as far as it goes now. Returns how many were claimed.
+   * Walks due instances of live journeys as far as each goes now: up to JOURNEY_CONCURRENCY batches at once, each
+   * one transaction that claims up to JOURNEY_BATCH due instances (`walkBatch`). Returns how many were claimed.
    */
-  async advanceDue(limit = 200): Promise<number> {
-    const now = this.clock();
-    const claimed = await rows<{ id: string }>(this.p.db, sql`
-      UPDATE journey_instances SET lease_until = ${new Date(now.getTime() + LEASE_MS).toISOString()}::timestamptz
-      WHERE id IN (
-        SELECT i.id FROM journey_instances i JOIN journeys j ON j.id = i.journey_id
-        WHERE i.status IN ('active', 'waiting') AND i.wake_at <= ${now.toISOString()}::timestamptz AND NOT i.test AND j.status = 'live'
-          AND (i.lease_until IS NULL OR i.lease_until < ${now.toISOString()}::timestamptz)
-        ORDER BY i.wake_at LIMIT ${limit} FOR UPDATE OF i SKIP LOCKED)
-      RETURNING id`);
-    const queue = claimed.map((c) => c.id);
+  async advanceDue(limit = this.p.config.JOURNEY_BATCH * this.p.config.JOURNEY_CONCURRENCY): Promise<number> {
+    const size = Math.max(1, Math.min(this.p.config.JOURNEY_BATCH, limit));
+    const batches = Math.max(1, Math.ceil(limit / size));
+    let claimed = 0;
+    let started = 0;
     let crash: unknown = null;
     const worker = async () => {
-      while (queue.length && !crash) {
-        const id = queue.shift()!;
+      while (started < batches && !crash) {
+        started++;
         try {
-          await this.advanceInstance(id);
+          const n = await this.walkBatch(size);
+          claimed += n;
+          // Fewer due than a batch: the other slots would find none either.
+          if (n < size) return;
         } catch (err) {
           crash = err;
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.p.config.JOURNEY_CONCURRENCY, batches) }, worker));
     if (crash) throw crash;
-    return claimed.length;
+    return claimed;
+  }
+
+  /**
+   * One transaction: claims up to `limit` due instances of live journeys (FOR UPDATE SKIP LOCKED: other workers
+   * pass them by while it runs, and a killed worker's claims end with its transaction), walks each node by node in
+   * memory as `step` would (the same effects, in this transaction), then writes every step row in one INSERT and
+   * every instance's new state in one UPDATE, all committing together. An instance that reaches a condition stops
+   * before it (its state so far commits) and takes the one-by-one path after the commit, since the condition is
+   * asked outside any transaction. If the batch fails, nothing of it committed and each of its instances takes
+   * the one-by-one path, which backs a failing node off on its own. Returns how many were claimed.
+   */
+  private async walkBatch(limit: number): Promise<number> {
+    const solo: string[] = [];
+    const written: [string, number][] = [];
+    let ids: string[] = [];
+    try {
+      await this.p.database.transaction(async (tx) => {
+        const now = this.clock();
+        const list = await rows<InstanceRow>(tx, sql`
+          SELECT i.* FROM journey_instances i JOIN journeys j ON j.id = i.journey_id
+          WHERE i.status IN ('active', 'waiting') AND i.wake_at <= ${now.toISOString()}::timestamptz AND NOT i.test AND j.status = 'live'
+            AND (i.lease_until IS NULL OR i.lease_until < ${now.toISOString()}::timestamptz)
+          ORDER BY i.wake_at LIMIT ${limit} FOR UPDATE OF i SKIP LOCKED`);
+        ids = list.map((i) => i.id);
+        const journeyIds = [...new Set(list.map((i) => i.journey_id))];
+        const live = new Set((await rows<{ id: string }>(tx, sql`SELECT id FROM journeys WHERE id = ANY(${uuidArray(journeyIds)}::uuid[]) AND status = 'live'`)).map((j) => j.id));
+        const steps: { instanceId: string; seq: number; shopId: string; journeyId: string; version: number; nodeId: string; outcome: string; detail: string | null }[] = [];
+        const states: InstanceRow[] = [];
+        for (const inst of list) {
+          const cur: InstanceRow = { ...inst };
+          states.push(cur);
+          if (!LIVE.includes(inst.status) || !inst.wake_at || new Date(inst.wake_at) > now || !live.has(inst.journey_id)) continue;
+          if (inst.arm === 'holdout') {
+            Object.assign(cur, { status: 'done', exit_reason: 'holdout', ended_at: now, wake_at: null });
+            continue;
+          }
+          const def = await this.definition(tx, inst.journey_id, inst.version);
+          const nodeOf = (nodeId: string) => {
+            const n = def.nodes.find((x) => x.id === nodeId);
+            if (!n) throw new Error(`journey ${inst.journey_id} v${inst.version} has no node ${nodeId}`);
+            return n;
+          };
+          for (let k = 0; k < MAX_STEPS; k++) {
+            const seq = cur.seq + 1;
+            let node: JourneyNode;
+            let a: NodeAction;
+            if (cur.status === 'waiting') {
+              node = nodeOf(cur.node_id!);
+              a = node.type === 'wait_event' ? { pass: true, outcome: cur.event_hit ? 'yes' : 'timeout', detail: null, branch: cur.event_hit ? 'yes' : 'timeout' } : { pass: true, outcome: 'done', detail: null };
+            } else {
+              const nodeId = cur.node_id ?? nextNode(def, 'entry');
+              if (!nodeId) {
+                Object.assign(cur, { status: 'done', exit_reason: 'completed', ended_at: now, wake_at: null });
+                break;
+              }
+              node = nodeOf(nodeId);
+              if (node.type === 'condition') {
+                // Where it is now (active at the condition, due) commits with the batch; the condition is asked after.
+                cur.node_id = node.id;
+                solo.push(inst.id);
+                break;
+              }
+              a = (await this.runNode(tx, cur, node, seq, now, {}, null))!;
+            }
+            if (!a.pass) {
+              Object.assign(cur, { status: 'waiting', node_id: node.id, wake_at: a.at, waiting_event: a.event, event_hit: false });
+              break;
+            }
+            steps.push({ instanceId: inst.id, seq, shopId: inst.shop_id, journeyId: inst.journey_id, version: inst.version, nodeId: node.id, outcome: a.outcome, detail: a.detail ? JSON.stringify(a.detail) : null });
+            cur.seq = seq;
+            if (node.type === 'exit') {
+              Object.assign(cur, { status: 'exited', exit_reason: 'exit_node', node_id: node.id, ended_at: now, wake_at: null, waiting_event: null });
+              break;
+            }
+            const to = nextNode(def, node.id, branchesOf(node) ? a.branch : undefined);
+            if (!to) {
+              Object.assign(cur, { status: 'done', exit_reason: 'completed', node_id: node.id, ended_at: now, wake_at: null, waiting_event: null });
+              break;
+            }
+            Object.assign(cur, { status: 'active', node_id: to, wake_at: now, waiting_event: null, event_hit: false, attempts: 0, last_error: null });
+          }
+        }
+        if (steps.length) {
+          await tx.execute(sql`
+            INSERT INTO journey_steps (instance_id, seq, shop_id, journey_id, version, node_id, outcome, detail, at)
+            SELECT s.*, ${now.toISOString()}::timestamptz FROM unnest(${uuidArray(steps.map((x) => x.instanceId))}::uuid[], ${pgArray(steps.map((x) => x.seq))}::int[],
+              ${uuidArray(steps.map((x) => x.shopId))}::uuid[], ${uuidArray(steps.map((x) => x.journeyId))}::uuid[], ${pgArray(steps.map((x) => x.version))}::int[],
+              ${pgArray(steps.map((x) => x.nodeId))}::text[], ${pgArray(steps.map((x) => x.outcome))}::text[], ${pgArray(steps.map((x) => x.detail))}::jsonb[]) AS s`);
+        }
+        if (states.length) {
+          const ts = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+          await tx.execute(sql`
+            UPDATE journey_instances i SET status = v.status, node_id = v.node_id, seq = v.seq, wake_at = v.wake_at, waiting_event = v.waiting_event, event_hit = v.event_hit,
+              attempts = v.attempts, last_error = v.last_error, ended_at = v.ended_at, exit_reason = v.exit_reason, lease_until = NULL
+            FROM unnest(${uuidArray(states.map((x) => x.id))}::uuid[], ${pgArray(states.map((x) => x.status))}::text[], ${pgArray(states.map((x) => x.node_id))}::text[],
+              ${pgArray(states.map((x) => x.seq))}::int[], ${pgArray(states.map((x) => ts(x.wake_at)))}::timestamptz[], ${pgArray(states.map((x) => x.waiting_event))}::text[],
+              ${pgArray(states.map((x) => x.event_hit))}::boolean[], ${pgArray(states.map((x) => x.attempts))}::int[], ${pgArray(states.map((x) => x.last_error))}::text[],
+              ${pgArray(states.map((x) => ts(x.ended_at)))}::timestamptz[], ${pgArray(states.map((x) => x.exit_reason))}::text[])
+              AS v(id, status, node_id, seq, wake_at, waiting_event, event_hit, attempts, last_error, ended_at, exit_reason)
+            WHERE i.id = v.id`);
+        }
+        if (this.faults.beforeCommit) for (const x of steps) this.crashOn(() => this.faults.beforeCommit!(x.instanceId, x.seq));
+        for (const x of steps) written.push([x.instanceId, x.seq]);
+      });
+    } catch (err) {
+      if (err instanceof WorkerCrash) throw err;
+      this.p.log.warn({ err, instances: ids.length }, 'journey batch failed, walking its instances one by one');
+      for (const id of ids) await this.advanceInstance(id);
+      return ids.length;
+    }
+    if (this.faults.afterCommit) for (const [id, seq] of written) this.crashOn(() => this.faults.afterCommit!(id, seq));
+    for (const id of solo) await this.advanceInstance(id);
+    return ids.length;
   }
 
   /** Walks one instance until it waits, ends or has taken MAX_STEPS; a failing node backs off and is retried. */
@@ -595,75 +752,9 @@ export class JourneyService {
           return false;
         }
         const node = nodeOf(nodeId);
-        const ref = `journey:${id}:${node.id}:${seq}`;
-        switch (node.type) {
-          case 'wait':
-            result = opts.test ? await pass(node, 'skipped', { wouldWaitMs: durationMs(node.duration) }) : await waitUntil(node, new Date(now.getTime() + durationMs(node.duration)));
-            break;
-          case 'wait_until_time': {
-            const at = nextShopTime(now, node.hour, node.minute);
-            result = opts.test ? await pass(node, 'skipped', { wouldWaitUntil: at.toISOString() }) : await waitUntil(node, at);
-            break;
-          }
-          case 'wait_until_date': {
-            const at = await this.dateTarget(tx, inst.shop_id, inst.customer_id, node, now);
-            if (!at) result = await pass(node, 'no_date', null);
-            else if (at <= now) result = await pass(node, 'passed', { at: at.toISOString() });
-            else result = opts.test ? await pass(node, 'skipped', { wouldWaitUntil: at.toISOString() }) : await waitUntil(node, at);
-            break;
-          }
-          case 'wait_event':
-            result = opts.test ? await pass(node, 'timeout', { skipped: true }, 'timeout') : await waitUntil(node, new Date(now.getTime() + durationMs(node.timeout)), node.event);
-            break;
-          case 'condition': {
-            if (!asked || asked.seq !== inst.seq || asked.nodeId !== node.id) return true; // moved meanwhile: look again
-            const b = asked.value ? 'yes' : 'no';
-            result = await pass(node, b, null, b);
-            break;
-          }
-          case 'random_split': {
-            const b = splitBranch(node, id);
-            result = await pass(node, b, null, b);
-            break;
-          }
-          case 'send': {
-            const vars: Record<string, string> = { ...node.vars };
-            for (const c of node.channels) vars[`__template_${c}`] = node.templateIds[c]!;
-            const n = await this.d.messaging.send(tx, [{ shopId: inst.shop_id, customerId: inst.customer_id, topic: 'promotion', key: ref, channels: node.channels, vars }]);
-            result = await pass(node, n ? 'queued' : 'duplicate', { key: ref });
-            break;
-          }
-          case 'coupon': {
-            // A savepoint: a coupon that cannot be given (sold out, paused, limit) is noted and the journey goes on.
-            try {
-              const coupon = await tx.transaction((sp) => this.d.coupons.issue(sp, inst.shop_id, node.couponTemplateId, inst.customer_id, { source: 'issue', sourceRef: ref }));
-              result = await pass(node, 'issued', { couponId: coupon.id });
-            } catch (err) {
-              if (!(err instanceof AppError)) throw err;
-              result = await pass(node, 'skipped', { code: err.code });
-            }
-            break;
-          }
-          case 'points': {
-            const fresh = await this.d.points.earn(tx, inst.shop_id, inst.customer_id, node.points, 'adjust', ref, '自动化营销赠送');
-            result = await pass(node, fresh ? 'awarded' : 'duplicate', { points: node.points });
-            break;
-          }
-          case 'tag':
-            if (node.action === 'add') await this.d.tags.addManualTags(tx, inst.shop_id, inst.customer_id, node.tagIds);
-            else await this.d.tags.removeManualTags(tx, inst.shop_id, inst.customer_id, node.tagIds);
-            result = await pass(node, node.action === 'add' ? 'tagged' : 'untagged', { tagIds: node.tagIds });
-            break;
-          case 'webhook':
-            // Out of the transaction's reach: a job in it, so the call happens at least once after the commit.
-            await this.p.jobs.send('journeys.webhook', { shopId: inst.shop_id, journeyId: inst.journey_id, instanceId: id, nodeId: node.id, seq, url: node.url, customerId: inst.customer_id, test: inst.test },
-              { tx, singletonKey: `${id}:${seq}`, maxAttempts: 6 });
-            result = await pass(node, 'queued', { url: node.url });
-            break;
-          case 'exit':
-            result = await pass(node, 'exited', null);
-            break;
-        }
+        const a = await this.runNode(tx, inst, node, seq, now, opts, asked);
+        if (a === null) return true; // moved meanwhile: look again
+        result = a.pass ? await pass(node, a.outcome, a.detail, a.branch) : await waitUntil(node, a.at, a.event);
       }
       if (this.faults.beforeCommit) this.crashOn(() => this.faults.beforeCommit!(id, seq));
       committedSeq = seq;
@@ -671,6 +762,73 @@ export class JourneyService {
     });
     if (committedSeq !== null && this.faults.afterCommit) this.crashOn(() => this.faults.afterCommit!(id, committedSeq!));
     return goOn;
+  }
+
+  /**
+   * What a node does for an instance (its effect, in `tx`): pass on with an outcome (and a branch), or wait until a
+   * time (or an event); null when a condition's answer was asked about another place (look again).
+   */
+  private async runNode(tx: Db, inst: InstanceRow, node: JourneyNode, seq: number, now: Date, opts: { test?: boolean }, asked: { seq: number; nodeId: string; value: boolean } | null): Promise<NodeAction | null> {
+    const id = inst.id;
+    const ref = `journey:${id}:${node.id}:${seq}`;
+    const P = (outcome: string, detail: Record<string, unknown> | null, branch?: string): NodeAction => ({ pass: true, outcome, detail, branch });
+    const W = (at: Date, event: string | null = null): NodeAction => ({ pass: false, at, event });
+    switch (node.type) {
+      case 'wait':
+        return opts.test ? P('skipped', { wouldWaitMs: durationMs(node.duration) }) : W(new Date(now.getTime() + durationMs(node.duration)));
+      case 'wait_until_time': {
+        const at = nextShopTime(now, node.hour, node.minute);
+        return opts.test ? P('skipped', { wouldWaitUntil: at.toISOString() }) : W(at);
+      }
+      case 'wait_until_date': {
+        const at = await this.dateTarget(tx, inst.shop_id, inst.customer_id, node, now);
+        if (!at) return P('no_date', null);
+        else if (at <= now) return P('passed', { at: at.toISOString() });
+        else return opts.test ? P('skipped', { wouldWaitUntil: at.toISOString() }) : W(at);
+      }
+      case 'wait_event':
+        return opts.test ? P('timeout', { skipped: true }, 'timeout') : W(new Date(now.getTime() + durationMs(node.timeout)), node.event);
+      case 'condition': {
+        if (!asked || asked.seq !== inst.seq || asked.nodeId !== node.id) return null; // moved meanwhile: look again
+        const b = asked.value ? 'yes' : 'no';
+        return P(b, null, b);
+      }
+      case 'random_split': {
+        const b = splitBranch(node, id);
+        return P(b, null, b);
+      }
+      case 'send': {
+        const vars: Record<string, string> = { ...node.vars };
+        for (const c of node.channels) vars[`__template_${c}`] = node.templateIds[c]!;
+        const n = await this.d.messaging.send(tx, [{ shopId: inst.shop_id, customerId: inst.customer_id, topic: 'promotion', key: ref, channels: node.channels, vars }]);
+        return P(n ? 'queued' : 'duplicate', { key: ref });
+      }
+      case 'coupon': {
+        // A savepoint: a coupon that cannot be given (sold out, paused, limit) is noted and the journey goes on.
+        try {
+          const coupon = await tx.transaction((sp) => this.d.coupons.issue(sp, inst.shop_id, node.couponTemplateId, inst.customer_id, { source: 'issue', sourceRef: ref }));
+          return P('issued', { couponId: coupon.id });
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          return P('skipped', { code: err.code });
+        }
+      }
+      case 'points': {
+        const fresh = await this.d.points.earn(tx, inst.shop_id, inst.customer_id, node.points, 'adjust', ref, '自动化营销赠送');
+        return P(fresh ? 'awarded' : 'duplicate', { points: node.points });
+      }
+      case 'tag':
+        if (node.action === 'add') await this.d.tags.addManualTags(tx, inst.shop_id, inst.customer_id, node.tagIds);
+        else await this.d.tags.removeManualTags(tx, inst.shop_id, inst.customer_id, node.tagIds);
+        return P(node.action === 'add' ? 'tagged' : 'untagged', { tagIds: node.tagIds });
+      case 'webhook':
+        // Out of the transaction's reach: a job in it, so the call happens at least once after the commit.
+        await this.p.jobs.send('journeys.webhook', { shopId: inst.shop_id, journeyId: inst.journey_id, instanceId: id, nodeId: node.id, seq, url: node.url, customerId: inst.customer_id, test: inst.test },
+          { tx, singletonKey: `${id}:${seq}`, maxAttempts: 6 });
+        return P('queued', { url: node.url });
+      case 'exit':
+        return P('exited', null);
+    }
   }
 
   private crashOn(hook: () => void) {
