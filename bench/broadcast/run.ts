@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { fail, parseBenchArgs, positiveInt, type Mode } from '../lib/args.js';
 import { interrupted, runCleanups, runModes } from '../lib/cleanup.js';
+import { startAnalyzer } from '../lib/analyzer.js';
 import { CpuMeter, type CpuSample } from '../lib/cpu.js';
 import { openPglite, openPostgres, type Sql } from '../lib/database.js';
 import { AdminClient, SHOP, signInOwner } from '../lib/demo-shop.js';
@@ -315,7 +316,7 @@ async function runBroadcast(label: string, admin: AdminClient, topo: Topology, m
   const histBefore = await scrapeBatches(topo.metricsUrl);
   const base = await scrapeOutcomes(topo.metricsUrl);
   const first = sampleOf(meter, topo);
-  const analyzer = startAnalyzer(databaseUrl);
+  const analyzer = startAnalyzer(databaseUrl, params.analyzeEverySeconds, ANALYZE_COLUMNS);
   const t0 = performance.now();
   const started = (await admin.call('POST', `/api/admin/messaging/broadcasts/${id}/start`)) as View;
   console.log(`  ${label}: started (${started.status}); ${toSend} to decide; polling every ${params.pollSeconds} s…`);
@@ -413,37 +414,6 @@ const ANALYZE_COLUMNS: Record<string, string> = {
   deliveries: '(shop_id, customer_id, idempotency_key, status, channel, broadcast_id, vendor_msg_id, recipient, not_before, lease_until, created_at)',
   sandbox_records: '(kind, key, ref, due_at, expires_at, seq)',
 };
-
-function startAnalyzer(databaseUrl: string | undefined) {
-  let stopped = false;
-  const runs: { t: number; tables: string[]; seconds: number }[] = [];
-  const t0 = performance.now();
-  const loop = (async () => {
-    if (!databaseUrl || !params.analyzeEverySeconds) return;
-    const db = await openPostgres(databaseUrl);
-    try {
-      while (!stopped) {
-        for (let waited = 0; waited < params.analyzeEverySeconds * 1000 && !stopped; waited += 250) await sleep(250);
-        if (stopped) break;
-        const t = performance.now();
-        const due = await db.query<{ relname: string }>(
-          `SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-           WHERE s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0) ORDER BY s.relname`);
-        for (const { relname } of due) await db.query(`ANALYZE ${relname} ${ANALYZE_COLUMNS[relname] ?? ''}`);
-        if (due.length) runs.push({ t: round((t - t0) / 1000, 0), tables: due.map((r) => r.relname), seconds: round((performance.now() - t) / 1000, 1) });
-      }
-    } finally {
-      await db.close();
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      await loop;
-      return { everySeconds: databaseUrl ? params.analyzeEverySeconds : 0, rounds: runs.length, seconds: round(runs.reduce((a, r) => a + r.seconds, 0), 1), runs };
-    },
-  };
-}
 
 /** After the last message: receipts keep arriving (the sandbox pushes them back). Waits until `delivered` stops moving. */
 async function waitForReceipts(admin: AdminClient, id: string) {

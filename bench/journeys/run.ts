@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { fail, parseBenchArgs, positiveInt, type Mode } from '../lib/args.js';
 import { interrupted, runCleanups, runModes } from '../lib/cleanup.js';
+import { startAnalyzer } from '../lib/analyzer.js';
 import { CpuMeter, type CpuReport } from '../lib/cpu.js';
 import { openPglite, openPostgres, type Sql } from '../lib/database.js';
 import { AdminClient, SHOP, signInOwner } from '../lib/demo-shop.js';
@@ -198,37 +199,6 @@ async function progressEmbedded(admin: AdminClient, journeyId: string) {
   return { instances: j?.counts.entered ?? 0, steps: 0, live: j?.counts.live ?? 0 };
 }
 
-function startAnalyzer(databaseUrl: string | undefined) {
-  let stopped = false;
-  const runs: { t: number; tables: string[]; seconds: number }[] = [];
-  const t0 = performance.now();
-  const loop = (async () => {
-    if (!databaseUrl) return;
-    const db = await openPostgres(databaseUrl);
-    try {
-      while (!stopped) {
-        for (let waited = 0; waited < params.analyzeEverySeconds * 1000 && !stopped; waited += 250) await sleep(250);
-        if (stopped) break;
-        const t = performance.now();
-        const due = await db.query<{ relname: string }>(
-          `SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-           WHERE s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0) ORDER BY s.relname`);
-        for (const { relname } of due) await db.query(`ANALYZE ${relname}`);
-        if (due.length) runs.push({ t: round((t - t0) / 1000, 0), tables: due.map((r) => r.relname), seconds: round((performance.now() - t) / 1000, 1) });
-      }
-    } finally {
-      await db.close();
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      await loop;
-      return { everySeconds: databaseUrl ? params.analyzeEverySeconds : 0, rounds: runs.length, seconds: round(runs.reduce((a, r) => a + r.seconds, 0), 1), runs };
-    },
-  };
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Afterwards, from the database.
 
@@ -388,7 +358,7 @@ async function runMode(mode: Mode) {
   const timeline: Point[] = [];
   let prev = { t: 0, steps: 0 };
   const meter = new CpuMeter(topo.servers, mode, run.databaseUrl);
-  const analyzer = startAnalyzer(mode === 'scaled' ? run.databaseUrl : undefined);
+  const analyzer = startAnalyzer(mode === 'scaled' ? run.databaseUrl : undefined, params.analyzeEverySeconds);
   let sample = meter.sample();
   const intervals: CpuReport[] = [];
   let finishedAt: number | null = null;
