@@ -4,7 +4,7 @@ import { createProduct, signInCustomer } from '../apps/server/src/testing/commer
 import { newPhone, type E2EApp } from './support/app.js';
 import type { WatchedPage } from './support/browser.js';
 import { twoPersonStage } from './support/stage.js';
-import { chooseSku, consoleGo, consoleSignIn, payInCashier, settle, shopSignIn } from './support/flows.js';
+import { checkoutCartAtPickup, chooseSku, consoleGo, consoleSignIn, settle, shopSignIn } from './support/flows.js';
 
 /**
  * Issue 13's flow: a customer arrives from a poster (utm), browses, views a product, adds it to the cart
@@ -44,14 +44,7 @@ describe('customer data: browse → view → add → pay, then the funnel, a dro
     await page.getByTestId('sku-popup').waitFor({ state: 'hidden' });
     await page.getByTestId('go-cart').click();
     await page.waitForURL(/\/cart$/);
-    await page.getByTestId('cart-checkout').click();
-    await page.waitForURL(/\/checkout$/);
-    await page.getByTestId('fulfilment-pickup').click();
-    await expect.poll(() => page.getByTestId('submit-order').isEnabled()).toBe(true);
-    await page.getByTestId('submit-order').click();
-    await payInCashier(customer, app.slug);
-    await expect.poll(() => page.getByTestId('pay-result').innerText(), { timeout: 20_000 }).toBe('支付成功');
-    await settle(page);
+    await checkoutCartAtPickup(customer, app.slug);
 
     const found = await app.t.call('GET', `/api/admin/customers?q=${phone}&page=1&pageSize=5`, { session: app.owner });
     buyerId = found.body.items[0].id;

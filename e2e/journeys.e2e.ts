@@ -6,7 +6,7 @@ import { bearer, createProduct, signInCustomer, type CustomerFixture } from '../
 import type { E2EApp } from './support/app.js';
 import type { WatchedPage } from './support/browser.js';
 import { twoPersonStage } from './support/stage.js';
-import { chooseSku, consoleGo, consoleSignIn, payInCashier, settle } from './support/flows.js';
+import { checkoutCartAtPickup, chooseSku, consoleGo, consoleSignIn, settle } from './support/flows.js';
 
 /**
  * Issue 15's flow (自动化营销): the merchant builds the abandoned-cart journey on the canvas from its playbook
@@ -140,14 +140,7 @@ describe('journeys: the abandoned cart built on the canvas → a coupon and an S
   it('the customer comes back and pays with the coupon; the canvas counts the conversion', async () => {
     const page = customer.page;
     await page.goto(`${app.t.url}/s/${app.slug}/cart`);
-    await page.getByTestId('cart-checkout').click();
-    await page.waitForURL(/\/checkout$/);
-    await page.getByTestId('fulfilment-pickup').click();
-    await expect.poll(() => page.getByTestId('submit-order').isEnabled()).toBe(true);
-    await page.getByTestId('submit-order').click();
-    await payInCashier(customer, app.slug);
-    await expect.poll(() => page.getByTestId('pay-result').innerText(), { timeout: 20_000 }).toBe('支付成功');
-    await settle(page);
+    await checkoutCartAtPickup(customer, app.slug);
 
     await expect.poll(async () => (await admin('GET', `/journeys/${journeyId}/stats`)).body.entry?.converted, { timeout: 20_000 }).toBe(1);
     const m = merchant.page;

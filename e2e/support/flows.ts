@@ -67,6 +67,19 @@ export async function payInCashier(w: WatchedPage, slug: string, shot?: string, 
   await page.waitForURL(backTo);
 }
 
+/** From the cart page: checkout, pick up in store, submit and pay in the sandbox cashier, until 支付成功. */
+export async function checkoutCartAtPickup(w: WatchedPage, slug: string) {
+  const page = w.page;
+  await page.getByTestId('cart-checkout').click();
+  await page.waitForURL(/\/checkout$/);
+  await page.getByTestId('fulfilment-pickup').click();
+  await expect.poll(() => page.getByTestId('submit-order').isEnabled()).toBe(true);
+  await page.getByTestId('submit-order').click();
+  await payInCashier(w, slug);
+  await expect.poll(() => page.getByTestId('pay-result').innerText(), { timeout: 20_000 }).toBe('支付成功');
+  await settle(page);
+}
+
 /** Signs a customer in on the storefront's login page with the code from the sandbox SMS inbox. */
 export async function shopSignIn(w: WatchedPage, t: TestApp, phone: string) {
   const page = w.page;
