@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MetricComparison, Verdict } from './experiments.js';
 
 /**
  * Reach (触达): channels, templates, the contact budget, deliveries and broadcasts. One `send` in the
@@ -231,6 +232,22 @@ export const BroadcastAudience = z.discriminatedUnion('kind', [
 ]);
 export type BroadcastAudience = z.infer<typeof BroadcastAudience>;
 
+/**
+ * One arm of an A/B test of the message itself: the broadcast's templates and variables with this arm's
+ * overrides (another SMS text, another coupon amount). The first variant is the control; the sent arm is
+ * split by weight, exactly, in the broadcast's random order, and the holdout stays apart from all arms.
+ */
+export const BroadcastVariant = z
+  .object({
+    key: z.string().regex(/^[a-z][a-z0-9_]{0,19}$/, 'lower-case letters, digits and _, starting with a letter'),
+    name: z.string().trim().min(1, 'required').max(30),
+    weight: z.number().int().min(1).max(100),
+    templateIds: z.record(z.string(), z.uuid()).default({}),
+    vars: z.record(z.string(), z.string().max(200)).default({}),
+  })
+  .strict();
+export type BroadcastVariant = z.infer<typeof BroadcastVariant>;
+
 export const BroadcastBody = z
   .object({
     name: z.string().trim().min(1, 'required').max(60),
@@ -247,11 +264,22 @@ export const BroadcastBody = z
     /** Orders within this many days after sending count toward the result. */
     attributionDays: z.number().int().min(1).max(30).default(7),
     scheduledAt: z.iso.datetime({ offset: true }).nullable().default(null),
+    /** None, or 2–4 arms of an A/B test (A/B 测试), the control first. */
+    variants: z.array(BroadcastVariant).max(4).default([]),
   })
   .strict()
   .superRefine((v, ctx) => {
     if (new Set(v.channels).size !== v.channels.length) ctx.addIssue({ code: 'custom', path: ['channels'], message: 'a channel appears twice' });
     for (const c of v.channels) if (!v.templateIds[c]) ctx.addIssue({ code: 'custom', path: ['templateIds', c], message: 'choose a template for this channel' });
+    if (v.variants.length === 1) ctx.addIssue({ code: 'custom', path: ['variants'], message: 'an A/B test needs at least two variants' });
+    const seen = new Set<string>();
+    v.variants.forEach((x, i) => {
+      if (seen.has(x.key)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'key'], message: 'a variant key appears twice' });
+      seen.add(x.key);
+      for (const c of Object.keys(x.templateIds)) {
+        if (!v.channels.includes(c as never)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'templateIds', c], message: 'this channel is not in the chain' });
+      }
+    });
   });
 export type BroadcastBody = z.infer<typeof BroadcastBody>;
 
@@ -315,5 +343,35 @@ export interface BroadcastResult {
   conversion: { sent: number; holdout: number };
   /** (mean sent − mean holdout) × sent recipients, with its 95% confidence interval. */
   incrementalRevenueFen: { estimate: number; low: number; high: number } | null;
+  /** Present for an A/B test: each arm's numbers, its own lift over the holdout, and the test of the arms. */
+  variants: BroadcastVariantResult[] | null;
+  analysis: BroadcastVariantAnalysis | null;
+}
+
+export interface BroadcastVariantResult {
+  key: string;
+  name: string;
+  weight: number;
+  recipients: number;
+  delivered: number;
+  clicked: number;
+  buyers: number;
+  orders: number;
+  revenueFen: number;
+  conversion: number;
+  revenuePerRecipientFen: number;
+  /** This arm against the holdout, scaled to the arm's recipients. */
+  incrementalRevenueFen: { estimate: number; low: number; high: number } | null;
+}
+
+/** The arms against the control: buyers per recipient and revenue per recipient (experiments' statistics). */
+export interface BroadcastVariantAnalysis {
+  srm: { chi2: number; pValue: number; flagged: boolean };
+  verdict: Verdict;
+  winner: string | null;
+  comparisons: { key: string; conversion: MetricComparison; revenue: MetricComparison | null; verdict: Verdict }[];
+  /** Recipients per arm the test needs to see the smallest lift worth having (10 %); null when unreachable. */
+  requiredUsersPerArm: number | null;
+  sampleSizeReached: boolean;
 }
 

@@ -1,9 +1,10 @@
 import { pgArray } from '../../platform/db/prepared.js';
-import { SMS_PRICE_FEN, type BroadcastAudience, type BroadcastBody, type BroadcastResult, type Channel } from '@siyu/contracts';
+import { SMS_PRICE_FEN, type BroadcastAudience, type BroadcastBody, type BroadcastResult, type BroadcastVariant, type BroadcastVariantAnalysis, type Channel } from '@siyu/contracts';
 import type { Actor, Platform } from '../../platform/context.js';
 import { rows, sql, type Db } from '../../platform/db/index.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { CustomersService } from '../customers/service.js';
+import { analyse } from '../experiments/stats/index.js';
 import type { GroupService } from '../tags/group-service.js';
 import type { TagService } from '../tags/tag-service.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -12,7 +13,7 @@ import type { MessagingService } from './service.js';
 interface BroadcastRow {
   id: string; shop_id: string; name: string; audience: BroadcastAudience; channels: Channel[]; template_ids: Record<string, string>; vars: Record<string, string>;
   link: string | null; holdout_percent: number; attribution_days: number; scheduled_at: Date | null; status: string; recipients: number; holdout: number;
-  queued: number; started_at: Date | null; finished_at: Date | null; created_at: Date;
+  queued: number; started_at: Date | null; finished_at: Date | null; created_at: Date; variants: BroadcastVariant[];
 }
 
 const FANOUT_CHUNK = 2000;
@@ -69,6 +70,7 @@ export class BroadcastService {
     return {
       id: b.id, name: b.name, status: b.status, audience: b.audience, channels: b.channels, templateIds: b.template_ids, vars: b.vars, link: b.link,
       holdoutPercent: b.holdout_percent, attributionDays: b.attribution_days, scheduledAt: b.scheduled_at, recipients: b.recipients, holdout: b.holdout, queued: b.queued,
+      variants: b.variants,
       progress: {
         total: toSend, done, sent: (by.sent ?? 0) + (by.delivered ?? 0), delivered: by.delivered ?? 0, failed: by.failed ?? 0, capped: by.capped ?? 0,
         optedOut: by.opted_out ?? 0, unreachable: by.unreachable ?? 0, pending: (by.pending ?? 0) + (by.sending ?? 0),
@@ -95,10 +97,20 @@ export class BroadcastService {
       if (t.channel !== c) throw unprocessable('TEMPLATE_CHANNEL_MISMATCH', 'This template is for another channel', { field: `templateIds.${c}` });
       if (t.topic !== 'promotion') throw unprocessable('TEMPLATE_TOPIC_MISMATCH', 'A broadcast uses templates of the topic “promotion”', { field: `templateIds.${c}` });
     }
+    for (const [i, v] of input.variants.entries()) {
+      for (const [c, templateId] of Object.entries(v.templateIds)) {
+        const field = `variants.${i}.templateIds.${c}`;
+        const t = await this.messaging.template(actor.shopId, templateId, tx).catch(() => null);
+        if (!t) throw notFound('Template', { field });
+        if (t.channel !== c) throw unprocessable('TEMPLATE_CHANNEL_MISMATCH', 'This template is for another channel', { field });
+        if (t.topic !== 'promotion') throw unprocessable('TEMPLATE_TOPIC_MISMATCH', 'A broadcast uses templates of the topic “promotion”', { field });
+      }
+    }
     const [b] = await rows<BroadcastRow>(tx, sql`
-      INSERT INTO broadcasts (shop_id, name, audience, channels, template_ids, vars, link, holdout_percent, attribution_days, scheduled_at, created_by)
+      INSERT INTO broadcasts (shop_id, name, audience, channels, template_ids, vars, link, holdout_percent, attribution_days, scheduled_at, created_by, variants)
       VALUES (${actor.shopId}, ${input.name}, ${JSON.stringify(input.audience)}::jsonb, ${pgArray(input.channels)}::text[], ${JSON.stringify(input.templateIds)}::jsonb,
-        ${JSON.stringify(input.vars)}::jsonb, ${input.link}, ${input.holdoutPercent}, ${input.attributionDays}, ${input.scheduledAt}::timestamptz, ${actor.name})
+        ${JSON.stringify(input.vars)}::jsonb, ${input.link}, ${input.holdoutPercent}, ${input.attributionDays}, ${input.scheduledAt}::timestamptz, ${actor.name},
+        ${JSON.stringify(input.variants)}::jsonb)
       RETURNING *`);
     return this.view(b!);
   }
@@ -164,8 +176,8 @@ export class BroadcastService {
         await tx.execute(sql`INSERT INTO broadcast_audience SELECT unnest(${pgArray(ids.slice(i, i + 20_000))}::uuid[])`);
       }
       await tx.execute(sql`
-        INSERT INTO broadcast_recipients (broadcast_id, shop_id, customer_id, seq, holdout)
-        SELECT ${id}, ${shopId}, c, rn, rn <= ${holdout}
+        INSERT INTO broadcast_recipients (broadcast_id, shop_id, customer_id, seq, holdout, variant)
+        SELECT ${id}, ${shopId}, c, rn, rn <= ${holdout}, CASE WHEN rn <= ${holdout} THEN NULL ELSE ${variantCase(cur.variants, holdout, ids.length - holdout)} END
         FROM (SELECT c, row_number() OVER (ORDER BY md5(${id}::text || c::text))::int AS rn FROM (SELECT DISTINCT customer_id AS c FROM broadcast_audience) a) o
         ON CONFLICT DO NOTHING`);
       await tx.execute(sql`UPDATE broadcasts SET recipients = ${ids.length}, holdout = ${holdout}, status = 'sending', started_at = now(), updated_at = now() WHERE id = ${id}`);
@@ -186,14 +198,14 @@ export class BroadcastService {
       from = await this.p.database.transaction(async (tx) => {
         const [b] = await rows<BroadcastRow>(tx, sql`SELECT * FROM broadcasts WHERE id = ${id} FOR UPDATE`);
         if (!b || b.status !== 'sending') return null;
-        const chunk = await rows<{ customer_id: string; seq: number }>(tx, sql`
-          SELECT customer_id, seq FROM broadcast_recipients WHERE broadcast_id = ${id} AND seq > ${start} AND NOT holdout ORDER BY seq LIMIT ${FANOUT_CHUNK}`);
+        const chunk = await rows<{ customer_id: string; seq: number; variant: string | null }>(tx, sql`
+          SELECT customer_id, seq, variant FROM broadcast_recipients WHERE broadcast_id = ${id} AND seq > ${start} AND NOT holdout ORDER BY seq LIMIT ${FANOUT_CHUNK}`);
         if (!chunk.length) return null;
-        const templateVars = Object.fromEntries(b.channels.map((c) => [`__template_${c}`, b.template_ids[c]!]));
+        const content = messageOf(b);
         const inputs = chunk.map((r) => {
           const deliveryId = globalThis.crypto.randomUUID();
           const link = b.link ? `${this.p.publicUrl()}/r/${linkCode(deliveryId)}` : '';
-          return { deliveryId, shopId, customerId: r.customer_id, topic: 'promotion' as const, key: `bc:${id}:${r.customer_id}`, channels: b.channels, broadcastId: id, vars: { ...b.vars, ...templateVars, ...(link ? { link } : {}) } };
+          return { deliveryId, shopId, customerId: r.customer_id, topic: 'promotion' as const, key: `bc:${id}:${r.customer_id}`, channels: b.channels, broadcastId: id, vars: { ...content(r.variant), ...(link ? { link } : {}) } };
         });
         const n = await this.messaging.send(tx, inputs);
         await tx.execute(sql`UPDATE broadcasts SET queued = queued + ${n}, updated_at = now() WHERE id = ${id}`);
@@ -291,8 +303,77 @@ export class BroadcastService {
       revenuePerRecipientFen: { sent: s.n ? s.revenue / s.n : 0, holdout: h.n ? h.revenue / h.n : 0 },
       conversion: { sent: s.n ? s.buyers / s.n : 0, holdout: h.n ? h.buyers / h.n : 0 },
       incrementalRevenueFen: incrementalRevenue({ n: s.n, sum: s.revenue, sumSq: s.revenue_sq }, { n: h.n, sum: h.revenue, sumSq: h.revenue_sq }),
+      ...(b.variants.length ? await this.variantResult(b, { n: h.n, sum: h.revenue, sumSq: h.revenue_sq }) : { variants: null, analysis: null }),
     };
   }
+
+  /** Each arm of an A/B test against the holdout, and the arms against the control (buyers and revenue per recipient). */
+  private async variantResult(b: BroadcastRow, holdout: { n: number; sum: number; sumSq: number }) {
+    const per = await rows<{ variant: string; n: number; buyers: number; orders: number; revenue: number; revenue_sq: number; clicked: number; delivered: number }>(this.p.db, sql`
+      SELECT r.variant, count(*)::int AS n, count(*) FILTER (WHERE r.orders > 0)::int AS buyers, coalesce(sum(r.orders), 0)::int AS orders,
+        coalesce(sum(r.revenue_fen), 0)::float8 AS revenue, coalesce(sum(r.revenue_fen::float8 * r.revenue_fen::float8), 0)::float8 AS revenue_sq,
+        count(*) FILTER (WHERE r.clicked_at IS NOT NULL)::int AS clicked,
+        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.shop_id = r.shop_id AND d.idempotency_key = 'bc:' || r.broadcast_id || ':' || r.customer_id
+          AND (d.status = 'delivered' OR (d.status = 'sent' AND d.channel <> 'oa_template'))))::int AS delivered
+      FROM broadcast_recipients r WHERE r.broadcast_id = ${b.id} AND NOT r.holdout GROUP BY r.variant`);
+    const byKey = new Map(per.map((r) => [r.variant, r]));
+    const arms = b.variants.map((v) => {
+      const r = byKey.get(v.key) ?? { n: 0, buyers: 0, orders: 0, revenue: 0, revenue_sq: 0, clicked: 0, delivered: 0 };
+      return {
+        key: v.key, name: v.name, weight: v.weight, recipients: r.n, delivered: r.delivered, clicked: r.clicked, buyers: r.buyers, orders: r.orders,
+        revenueFen: Math.round(r.revenue), conversion: r.n ? r.buyers / r.n : 0, revenuePerRecipientFen: r.n ? r.revenue / r.n : 0,
+        incrementalRevenueFen: incrementalRevenue({ n: r.n, sum: r.revenue, sumSq: r.revenue_sq }, holdout),
+        sumSquares: r.revenue_sq,
+      };
+    });
+    let analysis: BroadcastVariantAnalysis | null = null;
+    if (arms.every((a) => a.recipients >= 2)) {
+      const a = analyse({
+        arms: arms.map((x) => ({ key: x.key, users: x.recipients, conversions: x.buyers, weight: x.weight, revenue: { sum: x.revenueFen, sumSquares: x.sumSquares } })),
+        primaryMetric: 'conversion',
+      });
+      analysis = {
+        srm: { chi2: a.srm.chi2, pValue: a.srm.pValue, flagged: a.srm.flagged },
+        verdict: a.verdict,
+        winner: a.winner,
+        comparisons: a.comparisons.map((c) => ({ key: c.key, conversion: c.conversion, revenue: c.revenue, verdict: c.verdict })),
+        requiredUsersPerArm: Number.isFinite(a.requiredUsersPerArm) ? a.requiredUsersPerArm : null,
+        sampleSizeReached: a.sampleSizeReached,
+      };
+    }
+    return { variants: arms.map(({ sumSquares: _, ...x }) => x), analysis };
+  }
+}
+
+/**
+ * The SQL that names a sent recipient's arm from its place in the broadcast's random order: arm i takes
+ * the next round(weight_i / Σweight × toSend) places, so the split is exact and a retried preparation,
+ * which finds the same order, gives everyone the same arm.
+ */
+function variantCase(variants: BroadcastVariant[], holdout: number, toSend: number) {
+  if (!variants.length) return sql`NULL`;
+  const total = variants.reduce((s, v) => s + v.weight, 0);
+  let acc = 0;
+  const whens = variants.slice(0, -1).map((v) => {
+    acc += v.weight;
+    return sql`WHEN rn <= ${holdout + Math.round((acc / total) * toSend)} THEN ${v.key}`;
+  });
+  return sql`(CASE ${sql.join(whens, sql` `)} ELSE ${variants.at(-1)!.key} END)`;
+}
+
+/** A recipient's variables: the broadcast's, its arm's overrides, and the template per channel. */
+function messageOf(b: BroadcastRow) {
+  const cache = new Map<string | null, Record<string, string>>();
+  return (variant: string | null) => {
+    let vars = cache.get(variant);
+    if (!vars) {
+      const v = variant ? b.variants.find((x) => x.key === variant) : undefined;
+      const templateIds = { ...b.template_ids, ...(v?.templateIds ?? {}) };
+      vars = { ...b.vars, ...(v?.vars ?? {}), ...Object.fromEntries(b.channels.map((c) => [`__template_${c}`, templateIds[c]!])) };
+      cache.set(variant, vars);
+    }
+    return vars;
+  };
 }
 
 /**

@@ -109,8 +109,13 @@ export class GroupService {
   }
 
   /** All member ids (for issuing coupons to a group). */
+  /** Every member, however many (a broadcast or a journey's schedule reaches all of them; the export is capped). */
   async allMemberIds(shopId: string, id: string) {
-    return this.memberIds(this.p.db, await this.row(this.p.db, shopId, id), MAX_EXPORT, 0);
+    const g = await this.row(this.p.db, shopId, id);
+    const list = await rows<{ customer_id: string }>(this.p.db, sql`
+      SELECT m.customer_id FROM customer_group_members m
+      WHERE m.group_id = ${g.id} AND EXISTS (SELECT 1 FROM audience_customers c WHERE c.shop_id = m.shop_id AND c.customer_id = m.customer_id)`);
+    return list.map((r) => r.customer_id);
   }
 
   async exportXlsx(shopId: string, id: string): Promise<{ name: string; data: Buffer }> {
