@@ -58,6 +58,29 @@ export const EXPERIMENT_STATUS_LABELS: Record<ExperimentStatus, { zh: string; en
 /** `device`: the SDK's anonymous id of this browser or phone (not a UUID in every SDK). */
 export const FlagsQuery = z.object({ device: z.string().trim().min(1).max(200).optional() }).strict();
 
+/** Variants an SDK evaluated itself and showed: the server checks each and records the first exposure. */
+export const FlagExposuresBody = z
+  .object({
+    device: z.string().trim().min(1).max(200),
+    exposures: z.array(z.object({ key: Key, variant: Key }).strict()).min(1).max(50),
+  })
+  .strict();
+
+/** What `GET /flags/config` gives an SDK to evaluate flags without asking per visitor. */
+export interface FlagsConfig {
+  experiments: {
+    key: string;
+    status: 'running' | 'stopped';
+    salt: string;
+    trafficPercent: number;
+    variants: { key: string; weight: number; payload: Record<string, string | number | boolean> }[];
+    /** For a stopped experiment: the variant everyone sees. */
+    shippedVariant: string | null;
+  }[];
+  /** The signed-in customer's variants so far (they win over a fresh draw). */
+  assigned: Record<string, string>;
+}
+
 export const VERDICT_LABELS: Record<Verdict, { zh: string; en: string }> = {
   variant_wins: { zh: '实验组胜出', en: 'A variant wins' },
   control_wins: { zh: '对照组更好', en: 'Control is better' },

@@ -1,7 +1,8 @@
 export { createTracker, noopTracker } from './tracker.js';
 export type { FetchLike, FetchResponseLike, Logger, SendBeaconLike, TrackerOptions } from './tracker.js';
 export { loadTracker } from './loader.js';
-export { createFlags } from './flags.js';
+export { createFlags, evaluateFlag } from './flags.js';
+export { assignVariant, bucket, murmur3 } from './assign.js';
 export type { Flag, FlagFetch, FlagsClient, FlagsOptions } from './flags.js';
 export type { LoadingTracker, LoadOptions, TrackerConfig } from './loader.js';
 export { pageViewer, trackPages } from './pages.js';

@@ -537,6 +537,8 @@ const STORE: Record<string, StoreCase> = {
   'GET /api/store/{shop}/shop': { kind: 'open' },
   'GET /api/store/{shop}/analytics/config': { kind: 'open' },
   'GET /api/store/{shop}/flags': { kind: 'open' },
+  'GET /api/store/{shop}/flags/config': { kind: 'open' },
+  'POST /api/store/{shop}/flags/exposures': { kind: 'open', body: () => ({ device: 'dev-b', exposures: [{ key: 'buy_button', variant: 'control' }] }) },
   'GET /api/store/{shop}/messages/preferences': { kind: 'open' },
   'PUT /api/store/{shop}/messages/preferences': { kind: 'open', body: () => ({ refusedTopics: ['birthday'], refusedChannels: [], smsMarketing: true }) },
   'GET /api/store/{shop}/messages/subscribe-config': { kind: 'open' },

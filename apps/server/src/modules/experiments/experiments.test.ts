@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../testing/harness.js';
 import { bearer, signInCustomer, type ShopFixture } from '../../testing/commerce.js';
+import { evaluateFlag } from '@siyu/sdk';
 import { assignVariant, bucket } from './flags.js';
 
 let t: TestApp;
@@ -112,5 +113,49 @@ describe('storefront experiments', () => {
     expect(a.comparisons[0].conversion.chanceToWin).toBeGreaterThan(0.99);
     expect(a.verdict).toBe('variant_wins');
     expect(a.winner).toBe('urgent');
+  });
+
+  it('lets an SDK evaluate flags itself: the same variants as the server, exposures checked and recorded once', async () => {
+    const e = await t.call('POST', '/api/admin/experiments', { session: shop.owner, body: body('sdk_copy', { trafficPercent: 70 }) });
+    await t.call('POST', `/api/admin/experiments/${e.body.id}/start`, { session: shop.owner });
+    const res = await t.call('GET', store('/flags/config'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=30');
+    const cfg = res.body.experiments.find((x: { key: string }) => x.key === 'sdk_copy');
+    expect(cfg).toMatchObject({ status: 'running', trafficPercent: 70, salt: expect.any(String) });
+    expect((await t.call('GET', store('/flags/config'), { headers: { 'if-none-match': res.headers.get('etag')! } })).status).toBe(304);
+
+    // Fresh devices: the SDK's draw equals the server's for each (in the traffic or not).
+    for (let i = 0; i < 30; i++) {
+      const device = `sdk-${i}-${randomUUID()}`;
+      const local = evaluateFlag(cfg, device, {});
+      const server = (await t.call('GET', store(`/flags?device=${device}`))).body.flags.sdk_copy;
+      expect(local).toEqual(server);
+    }
+
+    // A device reports what it showed: a wrong variant is refused, the right one counted once however often sent.
+    const device = Array.from({ length: 200 }, (_, i) => `exp-${i}-${randomUUID()}`).find((d) => evaluateFlag(cfg, d, {}).inExperiment)!;
+    const mine = evaluateFlag(cfg, device, {}).variant;
+    const wrong = mine === 'control' ? 'urgent' : 'control';
+    expect((await t.call('POST', store('/flags/exposures'), { body: { device, exposures: [{ key: 'sdk_copy', variant: wrong }] } })).body).toEqual({ accepted: 0, refused: 1 });
+    for (let i = 0; i < 3; i++) {
+      expect((await t.call('POST', store('/flags/exposures'), { body: { device, exposures: [{ key: 'sdk_copy', variant: mine }] } })).body).toEqual({ accepted: 1, refused: 0 });
+    }
+    expect((await t.call('POST', store('/flags/exposures'), { body: { device, exposures: [{ key: 'Bad Key', variant: mine }] } })).body.error.details.field).toBe('exposures.0.key');
+    await t.drain();
+    await t.services.cdp.drain();
+    const seen = await t.services.cdp['e'].query<{ n: number }>(`SELECT count(*) AS n FROM events WHERE shop_id = '${shop.shopId}' AND event = 'experiment_exposed' AND distinct_id = '${device}'`, {});
+    expect(Number(seen[0]!.n)).toBe(1);
+
+    // Signed in, the customer's config carries the variant they have, and is private.
+    const c = await signInCustomer(t, shop.slug);
+    await t.call('POST', store('/flags/exposures'), { headers: bearer(c), body: { device, exposures: [{ key: 'sdk_copy', variant: mine }] } });
+    const signedIn = await t.call('GET', store('/flags/config'), { headers: bearer(c) });
+    expect(signedIn.body.assigned).toEqual({ sdk_copy: mine });
+    expect(signedIn.headers.get('cache-control')).toBe('private, no-cache');
+
+    // Stopping reaches the config at once (the cache of this process is dropped on change).
+    await t.call('POST', `/api/admin/experiments/${e.body.id}/stop`, { session: shop.owner, body: { ship: 'urgent' } });
+    expect((await t.call('GET', store('/flags/config'))).body.experiments.find((x: { key: string }) => x.key === 'sdk_copy')).toMatchObject({ status: 'stopped', shippedVariant: 'urgent' });
   });
 });

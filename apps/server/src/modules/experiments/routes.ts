@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ExperimentBody, FlagsQuery } from '@siyu/contracts';
+import { createHash } from 'node:crypto';
+import { ExperimentBody, FlagExposuresBody, FlagsQuery } from '@siyu/contracts';
 import { actorOf } from '../../platform/http/admin-auth.js';
 import { shopOf } from '../../platform/http/store-scope.js';
 import type { ExperimentService } from './service.js';
@@ -52,4 +53,16 @@ export const experimentAdminRoutes: FastifyPluginAsyncZod<{ experiments: Experim
 export const experimentStoreRoutes: FastifyPluginAsyncZod<{ experiments: ExperimentService }> = async (app, d) => {
   app.get('/flags', { schema: { tags: ['storefront'], summary: 'Feature flags (experiment variants) for this device and customer', querystring: FlagsQuery } }, async (req) =>
     d.experiments.flags(shopOf(req).id, { anonymousId: req.query.device, customerId: req.customer?.id }));
+
+  // The same answer for every anonymous visitor, so browsers and CDNs may keep it (revalidated by ETag).
+  app.get('/flags/config', { schema: { tags: ['storefront'], summary: 'Live experiments for an SDK that evaluates flags itself' } }, async (req, reply) => {
+    const config = await d.experiments.config(shopOf(req).id, req.customer?.id);
+    const etag = `"${createHash('sha1').update(JSON.stringify(config)).digest('base64url')}"`;
+    reply.header('ETag', etag).header('Cache-Control', req.customer ? 'private, no-cache' : 'public, max-age=30');
+    if (req.headers['if-none-match'] === etag) return reply.status(304).send();
+    return config;
+  });
+
+  app.post('/flags/exposures', { schema: { tags: ['storefront'], summary: 'Variants the SDK showed: checked against the server’s assignment and recorded once', body: FlagExposuresBody } }, async (req) =>
+    d.experiments.recordExposures(shopOf(req).id, { anonymousId: req.body.device, customerId: req.customer?.id }, req.body.exposures));
 };
