@@ -121,3 +121,17 @@ export interface MetricComparison {
   /** Expected loss of shipping the variant, in the metric's units. */
   expectedLoss: number;
 }
+
+/**
+ * Arms compared without an experiment around them (a broadcast's A/B arms, a journey's random split):
+ * buyers and revenue per person, each arm against the first, with the experiments' statistics.
+ */
+export interface SplitAnalysis {
+  srm: { chi2: number; pValue: number; flagged: boolean };
+  verdict: Verdict;
+  winner: string | null;
+  comparisons: { key: string; conversion: MetricComparison; revenue: MetricComparison | null; verdict: Verdict }[];
+  /** People per arm the test needs to see the smallest lift worth having (10 %); null when unreachable. */
+  requiredUsersPerArm: number | null;
+  sampleSizeReached: boolean;
+}

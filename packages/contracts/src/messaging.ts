@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MetricComparison, Verdict } from './experiments.js';
+import type { SplitAnalysis } from './experiments.js';
 
 /**
  * Reach (触达): channels, templates, the contact budget, deliveries and broadcasts. One `send` in the
@@ -364,14 +364,6 @@ export interface BroadcastVariantResult {
   incrementalRevenueFen: { estimate: number; low: number; high: number } | null;
 }
 
-/** The arms against the control: buyers per recipient and revenue per recipient (experiments' statistics). */
-export interface BroadcastVariantAnalysis {
-  srm: { chi2: number; pValue: number; flagged: boolean };
-  verdict: Verdict;
-  winner: string | null;
-  comparisons: { key: string; conversion: MetricComparison; revenue: MetricComparison | null; verdict: Verdict }[];
-  /** Recipients per arm the test needs to see the smallest lift worth having (10 %); null when unreachable. */
-  requiredUsersPerArm: number | null;
-  sampleSizeReached: boolean;
-}
+/** The arms against the control: buyers per recipient and revenue per recipient. */
+export type BroadcastVariantAnalysis = SplitAnalysis;
 

@@ -618,7 +618,7 @@ const STORE: Record<string, StoreCase> = {
   'POST /api/store/{shop}/orders/{id}/refunds/{refundId}/cancel': { kind: 'owned', params: () => ({ id: a.requestedOrder, refundId: a.requested }) },
 };
 
-/** A journey: on coupon.claimed (no module emits it yet), give a coupon. */
+/** A journey: a customer who claims a coupon is given another. */
 function journeyBody(name: string, couponTemplateId: string) {
   return { name, trigger: { kind: 'event', event: 'coupon.claimed', where: [] }, nodes: [{ id: 'c', type: 'coupon', couponTemplateId }], edges: [{ from: 'entry', to: 'c' }] };
 }

@@ -35,7 +35,14 @@ export function registerJourneyJobs(p: Platform, journeys: JourneyService) {
   p.jobs.register('journeys.webhook', async (j: Parameters<JourneyService['callWebhook']>[0]) => journeys.callWebhook(j), { backoffMs: 5_000 });
 
   // Every journey event: goals, wait_event wake-ups and entries, exactly once per event.
-  for (const type of JOURNEY_EVENTS) p.events.subscribe(type, `journeys.on:${type}`, (event, tx) => journeys.onEvent(tx, event));
+  for (const type of JOURNEY_EVENTS) {
+    if (type !== 'coupon.claimed') p.events.subscribe(type, `journeys.on:${type}`, (event, tx) => journeys.onEvent(tx, event));
+  }
+  // A claim is a `coupon.issued` of source 'claim': the claim path writes one event per coupon in the same
+  // statement as the coupon, and a second event per claim would double the outbox on the hottest path.
+  p.events.subscribe('coupon.issued', 'journeys.on:coupon.claimed', async (event, tx) => {
+    if (event.payload.source === 'claim') await journeys.onEvent(tx, { ...event, type: 'coupon.claimed' });
+  });
   p.events.subscribe('segment.changed', 'journeys.segment-changed', (event, tx) => journeys.onSegmentChanged(tx, event));
   p.events.subscribe('member_card.changed', 'journeys.card-dates', (event, tx) => journeys.onCardChanged(tx, event));
   p.events.subscribe('customer.merged', 'journeys.customer-merged', (event, tx) => journeys.onMerged(tx, event));

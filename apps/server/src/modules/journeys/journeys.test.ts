@@ -230,6 +230,22 @@ describe('branches', () => {
     expect(taken).toHaveLength(120);
     for (const s of taken) expect(s.outcome).toBe(splitBranch(split, s.instance_id));
     expect(new Set(taken.map((s) => s.outcome))).toEqual(new Set(['a', 'b', 'c']));
+
+    // The result reports the split as an A/B test: every branch's customers, conversion and revenue, compared with the first.
+    const inC = taken.filter((s) => s.outcome === 'c').map((s) => s.instance_id);
+    const buyers = inC.slice(0, Math.ceil(inC.length / 2));
+    await t.platform.db.execute(sql`UPDATE journey_instances SET converted_at = now(), orders = 1, revenue_fen = 9900 WHERE id = ANY(${`{${buyers.join(',')}}`}::uuid[])`);
+    const stats = (await admin('GET', `/journeys/${id}/stats`)).body;
+    const [res] = stats.result.splits;
+    expect(res.nodeId).toBe('s');
+    const count = (k: string) => taken.filter((s) => s.outcome === k).length;
+    expect(res.branches.map((b: { key: string; percent: number; customers: number; converted: number }) => [b.key, b.percent, b.customers, b.converted])).toEqual([
+      ['a', 20, count('a'), 0], ['b', 30, count('b'), 0], ['c', 50, count('c'), buyers.length],
+    ]);
+    expect(res.branches[2].revenueFen).toBe(buyers.length * 9900);
+    expect(res.analysis.comparisons.map((c: { key: string }) => c.key)).toEqual(['b', 'c']);
+    expect(res.analysis.comparisons[1].conversion.difference).toBeCloseTo(buyers.length / count('c'), 5);
+    expect(res.analysis.srm.flagged).toBe(false);
   });
 });
 
@@ -289,6 +305,19 @@ describe('entry', () => {
     const list = await instances(id);
     expect(list.filter((i) => ['active', 'waiting'].includes(i.status))).toHaveLength(1);
     expect(list).toHaveLength(1);
+  });
+
+  it('enters a customer who claims a coupon in the storefront (coupon.claimed), not one the shop gives', async () => {
+    const coupon = await admin('POST', '/coupons', { name: '领券进旅程', kind: 'amount_off', thresholdFen: 1000, amountOffFen: 300, validity: { type: 'relative', days: 7 }, totalQuantity: 100, perCustomerLimit: 2 });
+    expect(coupon.status, JSON.stringify(coupon.body)).toBe(201);
+    const id = await live(body({ trigger: { kind: 'event', event: 'coupon.claimed', where: [] }, nodes: [{ id: 'w', type: 'wait', duration: { amount: 1, unit: 'days' } }], edges: [{ from: 'entry', to: 'w' }] }));
+    const c = await signInCustomer(t, shop.slug);
+    const claimed = await t.call('POST', `/api/store/${shop.slug}/coupons/${coupon.body.id}/claim`, { headers: bearer(c) });
+    expect(claimed.status, JSON.stringify(claimed.body)).toBe(201);
+    const given = randomUUID();
+    await emit('coupon.issued', { couponId: randomUUID(), templateId: coupon.body.id, customerId: given, source: 'journey' });
+    await t.drain();
+    expect((await instances(id)).map((i) => i.customer_id)).toEqual([c.customerId]);
   });
 
   it('filters an event trigger by the payload’s properties', async () => {
@@ -594,7 +623,7 @@ describe('stats and result', () => {
       edges: [{ from: 'entry', to: 't' }, { from: 't', to: 'w' }],
     }));
     const people = Array.from({ length: 24 }, () => randomUUID());
-    for (const c of people) await emit('coupon.claimed', { customerId: c });
+    for (const c of people) await emit('coupon.issued', { couponId: randomUUID(), templateId: randomUUID(), customerId: c, source: 'claim' });
     await advance();
     const arm = new Map((await instances(id)).map((i) => [i.customer_id, i.arm]));
     const treated = people.filter((c) => arm.get(c) === 'treatment');

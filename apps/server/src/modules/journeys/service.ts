@@ -8,6 +8,7 @@ import { pgArray, uuidArray } from '../../platform/db/prepared.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import type { CustomersService } from '../customers/service.js';
 import type { PointsService } from '../loyalty/points-service.js';
+import { compareArms } from '../experiments/stats/index.js';
 import { incrementalRevenue } from '../messaging/broadcasts.js';
 import type { MessagingService } from '../messaging/service.js';
 import type { CouponService } from '../promotions/coupon-service.js';
@@ -980,7 +981,40 @@ export class JourneyService {
       arms: { treatment: arm(t), holdout: arm(h) },
       incrementalRevenueFen: total,
       incrementalRevenuePerCustomerFen: total ? { estimate: total.estimate / t.n, low: total.low / t.n, high: total.high / t.n } : null,
+      splits: await this.splitResults(id, v ?? (await this.row(this.p.db, shopId, id)).version, v === null, { n: h.n, sum: h.revenue, sumSq: h.revenue_sq }),
     };
+  }
+
+  /**
+   * A/B tests inside a journey: every random split of the version shown, each branch's customers with their
+   * conversion and revenue, each against the holdout, and the branches against the first (the control)
+   * with the experiments' statistics. Customers are counted by the branch their instance took.
+   */
+  private async splitResults(id: string, version: number, allVersions: boolean, holdout: { n: number; sum: number; sumSq: number }) {
+    const def = await this.definition(this.p.db, id, version);
+    const splits = def.nodes.filter((n): n is Extract<JourneyBody['nodes'][number], { type: 'random_split' }> => n.type === 'random_split');
+    if (!splits.length) return [];
+    const per = await rows<{ node_id: string; branch: string; n: number; converted: number; revenue: number; revenue_sq: number }>(this.p.db, sql`
+      SELECT node_id, branch, count(*)::int AS n, count(*) FILTER (WHERE converted)::int AS converted,
+        coalesce(sum(revenue), 0)::float8 AS revenue, coalesce(sum(revenue * revenue), 0)::float8 AS revenue_sq
+      FROM (SELECT s.node_id, s.outcome AS branch, i.customer_id, bool_or(i.converted_at IS NOT NULL) AS converted, sum(i.revenue_fen)::float8 AS revenue
+            FROM journey_steps s JOIN journey_instances i ON i.id = s.instance_id
+            WHERE s.journey_id = ${id} AND s.node_id = ANY(${pgArray(splits.map((x) => x.id))}::text[]) AND NOT i.test
+              AND (${allVersions} OR s.version = ${version})
+            GROUP BY 1, 2, 3) c
+      GROUP BY 1, 2`);
+    return splits.map((node) => {
+      const branches = node.branches.map((b) => {
+        const r = per.find((x) => x.node_id === node.id && x.branch === b.key) ?? { n: 0, converted: 0, revenue: 0, revenue_sq: 0 };
+        return {
+          key: b.key, percent: b.percent, customers: r.n, converted: r.converted, revenueFen: Math.round(r.revenue),
+          conversion: r.n ? r.converted / r.n : 0, revenuePerCustomerFen: r.n ? r.revenue / r.n : 0,
+          incrementalRevenueFen: incrementalRevenue({ n: r.n, sum: r.revenue, sumSq: r.revenue_sq }, holdout), sumSquares: r.revenue_sq,
+        };
+      });
+      const analysis = compareArms(branches.map((b) => ({ key: b.key, users: b.customers, conversions: b.converted, weight: b.percent, revenue: { sum: b.revenueFen, sumSquares: b.sumSquares } })));
+      return { nodeId: node.id, branches: branches.map(({ sumSquares: _, ...b }) => b), analysis };
+    });
   }
 }
 

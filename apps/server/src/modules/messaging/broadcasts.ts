@@ -1,10 +1,10 @@
 import { pgArray } from '../../platform/db/prepared.js';
-import { SMS_PRICE_FEN, type BroadcastAudience, type BroadcastBody, type BroadcastResult, type BroadcastVariant, type BroadcastVariantAnalysis, type Channel } from '@siyu/contracts';
+import { SMS_PRICE_FEN, type BroadcastAudience, type BroadcastBody, type BroadcastResult, type BroadcastVariant, type Channel } from '@siyu/contracts';
 import type { Actor, Platform } from '../../platform/context.js';
 import { rows, sql, type Db } from '../../platform/db/index.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { CustomersService } from '../customers/service.js';
-import { analyse } from '../experiments/stats/index.js';
+import { compareArms } from '../experiments/stats/index.js';
 import type { GroupService } from '../tags/group-service.js';
 import type { TagService } from '../tags/tag-service.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -326,21 +326,7 @@ export class BroadcastService {
         sumSquares: r.revenue_sq,
       };
     });
-    let analysis: BroadcastVariantAnalysis | null = null;
-    if (arms.every((a) => a.recipients >= 2)) {
-      const a = analyse({
-        arms: arms.map((x) => ({ key: x.key, users: x.recipients, conversions: x.buyers, weight: x.weight, revenue: { sum: x.revenueFen, sumSquares: x.sumSquares } })),
-        primaryMetric: 'conversion',
-      });
-      analysis = {
-        srm: { chi2: a.srm.chi2, pValue: a.srm.pValue, flagged: a.srm.flagged },
-        verdict: a.verdict,
-        winner: a.winner,
-        comparisons: a.comparisons.map((c) => ({ key: c.key, conversion: c.conversion, revenue: c.revenue, verdict: c.verdict })),
-        requiredUsersPerArm: Number.isFinite(a.requiredUsersPerArm) ? a.requiredUsersPerArm : null,
-        sampleSizeReached: a.sampleSizeReached,
-      };
-    }
+    const analysis = compareArms(arms.map((x) => ({ key: x.key, users: x.recipients, conversions: x.buyers, weight: x.weight, revenue: { sum: x.revenueFen, sumSquares: x.sumSquares } })));
     return { variants: arms.map(({ sumSquares: _, ...x }) => x), analysis };
   }
 }

@@ -4,7 +4,7 @@
  *
  * Inputs are the per-arm aggregates one SQL query returns, so the page never loads per-user rows.
  */
-import type { ArmSummary, MetricComparison, Verdict } from '@siyu/contracts';
+import type { ArmSummary, MetricComparison, SplitAnalysis, Verdict } from '@siyu/contracts';
 import { chanceToWinMeans, chanceToWinProportions } from './bayes.js';
 import { cuped, type CupedResult } from './cuped.js';
 import { assertAlpha, refuse, type Interval, type MeanArm, type ProportionArm } from './inputs.js';
@@ -254,4 +254,21 @@ function overallVerdict(comparisons: VariantComparison[], srmFlagged: boolean, m
   if (comparisons.every((c) => c.verdict === 'control_wins')) return { verdict: 'control_wins', winner: null };
   if (comparisons.some((c) => c.verdict === 'too_small')) return { verdict: 'too_small', winner: null };
   return { verdict: 'no_difference_yet', winner: null };
+}
+
+/**
+ * The arms of a split that is not an experiment of its own (a broadcast's variants, a journey's random
+ * split) compared on buyers and revenue per person; null until every arm has two people.
+ */
+export function compareArms(arms: { key: string; users: number; conversions: number; weight: number; revenue: { sum: number; sumSquares: number } }[]): SplitAnalysis | null {
+  if (arms.length < 2 || arms.some((a) => a.users < 2)) return null;
+  const a = analyse({ arms, primaryMetric: 'conversion' });
+  return {
+    srm: { chi2: a.srm.chi2, pValue: a.srm.pValue, flagged: a.srm.flagged },
+    verdict: a.verdict,
+    winner: a.winner,
+    comparisons: a.comparisons.map((c) => ({ key: c.key, conversion: c.conversion, revenue: c.revenue, verdict: c.verdict })),
+    requiredUsersPerArm: Number.isFinite(a.requiredUsersPerArm) ? a.requiredUsersPerArm : null,
+    sampleSizeReached: a.sampleSizeReached,
+  };
 }
