@@ -15,7 +15,7 @@ import { armRatesOption, differenceOption, ARM_COLORS, type DifferenceRow } from
 import ExperimentDrawer from './ExperimentDrawer';
 import { ExperimentStatusTag, VerdictTag, verdictText } from './labels';
 import { armRows, confidenceText, pct, proposedShip, pStatement, pValueText, sampleProgress, signedPct, signedPoints, signedYuan, type ArmRow } from './model';
-import type { ExperimentAnalysis, ExperimentResults, MetricComparison, Verdict } from './types';
+import type { CupedSummary, ExperimentAnalysis, ExperimentResults, MetricComparison, VariantComparison, Verdict } from './types';
 import './experiments.css';
 
 /** While the experiment runs the report asks again this often. */
@@ -148,8 +148,14 @@ interface ComparisonRow {
   verdict: Verdict | null;
 }
 
+/** What ComparisonTable reads: an experiment's report, or a broadcast's A/B test (no CUPED there). */
+export interface ComparisonInput {
+  r: { experiment: { variants: { key: string; name: string }[] }; arms: { revenueFen: number }[] };
+  a: Pick<ExperimentAnalysis, 'alphaPerComparison' | 'primaryMetric'> & { comparisons: (Omit<VariantComparison, 'cuped'> & { cuped?: CupedSummary | null })[] };
+}
+
 /** Every variant against the control on conversion and revenue: lift, interval, p-values, chance to win, loss, CUPED. */
-function ComparisonTable({ r, a, t }: { r: ExperimentResults; a: ExperimentAnalysis; t: TFunction }) {
+export function ComparisonTable({ r, a, t, cuped = true }: ComparisonInput & { t: TFunction; cuped?: boolean }) {
   const conf = confidenceText(a.alphaPerComparison);
   const names = new Map(r.experiment.variants.map((v) => [v.key, v.name]));
   // Without any order in the window the revenue rows would only say 0 against 0.
@@ -246,13 +252,17 @@ function ComparisonTable({ r, a, t }: { r: ExperimentResults; a: ExperimentAnaly
           ),
         },
         { title: hint(t('exp.r.loss'), t('exp.r.lossHint')), key: 'loss', width: 100, align: 'right', render: (_, row) => (row.metric === 'conversion' ? t('exp.r.pointsShort', { n: (row.m.expectedLoss * 100).toFixed(3) }) : money(row.m.expectedLoss)) },
-        {
-          title: hint(t('exp.r.cuped'), t('exp.r.cupedHint')),
-          key: 'cuped',
-          width: 90,
-          align: 'right',
-          render: (_, row) => (row.cuped === null ? <span className="muted">-</span> : <span data-testid={`experiment-cuped-${row.variant}`}>{pct(row.cuped, 1)}</span>),
-        },
+        ...(cuped
+          ? [
+              {
+                title: hint(t('exp.r.cuped'), t('exp.r.cupedHint')),
+                key: 'cuped',
+                width: 90,
+                align: 'right' as const,
+                render: (_: unknown, row: ComparisonRow) => (row.cuped === null ? <span className="muted">-</span> : <span data-testid={`experiment-cuped-${row.variant}`}>{pct(row.cuped, 1)}</span>),
+              },
+            ]
+          : []),
         { title: t('exp.r.verdict'), key: 'verdict', width: 110, render: (_, row) => (row.verdict ? <VerdictTag verdict={row.verdict} /> : null) },
       ]}
     />

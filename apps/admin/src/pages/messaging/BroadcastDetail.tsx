@@ -16,6 +16,9 @@ import { armsOption, intervalOption, statusBarOption } from './charts';
 import { BroadcastStatusTag, audienceText, chainText, deliveryStatusText, pctText } from './labels';
 import { broadcastPercent, useAudienceNames } from './Broadcasts';
 import type { Broadcast } from './types';
+import { variantLetter } from './ab';
+import VariantResult from './VariantResult';
+import { weightShares } from '../experiments/model';
 import './messaging.css';
 
 const POLL_MS = 2000;
@@ -158,6 +161,7 @@ function ResultView({ r, holdoutPercent, t }: { r: BroadcastResult; holdoutPerce
           </>
         )}
       </Card>
+      {r.variants && r.variants.length > 0 && <VariantResult r={{ ...r, variants: r.variants }} t={t} />}
     </div>
   );
 }
@@ -292,6 +296,20 @@ export default function BroadcastDetail() {
             { key: 'c', label: t('common.createdAt'), children: fmtTime(b.createdAt) },
             { key: 'st', label: t('msg.bc.startedAtLabel'), children: fmtTime(b.startedAt) },
             { key: 'f', label: t('msg.bc.finishedAt'), children: fmtTime(b.finishedAt) },
+            ...(b.variants?.length
+              ? [
+                  {
+                    key: 'ab',
+                    label: t('msg.ab.variantsLabel'),
+                    span: 'filled' as const,
+                    children: (
+                      <span data-testid="broadcast-variants-summary">
+                        {b.variants.map((v, i) => `${variantLetter(v.key)} · ${v.name} ${weightShares(b.variants!)[i]}%`).join(t('common.listSep'))}
+                      </span>
+                    ),
+                  },
+                ]
+              : []),
           ]}
         />
       </div>

@@ -1,6 +1,6 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
-import { Alert, Button, Card, Checkbox, Col, DatePicker, Empty, Form, Input, InputNumber, Row, Select, Space, Statistic, Steps, Tag } from 'antd';
+import { Alert, Button, Card, Checkbox, Col, DatePicker, Empty, Form, Input, InputNumber, Row, Segmented, Select, Space, Statistic, Steps, Switch, Tag } from 'antd';
 import { ArrowDownOutlined, ArrowUpOutlined, SendOutlined } from '@ant-design/icons';
 import dayjs, { type Dayjs } from 'dayjs';
 import { BroadcastBody, SMS_PRICE_FEN, TOPIC_VARIABLES } from '@siyu/contracts';
@@ -12,10 +12,12 @@ import { useI18n } from '../../lib/i18n';
 import { formatFen } from '../../lib/money';
 import type { CustomerGroup, CustomerTag } from '../customers/audience';
 import { useAuth } from '../../lib/auth';
+import { armTitle, defaultVariants, followBaseVars, splitCounts, variantLetter, variantsBody, type VariantValues } from './ab';
 import ChoiceRadios from './ChoiceRadios';
 import { channelText, chainText } from './labels';
 import { TemplatePreview } from './Templates';
 import { SEND_CHANNELS, type Broadcast, type BroadcastEstimate, type Channels, type MessageTemplate, type SendChannel } from './types';
+import VariantsEditor from './VariantsEditor';
 import './messaging.css';
 
 interface ChainItem {
@@ -31,6 +33,8 @@ interface Values {
   tagId?: string;
   chain: ChainItem[];
   vars: Record<string, string>;
+  abTest: boolean;
+  variants: VariantValues[];
   link: string;
   holdoutPercent: number | null;
   attributionDays: number | null;
@@ -49,6 +53,8 @@ const INITIAL: Values = {
   audienceKind: 'all',
   chain: SEND_CHANNELS.map((c) => ({ channel: c, on: c !== 'sms' })),
   vars: {},
+  abTest: false,
+  variants: [],
   link: '',
   holdoutPercent: 10,
   attributionDays: 7,
@@ -78,6 +84,7 @@ function toBody(v: Values) {
     holdoutPercent: v.holdoutPercent ?? Number.NaN,
     attributionDays: v.attributionDays ?? Number.NaN,
     scheduledAt: v.when === 'at' && v.scheduledAt ? v.scheduledAt.toISOString() : null,
+    variants: v.abTest ? variantsBody(v.variants ?? [], v.vars ?? {}, on.map((c) => c.channel)) : [],
   };
 }
 
@@ -89,7 +96,7 @@ function fieldMap(chain: ChainItem[]): Record<string, string> {
 }
 const STEP_OF: [RegExp, number][] = [
   [/^(name|audienceKind|groupId|tagId)/, 0],
-  [/^(chain|vars|link)/, 1],
+  [/^(chain|vars|link|abTest|variants)/, 1],
   [/^(holdoutPercent|attributionDays|when|scheduledAt)/, 2],
 ];
 const stepOf = (field: string) => STEP_OF.find(([re]) => re.test(field))?.[1] ?? 0;
@@ -118,13 +125,48 @@ export default function BroadcastNew() {
   const link = Form.useWatch('link', form) ?? '';
   const when = Form.useWatch('when', form) ?? 'now';
   const holdoutPercent = Form.useWatch('holdoutPercent', form);
+  const abTest = Form.useWatch('abTest', form) ?? false;
+  // `preserve`: a variant's `key` has no field of its own either.
+  const variants = (Form.useWatch('variants', { form, preserve: true }) ?? []) as VariantValues[];
+  const [previewKey, setPreviewKey] = useState('a');
+  // The broadcast's values as they were before the last edit, so the arms that kept them can follow.
+  const lastVars = useRef<Record<string, string>>({});
 
   const promotion = useMemo(() => (templates.data?.items ?? []).filter((x) => x.topic === 'promotion' && x.enabled), [templates.data]);
-  const chosen = chain.filter((c) => c.on).map((c) => promotion.find((x) => x.id === c.templateId && x.channel === c.channel)).filter((x): x is MessageTemplate => !!x);
+  const onChain = chain.filter((c) => c.on).map((c) => c.channel);
+  const baseTemplates: Partial<Record<SendChannel, MessageTemplate>> = Object.fromEntries(
+    chain.filter((c) => c.on).flatMap((c) => {
+      const tpl = promotion.find((x) => x.id === c.templateId && x.channel === c.channel);
+      return tpl ? [[c.channel, tpl]] : [];
+    }),
+  );
+  const chosen = onChain.map((c) => baseTemplates[c]).filter((x): x is MessageTemplate => !!x);
+  /** The templates an arm sends: its own where it picked one, else the broadcast's. */
+  const templatesOf = (v: VariantValues | undefined) =>
+    onChain.map((c) => (v?.templateIds?.[c] ? promotion.find((x) => x.id === v.templateIds[c] && x.channel === c) : baseTemplates[c])).filter((x): x is MessageTemplate => !!x);
+  const variablesOf = (v: VariantValues) => usedVariables(templatesOf(v)).filter((k) => !AUTO_VARS.includes(k));
   const variables = usedVariables(chosen).filter((k) => !AUTO_VARS.includes(k));
-  const linkUsed = usedVariables(chosen).includes('link');
+  const linkUsed = [chosen, ...(abTest ? variants.map(templatesOf) : [])].some((list) => usedVariables(list).includes('link'));
   const examples = TOPIC_VARIABLES.promotion as Record<string, string>;
-  const previewVars = { ...examples, ...Object.fromEntries(Object.entries(varValues).filter(([, x]) => trim(x))), link: trim(link) || examples.link! };
+  const filled = (vars: Record<string, string | undefined> | undefined) => Object.fromEntries(Object.entries(vars ?? {}).filter(([, x]) => trim(x))) as Record<string, string>;
+  const previewVariant = abTest ? (variants.find((v) => v.key === previewKey) ?? variants[0]) : undefined;
+  const previewVars = { ...examples, ...filled(varValues), ...filled(previewVariant?.vars), link: trim(link) || examples.link! };
+  const previewTemplates = previewVariant ? templatesOf(previewVariant) : chosen;
+
+  const onValuesChange = (changed: Partial<Values>) => {
+    // The whole store: the values antd passes leave out what has no field, such as a variant's key.
+    const all = form.getFieldsValue(true) as Values;
+    if (changed.abTest && !(all.variants ?? []).length) {
+      form.setFieldValue('variants', defaultVariants(all.vars ?? {}, (letter) => t('msg.ab.defaultName', { letter })));
+      setPreviewKey('a');
+    }
+    if (changed.vars) {
+      const before = lastVars.current;
+      lastVars.current = { ...(all.vars ?? {}) };
+      const next = all.abTest ? followBaseVars(all.variants ?? [], before, all.vars ?? {}) : null;
+      if (next) form.setFieldValue('variants', next);
+    }
+  };
   const connected: Record<SendChannel, boolean> = { mini_subscribe: !!channels.data?.mini, oa_template: !!channels.data?.oa, sms: !!channels.data?.sms };
 
   /** Validates the whole body and puts each issue on its field; goes back to the first step with one. */
@@ -142,7 +184,13 @@ export default function BroadcastNew() {
 
   const STEP_FIELDS: (string | (string | number)[])[][] = [
     ['name', 'audienceKind', 'groupId', 'tagId'],
-    ['chain', 'link', ...chain.map((_, i) => ['chain', i, 'templateId']), ...variables.map((k) => ['vars', k])],
+    [
+      'chain',
+      'link',
+      ...chain.map((_, i) => ['chain', i, 'templateId']),
+      ...variables.map((k) => ['vars', k]),
+      ...(abTest ? variants.flatMap((v, i) => [['variants', i, 'name'], ['variants', i, 'weight'], ...onChain.map((c) => ['variants', i, 'templateIds', c]), ...variablesOf(v).map((k) => ['variants', i, 'vars', k])]) : []),
+    ],
     ['holdoutPercent', 'attributionDays', 'when', 'scheduledAt'],
   ];
 
@@ -211,7 +259,8 @@ export default function BroadcastNew() {
   const groupOptions = (groups.data?.items ?? []).map((g) => ({ value: g.id, label: t('msg.bc.groupOption', { name: g.name, n: g.count }) }));
   const tagOptions = (tags.data?.items ?? []).map((x) => ({ value: x.id, label: x.customers !== undefined ? t('msg.bc.groupOption', { name: x.name, n: x.customers }) : x.name }));
   const est = draft?.estimate;
-  const onChain = chain.filter((c) => c.on).map((c) => c.channel);
+  const drafted = draft?.broadcast.variants ?? [];
+  const split = est ? splitCounts(est.toSend, drafted.map((v) => v.weight)) : [];
 
   return (
     <div className="page-card" data-testid="broadcast-wizard">
@@ -221,7 +270,7 @@ export default function BroadcastNew() {
         items={[{ title: t('msg.bc.step.audience') }, { title: t('msg.bc.step.content') }, { title: t('msg.bc.step.measure') }, { title: t('msg.bc.step.confirm') }]}
         data-testid="broadcast-steps"
       />
-      <Form<Values> form={form} layout="vertical" name="broadcast" initialValues={INITIAL} requiredMark={false} className="msg-wizard-body">
+      <Form<Values> form={form} layout="vertical" name="broadcast" initialValues={INITIAL} requiredMark={false} className="msg-wizard-body" onValuesChange={onValuesChange}>
         {/* Step 1: who */}
         <div hidden={step !== 0} data-testid="broadcast-step-audience">
           <Form.Item name="name" label={t('msg.bc.name')} extra={t('msg.bc.nameHint')} rules={[zodRule(shape.name, trim)]}>
@@ -313,15 +362,35 @@ export default function BroadcastNew() {
               >
                 <Input maxLength={500} placeholder="/pages/activity/index?id=…" data-testid="broadcast-link" />
               </Form.Item>
+              <div className="msg-ab-switch">
+                <Form.Item name="abTest" valuePropName="checked" noStyle>
+                  <Switch id="broadcast-ab" data-testid="broadcast-ab" />
+                </Form.Item>
+                <label htmlFor="broadcast-ab">
+                  <b>{t('msg.ab.switch')}</b>
+                </label>
+              </div>
+              <p className="muted msg-note">{t('msg.ab.switchHint')}</p>
+              {abTest && <VariantsEditor variants={variants} onChain={onChain} promotion={promotion} baseTemplates={baseTemplates} variablesOf={variablesOf} examples={examples} />}
             </Col>
             <Col xs={24} lg={10}>
               <div className="stat-label" style={{ marginBottom: 8 }}>{t('msg.bc.preview')}</div>
-              {chosen.length ? (
+              {abTest && variants.length > 0 && (
+                <Segmented
+                  aria-label={t('msg.ab.previewOf')}
+                  value={previewVariant?.key}
+                  onChange={(k) => setPreviewKey(String(k))}
+                  options={variants.map((v) => ({ value: v.key, label: `${variantLetter(v.key)} · ${trim(v.name) || t('msg.ab.letter', { letter: variantLetter(v.key) })}` }))}
+                  style={{ marginBottom: 12, maxWidth: '100%' }}
+                  data-testid="broadcast-preview-variant"
+                />
+              )}
+              {previewTemplates.length ? (
                 <Space orientation="vertical" style={{ width: '100%' }} data-testid="broadcast-preview">
                   {chain
                     .filter((c) => c.on)
                     .map((c) => {
-                      const tpl = chosen.find((x) => x.channel === c.channel);
+                      const tpl = previewTemplates.find((x) => x.channel === c.channel);
                       return tpl ? (
                         <div key={c.channel}>
                           <div className="muted" style={{ fontSize: 12, marginBottom: 4 }}>{channelText(c.channel, lang)} · {tpl.name}</div>
@@ -400,6 +469,21 @@ export default function BroadcastNew() {
             </Row>
             <p className="muted" style={{ fontSize: 12, margin: '12px 0 0' }}>{t('msg.bc.est.reachHint', { chain: chainText(onChain, lang) })}</p>
           </Card>
+          {drafted.length > 0 && (
+            <Card size="small" title={t('msg.ab.split')} style={{ marginTop: 16 }} data-testid="estimate-split">
+              <Row gutter={[16, 16]}>
+                <Col xs={12} md={6}>
+                  <Statistic title={t('msg.ab.holdoutRow')} value={est.holdout} suffix={t('msg.bc.people')} data-testid="estimate-split-holdout" />
+                </Col>
+                {drafted.map((v, i) => (
+                  <Col key={v.key} xs={12} md={6}>
+                    <Statistic title={armTitle(t('msg.ab.letter', { letter: variantLetter(v.key) }), v.name)} value={split[i] ?? 0} suffix={t('msg.bc.people')} data-testid={`estimate-split-${v.key}`} />
+                  </Col>
+                ))}
+              </Row>
+              <p className="muted" style={{ fontSize: 12, margin: '12px 0 0' }}>{t('msg.ab.splitHint')}</p>
+            </Card>
+          )}
           {onChain.includes('sms') && (
             <Card size="small" title={t('msg.bc.est.sms')} style={{ marginTop: 16 }}>
               <Row gutter={16}>

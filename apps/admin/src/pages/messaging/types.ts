@@ -1,4 +1,4 @@
-import type { BroadcastAudience, BroadcastStatus, Channel, DeliveryStatus, MessageTemplateBody, Topic } from '@siyu/contracts';
+import type { BroadcastAudience, BroadcastStatus, BroadcastVariant, Channel, DeliveryStatus, MessageTemplateBody, Topic } from '@siyu/contracts';
 
 /** What the 触达 (reach) admin routes answer; requests are the @siyu/contracts bodies. */
 
@@ -160,6 +160,8 @@ export interface Broadcast {
   holdoutPercent: number;
   attributionDays?: number;
   scheduledAt: string | null;
+  /** An A/B test's arms, the control first; empty for a plain broadcast. */
+  variants?: BroadcastVariant[];
   recipients: number;
   holdout: number;
   queued: number;
