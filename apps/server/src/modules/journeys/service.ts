@@ -564,8 +564,9 @@ export class JourneyService {
         ids = list.map((i) => i.id);
         const journeyIds = [...new Set(list.map((i) => i.journey_id))];
         const live = new Set((await rows<{ id: string }>(tx, sql`SELECT id FROM journeys WHERE id = ANY(${uuidArray(journeyIds)}::uuid[]) AND status = 'live'`)).map((j) => j.id));
-        const steps: { instanceId: string; seq: number; shopId: string; journeyId: string; version: number; nodeId: string; outcome: string; detail: string | null }[] = [];
+        const steps: StepRow[] = [];
         const states: InstanceRow[] = [];
+        const effects: Effect[] = [];
         for (const inst of list) {
           const cur: InstanceRow = { ...inst };
           states.push(cur);
@@ -600,13 +601,14 @@ export class JourneyService {
                 solo.push(inst.id);
                 break;
               }
-              a = (await this.runNode(tx, cur, node, seq, now, {}, null))!;
+              a = BATCHED.has(node.type) ? deferEffect(effects, cur, node, seq) : (await this.runNode(tx, cur, node, seq, now, {}, null))!;
             }
             if (!a.pass) {
               Object.assign(cur, { status: 'waiting', node_id: node.id, wake_at: a.at, waiting_event: a.event, event_hit: false });
               break;
             }
             steps.push({ instanceId: inst.id, seq, shopId: inst.shop_id, journeyId: inst.journey_id, version: inst.version, nodeId: node.id, outcome: a.outcome, detail: a.detail ? JSON.stringify(a.detail) : null });
+            if (effects.at(-1)?.step === null) effects.at(-1)!.step = steps.at(-1)!;
             cur.seq = seq;
             if (node.type === 'exit') {
               Object.assign(cur, { status: 'exited', exit_reason: 'exit_node', node_id: node.id, ended_at: now, wake_at: null, waiting_event: null });
@@ -620,6 +622,7 @@ export class JourneyService {
             Object.assign(cur, { status: 'active', node_id: to, wake_at: now, waiting_event: null, event_hit: false, attempts: 0, last_error: null });
           }
         }
+        await this.applyEffects(tx, effects);
         if (steps.length) {
           await tx.execute(sql`
             INSERT INTO journey_steps (instance_id, seq, shop_id, journey_id, version, node_id, outcome, detail, at)
@@ -651,6 +654,44 @@ export class JourneyService {
     if (this.faults.afterCommit) for (const [id, seq] of written) this.crashOn(() => this.faults.afterCommit!(id, seq));
     for (const id of solo) await this.advanceInstance(id);
     return ids.length;
+  }
+
+  /**
+   * The batch's sends, points and tags, set-wise: one `queue` for every message, one `earnMany` per shop
+   * and one tag statement per shop, action and tags (with one segments refresh for all its customers). The
+   * steps learn whether their effect was new; the keys are the ones the single-node path uses, so a batch
+   * retried after a crash, or walked again one by one, finds them taken.
+   */
+  private async applyEffects(tx: Db, effects: Effect[]) {
+    const sends = effects.filter((e) => e.node.type === 'send');
+    if (sends.length) {
+      const queued = await this.d.messaging.queue(tx, sends.map((e) => {
+        const node = e.node as Extract<JourneyNode, { type: 'send' }>;
+        const vars: Record<string, string> = { ...node.vars };
+        for (const c of node.channels) vars[`__template_${c}`] = node.templateIds[c]!;
+        return { shopId: e.shopId, customerId: e.customerId, topic: 'promotion' as const, key: e.ref, channels: node.channels, vars };
+      }));
+      for (const e of sends) if (e.step) e.step.outcome = queued.has(e.ref) ? 'queued' : 'duplicate';
+    }
+    const groups = new Map<string, Effect[]>();
+    for (const e of effects) {
+      if (e.node.type === 'points') groups.set(`points|${e.shopId}`, [...(groups.get(`points|${e.shopId}`) ?? []), e]);
+      if (e.node.type === 'tag') {
+        const k = `tag|${e.shopId}|${e.node.action}|${[...e.node.tagIds].sort().join(',')}`;
+        groups.set(k, [...(groups.get(k) ?? []), e]);
+      }
+    }
+    for (const list of groups.values()) {
+      const { node, shopId } = list[0]!;
+      if (node.type === 'points') {
+        const fresh = await this.d.points.earnMany(tx, shopId, list.map((e) => ({ customerId: e.customerId, amount: (e.node as Extract<JourneyNode, { type: 'points' }>).points, ref: e.ref })), 'adjust', '自动化营销赠送');
+        for (const e of list) if (e.step) e.step.outcome = fresh.has(e.ref) ? 'awarded' : 'duplicate';
+      } else if (node.type === 'tag') {
+        const customers = [...new Set(list.map((e) => e.customerId))];
+        if (node.action === 'add') await this.d.tags.addManualTagsMany(tx, shopId, customers, node.tagIds);
+        else await this.d.tags.removeManualTagsMany(tx, shopId, customers, node.tagIds);
+      }
+    }
   }
 
   /** Walks one instance until it waits, ends or has taken MAX_STEPS; a failing node backs off and is retried. */
@@ -1047,3 +1088,21 @@ function findPath(v: unknown, value: string, path = ''): string | null {
 }
 
 export const JOURNEY_EVENT_TYPES: readonly string[] = JOURNEY_EVENTS;
+
+interface StepRow { instanceId: string; seq: number; shopId: string; journeyId: string; version: number; nodeId: string; outcome: string; detail: string | null }
+
+/** A node's effect a batch applies set-wise after its walk (see applyEffects); `step` is the step it belongs to. */
+interface Effect { shopId: string; customerId: string; node: JourneyNode; ref: string; step: StepRow | null }
+
+/** Nodes whose effect a batch applies for all its instances at once. */
+const BATCHED = new Set<JourneyNode['type']>(['send', 'points', 'tag']);
+
+/** Notes the node's effect for applyEffects and answers what runNode would (the outcome is settled there). */
+function deferEffect(effects: Effect[], inst: InstanceRow, node: JourneyNode, seq: number): NodeAction {
+  const ref = `journey:${inst.id}:${node.id}:${seq}`;
+  effects.push({ shopId: inst.shop_id, customerId: inst.customer_id, node, ref, step: null });
+  if (node.type === 'send') return { pass: true, outcome: 'queued', detail: { key: ref } };
+  if (node.type === 'points') return { pass: true, outcome: 'awarded', detail: { points: node.points } };
+  if (node.type === 'tag') return { pass: true, outcome: node.action === 'add' ? 'tagged' : 'untagged', detail: { tagIds: node.tagIds } };
+  throw new Error(`${node.type} is not applied in batches`);
+}

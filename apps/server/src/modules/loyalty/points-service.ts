@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, lt, lte, sql } from 'drizzle-orm';
 import type { Actor, Platform } from '../../platform/context.js';
 import { rows, type Db } from '../../platform/db/index.js';
+import { pgArray, uuidArray } from '../../platform/db/prepared.js';
 import { conflict } from '../../platform/errors.js';
 import { pointsAccounts, pointsCheckins, pointsLedger, pointsLots, pointsOrderSpends, pointsRules, type LedgerKind, type PointsRules, type StreakBonus } from './schema.js';
 
@@ -87,6 +88,52 @@ export class PointsService {
     await tx.insert(pointsLots).values({ shopId, customerId, amount, remaining: amount, expiresAt: expiryOf(rules, this.p.now()) });
     await this.write(tx, shopId, customerId, account + amount, amount, kind, ref, note, amount);
     return true;
+  }
+
+  /**
+   * `earn` for many customers of one shop in a handful of statements (a journey's batch): accounts locked in
+   * customer order (as single earns take one, so they queue rather than deadlock), grants whose (kind, ref)
+   * is posted skipped, then lots, balances, ledger rows and `points.changed` events written set-wise.
+   * Answers the refs posted now.
+   */
+  async earnMany(tx: Db, shopId: string, grants: { customerId: string; amount: number; ref: string }[], kind: LedgerKind, note: string): Promise<Set<string>> {
+    const wanted = grants.filter((g) => g.amount > 0);
+    if (!wanted.length) return new Set();
+    const customers = [...new Set(wanted.map((g) => g.customerId))].sort();
+    await tx.execute(sql`INSERT INTO points_accounts (shop_id, customer_id) SELECT ${shopId}, c FROM unnest(${uuidArray(customers)}::uuid[]) AS c ON CONFLICT DO NOTHING`);
+    const accounts = await rows<{ customer_id: string; balance: number }>(tx, sql`
+      SELECT customer_id, balance FROM points_accounts WHERE shop_id = ${shopId} AND customer_id = ANY(${uuidArray(customers)}::uuid[]) ORDER BY customer_id FOR UPDATE`);
+    const posted = new Set((await rows<{ customer_id: string; ref: string }>(tx, sql`
+      SELECT customer_id, ref FROM points_ledger WHERE shop_id = ${shopId} AND kind = ${kind} AND ref = ANY(${pgArray(wanted.map((g) => g.ref))}::text[])`)).map((r) => `${r.customer_id}|${r.ref}`));
+    const balance = new Map(accounts.map((a) => [a.customer_id, Number(a.balance)]));
+    const fresh: { customerId: string; amount: number; ref: string; after: number }[] = [];
+    for (const g of wanted) {
+      if (posted.has(`${g.customerId}|${g.ref}`)) continue;
+      posted.add(`${g.customerId}|${g.ref}`);
+      const after = balance.get(g.customerId)! + g.amount;
+      balance.set(g.customerId, after);
+      fresh.push({ ...g, after });
+    }
+    if (!fresh.length) return new Set();
+    const expiresAt = expiryOf(await this.rules(shopId, tx), this.p.now())?.toISOString() ?? null;
+    const earned = EARNING_KINDS.has(kind);
+    const c = uuidArray(fresh.map((f) => f.customerId));
+    const a = pgArray(fresh.map((f) => f.amount));
+    await tx.execute(sql`INSERT INTO points_lots (shop_id, customer_id, amount, remaining, expires_at) SELECT ${shopId}, c, a, a, ${expiresAt}::timestamptz FROM unnest(${c}::uuid[], ${a}::int[]) AS x(c, a)`);
+    await tx.execute(sql`
+      UPDATE points_accounts p SET balance = p.balance + x.a, earned_total = p.earned_total + CASE WHEN ${earned} THEN x.a ELSE 0 END, updated_at = now()
+      FROM (SELECT c, sum(a)::int AS a FROM unnest(${c}::uuid[], ${a}::int[]) AS u(c, a) GROUP BY c) x
+      WHERE p.shop_id = ${shopId} AND p.customer_id = x.c`);
+    const after = pgArray(fresh.map((f) => f.after));
+    const refs = pgArray(fresh.map((f) => f.ref));
+    await tx.execute(sql`
+      INSERT INTO points_ledger (shop_id, customer_id, delta, balance_after, kind, ref, note)
+      SELECT ${shopId}, c, a, b, ${kind}, r, ${note} FROM unnest(${c}::uuid[], ${a}::int[], ${after}::int[], ${refs}::text[]) AS x(c, a, b, r)`);
+    await tx.execute(sql`
+      INSERT INTO outbox_events (shop_id, type, payload)
+      SELECT ${shopId}, 'points.changed', jsonb_build_object('customerId', c, 'delta', a, 'balance', b, 'kind', ${kind}::text, 'ref', r)
+      FROM unnest(${c}::uuid[], ${a}::int[], ${after}::int[], ${refs}::text[]) AS x(c, a, b, r)`);
+    return new Set(fresh.map((f) => f.ref));
   }
 
   /** Spends points for an order, oldest-expiring lots first. Throws POINTS_INSUFFICIENT (409) when short. */

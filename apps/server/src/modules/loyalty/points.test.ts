@@ -233,3 +233,26 @@ describe('the ledger under random interleavings', () => {
     expect(runs).toBe(25);
   });
 });
+
+describe('earning for many at once (a journey batch)', () => {
+  it('posts each (kind, ref) once, keeps balance = ledger = lots, and races with single earns without deadlock', async () => {
+    const customers = Array.from({ length: 12 }, () => randomUUID());
+    const { points } = t.services;
+    // One customer already has the first grant (a batch retried after a crash finds it posted).
+    await t.platform.database.transaction((tx) => points.earn(tx, shop.shopId, customers[0]!, 7, 'adjust', 'j:0', 'x'));
+    const grants = customers.flatMap((c, i) => [{ customerId: c, amount: 7, ref: `j:${i}` }, { customerId: c, amount: 3, ref: `j:${i}:b` }]);
+    grants.push({ customerId: customers[1]!, amount: 7, ref: 'j:1' }); // the same grant twice in one batch
+    const [fresh] = await Promise.all([
+      t.platform.database.transaction((tx) => points.earnMany(tx, shop.shopId, grants, 'adjust', '自动化营销赠送')),
+      ...customers.slice(0, 4).map((c, i) => t.platform.database.transaction((tx) => points.earn(tx, shop.shopId, c, 1, 'adjust', `single:${i}`, 'x'))),
+    ]);
+    expect(fresh.size).toBe(2 * customers.length - 1);
+    expect(fresh.has('j:0')).toBe(false);
+    for (const [i, c] of customers.entries()) expect(await ledgerInvariant(c)).toBe(10 + (i < 4 ? 1 : 0));
+    const again = await t.platform.database.transaction((tx) => points.earnMany(tx, shop.shopId, grants, 'adjust', 'x'));
+    expect(again.size).toBe(0);
+    const [events] = await rows<{ n: number }>(t.platform.db, sql`
+      SELECT count(*)::int AS n FROM outbox_events WHERE type = 'points.changed' AND shop_id = ${shop.shopId} AND payload->>'ref' LIKE 'j:%'`);
+    expect(events!.n).toBe(2 * customers.length);
+  });
+});

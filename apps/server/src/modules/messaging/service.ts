@@ -64,8 +64,13 @@ export class MessagingService {
 
   /** Queues messages; a key seen before is skipped, so redelivered events and retried jobs write nothing twice. */
   async send(tx: Db, inputs: SendInput[]): Promise<number> {
-    if (!inputs.length) return 0;
-    const res = await rows<{ id: string }>(tx, sql`
+    return (await this.queue(tx, inputs)).size;
+  }
+
+  /** `send`, answering the keys queued now (the others were seen before). */
+  async queue(tx: Db, inputs: SendInput[]): Promise<Set<string>> {
+    if (!inputs.length) return new Set();
+    const res = await rows<{ key: string }>(tx, sql`
       INSERT INTO deliveries (id, shop_id, customer_id, idempotency_key, topic, transactional, channels, broadcast_id, vars, not_before)
       SELECT coalesce(id, gen_random_uuid()), s, c, k, t, tr, string_to_array(ch, ','), b, v::jsonb, coalesce(nb, now())
       FROM unnest(${pgArray(inputs.map((i) => i.shopId))}::uuid[], ${pgArray(inputs.map((i) => i.customerId))}::uuid[], ${pgArray(inputs.map((i) => i.key))}::text[],
@@ -74,8 +79,8 @@ export class MessagingService {
         ${pgArray(inputs.map((i) => i.deliveryId ?? null))}::uuid[])
         AS x(s, c, k, t, tr, ch, b, v, nb, id)
       ON CONFLICT (shop_id, idempotency_key) DO NOTHING
-      RETURNING id`);
-    return res.length;
+      RETURNING idempotency_key AS key`);
+    return new Set(res.map((r) => r.key));
   }
 
   // ── Budget ───────────────────────────────────────────────────────────────────────────────────────

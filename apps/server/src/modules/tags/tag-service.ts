@@ -2,6 +2,7 @@ import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { SOURCE_TAG_NAMES, type TagRule } from '@siyu/contracts';
 import type { Actor, Platform } from '../../platform/context.js';
 import { rows, type Db } from '../../platform/db/index.js';
+import { uuidArray } from '../../platform/db/prepared.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { CategoryService } from '../catalog/categories.js';
@@ -115,17 +116,37 @@ export class TagService {
 
   /** Adds manual tags without touching the others (a follower tagged by the QR code they came through). */
   async addManualTags(tx: Db, shopId: string, customerId: string, tagIds: string[]) {
-    if (!tagIds.length) return;
-    const tags = await tx.select({ id: customerTags.id }).from(customerTags).where(and(eq(customerTags.shopId, shopId), inArray(customerTags.id, tagIds), eq(customerTags.kind, 'manual'), isNull(customerTags.deletedAt)));
-    for (const t of tags) await tx.insert(customerTagLinks).values({ shopId, tagId: t.id, customerId }).onConflictDoNothing();
-    if (tags.length) await touchSegments(this.p, tx, shopId, [customerId]);
+    await this.addManualTagsMany(tx, shopId, [customerId], tagIds);
   }
 
   /** Takes manual tags off without touching the others (a journey's tag node). */
   async removeManualTags(tx: Db, shopId: string, customerId: string, tagIds: string[]) {
-    if (!tagIds.length) return;
-    const tags = await tx.select({ id: customerTags.id }).from(customerTags).where(and(eq(customerTags.shopId, shopId), inArray(customerTags.id, tagIds), eq(customerTags.kind, 'manual')));
-    for (const t of tags) await tx.delete(customerTagLinks).where(and(eq(customerTagLinks.shopId, shopId), eq(customerTagLinks.tagId, t.id), eq(customerTagLinks.customerId, customerId)));
+    await this.removeManualTagsMany(tx, shopId, [customerId], tagIds);
+  }
+
+  /**
+   * The same manual tags on many customers in two statements and one segments refresh (a journey's batch);
+   * tags that are not the shop's live manual tags are left out.
+   */
+  async addManualTagsMany(tx: Db, shopId: string, customerIds: string[], tagIds: string[]) {
+    if (!tagIds.length || !customerIds.length) return;
+    const added = await rows<{ customer_id: string }>(tx, sql`
+      INSERT INTO customer_tag_links (shop_id, tag_id, customer_id)
+      SELECT ${shopId}, t.id, c FROM customer_tags t CROSS JOIN unnest(${uuidArray(customerIds)}::uuid[]) AS c
+      WHERE t.shop_id = ${shopId} AND t.id = ANY(${uuidArray(tagIds)}::uuid[]) AND t.kind = 'manual' AND t.deleted_at IS NULL
+      ON CONFLICT DO NOTHING RETURNING customer_id`);
+    await touchSegments(this.p, tx, shopId, [...new Set(added.map((r) => r.customer_id))]);
+  }
+
+  async removeManualTagsMany(tx: Db, shopId: string, customerIds: string[], tagIds: string[]) {
+    if (!tagIds.length || !customerIds.length) return;
+    const removed = await rows<{ customer_id: string }>(tx, sql`
+      DELETE FROM customer_tag_links l USING customer_tags t
+      WHERE l.shop_id = ${shopId} AND l.customer_id = ANY(${uuidArray(customerIds)}::uuid[]) AND l.tag_id = ANY(${uuidArray(tagIds)}::uuid[])
+        AND t.id = l.tag_id AND t.kind = 'manual'
+      RETURNING l.customer_id`);
+    // Segments by tag follow a removal as they follow an addition.
+    await touchSegments(this.p, tx, shopId, [...new Set(removed.map((r) => r.customer_id))]);
   }
 
   // ---- the read model and the rules ----------------------------------------------------------------
