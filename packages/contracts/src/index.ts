@@ -24,3 +24,4 @@ export * from './messaging.js';
 export * from './segments.js';
 export * from './journeys.js';
 export * from './experiments.js';
+export * from './wecom.js';

@@ -4,6 +4,7 @@ import { wechatOAuthSandbox } from './wechat-oauth/index.js';
 import { smsSandbox, type SmsCallbackUrls } from './sms/index.js';
 import { mailSandbox, type MailSandboxOptions } from './mail/index.js';
 import { wechatMpSandbox } from './wechat-mp/index.js';
+import { wecomSandbox } from './wecom/index.js';
 import { MemorySandboxStore, type SandboxStore } from './store.js';
 
 export { startClickHouseSandbox, type ClickHouseSandbox, type ClickHouseSandboxOptions } from './clickhouse/server.js';
@@ -19,6 +20,7 @@ export {
 } from './sms/index.js';
 export { MAIL_SANDBOX, SandboxMailbox, startSmtpSandbox, type SandboxMail } from './mail/index.js';
 export { WECHAT_MP_SANDBOX } from './wechat-mp/index.js';
+export { WECOM_SANDBOX } from './wecom/index.js';
 export { DueRunner, MemorySandboxStore, type RecordOptions, type RecordWrite, type SandboxStore, type StoredRecord } from './store.js';
 
 /**
@@ -46,6 +48,7 @@ export const sandboxPlugin: FastifyPluginAsync<SandboxOptions> = async (app, opt
   await app.register(wechatOAuthSandbox, { prefix: '/wechat', baseUrl: () => `${opts.baseUrl()}/wechat`, store });
   await app.register(smsSandbox, { prefix: '/sms', baseUrl: () => `${opts.baseUrl()}/sms`, store, callbacks: opts.smsCallbacks });
   await app.register(wechatMpSandbox, { prefix: '/mp', baseUrl: () => `${opts.baseUrl()}/mp`, store });
+  await app.register(wecomSandbox, { prefix: '/wecom', baseUrl: () => `${opts.baseUrl()}/wecom`, store });
   await app.register(mailSandbox, { prefix: '/mail', ...opts.mail });
   app.get('/', { schema: { hide: true } }, async (_req, reply) => {
     reply.type('text/html; charset=utf-8');
@@ -59,6 +62,7 @@ export const sandboxPlugin: FastifyPluginAsync<SandboxOptions> = async (app, opt
 <li><a href="wechatpay/">微信支付 WeChat Pay v3</a></li>
 <li><a href="wechat/">微信网页授权 WeChat OAuth</a></li>
 <li><a href="mp/">微信公众号 / 小程序 WeChat Official Account &amp; mini-program</a> — 模板消息、订阅消息、关注与扫码、手机视图</li>
+<li><a href="wecom/">企业微信 WeCom</a> — 客户联系、欢迎语、群发确认、客户继承、员工手机视图</li>
 </ul></body></html>`;
   });
 };

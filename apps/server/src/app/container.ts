@@ -62,6 +62,7 @@ import { OfficialAccountService } from '../modules/messaging/official-account.js
 import { BroadcastService } from '../modules/messaging/broadcasts.js';
 import { SmsCallbacks } from '../modules/messaging/sms-callbacks.js';
 import { JourneyService } from '../modules/journeys/service.js';
+import { WecomService } from '../modules/wecom/service.js';
 
 /**
  * The composition root: every service, built once, in dependency order. Modules reach each other only
@@ -154,8 +155,9 @@ export async function createServices(p: Platform) {
   const journeys = new JourneyService(p, { messaging, coupons, points, tags, groups, customers });
   // A journey's condition node is a segment rule about one customer now.
   journeys.useConditions(segments);
+  const wecom = new WecomService(p, { customers, orders, coupons });
   return {
-    journeys,
+    journeys, wecom,
     cdp, segments, experiments, channelAccounts, messaging, dispatcher, officialAccount, broadcasts, smsCallbacks,
     mail, platformSms, platformEmail, signUp, checklist, passwordReset, operators, operatorShops,
     orderWriter, bulkOrders, flashSales, flashSalePurchase, flashSaleOrders, flashSaleReconciler, flashSaleStorefront,

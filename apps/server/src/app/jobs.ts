@@ -15,6 +15,7 @@ import { registerReviewJobs } from '../modules/reviews/jobs.js';
 import { registerCdpJobs } from '../modules/cdp/jobs.js';
 import { registerMessagingJobs } from '../modules/messaging/jobs.js';
 import { registerJourneyJobs } from '../modules/journeys/jobs.js';
+import { registerWecomJobs } from '../modules/wecom/jobs.js';
 
 /** Registers every module's job handlers, schedules and event subscribers. */
 export function registerJobs(p: Platform, s: Services) {
@@ -45,5 +46,6 @@ export function registerJobs(p: Platform, s: Services) {
   });
   registerMessagingJobs(p, { messaging: s.messaging, dispatcher: s.dispatcher, accounts: s.channelAccounts, oa: s.officialAccount, broadcasts: s.broadcasts });
   registerJourneyJobs(p, s.journeys);
+  registerWecomJobs(p, s.wecom);
   void s;
 }

@@ -21,6 +21,7 @@ export const migrationSources: MigrationSource[] = [
   { owner: 'cdp', dir: path.join(src, 'modules/cdp/migrations') },
   { owner: 'messaging', dir: path.join(src, 'modules/messaging/migrations') },
   { owner: 'journeys', dir: path.join(src, 'modules/journeys/migrations') },
+  { owner: 'wecom', dir: path.join(src, 'modules/wecom/migrations') },
   { owner: 'experiments', dir: path.join(src, 'modules/experiments/migrations') },
   { owner: 'onboarding', dir: path.join(src, 'modules/onboarding/migrations') },
   { owner: 'sandbox', dir: path.join(src, 'app/sandbox-store/migrations') },

@@ -29,6 +29,7 @@ import { experimentAdminRoutes, experimentStoreRoutes } from '../modules/experim
 import { ingestRoutes } from '../modules/cdp/routes-ingest.js';
 import { messagingAdminRoutes, messagingPublicRoutes, messagingStoreRoutes } from '../modules/messaging/routes.js';
 import { journeyAdminRoutes } from '../modules/journeys/routes.js';
+import { wecomAdminRoutes, wecomPublicRoutes } from '../modules/wecom/routes.js';
 
 /**
  * Where each module's routes are mounted. `admin` runs inside the /api/admin scope (staff auth and
@@ -53,6 +54,7 @@ export const registerModuleRoutes = {
     await admin.register(experimentAdminRoutes, { experiments: s.experiments });
     await admin.register(messagingAdminRoutes, { p, messaging: s.messaging, accounts: s.channelAccounts, oa: s.officialAccount, broadcasts: s.broadcasts, sms: s.smsCallbacks, customers: s.customers });
     await admin.register(journeyAdminRoutes, { journeys: s.journeys });
+    await admin.register(wecomAdminRoutes, { p, wecom: s.wecom });
     await admin.register(onboardingRoutes, { signUp: s.signUp, checklist: s.checklist, config: p.config });
   },
   async store(store: FastifyInstance, p: Platform, s: Services) {
@@ -86,6 +88,7 @@ export const registerModuleRoutes = {
     mediaPublicRoutes(app, s.media);
     await app.register(wechatPayCallbackRoutes, { payments: s.payments });
     await app.register(messagingPublicRoutes, { oa: s.officialAccount, sms: s.smsCallbacks, broadcasts: s.broadcasts });
+    await app.register(wecomPublicRoutes, { wecom: s.wecom });
     if (p.config.SANDBOX) {
       await app.register(sandboxPlugin, {
         prefix: '/sandbox',

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type StaffSession, type TestApp } from '../testing/harness.js';
 import { addAddress, bearer, nextPhone, payOrder, signInCustomer, waitFor, type CustomerFixture } from '../testing/commerce.js';
 import { upload } from '../modules/catalog/testing/fixtures.js';
+import { WECOM_SANDBOX } from '@siyu/sandbox';
 import { fillPath, rawCall, registeredRoutes, routeKey, staffHeaders, type Route } from './route-walk.js';
 
 /**
@@ -29,6 +30,7 @@ const a = {} as {
   tag: string; group: string; mallItem: string; topupPlan: string; topup: string; cardPlan: string; cardPurchase: string; presale: string; presaleProduct: string; presaleOrder: string;
   reviewOrder: string; reviewItem: string; review: string; insight: string; writeKey: string;
   msgTemplate: string; msgReply: string; qrCode: string; broadcast: string; journey: string; experiment: string;
+  wecomRun: string; wecomTag: string; wecomCode: string; wecomRelation: string;
   flashSale: string; flashDraft: string; flashSession: string; flashItem: string; flashAttempt: string;
 };
 let bAddress: string;
@@ -193,6 +195,23 @@ beforeAll(async () => {
   await t.services.flashSaleOrders.drain(A.shopId);
   await t.drain();
 
+  // WeCom: A's corp (a fresh simulated one), its staff, a corp tag, a channel code and a customer's relation.
+  const wecomCorp = (await t.call('POST', '/sandbox/wecom/__sim/corps', { body: {} })).body.corpId as string;
+  const wecom = await t.call('PUT', '/api/admin/wecom/settings', { ...own, body: wecomSettings(wecomCorp) });
+  expect((await t.call('POST', `/sandbox/wecom/__sim/corps/${wecomCorp}/callback`, { body: { url: wecom.body.callbackUrl } })).status).toBe(200);
+  a.wecomRun = (await t.call('POST', '/api/admin/wecom/staff/sync', own)).body.id;
+  await t.drain();
+  a.wecomTag = (await t.call('POST', '/api/admin/wecom/tags', { ...own, body: { groupName: `${MARK} 渠道`, names: [`${MARK} 门店`] } })).body.tags[0].id;
+  const wecomCode = await t.call('POST', '/api/admin/wecom/channel-codes', { ...own, body: { name: `${MARK} 活码`, mode: 'single', users: ['zhangsan'], tagIds: [a.wecomTag], welcome: { text: `${MARK} 欢迎` } } });
+  a.wecomCode = wecomCode.body.id;
+  const wecomContact = (await t.call('POST', `/sandbox/wecom/__sim/corps/${wecomCorp}/customers`, { body: { name: `${MARK} 客户` } })).body.external_userid as string;
+  await t.call('POST', `/sandbox/wecom/__sim/corps/${wecomCorp}/scan`, { body: { config_id: wecomCode.body.configId, external_userid: wecomContact } });
+  a.wecomRelation = await waitFor(async () => {
+    await t.drain();
+    return (await t.call('GET', '/api/admin/wecom/relations', own)).body.items[0]?.id as string | undefined;
+  }, 'the WeCom relation');
+  secrets.push(wecomCorp, wecomContact, wecomCode.body.state, wecomCode.body.configId);
+
   // Shop B: its own customer, address and product, so B-side calls are otherwise valid.
   cb = await signInCustomer(t, B.slug);
   bAddress = await addAddress(t, B.slug, cb);
@@ -257,10 +276,19 @@ async function snapshotA() {
     cart: await mine('/cart'),
     addresses: await mine('/me/addresses'),
     myOrders: await mine('/orders'),
+    wecomCodes: await get('/api/admin/wecom/channel-codes'),
+    wecomRelation: await get(`/api/admin/wecom/relations/${a.wecomRelation}`),
+    wecomTags: await get('/api/admin/wecom/tags'),
   };
   // Activity stamps move on their own (a session in use); they are not A's data changing.
   return JSON.parse(JSON.stringify(snap, (k, v) => (/^last(Active|Used|Seen|SignIn)/.test(k) ? undefined : v)));
 }
+
+/** A corp's settings as its admin enters them: the simulator's secrets, Token and EncodingAESKey. */
+const wecomSettings = (corpId: string) => ({
+  corpId, contactSecret: WECOM_SANDBOX.contactSecret, agentId: WECOM_SANDBOX.agentId, agentSecret: WECOM_SANDBOX.agentSecret,
+  callbackToken: WECOM_SANDBOX.token, encodingAesKey: WECOM_SANDBOX.encodingAesKey,
+});
 
 /** An analysis over the last month (A has events in it). */
 const analysis = () => ({
@@ -522,6 +550,28 @@ const ADMIN: Record<string, AdminCase> = {
   'POST /api/admin/journeys/{id}/end': { kind: 'foreign', params: () => ({ id: a.journey }) },
   'GET /api/admin/journeys/{id}/stats': { kind: 'foreign', params: () => ({ id: a.journey }) },
   'POST /api/admin/journeys/{id}/test-run': { kind: 'foreign', params: () => ({ id: a.journey }), body: () => ({ customerId: c1.customerId }) },
+  // B connects a corp of its own (a fresh simulated one) first; its later calls go to that corp only.
+  'PUT /api/admin/wecom/settings': { kind: 'own', run: async () => t.call('PUT', '/api/admin/wecom/settings', { session: B.owner, body: wecomSettings((await t.call('POST', '/sandbox/wecom/__sim/corps', { body: {} })).body.corpId) }) },
+  'GET /api/admin/wecom/settings': { kind: 'list' },
+  'POST /api/admin/wecom/settings/test': { kind: 'own', run: () => noLeak(t.call('POST', '/api/admin/wecom/settings/test', { session: B.owner })) },
+  'POST /api/admin/wecom/staff/sync': { kind: 'own', run: () => noLeak(t.call('POST', '/api/admin/wecom/staff/sync', { session: B.owner })) },
+  'GET /api/admin/wecom/sync-runs/{id}': { kind: 'foreign', params: () => ({ id: a.wecomRun }) },
+  'GET /api/admin/wecom/staff': { kind: 'list' },
+  'GET /api/admin/wecom/departments': { kind: 'list' },
+  'GET /api/admin/wecom/tags': { kind: 'list' },
+  'POST /api/admin/wecom/tags': { kind: 'own', run: () => noLeak(t.call('POST', '/api/admin/wecom/tags', { session: B.owner, body: { groupName: 'B 渠道', names: ['B 门店'] } })) },
+  'POST /api/admin/wecom/tags/sync': { kind: 'own', run: () => noLeak(t.call('POST', '/api/admin/wecom/tags/sync', { session: B.owner })) },
+  'GET /api/admin/wecom/relations': { kind: 'list', queries: () => ['', `?channelCodeId=${a.wecomCode}`, `?customerId=${c1.customerId}`, `?tag=${a.wecomTag}`, '?staff=zhangsan'] },
+  'GET /api/admin/wecom/relations/{id}': { kind: 'foreign', params: () => ({ id: a.wecomRelation }) },
+  'PATCH /api/admin/wecom/relations/{id}': { kind: 'foreign', params: () => ({ id: a.wecomRelation }), body: () => ({ stage: 'lost', remark: 'B 改的' }) },
+  'POST /api/admin/wecom/relations/{id}/tags': { kind: 'foreign', params: () => ({ id: a.wecomRelation }), body: () => ({ add: [], remove: [a.wecomTag] }) },
+  'GET /api/admin/wecom/channel-codes': { kind: 'list' },
+  // A code of B's welcoming with A's coupon and A's corp tag.
+  'POST /api/admin/wecom/channel-codes': { kind: 'ref', body: () => ({ name: 'B 活码', mode: 'single', users: ['zhangsan'], tagIds: [a.wecomTag], welcome: { text: 'B', couponTemplateId: a.coupon } }) },
+  'GET /api/admin/wecom/channel-codes/{id}': { kind: 'foreign', params: () => ({ id: a.wecomCode }) },
+  'PUT /api/admin/wecom/channel-codes/{id}': { kind: 'foreign', params: () => ({ id: a.wecomCode }), body: () => ({ name: 'B 改的', mode: 'single', users: ['lisi'] }) },
+  'DELETE /api/admin/wecom/channel-codes/{id}': { kind: 'foreign', params: () => ({ id: a.wecomCode }) },
+  'GET /api/admin/wecom/channel-codes/{id}/stats': { kind: 'foreign', params: () => ({ id: a.wecomCode }) },
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -652,6 +702,8 @@ const ALLOWED: Record<string, string> = {
   'POST /api/hooks/sms/tencent/status': 'SMS receipts', 'POST /api/hooks/sms/tencent/reply': 'SMS replies',
   'POST /api/hooks/sms/aliyun/report': 'SMS receipts', 'POST /api/hooks/sms/aliyun/up': 'SMS replies',
   'GET /r/{code}': 'a broadcast short link (the code is a random delivery id)',
+  // WeCom's pushes, signed and encrypted per corp (wecom/wecom.test.ts).
+  'GET /api/hooks/wecom/{corpRef}': 'WeCom callback URL check (signed, encrypted)', 'POST /api/hooks/wecom/{corpRef}': 'WeCom callback (signed, encrypted)',
   'GET /api/admin/sign-up/slug': 'whether a shop address is free', 'POST /api/admin/sign-up/codes': 'merchant sign-up code',
   'POST /api/admin/sign-up/verify': 'merchant sign-up', 'POST /api/admin/sign-up/shop': 'makes a new shop',
   // Same answer whether or not the account exists (auth/password-reset.test.ts).

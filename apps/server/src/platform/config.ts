@@ -87,6 +87,8 @@ const ConfigSchema = z.object({
   /** The official account and mini-program server API (api.weixin.qq.com) and Aliyun SMS (dysmsapi). */
   WECHAT_MP_BASE_URL: z.string().url().optional(),
   ALIYUN_SMS_BASE_URL: z.string().url().optional(),
+  /** WeCom's server API (qyapi.weixin.qq.com); the sandbox's simulator when SANDBOX is on and this is unset. */
+  WECOM_BASE_URL: z.string().url().optional(),
   /** Deliveries a worker admits through the contact budget and sends per batch. */
   MESSAGING_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
   /** Dispatcher batches one worker process runs at once (each: admit, send, record in turn). */
@@ -188,7 +190,7 @@ export function isVendorProductionUrl(url: string): boolean {
   return VENDOR_HOSTS.some((re) => re.test(host));
 }
 
-const VENDOR_URL_SETTINGS = ['WECHATPAY_BASE_URL', 'WECHAT_OAUTH_BASE_URL', 'WECHAT_AUTHORIZE_BASE_URL', 'SMS_BASE_URL', 'WECHAT_MP_BASE_URL', 'ALIYUN_SMS_BASE_URL'] as const;
+const VENDOR_URL_SETTINGS = ['WECHATPAY_BASE_URL', 'WECHAT_OAUTH_BASE_URL', 'WECHAT_AUTHORIZE_BASE_URL', 'SMS_BASE_URL', 'WECHAT_MP_BASE_URL', 'ALIYUN_SMS_BASE_URL', 'WECOM_BASE_URL'] as const;
 
 export class ConfigError extends Error {}
 

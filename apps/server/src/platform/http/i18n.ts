@@ -171,6 +171,15 @@ const ZH: Record<string, string> = {
   VARIANT_NOT_FOUND: '实验中没有这个分组',
   EXPERIMENT_STATS_INVALID_INPUT: '实验数据不完整,无法计算',
   JOURNEY_INCOMPLETE: '请先为该步骤选择模板、优惠券、标签或人群',
+  WECOM_NOT_CONNECTED: '请先连接企业微信',
+  WECOM_AGENT_MISSING: '请先填写自建应用的 AgentId 和 Secret',
+  WECOM_API_ERROR: '企业微信拒绝了这个操作',
+  WECOM_UNAVAILABLE: '企业微信暂时无法访问,请稍后再试',
+  WECOM_STAFF_UNKNOWN: '不是企业微信中的成员,请先同步通讯录',
+  WECOM_TAG_UNKNOWN: '不是企业微信中的客户标签,请先同步标签',
+  WECOM_RELATION_ENDED: '该客户已不是这位员工的好友',
+  WECOM_STATE_TAKEN: '渠道参数已被其他渠道活码使用',
+  WECOM_CODE_MODE_FIXED: '单人活码和多人活码不能互相转换,请新建活码',
 };
 
 export function localize(code: string, english: string, acceptLanguage?: string): string {
