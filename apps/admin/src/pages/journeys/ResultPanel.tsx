@@ -5,8 +5,10 @@ import { formatFen } from '../../lib/money';
 import Chart from '../../components/Chart';
 import { intervalOption } from '../messaging/charts';
 import { pctText } from '../messaging/labels';
+import { AbResult, type AbArm, type AbHoldout, type AbWords } from '../messaging/VariantResult';
 import { journeyArmsOption, perCustomerFen, rate } from './charts';
-import type { ArmResult, JourneyResult } from './types';
+import { nodeTypeText } from './labels';
+import type { ArmResult, JourneyResult, SplitResult } from './types';
 
 const money = (fen: number | null | undefined) => formatFen(fen === null || fen === undefined ? fen : Math.round(fen), true);
 
@@ -37,12 +39,68 @@ function Arm({ arm, a }: { arm: 'treatment' | 'holdout'; a: ArmResult }) {
   );
 }
 
+const SPLIT_WORDS: AbWords = {
+  holdoutRow: 'jr.ab.holdoutRow',
+  people: 'jr.result.customers',
+  buyers: 'jr.result.converted',
+  revenue: 'jr.result.revenue',
+  perPerson: 'jr.result.revenuePerCustomer',
+  share: 'jr.ab.share',
+  compare: 'jr.ab.compare',
+  compareIntro: 'jr.ab.compareIntro',
+  verdictHint: 'jr.ab.verdictHint',
+  srmText: 'jr.ab.srmText',
+  tooFewUnknown: 'jr.ab.tooFewUnknown',
+  noAnalysis: 'jr.ab.noAnalysis',
+};
+
+/** A random split read as an A/B test: its branches against the journey's holdout and against its first branch. */
+function SplitSection({ split, holdout }: { split: SplitResult; holdout: AbHoldout | null }) {
+  const { t, lang } = useI18n();
+  const arms: AbArm[] = useMemo(
+    () =>
+      split.branches.map((b) => ({
+        key: b.key,
+        label: t('jr.ab.branch', { key: b.key }),
+        weight: b.percent,
+        people: b.customers,
+        buyers: b.converted,
+        revenueFen: b.revenueFen,
+        conversion: b.conversion,
+        revenuePerPersonFen: b.revenuePerCustomerFen,
+        incremental: b.incrementalRevenueFen,
+      })),
+    [split.branches, t],
+  );
+  if (!arms.length) return null;
+  const control = arms[0]!.key;
+  return (
+    <AbResult
+      arms={arms}
+      holdout={holdout}
+      analysis={split.analysis}
+      title={t('jr.ab.title', { node: `${nodeTypeText('random_split', lang)} ${split.nodeId}` })}
+      intro={t(holdout ? 'jr.ab.intro' : 'jr.ab.introNoHoldout', { control })}
+      control={control}
+      words={SPLIT_WORDS}
+      testId={`jr-split-${split.nodeId}`}
+      t={t}
+    />
+  );
+}
+
 /** 效果: the journey's customers against its holdout, the incremental revenue per customer and its 95% interval, in plain words. */
 export default function ResultPanel({ result, holdoutPercent, goalDays }: { result: JourneyResult | null | undefined; holdoutPercent: number; goalDays: number | null }) {
   const { t } = useI18n();
   const arms = useMemo(() => (result ? journeyArmsOption(result, t) : null), [result, t]);
   const inc = result?.perCustomer ?? null;
   const interval = useMemo(() => (inc ? intervalOption(inc, t) : null), [inc?.estimate, inc?.low, inc?.high, t]); // eslint-disable-line react-hooks/exhaustive-deps
+  const h = result?.holdout;
+  // Without a holdout the branches can only be compared with each other, not measured.
+  const splitHoldout: AbHoldout | null = useMemo(
+    () => (!h || (holdoutPercent === 0 && !h.customers) ? null : { people: h.customers, buyers: h.converted, revenueFen: h.revenueFen, conversion: rate(h), revenuePerPersonFen: perCustomerFen(h) }),
+    [h, holdoutPercent],
+  );
 
   if (result === undefined) return <Skeleton active />;
   if (!result || result.treatment.customers + result.holdout.customers === 0) return <Empty description={t('jr.result.empty')} data-testid="jr-result-empty" />;
@@ -100,6 +158,9 @@ export default function ResultPanel({ result, holdoutPercent, goalDays }: { resu
           ) : null}
         </div>
       </Card>
+      {result.splits.map((sp) => (
+        <SplitSection key={sp.nodeId} split={sp} holdout={splitHoldout} />
+      ))}
     </div>
   );
 }

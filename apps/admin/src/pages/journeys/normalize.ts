@@ -1,5 +1,5 @@
-import type { JourneyNodeStats } from '@siyu/contracts';
-import type { ArmResult, Interval, Journey, JourneyCounts, JourneyListItem, JourneyResult, JourneyStatsData, Playbook, TestRun, TestRunStep } from './types';
+import type { JourneyNodeStats, SplitAnalysis } from '@siyu/contracts';
+import type { ArmResult, Interval, Journey, JourneyCounts, JourneyListItem, JourneyResult, JourneyStatsData, Playbook, SplitBranch, SplitResult, TestRun, TestRunStep } from './types';
 
 /**
  * The journeys API as the pages read it. The wire shapes are taken loosely (the list's `counts` or
@@ -28,6 +28,38 @@ const interval = (v: unknown): Interval | null => {
   return typeof o.estimate === 'number' && typeof o.low === 'number' && typeof o.high === 'number' ? { estimate: o.estimate, low: o.low, high: o.high } : null;
 };
 
+const branch = (raw: unknown): SplitBranch => {
+  const b = obj(raw);
+  const customers = num(b.customers);
+  const converted = num(b.converted);
+  const revenueFen = num(b.revenueFen);
+  return {
+    key: String(b.key ?? ''),
+    percent: num(b.percent),
+    customers,
+    converted,
+    revenueFen,
+    // Derived when absent, so an older server's answer still draws the rates.
+    conversion: typeof b.conversion === 'number' ? b.conversion : customers ? converted / customers : 0,
+    revenuePerCustomerFen: typeof b.revenuePerCustomerFen === 'number' ? b.revenuePerCustomerFen : customers ? revenueFen / customers : 0,
+    incrementalRevenueFen: interval(b.incrementalRevenueFen),
+  };
+};
+
+/** An analysis without its comparisons or split check cannot be drawn; it reads as none rather than as a crash. */
+const splitAnalysis = (v: unknown): SplitAnalysis | null => {
+  const a = obj(v);
+  return Array.isArray(a.comparisons) && a.srm && typeof a.verdict === 'string' ? (a as unknown as SplitAnalysis) : null;
+};
+
+export function splits(raw: unknown): SplitResult[] {
+  if (!Array.isArray(raw)) return [];
+  return raw
+    .map(obj)
+    .filter((s) => typeof s.nodeId === 'string' && Array.isArray(s.branches))
+    .map((s) => ({ nodeId: s.nodeId as string, branches: (s.branches as unknown[]).map(branch), analysis: splitAnalysis(s.analysis) }));
+}
+
 export function result(raw: unknown): JourneyResult | null {
   if (!raw || typeof raw !== 'object') return null;
   const r = obj(raw);
@@ -38,6 +70,7 @@ export function result(raw: unknown): JourneyResult | null {
     treatment: arm(arms.treatment ?? r.treatment),
     holdout: arm(arms.holdout ?? r.holdout),
     perCustomer: typeof per === 'number' ? (ci ? { estimate: per, low: ci[0]!, high: ci[1]! } : null) : interval(per),
+    splits: splits(r.splits),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { JourneyBody, JourneyNodeStats, JourneyStatus, JourneyTrigger } from '@siyu/contracts';
+import type { JourneyBody, JourneyNodeStats, JourneyStatus, JourneyTrigger, SplitAnalysis } from '@siyu/contracts';
 
 /** What the 自动化营销 (journeys) admin routes answer, as the pages use it (normalize.ts reads the wire shapes). */
 
@@ -52,6 +52,28 @@ export interface JourneyResult {
   holdout: ArmResult;
   /** Incremental revenue per treated customer with its 95% interval (null: too few people to say). */
   perCustomer: Interval | null;
+  /** Every random split of the version shown, read as an A/B test. */
+  splits: SplitResult[];
+}
+
+/** One branch of a random split: the customers its instances took it with, their conversions and revenue. */
+export interface SplitBranch {
+  key: string;
+  percent: number;
+  customers: number;
+  converted: number;
+  revenueFen: number;
+  conversion: number;
+  revenuePerCustomerFen: number;
+  /** The branch against the holdout, scaled to the branch's customers (null: too few on either side). */
+  incrementalRevenueFen: Interval | null;
+}
+
+export interface SplitResult {
+  nodeId: string;
+  branches: SplitBranch[];
+  /** The branches against the first (null: too few customers to compare). */
+  analysis: SplitAnalysis | null;
 }
 
 export interface JourneyStatsData {
