@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { decrypt, encrypt, getSignature } from '@wecom/crypto';
+import { decrypt, encrypt, parseXml, signature as getSignature } from '../../../platform/wechat-crypto.js';
 
 /**
  * The official account's message encryption (safe mode, 安全模式): AES-256-CBC under the EncodingAESKey,
  * the plaintext carrying the AppID, and SHA-1 signatures over the sorted token, timestamp, nonce (and
- * ciphertext). WeCom uses the same scheme, so @wecom/crypto implements both.
+ * ciphertext): the scheme WeCom uses too (platform/wechat-crypto.ts).
  */
 export interface CallbackQuery {
   signature?: string;
@@ -29,13 +29,6 @@ const tag = (xml: string, name: string): string | null => {
   return m ? (m[1] ?? m[2] ?? '') : null;
 };
 
-/** The fields of a message XML, one level deep (what the OA sends is flat). */
-export function parseXml(xml: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /<([A-Za-z_][A-Za-z0-9_]*)>\s*(?:<!\[CDATA\[([\s\S]*?)\]\]>|([^<]*))\s*<\/\1>/g;
-  for (let m = re.exec(xml); m; m = re.exec(xml)) if (m[1] !== 'xml') out[m[1]!] = m[2] ?? m[3] ?? '';
-  return out;
-}
 
 /** Verifies and decrypts a POSTed callback body; a plaintext body is refused when the account is in safe mode. */
 export function openCallback(input: { token: string; aesKey: string; appId: string; query: CallbackQuery; body: string }): Record<string, string> {
@@ -45,13 +38,13 @@ export function openCallback(input: { token: string; aesKey: string; appId: stri
   const cipher = tag(input.body, 'Encrypt');
   if (!cipher || !q.msg_signature) throw new CallbackRejected('no Encrypt');
   if (getSignature(input.token, q.timestamp!, q.nonce!, cipher) !== q.msg_signature) throw new CallbackRejected('msg_signature');
-  let opened: { message: string; id: string };
+  let opened: { message: string; receiveId: string };
   try {
     opened = decrypt(input.aesKey, cipher);
   } catch {
     throw new CallbackRejected('decrypt');
   }
-  if (opened.id !== input.appId) throw new CallbackRejected('appid');
+  if (opened.receiveId !== input.appId) throw new CallbackRejected('appid');
   return parseXml(opened.message);
 }
 
