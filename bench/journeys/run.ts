@@ -10,7 +10,7 @@
  * t: tag add → w: wait --wait minutes → s: random split 50/50 → a: p: 10 points / b: u: tag remove → x: exit.
  * Every treatment instance writes 5 steps; the holdout (10 %) walks nothing. Entry: `segment.changed` events
  * of 1,000 customers each, written into the outbox by SQL exactly as the segments module's refresh writes
- * them (a schedule trigger enters at most 50,000 group members, so it cannot carry a million).
+ * them (the way members arrive in production).
  *
  * Writes bench/journeys/results/<mode>.json. See bench/journeys/README.md.
  */
