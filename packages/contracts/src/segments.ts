@@ -38,6 +38,11 @@ export const SegmentCondition = z.discriminatedUnion('type', [
   z.object({ type: z.literal('source'), sources: z.array(z.string().trim().min(1).max(30)).min(1).max(10) }).strict(),
   z.object({ type: z.literal('registered'), withinDays: Days.optional(), beforeDays: Days.optional() }).strict(),
   z.object({ type: z.literal('follows_oa'), value: z.boolean() }).strict(),
+  /**
+   * The customer's WeCom owner (企微归属): `has` a live relation with any of `userIds` (WeCom user ids of
+   * staff), or with any staff member when the list is empty; `has: false` is the opposite (nobody owns them).
+   */
+  z.object({ type: z.literal('wecom_owner'), userIds: z.array(z.string().trim().min(1).max(64)).max(50).default([]), has: z.boolean().default(true) }).strict(),
 ]);
 export type SegmentCondition = z.infer<typeof SegmentCondition>;
 
@@ -72,4 +77,5 @@ export const SEGMENT_CONDITION_LABELS: Record<SegmentCondition['type'], { zh: st
   source: { zh: '来源', en: 'Source' },
   registered: { zh: '注册时间', en: 'Registered' },
   follows_oa: { zh: '关注公众号', en: 'Follows the official account' },
+  wecom_owner: { zh: '企微归属', en: 'WeCom owner' },
 };

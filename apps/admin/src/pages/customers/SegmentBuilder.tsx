@@ -42,8 +42,10 @@ export interface SegmentLookups {
   tags: CustomerTag[];
   categories: CategoryNode[] | null;
   events: EventInfo[] | undefined;
-  loading: { levels: boolean; tags: boolean; categories: boolean };
-  names: Pick<DescribeContext, 'levels' | 'tags' | 'categories'>;
+  /** WeCom staff (企微员工) for "owned by"; null when the staff member may not read them or none synced. */
+  staff: { userid: string; name: string }[] | null;
+  loading: { levels: boolean; tags: boolean; categories: boolean; staff: boolean };
+  names: Pick<DescribeContext, 'levels' | 'tags' | 'categories' | 'staff'>;
 }
 
 /**
@@ -56,20 +58,23 @@ export function useSegmentLookups(withEvents: boolean): SegmentLookups {
   const tags = useApi<{ items: CustomerTag[] }>('/tags');
   const cats = useApi<{ items: CategoryNode[] }>(can('catalog:read') ? '/categories' : null);
   const events = useApi<{ items: EventInfo[] }>(withEvents && can('analytics:read') ? '/analytics/events' : null);
+  const staff = useApi<{ items: { userid: string; name: string }[] }>(can('messaging:read') ? '/wecom/staff' : null);
   return useMemo(
     () => ({
       levels: levels.data ? levels.data.levels.map((l) => ({ id: l.id, name: l.name })) : null,
       tags: tags.data?.items ?? [],
       categories: cats.data?.items ?? null,
       events: events.data?.items,
-      loading: { levels: levels.loading, tags: tags.loading, categories: cats.loading },
+      staff: staff.data?.items ?? null,
+      loading: { levels: levels.loading, tags: tags.loading, categories: cats.loading, staff: staff.loading },
       names: {
         levels: levels.data ? Object.fromEntries(levels.data.levels.map((l) => [l.id, l.name])) : null,
         tags: tags.data ? Object.fromEntries(tags.data.items.map((x) => [x.id, x.name])) : null,
         categories: cats.data ? categoryPaths(cats.data.items) : null,
+        staff: staff.data ? Object.fromEntries(staff.data.items.map((m) => [m.userid, m.name])) : null,
       },
     }),
-    [levels.data, levels.loading, tags.data, tags.loading, cats.data, cats.loading, events.data],
+    [levels.data, levels.loading, tags.data, tags.loading, cats.data, cats.loading, events.data, staff.data, staff.loading],
   );
 }
 
@@ -514,6 +519,35 @@ function ConditionFields({ cond: c, set, status, testId }: { cond: DraftConditio
           aria-label={t('seg.a.follows')}
           data-testid={`${testId}-follows`}
         />
+      );
+    case 'wecom_owner':
+      return (
+        <div className="seg-fields">
+          <Segmented
+            value={c.has === false ? 'no' : 'yes'}
+            onChange={(v) => set({ has: v === 'yes' })}
+            options={[
+              { value: 'yes', label: t('seg.wecom.has') },
+              { value: 'no', label: t('seg.wecom.hasNot') },
+            ]}
+            disabled={disabled}
+            aria-label={t('seg.a.wecom')}
+            data-testid={`${testId}-wecom-has`}
+          />
+          <Select
+            mode="multiple"
+            value={c.userIds ?? []}
+            onChange={(userIds) => set({ userIds })}
+            options={(lookups.staff ?? []).map((m) => ({ value: m.userid, label: m.name }))}
+            loading={lookups.loading.staff}
+            optionFilterProp="label"
+            placeholder={t('seg.wecom.staff')}
+            aria-label={t('seg.wecom.staff')}
+            disabled={disabled}
+            style={{ minWidth: 260 }}
+            data-testid={`${testId}-wecom-staff`}
+          />
+        </div>
       );
   }
 }

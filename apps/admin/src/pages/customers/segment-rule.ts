@@ -11,7 +11,7 @@ import { SOURCES, yuanText } from './audience';
 
 export type CondType = SegmentCondition['type'];
 /** The order the type picker offers them: behaviour first, then who they are, then orders. */
-export const CONDITION_TYPES: CondType[] = ['event', 'trait', 'rfm', 'level', 'tag', 'spend', 'orders', 'last_order', 'bought_category', 'source', 'registered', 'follows_oa'];
+export const CONDITION_TYPES: CondType[] = ['event', 'trait', 'rfm', 'level', 'tag', 'spend', 'orders', 'last_order', 'bought_category', 'source', 'registered', 'follows_oa', 'wecom_owner'];
 /** Levels of nesting a rule may have (the contract refuses more). */
 export const MAX_DEPTH = 3;
 export const MAX_ITEMS = 20;
@@ -64,6 +64,8 @@ export function defaultCondition(type: CondType): DraftCondition {
       return { type, withinDays: 30 };
     case 'follows_oa':
       return { type, value: true };
+    case 'wecom_owner':
+      return { type, userIds: [], has: true };
   }
 }
 
@@ -256,6 +258,7 @@ function ownIssues(c: DraftCondition): { field: string; key: SegmentsKey }[] {
       if (typeof c.withinDays === 'number' && typeof c.beforeDays === 'number' && c.beforeDays >= c.withinDays) out.push({ field: 'beforeDays', key: 'seg.registered.order' });
       break;
     case 'follows_oa':
+    case 'wecom_owner':
       break;
   }
   return out;
@@ -329,6 +332,8 @@ export interface DescribeContext {
   levels: Record<string, string> | null;
   tags: Record<string, string> | null;
   categories: Record<string, string> | null;
+  /** WeCom user id → staff name; a user id without a name reads as itself. */
+  staff?: Record<string, string> | null;
 }
 
 const OP_SIGN = { gte: '≥', lte: '≤', eq: '=' } as const;
@@ -407,6 +412,12 @@ export function describeCondition(c: SegmentCondition, ctx: DescribeContext): st
     }
     case 'follows_oa':
       return t(c.value ? 'seg.d.follows' : 'seg.d.notFollows');
+    case 'wecom_owner': {
+      const ids = c.userIds ?? [];
+      const names = list(ids.map((id) => ctx.staff?.[id] ?? id));
+      if (c.has === false) return ids.length ? t('seg.d.wecom.notOwnedBy', { list: names }) : t('seg.d.wecom.none');
+      return ids.length ? t('seg.d.wecom.ownedBy', { list: names }) : t('seg.d.wecom.any');
+    }
   }
 }
 

@@ -60,6 +60,12 @@ export function registerTagJobs(p: Platform, s: { tags: TagService; segments: Se
     await s.tags.onFollowChanged(tx, event.shopId, customerId, false);
     await segments.touch(tx, event.shopId, [customerId]);
   });
+  p.events.subscribe('wecom.owners_changed', 'tags.on-wecom-owners', async (event, tx) => {
+    const { customerId, owners } = event.payload as { customerId?: string | null; owners: string[] };
+    if (!event.shopId || !customerId) return;
+    await s.tags.onWecomOwnersChanged(tx, event.shopId, customerId, owners);
+    await segments.touch(tx, event.shopId, [customerId]);
+  });
   p.jobs.register('tags.evaluate-shop', async ({ shopId }: { shopId: string }) => {
     await s.tags.evaluateShop(shopId);
   });

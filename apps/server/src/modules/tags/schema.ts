@@ -36,6 +36,7 @@ export const audienceCustomers = pgTable(
     registeredAt: ts('registered_at').notNull(),
     levelId: uuid('level_id'),
     followsOa: boolean('follows_oa').notNull().default(false),
+    wecomOwners: text('wecom_owners').array().notNull().default([]),
   },
   (t) => [primaryKey({ columns: [t.shopId, t.customerId] })],
 );

@@ -138,6 +138,31 @@ describe('segments', () => {
     expect((await changes(g.body.id)).map((h) => h.change)).toEqual(['left', 'entered']);
   });
 
+  it('asks who owns a customer on WeCom, as the wecom module announces it, and keeps a segment by owner', async () => {
+    const [a, b] = [await signInCustomer(t, shop.slug), await signInCustomer(t, shop.slug)];
+    await settle();
+    const owners = (customerId: string, list: string[]) =>
+      t.platform.database.transaction((tx) => t.platform.events.emit(tx, { shopId: shop.shopId, type: 'wecom.owners_changed', payload: { customerId, owners: list } }));
+    await owners(a.customerId, ['zhangsan', 'lisi']);
+    await owners(b.customerId, ['wangwu']);
+    await settle();
+    const estimate = async (rule: unknown) => (await t.call('POST', '/api/admin/groups/estimate', { session: shop.owner, body: { rule } })).body;
+    const byZhang = { op: 'and', items: [{ type: 'wecom_owner', userIds: ['zhangsan'] }] };
+    expect((await estimate(byZhang)).count).toBe(1);
+    expect((await estimate({ op: 'and', items: [{ type: 'wecom_owner' }] })).count).toBe(2);
+    const nobody = await estimate({ op: 'and', items: [{ type: 'wecom_owner', has: false }] });
+    expect(nobody.count).toBe(nobody.total - 2);
+    const g = await t.call('POST', '/api/admin/groups', { session: shop.owner, body: { name: '张三的客户', kind: 'dynamic', conditions: byZhang } });
+    expect(g.status, JSON.stringify(g.body)).toBe(201);
+    await settle();
+    expect(await memberIds(g.body.id)).toEqual([a.customerId]);
+    // Handed over to wangwu: the customer leaves zhangsan's segment by itself.
+    await owners(a.customerId, ['wangwu']);
+    await settle();
+    expect(await memberIds(g.body.id)).toEqual([]);
+    expect((await changes(g.body.id)).map((x) => x.change).sort()).toEqual(['entered', 'left']);
+  });
+
   it('refuses unknown tags naming the leaf, rules nested deeper than three levels, and keeps older flat groups working', async () => {
     const bad = await t.call('POST', '/api/admin/groups', { session: shop.owner, body: { name: 'x', kind: 'dynamic', conditions: { op: 'and', items: [{ type: 'source', sources: ['sms'] }, { type: 'tag', tagIds: [randomUUID()] }] } } });
     expect(bad.status).toBe(422);

@@ -266,6 +266,10 @@ export class SegmentService {
       }
       case 'follows_oa':
         return l.value ? sql`c.follows_oa` : sql`NOT c.follows_oa`;
+      case 'wecom_owner': {
+        const owned = l.userIds.length ? sql`c.wecom_owners && ${pgArray(l.userIds)}::text[]` : sql`cardinality(c.wecom_owners) > 0`;
+        return l.has ? owned : sql`NOT (${owned})`;
+      }
       default: {
         const set = behaviour.get(JSON.stringify(l));
         if (!set) return sql`FALSE`;

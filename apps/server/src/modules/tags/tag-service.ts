@@ -172,6 +172,11 @@ export class TagService {
     await this.evaluate(tx, shopId, customerId);
   }
 
+  /** The customer's live WeCom owners, as the wecom module announces them (the whole set each time). */
+  async onWecomOwnersChanged(tx: Db, shopId: string, customerId: string, owners: string[]) {
+    await tx.update(audienceCustomers).set({ wecomOwners: [...new Set(owners)].sort() }).where(and(eq(audienceCustomers.shopId, shopId), eq(audienceCustomers.customerId, customerId)));
+  }
+
   async onFollowChanged(tx: Db, shopId: string, customerId: string, follows: boolean) {
     await tx.update(audienceCustomers).set({ followsOa: follows }).where(and(eq(audienceCustomers.shopId, shopId), eq(audienceCustomers.customerId, customerId)));
   }
