@@ -8,7 +8,7 @@ import type { CustomersService } from '../customers/service.js';
 import type { GroupService } from '../tags/group-service.js';
 import { runAnalysis, runPeople } from './analyses/run.js';
 import { experimentArms } from './analyses/experiment.js';
-import { SqlBuilder } from './analyses/sql.js';
+import { personEvents, SqlBuilder } from './analyses/sql.js';
 import { dashboard } from './dashboard.js';
 import { openEngine } from './engine/index.js';
 import { DAY_MS, type AnalyticsEngine } from './engine/types.js';
@@ -17,6 +17,9 @@ import { EventLoader } from './loader.js';
 import { remoteEngine, serveAnalytics } from './owner.js';
 import type { InboxEvent } from './segment.js';
 import { WriteKeys } from './write-keys.js';
+
+/** Up to this many persons are looked up one by one (an index lookup each); more are filtered in a scan. */
+const PERSON_LOOKUP_MAX = 50;
 
 type BehaviourLeaf = Extract<SegmentCondition, { type: 'event' | 'trait' | 'rfm' }>;
 
@@ -142,13 +145,15 @@ export class CdpService {
     const scope = opts.customerIds ? await this.personsOfCustomers(shopId, opts.customerIds) : null;
     if (scope && scope.length === 0) return [];
     const b = new SqlBuilder(this.e.dialect);
-    const only = scope ? ` AND person_id IN (${scope.map((id) => b.str(id)).join(', ')})` : '';
+    // A few persons (a segment re-evaluated after they did something) are looked up by person, not scanned for.
+    const source = scope && scope.length <= PERSON_LOOKUP_MAX ? personEvents(b, scope) : { with: '', from: 'events' };
+    const only = scope && scope.length > PERSON_LOOKUP_MAX ? ` AND person_id IN (${scope.map((id) => b.str(id)).join(', ')})` : '';
     let persons: string[];
     if (leaf.type === 'event') {
       const h = opts.having ?? { op: 'gte', count: 1 };
       const since = this.p.now().getTime() - leaf.withinDays * DAY_MS;
       const found = await this.e.query<{ person_id: string }>(
-        `SELECT person_id FROM events WHERE ${b.shop(shopId)} AND ${b.match({ event: leaf.event, where: leaf.where })} AND ts >= ${b.int(since)}${only}
+        `${source.with}SELECT person_id FROM ${source.from} WHERE ${b.shop(shopId)} AND ${b.match({ event: leaf.event, where: leaf.where })} AND ts >= ${b.int(since)}${only}
          GROUP BY person_id HAVING count(*) ${h.op === 'gte' ? '>=' : h.op === 'gt' ? '>' : '='} ${b.int(h.count)}`,
         b.params,
       );
