@@ -19,6 +19,7 @@ const marketing = { title: 'nav.marketing' as const };
 const members = { title: 'nav.members' as const };
 const analytics = { title: 'nav.analytics' as const };
 const reach = { title: 'nav.reach' as const };
+const wecom = { title: 'nav.wecom' as const };
 
 export const PAGES: PageDef[] = [
   { path: '/', title: 'nav.dashboard', permission: 'dashboard:read', crumbs: [], component: lazy(() => import('./pages/Dashboard')) },
@@ -82,6 +83,14 @@ export const PAGES: PageDef[] = [
   { path: '/journeys/new', title: 'nav.journeyNew', permission: 'journeys:write', crumbs: [reach, { title: 'nav.journeys', path: '/journeys' }], component: lazy(() => import('./pages/journeys/JourneyEditor')) },
   { path: '/journeys/:id', title: 'nav.journeyDetail', permission: 'journeys:read', crumbs: [reach, { title: 'nav.journeys', path: '/journeys' }], component: lazy(() => import('./pages/journeys/JourneyEditor')) },
   { path: '/messaging/deliveries', title: 'nav.msgDeliveries', permission: 'messaging:read', crumbs: [reach], component: lazy(() => import('./pages/messaging/Deliveries')) },
+  { path: '/wecom/settings', title: 'nav.wecomSettings', permission: 'messaging:read', crumbs: [wecom], component: lazy(() => import('./pages/wecom/Settings')) },
+  { path: '/wecom/staff', title: 'nav.wecomStaff', permission: 'messaging:read', crumbs: [wecom], component: lazy(() => import('./pages/wecom/Staff')) },
+  { path: '/wecom/relations', title: 'nav.wecomRelations', permission: 'customers:read', crumbs: [wecom], component: lazy(() => import('./pages/wecom/Relations')) },
+  { path: '/wecom/channel-codes', title: 'nav.wecomCodes', permission: 'messaging:read', crumbs: [wecom], component: lazy(() => import('./pages/wecom/ChannelCodes')) },
+  { path: '/wecom/channel-codes/new', title: 'nav.wecomCodeNew', permission: 'messaging:write', crumbs: [wecom, { title: 'nav.wecomCodes', path: '/wecom/channel-codes' }], component: lazy(() => import('./pages/wecom/ChannelCodeEdit')) },
+  { path: '/wecom/channel-codes/:id', title: 'nav.wecomCodeEdit', permission: 'messaging:write', crumbs: [wecom, { title: 'nav.wecomCodes', path: '/wecom/channel-codes' }], component: lazy(() => import('./pages/wecom/ChannelCodeEdit')) },
+  { path: '/wecom/channel-codes/:id/stats', title: 'nav.wecomCodeStats', permission: 'messaging:read', crumbs: [wecom, { title: 'nav.wecomCodes', path: '/wecom/channel-codes' }], component: lazy(() => import('./pages/wecom/ChannelCodeStats')) },
+  { path: '/wecom/tags', title: 'nav.wecomTags', permission: 'customers:read', crumbs: [wecom], component: lazy(() => import('./pages/wecom/CorpTags')) },
   { path: '/settings', title: 'nav.shop', permission: 'self:read', crumbs: [settings], component: lazy(() => import('./pages/settings/ShopSettings')) },
   { path: '/staff', title: 'nav.staff', permission: 'staff:read', crumbs: [settings], component: lazy(() => import('./pages/settings/Staff')) },
   { path: '/api-keys', title: 'nav.apiKeys', permission: 'apikeys:manage', crumbs: [settings], component: lazy(() => import('./pages/settings/ApiKeys')) },
@@ -113,6 +122,7 @@ export const MENU: { key: string; title: MessageKey; icon: string; children?: st
     icon: 'reach',
     children: ['/messaging/channels', '/messaging/rules', '/messaging/templates', '/messaging/qr-codes', '/messaging/auto-replies', '/messaging/followers', '/messaging/broadcasts', '/journeys', '/messaging/deliveries'],
   },
+  { key: 'wecom', title: 'nav.wecom', icon: 'wecom', children: ['/wecom/settings', '/wecom/staff', '/wecom/relations', '/wecom/channel-codes', '/wecom/tags'] },
   { key: 'members', title: 'nav.members', icon: 'members', children: ['/members/levels', '/points/rules', '/points/mall', '/stored-value', '/member-cards'] },
   {
     key: 'analytics',

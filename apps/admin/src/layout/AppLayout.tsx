@@ -16,6 +16,7 @@ import {
   ShopOutlined,
   TeamOutlined,
   UserOutlined,
+  WechatWorkOutlined,
 } from '@ant-design/icons';
 import { useAuth } from '../lib/auth';
 import { useI18n } from '../lib/i18n';
@@ -35,6 +36,7 @@ const ICONS: Record<string, React.ReactNode> = {
   settings: <SettingOutlined />,
   analytics: <BarChartOutlined />,
   reach: <NotificationOutlined />,
+  wecom: <WechatWorkOutlined />,
 };
 
 /** Console frame: left menu (only what the role may open), header with shop, language and account, breadcrumb. */

@@ -8,6 +8,7 @@ import { ANALYTICS_CONTRACT_MESSAGES, analyticsEn, analyticsZh } from './dict-an
 import { EXPERIMENTS_CONTRACT_MESSAGES, experimentsEn, experimentsZh } from './dict-experiments';
 import { MESSAGING_CONTRACT_MESSAGES, messagingEn, messagingZh } from './dict-messaging';
 import { journeysEn, journeysZh } from './dict-journeys';
+import { WECOM_CONTRACT_MESSAGES, wecomEn, wecomZh } from './dict-wecom';
 export const zh = {
   'app.name': '私域商家后台',
   'app.shortName': '私域',
@@ -907,6 +908,7 @@ export const zh = {
   ...experimentsZh,
   ...messagingZh,
   ...journeysZh,
+  ...wecomZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -1810,6 +1812,7 @@ export const en: Record<MessageKey, string> = {
   ...experimentsEn,
   ...messagingEn,
   ...journeysEn,
+  ...wecomEn,
 };
 
 /** The contracts' own English messages, in Chinese for the zh-CN console. */
@@ -1865,4 +1868,5 @@ export const ZH_CONTRACT_MESSAGES: Record<string, string> = {
   ...ANALYTICS_CONTRACT_MESSAGES,
   ...EXPERIMENTS_CONTRACT_MESSAGES,
   ...MESSAGING_CONTRACT_MESSAGES,
+  ...WECOM_CONTRACT_MESSAGES,
 };
