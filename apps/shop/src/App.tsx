@@ -44,6 +44,8 @@ const FlashSale = lazy(() => import('./pages/FlashSale'));
 const MyPresales = lazy(() => import('./pages/MyPresales'));
 const PresaleResult = lazy(() => import('./pages/PresaleResult'));
 const MessageSettings = lazy(() => import('./pages/messages/MessageSettings'));
+const WecomSidebar = lazy(() => import('./pages/wecom/Sidebar'));
+const HealthConsent = lazy(() => import('./pages/wecom/HealthConsent'));
 
 function Loading() {
   return (
@@ -118,6 +120,9 @@ export function App() {
                 <Route path="me/addresses/new" element={auth(<AddressEdit />)} />
                 <Route path="me/addresses/:id" element={auth(<AddressEdit />)} />
                 <Route path="messages/settings" element={auth(<MessageSettings />)} />
+                {/* WeCom's chat toolbar: staff sign in with WeCom, not as customers. */}
+                <Route path="wecom/sidebar" element={<WecomSidebar />} />
+                <Route path="me/health-consent" element={auth(<HealthConsent />)} />
                 <Route path="*" element={<Navigate to="/" replace />} />
               </Routes>
             </Suspense>

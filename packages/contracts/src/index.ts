@@ -25,3 +25,5 @@ export * from './segments.js';
 export * from './journeys.js';
 export * from './experiments.js';
 export * from './wecom.js';
+export * from './wecom-mass.js';
+export * from './wecom-followups.js';

@@ -124,3 +124,64 @@ export const WecomCorpTagBody = z
   })
   .strict();
 export type WecomCorpTagBody = z.infer<typeof WecomCorpTagBody>;
+
+// ── Handover (在职转接 / 离职继承) ───────────────────────────────────────────────────────────────────
+
+/** WeCom takes at most 100 customers (or group chats) per transfer call; Siyu sends in chunks of this size. */
+export const WECOM_TRANSFER_CHUNK = 100;
+/** An on-job customer may be transferred at most this many times within WECOM_TRANSFER_WINDOW_DAYS. */
+export const WECOM_TRANSFERS_PER_WINDOW = 2;
+export const WECOM_TRANSFER_WINDOW_DAYS = 90;
+
+/** A customer's place in a handover: requested (not yet sent) → waiting (WeCom accepted) → done / refused / limit / failed. */
+export const WECOM_HANDOVER_CUSTOMER_STATES = ['requested', 'waiting', 'done', 'refused', 'limit', 'failed'] as const;
+export type WecomHandoverCustomerState = (typeof WECOM_HANDOVER_CUSTOMER_STATES)[number];
+export const WECOM_HANDOVER_STATUSES = ['sending', 'waiting', 'done'] as const;
+/** Why a customer or group was left out of a handover before anything was sent. */
+export const WECOM_HANDOVER_REFUSALS = ['transfer_limit', 'relation_ended', 'in_progress', 'not_a_customer', 'not_owner'] as const;
+
+export const WecomHandoverBody = z
+  .object({
+    handoverUserid: Userid,
+    takeoverUserid: Userid,
+    /** Customers chosen in the relation list (relations of the handover staff member). */
+    relationIds: z.array(z.uuid()).max(5000).default([]),
+    /** Customers by WeCom id (e.g. from the unassigned list); ones Siyu does not know as the giver's are refused. */
+    externalUserids: z.array(z.string().min(1).max(64)).max(5000).default([]),
+    /** Every current customer of the handover staff member (离职继承 of everything). */
+    allCustomers: z.boolean().default(false),
+    /** Customer groups (客户群) by chat id, owned by the handover staff member. */
+    chatIds: z.array(z.string().min(1).max(64)).max(1000).default([]),
+    allGroups: z.boolean().default(false),
+    /** What the customer is told (on-job only; WeCom sends its default when left out). */
+    successMessage: z.string().trim().min(1).max(200).optional(),
+    /** Answer what would be sent and what is refused, without creating the handover. */
+    preview: z.boolean().default(false),
+  })
+  .strict();
+export type WecomHandoverBody = z.infer<typeof WecomHandoverBody>;
+
+export const WecomHandoverQuery = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  status: z.enum(WECOM_HANDOVER_STATUSES).optional(),
+  staff: Userid.optional(),
+});
+export type WecomHandoverQuery = z.infer<typeof WecomHandoverQuery>;
+
+export const WecomHandoverGroupsQuery = z.object({ owner: Userid });
+export type WecomHandoverGroupsQuery = z.infer<typeof WecomHandoverGroupsQuery>;
+
+export const WecomUnassignedQuery = z.object({
+  cursor: z.string().max(256).default(''),
+  pageSize: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export type WecomUnassignedQuery = z.infer<typeof WecomUnassignedQuery>;
+
+export const WecomUnassignedAssignBody = z
+  .object({
+    takeoverUserid: Userid,
+    items: z.array(z.object({ handoverUserid: Userid, externalUserid: z.string().min(1).max(64) }).strict()).min(1).max(5000),
+  })
+  .strict();
+export type WecomUnassignedAssignBody = z.infer<typeof WecomUnassignedAssignBody>;

@@ -155,7 +155,7 @@ export async function createServices(p: Platform) {
   const journeys = new JourneyService(p, { messaging, coupons, points, tags, groups, customers });
   // A journey's condition node is a segment rule about one customer now.
   journeys.useConditions(segments);
-  const wecom = new WecomService(p, { customers, orders, coupons });
+  const wecom = new WecomService(p, { customers, orders, coupons, points, levels, tags, catalog, categories, tenancy, groups, messaging });
   return {
     journeys, wecom,
     cdp, segments, experiments, channelAccounts, messaging, dispatcher, officialAccount, broadcasts, smsCallbacks,

@@ -30,6 +30,7 @@ import { ingestRoutes } from '../modules/cdp/routes-ingest.js';
 import { messagingAdminRoutes, messagingPublicRoutes, messagingStoreRoutes } from '../modules/messaging/routes.js';
 import { journeyAdminRoutes } from '../modules/journeys/routes.js';
 import { wecomAdminRoutes, wecomPublicRoutes } from '../modules/wecom/routes.js';
+import { wecomFollowupAdminRoutes, wecomSidebarStoreRoutes } from '../modules/wecom/followup-routes.js';
 
 /**
  * Where each module's routes are mounted. `admin` runs inside the /api/admin scope (staff auth and
@@ -55,6 +56,7 @@ export const registerModuleRoutes = {
     await admin.register(messagingAdminRoutes, { p, messaging: s.messaging, accounts: s.channelAccounts, oa: s.officialAccount, broadcasts: s.broadcasts, sms: s.smsCallbacks, customers: s.customers });
     await admin.register(journeyAdminRoutes, { journeys: s.journeys });
     await admin.register(wecomAdminRoutes, { p, wecom: s.wecom });
+    await admin.register(wecomFollowupAdminRoutes, { wecom: s.wecom });
     await admin.register(onboardingRoutes, { signUp: s.signUp, checklist: s.checklist, config: p.config });
   },
   async store(store: FastifyInstance, p: Platform, s: Services) {
@@ -73,6 +75,7 @@ export const registerModuleRoutes = {
     await store.register(reviewStoreRoutes, { reviews: s.reviews });
     await store.register(cdpStoreRoutes, { cdp: s.cdp });
     await store.register(messagingStoreRoutes, { messaging: s.messaging });
+    await store.register(wecomSidebarStoreRoutes, { wecom: s.wecom, coupons: s.coupons });
     void p;
   },
   async public(app: FastifyInstance, p: Platform, s: Services) {

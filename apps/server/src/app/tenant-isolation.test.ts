@@ -30,7 +30,7 @@ const a = {} as {
   tag: string; group: string; mallItem: string; topupPlan: string; topup: string; cardPlan: string; cardPurchase: string; presale: string; presaleProduct: string; presaleOrder: string;
   reviewOrder: string; reviewItem: string; review: string; insight: string; writeKey: string;
   msgTemplate: string; msgReply: string; qrCode: string; broadcast: string; journey: string; experiment: string;
-  wecomRun: string; wecomTag: string; wecomCode: string; wecomRelation: string;
+  wecomRun: string; wecomTag: string; wecomCode: string; wecomRelation: string; wecomRule: string; wecomReminder: string; wecomMass: string; wecomMoment: string; wecomHandover: string; wecomContact: string;
   flashSale: string; flashDraft: string; flashSession: string; flashItem: string; flashAttempt: string;
 };
 let bAddress: string;
@@ -211,6 +211,17 @@ beforeAll(async () => {
     return (await t.call('GET', '/api/admin/wecom/relations', own)).body.items[0]?.id as string | undefined;
   }, 'the WeCom relation');
   secrets.push(wecomCorp, wecomContact, wecomCode.body.state, wecomCode.body.configId);
+  a.wecomContact = wecomContact;
+  // A's follow-up on that relation, a reminder rule on A's category, and a reminder about c1.
+  await t.call('POST', `/api/admin/wecom/relations/${a.wecomRelation}/followups`, { ...own, body: { text: `${MARK} 跟进`, stage: 'contacted' } });
+  a.wecomRule = (await t.call('POST', '/api/admin/wecom/reminder-rules', { ...own, body: { name: `${MARK} 规则`, event: 'order.paid', categoryIds: [a.category], delayDays: 90, title: '提醒', text: `${MARK} {{name}}` } })).body.id;
+  a.wecomReminder = (await t.call('POST', '/api/admin/wecom/reminders', { ...own, body: { customerId: c1.customerId, dueAt: new Date(Date.now() + 86_400_000).toISOString(), text: `${MARK} 回访` } })).body.id;
+  // A's mass task to its tag (scheduled for tomorrow, so it stays cancellable) and a Moment.
+  a.wecomMass = (await t.call('POST', '/api/admin/wecom/mass-tasks', { ...own, body: { name: `${MARK} 群发`, audience: { kind: 'tags', tagIds: [a.wecomTag] }, text: `${MARK} 群发`, sendAt: new Date(Date.now() + 86_400_000).toISOString() } })).body.id;
+  a.wecomMoment = (await t.call('POST', '/api/admin/wecom/moments', { ...own, body: { text: `${MARK} 朋友圈`, userids: ['zhangsan'] } })).body.id;
+  // A's handover of its customer to lisi (sent; WeCom's clock is not advanced, so it stays waiting).
+  a.wecomHandover = (await t.call('POST', '/api/admin/wecom/handovers', { ...own, body: { handoverUserid: 'zhangsan', takeoverUserid: 'lisi', relationIds: [a.wecomRelation] } })).body.id;
+  await t.drain();
 
   // Shop B: its own customer, address and product, so B-side calls are otherwise valid.
   cb = await signInCustomer(t, B.slug);
@@ -279,6 +290,11 @@ async function snapshotA() {
     wecomCodes: await get('/api/admin/wecom/channel-codes'),
     wecomRelation: await get(`/api/admin/wecom/relations/${a.wecomRelation}`),
     wecomTags: await get('/api/admin/wecom/tags'),
+    wecomFollowups: await get(`/api/admin/wecom/relations/${a.wecomRelation}/followups`),
+    wecomRules: await get('/api/admin/wecom/reminder-rules'),
+    wecomReminders: await get('/api/admin/wecom/reminders'),
+    wecomMass: await get(`/api/admin/wecom/mass-tasks/${a.wecomMass}`),
+    wecomMoments: await get('/api/admin/wecom/moments'),
   };
   // Activity stamps move on their own (a session in use); they are not A's data changing.
   return JSON.parse(JSON.stringify(snap, (k, v) => (/^last(Active|Used|Seen|SignIn)/.test(k) ? undefined : v)));
@@ -572,6 +588,35 @@ const ADMIN: Record<string, AdminCase> = {
   'PUT /api/admin/wecom/channel-codes/{id}': { kind: 'foreign', params: () => ({ id: a.wecomCode }), body: () => ({ name: 'B 改的', mode: 'single', users: ['lisi'] }) },
   'DELETE /api/admin/wecom/channel-codes/{id}': { kind: 'foreign', params: () => ({ id: a.wecomCode }) },
   'GET /api/admin/wecom/channel-codes/{id}/stats': { kind: 'foreign', params: () => ({ id: a.wecomCode }) },
+  'POST /api/admin/wecom/handovers': { kind: 'ref', body: () => ({ handoverUserid: 'zhangsan', takeoverUserid: 'lisi', relationIds: [a.wecomRelation] }) },
+  'GET /api/admin/wecom/handovers': { kind: 'list', queries: () => ['', '?staff=zhangsan', '?status=waiting'] },
+  // These two ask WeCom, so they need B's corp (connected by B's own walk above): walked with B's writes.
+  'GET /api/admin/wecom/handovers/groups': { kind: 'own', run: () => noLeak(t.call('GET', '/api/admin/wecom/handovers/groups?owner=zhangsan', { session: B.owner })) },
+  'GET /api/admin/wecom/handovers/{id}': { kind: 'foreign', params: () => ({ id: a.wecomHandover }) },
+  'GET /api/admin/wecom/unassigned': { kind: 'own', run: () => noLeak(t.call('GET', '/api/admin/wecom/unassigned', { session: B.owner })) },
+  // A's customer named as an unassigned one of B's: B does not know it, so nothing is handed over.
+  'POST /api/admin/wecom/unassigned/assign': { kind: 'ref', body: () => ({ takeoverUserid: 'lisi', items: [{ handoverUserid: 'zhangsan', externalUserid: a.wecomContact }] }) },
+  'GET /api/admin/wecom/relations/{id}/followups': { kind: 'foreign', params: () => ({ id: a.wecomRelation }) },
+  'POST /api/admin/wecom/relations/{id}/followups': { kind: 'foreign', params: () => ({ id: a.wecomRelation }), body: () => ({ text: 'B 跟进', stage: 'lost' }) },
+  'GET /api/admin/wecom/reminder-rules': { kind: 'list' },
+  'POST /api/admin/wecom/reminder-rules': { kind: 'ref', body: () => ({ name: 'B 规则', event: 'order.paid', categoryIds: [a.category], delayDays: 1, title: 'B', text: 'B' }) },
+  'GET /api/admin/wecom/reminder-rules/{id}': { kind: 'foreign', params: () => ({ id: a.wecomRule }) },
+  'PUT /api/admin/wecom/reminder-rules/{id}': { kind: 'foreign', params: () => ({ id: a.wecomRule }), body: () => ({ name: 'B 改的', event: 'order.paid', delayDays: 1, title: 'B', text: 'B' }) },
+  'DELETE /api/admin/wecom/reminder-rules/{id}': { kind: 'foreign', params: () => ({ id: a.wecomRule }) },
+  'GET /api/admin/wecom/reminders': { kind: 'list', queries: () => ['', `?customerId=${c1.customerId}`, `?ruleId=${a.wecomRule}`, '?staff=zhangsan'] },
+  'POST /api/admin/wecom/reminders': { kind: 'ref', body: () => ({ customerId: c1.customerId, dueAt: new Date(Date.now() + 86_400_000).toISOString(), text: 'B 回访' }) },
+  'GET /api/admin/wecom/reminders/{id}': { kind: 'foreign', params: () => ({ id: a.wecomReminder }) },
+  'POST /api/admin/wecom/reminders/{id}/cancel': { kind: 'foreign', params: () => ({ id: a.wecomReminder }) },
+  'GET /api/admin/wecom/mass-tasks': { kind: 'list', queries: () => ['', '?status=scheduled'] },
+  // A task of B's to A's corp tag.
+  'POST /api/admin/wecom/mass-tasks': { kind: 'ref', body: () => ({ name: 'B 群发', audience: { kind: 'tags', tagIds: [a.wecomTag] }, text: 'B' }) },
+  'GET /api/admin/wecom/mass-tasks/{id}': { kind: 'foreign', params: () => ({ id: a.wecomMass }) },
+  'GET /api/admin/wecom/mass-tasks/{id}/recipients': { kind: 'foreign', params: () => ({ id: a.wecomMass }) },
+  'POST /api/admin/wecom/mass-tasks/{id}/refresh': { kind: 'foreign', params: () => ({ id: a.wecomMass }) },
+  'POST /api/admin/wecom/mass-tasks/{id}/cancel': { kind: 'foreign', params: () => ({ id: a.wecomMass }) },
+  'GET /api/admin/wecom/moments': { kind: 'list' },
+  'POST /api/admin/wecom/moments': { kind: 'ref', body: () => ({ text: 'B', tagIds: [a.wecomTag] }) },
+  'GET /api/admin/wecom/moments/{id}': { kind: 'foreign', params: () => ({ id: a.wecomMoment }) },
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -592,6 +637,8 @@ const STORE: Record<string, StoreCase> = {
   'GET /api/store/{shop}/messages/preferences': { kind: 'open' },
   'PUT /api/store/{shop}/messages/preferences': { kind: 'open', body: () => ({ refusedTopics: ['birthday'], refusedChannels: [], smsMarketing: true }) },
   'GET /api/store/{shop}/messages/subscribe-config': { kind: 'open' },
+  'GET /api/store/{shop}/wecom/health-consent': { kind: 'open' },
+  'PUT /api/store/{shop}/wecom/health-consent': { kind: 'open', body: () => ({ granted: true }) },
   'POST /api/store/{shop}/messages/subscriptions': { kind: 'open', body: () => ({ topics: ['order_shipped'], results: ['accept'], code: 'h5:x' }), ownStatus: [400, 422] },
   'GET /api/store/{shop}/coupons': { kind: 'open' },
   'GET /api/store/{shop}/coupons/{id}': { kind: 'shop', params: () => ({ id: a.coupon }) },
@@ -704,6 +751,16 @@ const ALLOWED: Record<string, string> = {
   'GET /r/{code}': 'a broadcast short link (the code is a random delivery id)',
   // WeCom's pushes, signed and encrypted per corp (wecom/wecom.test.ts).
   'GET /api/hooks/wecom/{corpRef}': 'WeCom callback URL check (signed, encrypted)', 'POST /api/hooks/wecom/{corpRef}': 'WeCom callback (signed, encrypted)',
+  // The WeCom sidebar: a member's own signed session, valid for one shop only, and a contact answered only to a
+  // member with an active relation with it — 404 otherwise, across shops too (wecom/sidebar.test.ts).
+  'GET /api/store/{shop}/wecom/sidebar/authorize': 'WeCom OAuth2 URL of the shop\'s corp', 'POST /api/store/{shop}/wecom/sidebar/session': 'WeCom OAuth2 code → sidebar session',
+  'GET /api/store/{shop}/wecom/sidebar/jssdk': 'sidebar: JS-SDK signatures', 'GET /api/store/{shop}/wecom/sidebar/todos': "sidebar: the member's to-dos",
+  'PATCH /api/store/{shop}/wecom/sidebar/todos/{id}': "sidebar: the member's to-do", 'GET /api/store/{shop}/wecom/sidebar/coupon-templates': 'sidebar: coupons to send',
+  'GET /api/store/{shop}/wecom/sidebar/customers/{externalUserid}': 'sidebar: customer 360',
+  'GET /api/store/{shop}/wecom/sidebar/tags': 'sidebar: corp tags',
+  'POST /api/store/{shop}/wecom/sidebar/customers/{externalUserid}/tags': 'sidebar: mark_tag', 'POST /api/store/{shop}/wecom/sidebar/customers/{externalUserid}/followups': 'sidebar: follow-up',
+  'POST /api/store/{shop}/wecom/sidebar/customers/{externalUserid}/reminders': 'sidebar: reminder', 'PUT /api/store/{shop}/wecom/sidebar/customers/{externalUserid}/fields/{key}': 'sidebar: customer field',
+  'POST /api/store/{shop}/wecom/sidebar/customers/{externalUserid}/coupons': 'sidebar: send a coupon', 'POST /api/store/{shop}/wecom/sidebar/customers/{externalUserid}/product-card': 'sidebar: product card',
   'GET /api/admin/sign-up/slug': 'whether a shop address is free', 'POST /api/admin/sign-up/codes': 'merchant sign-up code',
   'POST /api/admin/sign-up/verify': 'merchant sign-up', 'POST /api/admin/sign-up/shop': 'makes a new shop',
   // Same answer whether or not the account exists (auth/password-reset.test.ts).

@@ -89,6 +89,11 @@ const ConfigSchema = z.object({
   ALIYUN_SMS_BASE_URL: z.string().url().optional(),
   /** WeCom's server API (qyapi.weixin.qq.com); the sandbox's simulator when SANDBOX is on and this is unset. */
   WECOM_BASE_URL: z.string().url().optional(),
+  /**
+   * Mass messages (群发) one customer may get per calendar month (Beijing time). Unset: as many as the
+   * month has days, WeCom's own cap; set lower to keep further from it.
+   */
+  WECOM_MASS_MONTHLY_CAP: z.coerce.number().int().min(1).max(31).optional(),
   /** Deliveries a worker admits through the contact budget and sends per batch. */
   MESSAGING_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
   /** Dispatcher batches one worker process runs at once (each: admit, send, record in turn). */

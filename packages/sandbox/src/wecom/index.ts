@@ -3,6 +3,7 @@ import { MemorySandboxStore, type SandboxStore } from '../store.js';
 import { contactApi, makeRoute } from './api.js';
 import { taskApi } from './api-tasks.js';
 import { WecomCore } from './core.js';
+import { oauthApi } from './oauth.js';
 import { pages } from './pages.js';
 import { simHooks } from './sim.js';
 
@@ -37,6 +38,7 @@ export interface WecomSandboxOptions {
  *   POST /cgi-bin/externalcontact/groupchat/{list,get,transfer,onjob_transfer}
  *   POST /cgi-bin/externalcontact/add_moment_task, GET …/get_moment_task_result
  *   POST /cgi-bin/message/send; GET /cgi-bin/get_jsapi_ticket, /cgi-bin/ticket/get?type=agent_config
+ *   GET  /connect/oauth2/authorize (open.weixin.qq.com's page), /cgi-bin/auth/getuserinfo (oauth.ts)
  *
  * Limits as WeCom applies them: ≤ 100 customers per transfer call (40058 for the call), 2 on-job
  * transfers per customer in 90 days (40128 for that customer), a transfer in progress (40129), 24 h until a
@@ -89,6 +91,7 @@ export const wecomSandbox: FastifyPluginAsync<WecomSandboxOptions> = async (app,
   const route = makeRoute(app, core);
   contactApi(app, core, route, opts.baseUrl);
   taskApi(route);
+  oauthApi(app, core, route);
   simHooks(app, core);
   pages(app, core, opts.baseUrl);
 };

@@ -1,12 +1,16 @@
 import type { Platform } from '../../platform/context.js';
 import { sql } from '../../platform/db/index.js';
 import { CALLBACK_QUEUE } from './callbacks.js';
+import { HANDOVER_POLL_QUEUE, HANDOVER_SEND_QUEUE } from './handover.js';
+import { registerReminderJobs } from './reminders.js';
+import { registerMassJobs } from './mass-jobs.js';
 import type { WecomService } from './service.js';
 
 /** How often each corp's staff, tags and relations are pulled again, for whatever a callback missed. */
 const RESYNC_EVERY_MS = 6 * 3600_000;
 
 export function registerWecomJobs(p: Platform, w: WecomService) {
+  registerMassJobs(p, w.mass, w.moments);
   // Ahead of ordinary work: an add's welcome code expires 20 s after the add.
   p.jobs.register(CALLBACK_QUEUE, async (j: { id: string }) => w.callbacks.process(j.id), { priority: 10 });
 
@@ -51,4 +55,15 @@ export function registerWecomJobs(p: Platform, w: WecomService) {
     const e = event.payload as { customerId: string; paidFen: number };
     await w.relations.attributeOrder(tx, event.shopId!, e.customerId, e.paidFen, new Date(event.createdAt));
   });
+
+  // Handovers: sending resumes where a dead worker left it; results are polled until each customer is
+  // settled (WeCom completes a transfer within 24 h, so every 10 minutes is prompt enough and cheap).
+  p.jobs.register(HANDOVER_SEND_QUEUE, async (j: { handoverId: string }) => w.handovers.send(j.handoverId));
+  p.jobs.register(HANDOVER_POLL_QUEUE, async (j: { handoverId?: string }) => {
+    if (j.handoverId) await w.handovers.poll(j.handoverId);
+    else await w.handovers.pollAll();
+  });
+  p.jobs.schedule('wecom.handover-poll', 10 * 60_000, HANDOVER_POLL_QUEUE);
+
+  registerReminderJobs(p, w.reminders);
 }

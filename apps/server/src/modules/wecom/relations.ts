@@ -111,8 +111,15 @@ export class WecomRelations {
         INSERT INTO wecom_relation_history (shop_id, relation_id, kind, channel_code_id, detail, at)
         VALUES (${shopId}, ${r!.id}, 'added', ${opts.channelCodeId}::uuid, ${JSON.stringify({ addWay: f.addWay, state: f.state, again: !!prev })}::jsonb, ${addedAt.toISOString()}::timestamptz)`);
     }
+    await this.onUpserted(tx, shopId, r!, prev?.status ?? null);
     return r!;
   }
+
+  /**
+   * Told, in the upsert's transaction, whenever WeCom reports a relation as current: a handover holds back
+   * a taker's relation that WeCom reports before Siyu has the transfer's result (handover.ts).
+   */
+  onUpserted: (tx: Db, shopId: string, r: { id: string; staff_userid: string; external_userid: string }, prevStatus: string | null) => Promise<void> = async () => {};
 
   /** del_external_contact (the staff member deleted the customer) / del_follow_user (the customer deleted the staff member). */
   async endRelation(tx: Db, shopId: string, staffUserid: string, externalUserId: string, how: RelationEnd, at: Date) {

@@ -5,6 +5,8 @@ import { ChannelCodeBody, WecomCorpTagBody, WecomRelationPatch, WecomRelationQue
 import type { Platform } from '../../platform/context.js';
 import { actorOf } from '../../platform/http/admin-auth.js';
 import { onVendor } from './corps.js';
+import { wecomHandoverRoutes } from './handover-routes.js';
+import { wecomMassRoutes } from './mass-routes.js';
 import type { WecomService } from './service.js';
 
 const IdParams = z.object({ id: z.uuid() });
@@ -85,6 +87,9 @@ export const wecomAdminRoutes: FastifyPluginAsyncZod<{ p: Platform; wecom: Wecom
   app.get('/wecom/channel-codes/:id/stats', { config: read, schema: { tags, summary: 'Adds, deletions, first orders and revenue of the customers added through the code', params: IdParams } }, async (req) =>
     w.codes.stats(shop(req), req.params.id),
   );
+
+  await app.register(wecomHandoverRoutes, { wecom: w });
+  await app.register(wecomMassRoutes, { mass: w.mass, moments: w.moments });
 };
 
 /** WeCom's callback (raw XML: the signature covers the ciphertext), per corp. */

@@ -180,6 +180,13 @@ const ZH: Record<string, string> = {
   WECOM_RELATION_ENDED: '该客户已不是这位员工的好友',
   WECOM_STATE_TAKEN: '渠道参数已被其他渠道活码使用',
   WECOM_CODE_MODE_FIXED: '单人活码和多人活码不能互相转换,请新建活码',
+  WECOM_HANDOVER_SAME_STAFF: '接替成员不能是原跟进成员',
+  WECOM_TAKER_UNAVAILABLE: '接替成员不在职或没有客户联系权限',
+  WECOM_RELATION_NOT_HANDOVERS: '该客户不是原跟进成员的客户',
+  WECOM_HANDOVER_EMPTY: '没有可以转接的客户或客户群',
+  WECOM_HANDOVER_IN_PROGRESS: '所选客户或客户群正在转接中',
+  WECOM_GROUP_UNKNOWN: '不是企业微信中的客户群,请先同步该成员的客户群',
+  WECOM_STAFF_NOT_LEFT: '只有已离职成员的客户才是待分配客户',
 };
 
 export function localize(code: string, english: string, acceptLanguage?: string): string {

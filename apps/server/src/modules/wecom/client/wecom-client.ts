@@ -256,4 +256,158 @@ export class WeComClient {
     const r = await this.call('POST', '/cgi-bin/message/send', {}, { touser: input.touser.join('|'), msgtype: 'text', agentid: input.agentId, text: { content: input.content } });
     return { msgId: String(r.msgid ?? '') };
   }
+
+  // ── Mass messages (群发) and Moments (朋友圈) ─────────────────────────────────────────────────────
+
+  /** Creates a task for the sender's phone; nothing is sent until they confirm. fail_list: recipients WeCom refused. */
+  async addMsgTemplate(input: { chatType: 'single' | 'group'; sender: string; externalUserIds?: string[]; text?: string; attachments: WelcomeAttachment[] }) {
+    const r = await this.call('POST', '/cgi-bin/externalcontact/add_msg_template', {}, {
+      chat_type: input.chatType, sender: input.sender,
+      ...(input.externalUserIds ? { external_userid: input.externalUserIds } : {}),
+      ...(input.text ? { text: { content: input.text } } : {}),
+      attachments: input.attachments,
+    });
+    return { msgId: String(r.msgid), failList: ((r.fail_list ?? []) as unknown[]).map(String) };
+  }
+
+  /** Mass tasks created in a time window (unix seconds), to find one whose msgid was lost. */
+  async groupMsgList(input: { chatType: 'single' | 'group'; startTime: number; endTime: number; creator?: string; cursor?: string }) {
+    const r = await this.call('POST', '/cgi-bin/externalcontact/get_groupmsg_list_v2', {}, {
+      chat_type: input.chatType, start_time: input.startTime, end_time: input.endTime, limit: 100, cursor: input.cursor ?? '',
+      ...(input.creator ? { creator: input.creator, filter_type: 2 } : {}),
+    });
+    return {
+      items: ((r.group_msg_list ?? []) as Json[]).map((m) => ({ msgId: String(m.msgid), creator: String(m.creator ?? ''), createTime: Number(m.create_time ?? 0), text: String(m.text?.content ?? '') })),
+      nextCursor: String(r.next_cursor ?? ''),
+    };
+  }
+
+  /** Per member of a task: 0 未发送, 2 已发送 (confirmed on the phone). */
+  async groupMsgTask(msgId: string, cursor = '') {
+    const r = await this.call('POST', '/cgi-bin/externalcontact/get_groupmsg_task', {}, { msgid: msgId, limit: 1000, cursor });
+    return {
+      items: ((r.task_list ?? []) as Json[]).map((t) => ({ userid: String(t.userid), status: Number(t.status ?? 0), sendTime: t.send_time ? Number(t.send_time) : null })),
+      nextCursor: String(r.next_cursor ?? ''),
+    };
+  }
+
+  /** Per recipient of a member's part: 0 未发送, 1 已发送, 2 非好友, 3 已收到其他群发. */
+  async groupMsgSendResult(msgId: string, userid: string, cursor = '') {
+    const r = await this.call('POST', '/cgi-bin/externalcontact/get_groupmsg_send_result', {}, { msgid: msgId, userid, limit: 1000, cursor });
+    return {
+      items: ((r.send_list ?? []) as Json[]).map((x) => ({
+        externalUserId: String(x.external_userid ?? ''), chatId: String(x.chat_id ?? ''), status: Number(x.status ?? 0), sendTime: x.send_time ? Number(x.send_time) : null,
+      })),
+      nextCursor: String(r.next_cursor ?? ''),
+    };
+  }
+
+  async addMomentTask(input: { text?: string; attachments: WelcomeAttachment[]; userids: string[]; departmentIds: number[]; tagIds: string[] }) {
+    const r = await this.call('POST', '/cgi-bin/externalcontact/add_moment_task', {}, {
+      ...(input.text ? { text: { content: input.text } } : {}),
+      attachments: input.attachments,
+      visible_range: {
+        sender_list: { user_list: input.userids, department_list: input.departmentIds },
+        ...(input.tagIds.length ? { external_contact_list: { tag_list: input.tagIds } } : {}),
+      },
+    });
+    return { jobId: String(r.jobid) };
+  }
+
+  /** status 1 started, 2 running, 3 done (then result carries moment_id or its own errcode). */
+  async momentTaskResult(jobId: string) {
+    const r = await this.call('GET', '/cgi-bin/externalcontact/get_moment_task_result', { jobid: jobId });
+    const res = (r.result ?? {}) as Json;
+    return {
+      status: Number(r.status ?? 0),
+      errcode: Number(res.errcode ?? 0),
+      errmsg: String(res.errmsg ?? ''),
+      momentId: res.moment_id ? String(res.moment_id) : null,
+      invalidUserids: ((res.invalid_sender_list?.user_list ?? []) as unknown[]).map(String),
+      invalidTagIds: ((res.invalid_external_contact_list?.tag_list ?? []) as unknown[]).map(String),
+    };
+  }
+
+  // ── Transfers (在职继承 / 离职继承) and customer groups ─────────────────────────────────────────
+
+  /**
+   * transfer_customer (on-job) or resigned/transfer_customer: at most 100 customers per call; each
+   * customer answers its own errcode (0 = the transfer started and completes within 24 h).
+   */
+  async transferCustomers(input: { resigned: boolean; handover: string; takeover: string; externalUserIds: string[]; successMsg?: string | null }) {
+    const path = input.resigned ? '/cgi-bin/externalcontact/resigned/transfer_customer' : '/cgi-bin/externalcontact/transfer_customer';
+    const r = await this.call('POST', path, {}, {
+      handover_userid: input.handover, takeover_userid: input.takeover, external_userid: input.externalUserIds,
+      ...(!input.resigned && input.successMsg ? { transfer_success_msg: input.successMsg } : {}),
+    });
+    return ((r.customer ?? []) as Json[]).map((c) => ({ externalUserId: String(c.external_userid), errcode: Number(c.errcode ?? 0) }));
+  }
+
+  /** One page of a (handover, takeover) pair's transfers: status 1 done, 2 waiting, 3 refused, 4 taker at limit, 5 none. */
+  async transferResult(input: { resigned: boolean; handover: string; takeover: string; cursor?: string }) {
+    const path = input.resigned ? '/cgi-bin/externalcontact/resigned/transfer_result' : '/cgi-bin/externalcontact/transfer_result';
+    const r = await this.call('POST', path, {}, { handover_userid: input.handover, takeover_userid: input.takeover, cursor: input.cursor ?? '' });
+    return {
+      customers: ((r.customer ?? []) as Json[]).map((c) => ({ externalUserId: String(c.external_userid), status: Number(c.status), takeoverTime: Number(c.takeover_time ?? 0) })),
+      nextCursor: String(r.next_cursor ?? ''),
+    };
+  }
+
+  /** Customers of members who left, not handed to anyone yet. */
+  async unassignedList(cursor = '', pageSize = 1000) {
+    const r = await this.call('POST', '/cgi-bin/externalcontact/get_unassigned_list', {}, { cursor, page_size: Math.min(pageSize, 1000) });
+    return {
+      items: ((r.info ?? []) as Json[]).map((x) => ({ handoverUserid: String(x.handover_userid), externalUserId: String(x.external_userid), dimissionTime: Number(x.dimission_time ?? 0) })),
+      isLast: r.is_last !== false,
+      nextCursor: String(r.next_cursor ?? ''),
+    };
+  }
+
+  async groupChats(input: { owners?: string[]; cursor?: string; limit?: number }) {
+    const r = await this.call('POST', '/cgi-bin/externalcontact/groupchat/list', {}, {
+      status_filter: 0, ...(input.owners?.length ? { owner_filter: { userid_list: input.owners } } : {}), cursor: input.cursor ?? '', limit: input.limit ?? 1000,
+    });
+    return { items: ((r.group_chat_list ?? []) as Json[]).map((c) => ({ chatId: String(c.chat_id), status: Number(c.status ?? 0) })), nextCursor: String(r.next_cursor ?? '') };
+  }
+
+  async groupChat(chatId: string) {
+    const r = await this.call('POST', '/cgi-bin/externalcontact/groupchat/get', {}, { chat_id: chatId });
+    const g = (r.group_chat ?? {}) as Json;
+    return { chatId: String(g.chat_id ?? chatId), name: String(g.name ?? ''), owner: String(g.owner ?? ''), memberCount: Array.isArray(g.member_list) ? g.member_list.length : 0 };
+  }
+
+  /** groupchat/onjob_transfer (owner employed) or groupchat/transfer (owner left): ≤ 100 chats; failures per chat. */
+  async transferGroupChats(input: { resigned: boolean; chatIds: string[]; newOwner: string }) {
+    const path = input.resigned ? '/cgi-bin/externalcontact/groupchat/transfer' : '/cgi-bin/externalcontact/groupchat/onjob_transfer';
+    const r = await this.call('POST', path, {}, { chat_id_list: input.chatIds, new_owner: input.newOwner });
+    return ((r.failed_chat_list ?? []) as Json[]).map((f) => ({ chatId: String(f.chat_id), errcode: Number(f.errcode ?? 0) }));
+  }
+
+  // ── App textcards, JS-SDK tickets and OAuth2 (reminders and the sidebar) ────────────────────────────
+
+  /**
+   * A textcard (title, description, link) to members. With `duplicateCheckSeconds` WeCom drops a message
+   * identical to one the app sent within that window (at most 4 h): a resend after a lost answer is not
+   * delivered twice. Members WeCom could not reach come back in `invalidUsers`.
+   */
+  async sendAppTextcard(input: { agentId: number; touser: string[]; title: string; description: string; url: string; btntxt?: string; duplicateCheckSeconds?: number }): Promise<{ msgId: string; invalidUsers: string[] }> {
+    const r = await this.call('POST', '/cgi-bin/message/send', {}, {
+      touser: input.touser.join('|'), msgtype: 'textcard', agentid: input.agentId,
+      textcard: { title: input.title, description: input.description, url: input.url, ...(input.btntxt ? { btntxt: input.btntxt } : {}) },
+      ...(input.duplicateCheckSeconds ? { enable_duplicate_check: 1, duplicate_check_interval: input.duplicateCheckSeconds } : {}),
+    });
+    return { msgId: String(r.msgid ?? ''), invalidUsers: String(r.invaliduser ?? '').split('|').filter(Boolean) };
+  }
+
+  /** The corp's jsapi_ticket (wx.config) or, with `agent`, the app's ticket (wx.agentConfig); both live 7200 s. */
+  async jsapiTicket(kind: 'corp' | 'agent'): Promise<{ accessToken: string; expiresIn: number }> {
+    const r = kind === 'corp' ? await this.call('GET', '/cgi-bin/get_jsapi_ticket') : await this.call('GET', '/cgi-bin/ticket/get', { type: 'agent_config' });
+    return { accessToken: String(r.ticket), expiresIn: Number(r.expires_in ?? 7200) };
+  }
+
+  /** The member behind an OAuth2 code (snsapi_base); a code of someone outside the corp has no userid. */
+  async userOfCode(code: string): Promise<{ userid: string | null }> {
+    const r = await this.call('GET', '/cgi-bin/auth/getuserinfo', { code });
+    return { userid: r.userid ? String(r.userid) : r.UserId ? String(r.UserId) : null };
+  }
 }
