@@ -8,6 +8,7 @@ import type { WecomCorps } from './corps.js';
 import type { HandoverGroups } from './handover-groups.js';
 import { HandoverReport } from './handover-report.js';
 import { STAFF_LEFT, type WecomStaff } from './staff.js';
+import { announceOwners } from './owners.js';
 
 export const HANDOVER_SEND_QUEUE = 'wecom.handover-send';
 export const HANDOVER_POLL_QUEUE = 'wecom.handover-poll';
@@ -348,7 +349,10 @@ export class WecomHandovers {
     if (old) await tx.execute(sql`INSERT INTO wecom_relation_history (shop_id, relation_id, kind, detail, at) VALUES (${h.shop_id}, ${old.id}, 'transferred', ${detail}::jsonb, ${at.toISOString()}::timestamptz)`);
     const [mine] = await rows<{ id: string; status: string }>(tx, sql`
       SELECT id, status FROM wecom_relations WHERE shop_id = ${h.shop_id} AND staff_userid = ${h.takeover_userid} AND external_userid = ${external} FOR UPDATE`);
-    if (mine?.status === 'active') return true;
+    if (mine?.status === 'active') {
+      await announceOwners(this.p, tx, h.shop_id, { externalUserIds: [external] });
+      return true;
+    }
     let takerId = mine?.id;
     if (mine) {
       await tx.execute(sql`
@@ -366,6 +370,7 @@ export class WecomHandovers {
     if (mine?.status !== 'taking_over') {
       await tx.execute(sql`INSERT INTO wecom_relation_history (shop_id, relation_id, kind, detail, at) VALUES (${h.shop_id}, ${takerId}, 'added', ${detail}::jsonb, ${at.toISOString()}::timestamptz)`);
     }
+    await announceOwners(this.p, tx, h.shop_id, { externalUserIds: [external] });
     return true;
   }
 

@@ -7,6 +7,7 @@ import type { CustomersService } from '../customers/service.js';
 import type { OrderService } from '../orders/service.js';
 import type { ExternalContact, FollowUser } from './client/wecom-client.js';
 import type { WecomCorps } from './corps.js';
+import { announceOwners } from './owners.js';
 
 export type RelationEnd = 'deleted_by_staff' | 'deleted_by_customer';
 
@@ -69,6 +70,7 @@ export class WecomRelations {
         await tx.execute(sql`
           UPDATE wecom_relations SET bought_before = ${bought} WHERE shop_id = ${shopId} AND bought_before IS NULL
             AND external_userid = ANY(${pgArray(linked.map((l) => l.external_userid))}::text[])`);
+        await announceOwners(this.p, tx, shopId, { customerIds: [customerId] });
       }
       return linked.length;
     });
@@ -84,6 +86,7 @@ export class WecomRelations {
         revenue_fen = wecom_code_conversions.revenue_fen + excluded.revenue_fen, new_buyer = wecom_code_conversions.new_buyer AND excluded.new_buyer,
         first_paid_at = least(wecom_code_conversions.first_paid_at, excluded.first_paid_at)`);
     await tx.execute(sql`DELETE FROM wecom_code_conversions WHERE shop_id = ${shopId} AND customer_id = ${fromId}`);
+    await announceOwners(this.p, tx, shopId, { customerIds: [intoId] });
   }
 
   // ── Relations ───────────────────────────────────────────────────────────────────────────────────
@@ -112,6 +115,7 @@ export class WecomRelations {
         VALUES (${shopId}, ${r!.id}, 'added', ${opts.channelCodeId}::uuid, ${JSON.stringify({ addWay: f.addWay, state: f.state, again: !!prev })}::jsonb, ${addedAt.toISOString()}::timestamptz)`);
     }
     await this.onUpserted(tx, shopId, r!, prev?.status ?? null);
+    await announceOwners(this.p, tx, shopId, { externalUserIds: [externalUserId] });
     return r!;
   }
 
@@ -130,6 +134,7 @@ export class WecomRelations {
     await tx.execute(sql`
       INSERT INTO wecom_relation_history (shop_id, relation_id, kind, channel_code_id, at)
       VALUES (${shopId}, ${r.id}, ${how}, ${r.channel_code_id}::uuid, ${at.toISOString()}::timestamptz)`);
+    await announceOwners(this.p, tx, shopId, { externalUserIds: [externalUserId] });
     return r;
   }
 

@@ -251,6 +251,17 @@ describe('WeCom: channel codes', () => {
     await t.drain();
     const after = await admin('GET', `/wecom/relations?customerId=${signed.customer.id}`);
     expect(after.body.items.map((r: { id: string }) => r.id)).toEqual([before.id]);
+
+    // Segments learn the owner (wecom.owners_changed) once the contact is the customer's, and lose it when the relation ends.
+    const owners = async () => {
+      await t.drain();
+      const [row] = await rows<{ wecom_owners: string[] }>(t.platform.db, sql`SELECT wecom_owners FROM audience_customers WHERE shop_id = ${shop.shopId} AND customer_id = ${signed.customer.id}`);
+      return row?.wecom_owners;
+    };
+    expect(await owners()).toEqual(['wangwu']);
+    expect((await sim('/delete', { userid: 'wangwu', external_userid: external, by: 'customer' })).status).toBe(200);
+    await waitFor(async () => (await callbacks()).find((c) => c.fields.ExternalUserID === external && c.change_type === 'del_follow_user'), 'the delete callback');
+    expect(await owners()).toEqual([]);
   });
 
   it('a tag added in Siyu goes to WeCom (mark_tag); a code follows its schedule, moves off a member who left, is changed and deleted', async () => {
