@@ -19,7 +19,7 @@ export const WECOM_STAGE_LABELS: Record<WecomStage, { zh: string; en: string }> 
   lost: { zh: '已流失', en: 'Lost' },
 };
 
-export const WECOM_RELATION_STATUSES = ['active', 'deleted_by_staff', 'deleted_by_customer'] as const;
+export const WECOM_RELATION_STATUSES = ['active', 'deleted_by_staff', 'deleted_by_customer', 'transferred', 'taking_over'] as const;
 export type WecomRelationStatus = (typeof WECOM_RELATION_STATUSES)[number];
 
 const Secret = z.string().min(8).max(128);

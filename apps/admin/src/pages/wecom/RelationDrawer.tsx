@@ -12,6 +12,7 @@ import { useI18n } from '../../lib/i18n';
 import { addWayKey, tagChanges, tagGroups } from './helpers';
 import { ContactCell, CorpTagList, RelationStatusTag, stageText } from './labels';
 import type { ChannelCode, CorpTag, RelationDetail } from './types';
+import RelationFollowups from './RelationFollowups';
 
 interface Values {
   remark: string;
@@ -139,6 +140,8 @@ export default function RelationDrawer({ id, tags, codes, onClose, onChanged }: 
               )}
             </Form.Item>
           </Form>
+          <h3 className="wecom-h3">{t('wecom.fu.title')}</h3>
+          <RelationFollowups relationId={r.id} stage={r.stage} disabled={ended} onAdded={() => (reload(), onChanged())} />
           <h3 className="wecom-h3">{t('wecom.rel.history')}</h3>
           <Timeline
             data-testid="wecom-relation-history"

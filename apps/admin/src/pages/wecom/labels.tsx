@@ -12,7 +12,7 @@ export function StageTag({ stage }: { stage: WecomStage }) {
   return <Tag color={STAGE_COLORS[stage]}>{stageText(stage, lang)}</Tag>;
 }
 
-const STATUS_COLORS: Record<WecomRelationStatus, string> = { active: 'green', deleted_by_staff: 'orange', deleted_by_customer: 'red' };
+const STATUS_COLORS: Record<WecomRelationStatus, string> = { active: 'green', deleted_by_staff: 'orange', deleted_by_customer: 'red', transferred: 'default', taking_over: 'blue' };
 export function RelationStatusTag({ status }: { status: WecomRelationStatus }) {
   const { t } = useI18n();
   return <Tag color={STATUS_COLORS[status]} data-testid="wecom-relation-status">{t(`wecom.rel.status.${status}`)}</Tag>;
