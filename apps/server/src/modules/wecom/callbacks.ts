@@ -138,23 +138,30 @@ export class WecomCallbacks {
   }
 
   /**
-   * send_welcome_msg before any other call. The code is used once: a retry after a send that went through
-   * meets 41051, and a code past its 20 s meets 40096; both are recorded, neither is retried.
+   * send_welcome_msg before any other call. The code is used once: a code past its 20 s meets 40096,
+   * recorded and not retried. 41051 (code used) after an earlier try of ours means that try went through
+   * and only its answer was lost (a timeout), so the welcome counts as sent then; 41051 on a first try means
+   * another app used it, recorded.
    */
   private async welcome(cb: CallbackRow, welcomeCode: string, code: NonNullable<Awaited<ReturnType<ChannelCodes['byState']>>>) {
     const msg = this.codes.welcomeOf(code);
     if (!msg) return;
     const corp = await this.corps.requireCorp(cb.shop_id);
+    const [before] = await rows<{ at: Date | null }>(this.p.db, sql`SELECT welcome_attempted_at AS at FROM wecom_callbacks WHERE id = ${cb.id}`);
+    if (!before?.at) await this.p.db.execute(sql`UPDATE wecom_callbacks SET welcome_attempted_at = now() WHERE id = ${cb.id} AND welcome_attempted_at IS NULL`);
     let error: string | null = null;
+    let sentAt: Date | null = null;
     try {
       await this.corps.client(corp).sendWelcomeMsg({ welcomeCode, text: msg.text, attachments: msg.attachments });
+      sentAt = this.p.now();
     } catch (err) {
       if (!(err instanceof WeComApiError) || (err.errcode !== 41051 && err.errcode !== 40096)) throw err;
-      error = `${err.errcode} ${err.errmsg}`;
+      if (err.errcode === 41051 && before?.at) sentAt = new Date(before.at);
+      else error = `${err.errcode} ${err.errmsg}`;
     }
     await this.p.database.transaction((tx) =>
-      tx.execute(sql`UPDATE wecom_callbacks SET welcome_sent_at = CASE WHEN ${error}::text IS NULL THEN now() END, welcome_error = ${error} WHERE id = ${cb.id}`),
+      tx.execute(sql`UPDATE wecom_callbacks SET welcome_sent_at = ${sentAt?.toISOString() ?? null}::timestamptz, welcome_error = ${error} WHERE id = ${cb.id}`),
     );
-    cb.welcome_sent_at = error ? null : this.p.now();
+    cb.welcome_sent_at = sentAt;
   }
 }

@@ -6,7 +6,7 @@ import { startTestApp, type StaffSession, type TestApp } from '../../testing/har
 import { addAddress, createProduct, payOrder, waitFor } from '../../testing/commerce.js';
 import { customerHelpers } from '../customers/test-helpers.js';
 import { sealCallback, encrypt, signature } from './client/crypto.js';
-import { WeComClient } from './client/wecom-client.js';
+import { WeComApiError, WeComClient } from './client/wecom-client.js';
 
 /**
  * The WeCom module against the sandbox's simulator, both ways: our calls to its API (tokens, staff,
@@ -235,6 +235,30 @@ describe('WeCom: channel codes', () => {
     expect(row!.welcome_error).toMatch(/^40096/);
     expect(row!.processed_at).not.toBeNull();
     expect((await admin('GET', `/wecom/relations?channelCodeId=${code.body.id}`)).body.items).toHaveLength(1);
+  });
+
+  it('a welcome whose answer was lost (timeout) is tried again, meets 41051 and counts as sent: once, and not as an error', async () => {
+    const code = await admin('POST', '/wecom/channel-codes', { name: '超时', mode: 'single', users: ['wangwu'], welcome: { text: '超时的欢迎' } });
+    expect(code.status, JSON.stringify(code.body)).toBe(201);
+    const external = (await sim('/customers', { name: '超时客户' })).body.external_userid as string;
+    const real = WeComClient.prototype.sendWelcomeMsg;
+    const lost = vi.spyOn(WeComClient.prototype, 'sendWelcomeMsg').mockImplementationOnce(async function (this: WeComClient, ...args: Parameters<typeof real>) {
+      await real.apply(this, args);
+      throw new WeComApiError(-2, 'unreachable: The operation was aborted due to timeout', '/cgi-bin/externalcontact/send_welcome_msg');
+    });
+    expect((await sim('/scan', { config_id: code.body.configId, external_userid: external })).status).toBe(200);
+    const cb = await waitFor(async () => (await callbacks()).find((c) => c.fields.ExternalUserID === external), 'the add callback');
+    await t.drain();
+    // The job failed on the lost answer; its retry (run here at once rather than after the backoff) meets 41051.
+    await t.services.wecom.callbacks.process(cb.id);
+    expect(lost).toHaveBeenCalledTimes(2);
+    lost.mockRestore();
+    expect((await sim(`/welcome-messages?external_userid=${external}`)).body).toHaveLength(1);
+    const [row] = await rows<{ welcome_error: string | null; welcome_sent_at: Date | null; processed_at: Date | null }>(t.platform.db, sql`
+      SELECT welcome_error, welcome_sent_at, processed_at FROM wecom_callbacks WHERE id = ${cb.id}`);
+    expect(row!.welcome_error).toBeNull();
+    expect(row!.welcome_sent_at).not.toBeNull();
+    expect(row!.processed_at).not.toBeNull();
   });
 
   it('links a contact to the customer who signs in with WeChat later (same unionid)', async () => {
