@@ -1,3 +1,5 @@
+import { WeChatApiError, WeChatJsonApi, type Json, type TokenSource } from '../../../platform/wechat-api.js';
+
 /**
  * The WeChat official account (公众号) and mini-program server APIs (api.weixin.qq.com), as published:
  * JSON over HTTPS, `?access_token=` on every call, errors as `{errcode, errmsg}` with HTTP 200.
@@ -5,24 +7,8 @@
  * worker for all processes); a call answered 40001 / 42001 / 40014 gets one fresh token and one retry.
  */
 
-export class MpApiError extends Error {
-  constructor(
-    readonly errcode: number,
-    readonly errmsg: string,
-    readonly api: string,
-  ) {
-    super(`${api}: ${errcode} ${errmsg}`);
-  }
-  /** Worth trying again later (network, 5xx, system busy, quota), as opposed to a refusal about this message. */
-  get transient() {
-    return this.errcode === -1 || this.errcode === -2 || this.errcode === 45009 || this.errcode === 45011 || this.errcode >= 500 && this.errcode < 600;
-  }
-}
-
-export interface TokenSource {
-  /** The current token; `stale` names the token a call was refused with, so exactly that one is replaced. */
-  token(stale?: string): Promise<string>;
-}
+export class MpApiError extends WeChatApiError {}
+export type { TokenSource };
 
 /** Errors meaning "this token is not (or no longer) good". */
 const TOKEN_ERRORS = new Set([40001, 40014, 42001]);
@@ -34,55 +20,13 @@ export interface MpClientOptions {
   timeoutMs?: number;
 }
 
-type Json = Record<string, unknown>;
 
-export class MpClient {
+export class MpClient extends WeChatJsonApi {
   constructor(
     private opts: MpClientOptions,
-    private tokens?: TokenSource,
-  ) {}
-
-  private base() {
-    const b = typeof this.opts.baseUrl === 'function' ? this.opts.baseUrl() : this.opts.baseUrl;
-    return b.replace(/\/+$/, '');
-  }
-
-  private async http(method: 'GET' | 'POST', path: string, query: Record<string, string>, body?: unknown): Promise<Json> {
-    const url = new URL(this.base() + path);
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
-      });
-    } catch (err) {
-      throw new MpApiError(-2, `unreachable: ${(err as Error).message}`, path);
-    }
-    if (res.status >= 500) throw new MpApiError(res.status, `HTTP ${res.status}`, path);
-    const type = res.headers.get('content-type') ?? '';
-    if (!type.includes('json')) {
-      // showqrcode and media downloads answer binary; callers of this method expect JSON.
-      throw new MpApiError(-1, `unexpected ${type || 'content'} (HTTP ${res.status})`, path);
-    }
-    const json = (await res.json()) as Json;
-    if (typeof json.errcode === 'number' && json.errcode !== 0) throw new MpApiError(json.errcode, String(json.errmsg ?? ''), path);
-    return json;
-  }
-
-  /** A call with the account's token, refreshed once if WeChat says it is stale. */
-  private async call(method: 'GET' | 'POST', path: string, query: Record<string, string> = {}, body?: unknown): Promise<Json> {
-    if (!this.tokens) throw new Error('MpClient needs a TokenSource for API calls');
-    const token = await this.tokens.token();
-    try {
-      return await this.http(method, path, { ...query, access_token: token }, body);
-    } catch (err) {
-      if (!(err instanceof MpApiError) || !TOKEN_ERRORS.has(err.errcode)) throw err;
-      const fresh = await this.tokens.token(token);
-      return this.http(method, path, { ...query, access_token: fresh }, body);
-    }
+    tokens?: TokenSource,
+  ) {
+    super(opts, tokens, TOKEN_ERRORS, (code, msg, api) => new MpApiError(code, msg, api));
   }
 
   /** POST /cgi-bin/stable_token: isolated from the legacy token; force only when WeChat refused the current one. */

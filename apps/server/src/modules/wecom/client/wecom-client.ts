@@ -1,4 +1,5 @@
-import { MpApiError, type TokenSource } from '../../messaging/clients/mp-client.js';
+import { MpApiError } from '../../messaging/clients/mp-client.js';
+import { WeChatJsonApi, type Json, type TokenSource } from '../../../platform/wechat-api.js';
 
 /**
  * WeCom's server API (qyapi.weixin.qq.com) as published: JSON over HTTPS, `?access_token=` on every call
@@ -18,7 +19,6 @@ export interface WeComClientOptions {
   timeoutMs?: number;
 }
 
-type Json = Record<string, any>;
 
 export interface ExternalContact {
   externalUserId: string;
@@ -77,52 +77,12 @@ const followOf = (f: Json): FollowUser => ({
   operUserid: f.oper_userid ? String(f.oper_userid) : null,
 });
 
-export class WeComClient {
+export class WeComClient extends WeChatJsonApi {
   constructor(
     private opts: WeComClientOptions,
-    private tokens?: TokenSource,
-  ) {}
-
-  private base() {
-    const b = typeof this.opts.baseUrl === 'function' ? this.opts.baseUrl() : this.opts.baseUrl;
-    return b.replace(/\/+$/, '');
-  }
-
-  private async http(method: 'GET' | 'POST', path: string, query: Record<string, string>, body?: unknown): Promise<Json> {
-    const url = new URL(this.base() + path);
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
-      });
-    } catch (err) {
-      throw new WeComApiError(-2, `unreachable: ${(err as Error).message}`, path);
-    }
-    if (res.status >= 500) throw new WeComApiError(res.status, `HTTP ${res.status}`, path);
-    let json: Json;
-    try {
-      json = (await res.json()) as Json;
-    } catch {
-      throw new WeComApiError(-1, `not JSON (HTTP ${res.status})`, path);
-    }
-    if (typeof json.errcode === 'number' && json.errcode !== 0) throw new WeComApiError(json.errcode, String(json.errmsg ?? ''), path);
-    return json;
-  }
-
-  private async call(method: 'GET' | 'POST', path: string, query: Record<string, string> = {}, body?: unknown): Promise<Json> {
-    if (!this.tokens) throw new Error('WeComClient needs a TokenSource for API calls');
-    const token = await this.tokens.token();
-    try {
-      return await this.http(method, path, { ...query, access_token: token }, body);
-    } catch (err) {
-      if (!(err instanceof WeComApiError) || !TOKEN_ERRORS.has(err.errcode)) throw err;
-      const fresh = await this.tokens.token(token);
-      return this.http(method, path, { ...query, access_token: fresh }, body);
-    }
+    tokens?: TokenSource,
+  ) {
+    super(opts, tokens, TOKEN_ERRORS, (code, msg, api) => new WeComApiError(code, msg, api));
   }
 
   /** GET /cgi-bin/gettoken: 40013 names a wrong corp id, 40001 a wrong secret. */
