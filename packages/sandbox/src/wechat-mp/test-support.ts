@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { decrypt, encrypt, getSignature } from '@wecom/crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { MemorySandboxStore, type SandboxStore } from '../store.js';
+import { mountForTest } from '../test-harness.js';
 import { wechatMpSandbox, type WechatMpSandboxOptions } from './index.js';
 
 /** Test harness: the sandbox on a real port, and a merchant's server that decrypts and checks every push. */
@@ -18,34 +19,14 @@ export interface Sandbox {
 }
 
 export async function startSandbox(opts: Partial<WechatMpSandboxOptions> = {}, store: SandboxStore = new MemorySandboxStore()): Promise<Sandbox> {
-  const app = Fastify();
-  let origin = '';
-  await app.register(wechatMpSandbox, { prefix: '/sandbox/mp', baseUrl: () => `${origin}/sandbox/mp`, store, pollMs: 100, ...opts });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  origin = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  const base = `${origin}/sandbox/mp`;
-  const url = (path: string, query: Record<string, string> = {}) => {
-    const u = new URL(base + path);
-    for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
-    return u;
-  };
+  const h = await mountForTest(wechatMpSandbox, '/sandbox/mp', store, (baseUrl) => ({ baseUrl, store, pollMs: 100, ...opts }));
   const s: Sandbox = {
-    app,
-    origin,
-    base,
-    store,
-    get: async (path, query) => (await fetch(url(path, query))).json(),
-    post: async (path, body, query) => (await fetch(url(path, query), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json(),
-    sim: async (path, body, method = 'POST') => {
-      const res = await fetch(url(`/__sim${path}`), body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      return { status: res.status, body: await res.json() };
-    },
+    ...h,
     token: async (appid, secret) => {
       const r = await s.get('/cgi-bin/token', { grant_type: 'client_credential', appid, secret });
       if (!r.access_token) throw new Error(JSON.stringify(r));
       return r.access_token as string;
     },
-    close: () => app.close(),
   };
   return s;
 }

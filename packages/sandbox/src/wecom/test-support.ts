@@ -2,6 +2,7 @@ import { createDecipheriv, createHash } from 'node:crypto';
 import { decrypt, getSignature } from '@wecom/crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { MemorySandboxStore, type SandboxStore } from '../store.js';
+import { mountForTest } from '../test-harness.js';
 import { wecomSandbox, type WecomSandboxOptions } from './index.js';
 import { WECOM_SANDBOX } from './state.js';
 
@@ -20,27 +21,9 @@ export interface Sandbox {
 }
 
 export async function startSandbox(opts: Partial<WecomSandboxOptions> = {}, store: SandboxStore = new MemorySandboxStore()): Promise<Sandbox> {
-  const app = Fastify();
-  let origin = '';
-  await app.register(wecomSandbox, { prefix: '/sandbox/wecom', baseUrl: () => `${origin}/sandbox/wecom`, store, pollMs: 100, ...opts });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  origin = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  const base = `${origin}/sandbox/wecom`;
-  const url = (path: string, query: Record<string, string> = {}) => {
-    const u = new URL(base + path);
-    for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
-    return u;
-  };
+  const h = await mountForTest(wecomSandbox, '/sandbox/wecom', store, (baseUrl) => ({ baseUrl, store, pollMs: 100, ...opts }));
   const s: Sandbox = {
-    app,
-    base,
-    store,
-    get: async (path, query) => (await fetch(url(path, query))).json(),
-    post: async (path, body, query) => (await fetch(url(path, query), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json(),
-    sim: async (path, body, method = 'POST') => {
-      const res = await fetch(url(`/__sim${path}`), body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      return { status: res.status, body: await res.json() };
-    },
+    ...h,
     token: async (corpId, secret = WECOM_SANDBOX.contactSecret) => {
       const r = await s.get('/cgi-bin/gettoken', { corpid: corpId, corpsecret: secret });
       if (!r.access_token) throw new Error(JSON.stringify(r));
@@ -51,7 +34,6 @@ export async function startSandbox(opts: Partial<WecomSandboxOptions> = {}, stor
       if (r.status !== 200) throw new Error(JSON.stringify(r.body));
       return r.body.corpId as string;
     },
-    close: () => app.close(),
   };
   return s;
 }
