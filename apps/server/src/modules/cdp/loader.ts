@@ -82,7 +82,7 @@ export class EventLoader {
 
   /** One page at a time in this process (the background loop and drain()), and across processes by the lock. */
   loadPage(): Promise<number> {
-    const run = this.turn.then(() => this.p.database.exclusive(LOCK_KEY, () => this.loadPageLocked()));
+    const run = this.turn.then(() => this.p.database.exclusive(LOCK_KEY, () => this.loadPageLocked(), 'schema'));
     this.turn = run.catch(() => undefined);
     return run;
   }

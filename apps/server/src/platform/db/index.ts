@@ -17,8 +17,12 @@ export interface Database {
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   /** Multi-statement SQL without parameters (migrations). */
   exec(text: string): Promise<void>;
-  /** Runs `fn` while holding a cluster-wide lock (one migrator at a time across processes). */
-  exclusive<T>(key: number, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while holding a lock across processes: cluster-wide (one migrator at a time), or for this
+   * schema's data only (`schema`: installations in other schemas of the same cluster — tests, previews —
+   * never wait on each other's loaders).
+   */
+  exclusive<T>(key: number, fn: () => Promise<T>, scope?: 'cluster' | 'schema'): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -100,14 +104,18 @@ async function createPostgres(opts: DbOptions): Promise<Database> {
   return {
     kind: 'postgres',
     ...(await overPool(pool)),
-    async exclusive(key, fn) {
+    async exclusive(key, fn, scope = 'cluster') {
       const conn = await pool.connect();
+      // The two-key form for a schema's lock: (hash of the schema, key) never meets the one-key locks.
+      const [lock, unlock] = scope === 'schema'
+        ? ['SELECT pg_advisory_lock(hashtext(current_schema()), $1::int)', 'SELECT pg_advisory_unlock(hashtext(current_schema()), $1::int)']
+        : ['SELECT pg_advisory_lock($1)', 'SELECT pg_advisory_unlock($1)'];
       try {
-        await conn.query('SELECT pg_advisory_lock($1)', [key]);
+        await conn.query(lock, [key]);
         try {
           return await fn();
         } finally {
-          await conn.query('SELECT pg_advisory_unlock($1)', [key]);
+          await conn.query(unlock, [key]);
         }
       } finally {
         conn.release();
