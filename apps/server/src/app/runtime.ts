@@ -52,14 +52,20 @@ export async function startRuntime(config: Config, roles: { serve: boolean; work
     async close() {
       if (closed) return;
       closed = true;
+      // Each part of a slow shutdown is named in the log, so a stall can be traced to it.
+      const timed = async (part: string, work: () => Promise<unknown>) => {
+        const started = Date.now();
+        await work();
+        if (Date.now() - started > 5_000) platform.log.warn({ part, ms: Date.now() - started }, 'slow shutdown step');
+      };
       if (http) {
         http.state.shuttingDown = true;
         // Fastify stops accepting, waits for in-flight requests, then resolves.
-        await http.app.close();
+        await timed('http', () => http.app.close());
       }
       if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
-      await services.cdp.stop();
-      await closePlatform(platform);
+      await timed('customer data', () => services.cdp.stop());
+      await timed('platform', () => closePlatform(platform));
     },
   };
 }

@@ -138,14 +138,19 @@ export async function startTestApp(env: Record<string, string> = {}, opts: TestA
     drain: () => rt.platform.jobs.drain(),
     database: { pgliteDir, schema },
     async close() {
+      // A close that takes long says which part held it up (CI once saw one take over 60 s, never reproduced).
+      const started = Date.now();
       await rt.close();
+      if (Date.now() - started > 5_000) console.warn(`test app ${id}: runtime close took ${Date.now() - started} ms`);
       if (opts.keepDatabase) return;
       if (!pgliteDir.startsWith('memory://')) fs.rmSync(pgliteDir, { recursive: true, force: true });
       if (schema) {
         const pg = (await import('pg')).default;
         const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
         await c.connect();
+        const dropping = Date.now();
         await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        if (Date.now() - dropping > 5_000) console.warn(`test app ${id}: DROP SCHEMA took ${Date.now() - dropping} ms`);
         await c.end();
       }
     },
