@@ -65,6 +65,23 @@ describe('feature flags evaluated in the SDK', () => {
     }
   });
 
+  it('waits for a device id that is still loading instead of showing the control to nobody', async () => {
+    let release!: (id: string) => void;
+    const device = new Promise<string>((r) => (release = r));
+    const posted: string[] = [];
+    const fetch: FlagFetch = (url, init) => {
+      if (url.endsWith('/exposures')) posted.push(init.body!);
+      return answer(url.endsWith('/config') ? config() : {});
+    };
+    const flags = createFlags({ url: '/f', device: () => device, fetch, exposureDelayMs: 1 });
+    const pending = flags.get('buy_button');
+    release('late-device');
+    const expected = assignVariant('s1', 100, variants, 'a:late-device')!;
+    expect(await pending).toMatchObject({ variant: expected, inExperiment: true });
+    await flags.flush();
+    expect(JSON.parse(posted[0]!)).toEqual({ device: 'late-device', exposures: [{ key: 'buy_button', variant: expected }] });
+  });
+
   it('keeps a signed-in customer on the variant they already have', async () => {
     const device = 'dev-x';
     const other = assignVariant('s1', 100, variants, `a:${device}`) === 'urgent' ? 'control' : 'urgent';

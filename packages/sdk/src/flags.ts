@@ -25,8 +25,11 @@ export type FlagFetch = (
 export interface FlagsOptions {
   /** e.g. `/api/store/<shop>/flags` */
   url: string;
-  /** The tracker's anonymous id, so events and the assignment name the same device. */
-  device: () => string | null;
+  /**
+   * The tracker's anonymous id, so events and the assignment name the same device. A promise while the
+   * tracker still loads: a flag read before the id exists would show the control and count nobody.
+   */
+  device: () => string | null | Promise<string | null>;
   /** The signed-in customer's bearer token, when there is one. */
   token?: () => string | null;
   fetch?: FlagFetch;
@@ -156,7 +159,7 @@ export function createFlags(options: FlagsOptions): FlagsClient {
 
   return {
     async get(key) {
-      const device = options.device();
+      const device = await options.device();
       const token = options.token?.() ?? null;
       if (options.evaluate === 'server') {
         const identity = `${device ?? ''}|${token ?? ''}`;

@@ -2,7 +2,7 @@ import { createFlags, SafeStorage, type FlagsClient } from '@siyu/sdk';
 import { useEffect, useState } from 'react';
 import { tokenStore } from './api';
 import { shopSlug } from './shop';
-import { deviceId } from './tracking';
+import { readyDeviceId } from './tracking';
 
 /**
  * Feature flags (A/B 实验) the console runs on the storefront. The SDK draws the variant itself from the
@@ -14,7 +14,7 @@ let client: FlagsClient | null = null;
 const flags = () => {
   if (client) return client;
   const storage = new SafeStorage(typeof localStorage === 'undefined' ? null : localStorage);
-  client = createFlags({ url: `/api/store/${encodeURIComponent(shopSlug ?? '')}/flags`, device: deviceId, token: () => tokenStore.get(), storage });
+  client = createFlags({ url: `/api/store/${encodeURIComponent(shopSlug ?? '')}/flags`, device: readyDeviceId, token: () => tokenStore.get(), storage });
   // Exposures wait a moment to go together; a page closed before then still sends them.
   if (typeof window !== 'undefined') window.addEventListener('pagehide', () => void client?.flush());
   return client;

@@ -69,6 +69,17 @@ export function deviceId(): string | null {
   }
 }
 
+/** The device's anonymous id once the tracker has loaded its config (null when the shop records no behaviour). */
+export async function readyDeviceId(): Promise<string | null> {
+  try {
+    const t = tracker() as Tracker & { ready?: Promise<unknown> };
+    if (t.ready) await t.ready;
+  } catch {
+    return null;
+  }
+  return deviceId();
+}
+
 export function track<E extends keyof ShopEvents>(event: E, properties: ShopEvents[E]): void {
   quietly((t) => t.track(event, properties as unknown as Properties));
 }
