@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { connectCorp } from '../apps/server/src/modules/wecom/followups.fixtures.js';
 import { newContext, watchedPage, type WatchedPage } from './support/browser.js';
 import type { E2EApp } from './support/app.js';
-import { settle } from './support/flows.js';
+import { settle, wecomSidebarAs } from './support/flows.js';
 import { twoPersonStage } from './support/stage.js';
 
 /**
@@ -19,12 +19,7 @@ let contact: Awaited<ReturnType<Awaited<ReturnType<typeof connectCorp>>['linkedC
 
 const sidebarUrl = () => `${app.t.url}/s/${app.slug}/wecom/sidebar?external_userid=${encodeURIComponent(contact.external)}`;
 
-async function openAs(page: WatchedPage, name: string) {
-  await page.page.goto(sidebarUrl());
-  // The simulator's OAuth2 page: inside WeCom the member is known and this step is silent.
-  await page.page.getByRole('link', { name }).click();
-  await page.page.getByTestId('wecom-sidebar').waitFor();
-}
+const openAs = (page: WatchedPage, name: string) => wecomSidebarAs(page, name, sidebarUrl());
 
 describe('WeCom sidebar: the member sees their customer with the whole picture', () => {
   it("signs in with WeCom and shows the customer's order after they buy", async () => {

@@ -111,6 +111,12 @@ export function orderIdOf(url: string): string {
   return m[1];
 }
 
+/** Opens the console select with `testId` and chooses the (first) option showing `text`. */
+export async function consoleSelect(page: Page, testId: string, text: string) {
+  await page.getByTestId(testId).click();
+  await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: text }).first().click();
+}
+
 /** Picks 省 / 市 / 区 in the storefront's region picker (antd-mobile Cascader) opened by `trigger`. */
 export async function pickShopRegion(page: Page, names: [string, string, string], trigger = 'address-region', beforeConfirm?: () => Promise<void>) {
   await page.getByTestId(trigger).click();
@@ -129,4 +135,15 @@ export async function pickConsoleRegion(page: Page, testId: string, names: [stri
   await page.getByTestId(testId).click();
   await page.keyboard.type(names[2]);
   await page.locator('.ant-cascader-dropdown:visible .ant-cascader-menu-item', { hasText: names.join(' / ') }).first().click();
+}
+
+/**
+ * The WeCom member on the simulator's OAuth2 page picks themselves; inside WeCom this step is silent. Waits
+ * for the customer sidebar that the page at `url` (or the link just followed) leads to.
+ */
+export async function wecomSidebarAs(w: WatchedPage, memberName: string, url?: string) {
+  const page = w.page;
+  if (url) await page.goto(url);
+  await page.getByRole('link', { name: memberName }).click();
+  await page.getByTestId('wecom-sidebar').waitFor();
 }
