@@ -164,6 +164,28 @@ describe('job queue', () => {
     await q.stop();
   });
 
+  it('works a backlog at the pace of its jobs: a finished job starts the next round, not the poll interval', async () => {
+    // pollMs of a minute: only rounds started by finished jobs (or by a full round) can get through 60 jobs.
+    const q = new JobQueue(database, log, { pollMs: 60_000, batchSize: 5, concurrency: 5 });
+    queues.push(q);
+    let done = 0;
+    let running = 0;
+    let most = 0;
+    q.register('burst', async () => {
+      running++;
+      most = Math.max(most, running);
+      await sleep(1);
+      running--;
+      done++;
+    });
+    for (let i = 0; i < 60; i++) await q.send('burst', { i });
+    q.start();
+    await waitFor(async () => done === 60, 'the 60 jobs of the burst');
+    expect(most).toBeLessThanOrEqual(5);
+    expect((await jobsOf('burst')).every((j) => j.state === 'done')).toBe(true);
+    await q.stop();
+  });
+
   it('takes ready jobs by priority before age, so a backlog of events does not delay urgent work', async () => {
     const q = queue(database, { batchSize: 1 });
     const order: string[] = [];
