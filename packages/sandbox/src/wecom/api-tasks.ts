@@ -1,9 +1,10 @@
 import type { Route } from './api.js';
 import { WxError } from './errors.js';
 import { getChat, listChats, transferChats } from './groups.js';
-import { addMoment, addMsgTemplate, groupMsgList, groupMsgSendResult, groupMsgTask, momentResult } from './mass.js';
+import { addMoment, addMsgTemplate, groupMsgList, groupMsgSendResult, groupMsgTask, momentResult, momentTask } from './mass.js';
 import { newMsgid, newTicket, secs } from './ids.js';
 import { TOKEN_TTL_S, WECOM_SANDBOX, staffOf, type CorpState } from './state.js';
+import { addAppMessages } from './records.js';
 import { requestTransfers, transferResult, unassigned } from './transfers.js';
 
 /** The vendor APIs that start work which finishes later: transfers, mass messages, moments; and app messages. */
@@ -31,6 +32,7 @@ export function taskApi(route: Route) {
   route(['POST'], '/cgi-bin/externalcontact/add_moment_task', ({ s, ctx, body }) => addMoment(s, ctx, body));
   // Published as GET with ?jobid=; POST is accepted too, as some clients send it.
   route(['GET', 'POST'], '/cgi-bin/externalcontact/get_moment_task_result', ({ s, query, body }) => momentResult(s, query.jobid ?? body.jobid));
+  route(['POST'], '/cgi-bin/externalcontact/get_moment_task', ({ s, body }) => momentTask(s, body));
 
   // ---- app messages to staff (应用消息) ----
   route(['POST'], '/cgi-bin/message/send', ({ s, ctx, body }) => {
@@ -62,9 +64,8 @@ export function taskApi(route: Route) {
     const invalid = all ? [] : wanted.filter((u) => !valid.includes(u));
     if (!valid.length) throw new WxError(81013, 'user & party & tag all invalid');
     const msgid = newMsgid();
-    for (const touser of valid) s.appMessages.push({ msgid, touser, msgtype, content, title, url, sent_at: ctx.now });
     // Reminders pile up; a phone keeps the latest few hundred per member.
-    if (s.appMessages.length > 2000) s.appMessages = s.appMessages.slice(-2000);
+    addAppMessages(s, valid.map((touser) => ({ msgid, touser, msgtype, content, title, url, sent_at: ctx.now })), 2000);
     return { invaliduser: invalid.join('|'), msgid };
   });
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Ctx } from './core.js';
 import { WxError } from './errors.js';
 import { newExternalUserid, newWelcomeCode, secs } from './ids.js';
+import { addRelation, addWelcomeCode, addWelcomeMessage, customerOf, dropRelation, editRelation, putCustomer, useWelcomeCode, welcomeCodeOf } from './records.js';
 import { WELCOME_CODE_TTL_MS, relationOf, staffOf, tagIndex, type CorpState, type Customer, type Relation } from './state.js';
 
 /** How a customer came to be added, as WeCom's add_way numbers it. */
@@ -18,7 +19,7 @@ export function createCustomer(s: CorpState, b: Record<string, unknown>): Custom
   const external_userid = newExternalUserid();
   const avatar = `https://wx.qlogo.cn/mmhead/${createHash('sha1').update(external_userid).digest('hex')}/0`;
   const c: Customer = { external_userid, name: b.name.trim(), type: 1, gender: gender as 0 | 1 | 2, unionid: b.unionid as string | undefined, avatar };
-  s.customers[external_userid] = c;
+  putCustomer(s, c);
   return c;
 }
 
@@ -29,7 +30,7 @@ export function createCustomer(s: CorpState, b: Record<string, unknown>): Custom
 export function addFriend(s: CorpState, ctx: Ctx, userid: string, external: string, how: { state?: string; addWay: number }) {
   const st = staffOf(s, userid);
   if (!st || st.status !== 1) throw new WxError(40003, 'invalid userid');
-  if (!s.customers[external]) throw new WxError(40096, 'invalid external userid');
+  if (!customerOf(s, external)) throw new WxError(40096, 'invalid external userid');
   if (relationOf(s, userid, external)) throw new WxError(40058, 'already a friend of this member');
   const rel: Relation = {
     userid,
@@ -43,10 +44,9 @@ export function addFriend(s: CorpState, ctx: Ctx, userid: string, external: stri
     state: how.state || undefined,
     oper_userid: external,
   };
-  s.relations.push(rel);
+  addRelation(s, rel);
   const code = newWelcomeCode();
-  s.welcomeCodes = s.welcomeCodes.filter((w) => ctx.now - w.issuedAt < 24 * 3600_000);
-  s.welcomeCodes.push({ code, userid, external_userid: external, issuedAt: ctx.now, used: false });
+  addWelcomeCode(s, { code, userid, external_userid: external, issuedAt: ctx.now, used: false }, ctx.now);
   ctx.emit('change_external_contact', 'add_external_contact', [
     ['UserID', userid],
     ['ExternalUserID', external],
@@ -60,7 +60,7 @@ export function addFriend(s: CorpState, ctx: Ctx, userid: string, external: stri
 export function removeFriend(s: CorpState, ctx: Ctx, userid: string, external: string, by: 'staff' | 'customer') {
   const rel = relationOf(s, userid, external);
   if (!rel) throw new WxError(84061, 'not external contact');
-  s.relations = s.relations.filter((r) => r !== rel);
+  dropRelation(s, rel);
   const changeType = by === 'staff' ? 'del_external_contact' : 'del_follow_user';
   ctx.emit('change_external_contact', changeType, [['UserID', userid], ['ExternalUserID', external]]);
   return { userid, external_userid: external, change_type: changeType };
@@ -87,7 +87,7 @@ function followUser(s: CorpState, r: Relation) {
 }
 
 export function getContact(s: CorpState, external: unknown) {
-  const c = typeof external === 'string' ? s.customers[external] : undefined;
+  const c = customerOf(s, external);
   if (!c) throw new WxError(40096, 'invalid external userid');
   const rels = s.relations.filter((r) => r.external_userid === c.external_userid);
   if (!rels.length) throw new WxError(84061, 'not external contact');
@@ -127,6 +127,7 @@ export function remark(s: CorpState, b: Record<string, unknown>) {
   const rel = relationOf(s, b.userid, b.external_userid);
   if (!staffOf(s, b.userid)) throw new WxError(40003, 'invalid userid');
   if (!rel) throw new WxError(84061, 'not external contact');
+  editRelation(s, rel);
   if (b.remark !== undefined) {
     if (typeof b.remark !== 'string' || [...b.remark].length > 20) throw new WxError(40058, 'remark must be at most 20 characters');
     rel.remark = b.remark;
@@ -147,7 +148,7 @@ export function remark(s: CorpState, b: Record<string, unknown>) {
  * code WeCom does not know).
  */
 export function sendWelcome(s: CorpState, ctx: Ctx, b: Record<string, unknown>) {
-  const w = s.welcomeCodes.find((x) => x.code === b.welcome_code);
+  const w = welcomeCodeOf(s, b.welcome_code);
   if (!w) throw new WxError(40096, 'invalid welcome_code');
   if (w.used) throw new WxError(41051, 'welcome_code already used');
   if (ctx.now - w.issuedAt > WELCOME_CODE_TTL_MS) throw new WxError(40096, 'welcome_code expired');
@@ -157,8 +158,8 @@ export function sendWelcome(s: CorpState, ctx: Ctx, b: Record<string, unknown>) 
   if (!Array.isArray(attachments) || attachments.length > 9) throw new WxError(40058, 'at most 9 attachments');
   checkAttachments(attachments);
   if (!text?.content && attachments.length === 0) throw new WxError(41033, 'text or attachments required');
-  w.used = true;
-  s.welcomeMessages.push({ external_userid: w.external_userid, userid: w.userid, text: text?.content as string | undefined, attachments, sent_at: ctx.now });
+  useWelcomeCode(s, w);
+  addWelcomeMessage(s, { external_userid: w.external_userid, userid: w.userid, text: text?.content as string | undefined, attachments, sent_at: ctx.now });
   return {};
 }
 

@@ -1,6 +1,7 @@
 import type { Ctx } from './core.js';
 import { WxError } from './errors.js';
 import { newChatId, secs } from './ids.js';
+import { welcomeNewMember } from './join-ways.js';
 import { staffOf, type CorpState, type GroupChat } from './state.js';
 
 /**
@@ -49,6 +50,7 @@ export function joinChat(s: CorpState, ctx: Ctx, chatId: string, b: Record<strin
   const scene = b.join_scene === undefined ? JOIN_SCENE.qrCode : Number(b.join_scene);
   chat.member_list.push({ userid: ext, type: 2, join_time: secs(ctx.now), join_scene: scene, unionid: s.customers[ext].unionid });
   ctx.emit('change_external_chat', 'update', [['ChatId', chat.chat_id], ['UpdateDetail', 'add_member'], ['JoinScene', scene], ['MemChangeCnt', 1]]);
+  welcomeNewMember(s, ctx, chat, ext);
   return { chat_id: chat.chat_id, member_count: chat.member_list.length };
 }
 

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { MemorySandboxStore, type SandboxStore } from '../store.js';
 import { contactApi, makeRoute } from './api.js';
 import { taskApi } from './api-tasks.js';
+import { groupApi } from './join-ways.js';
 import { WecomCore } from './core.js';
 import { oauthApi } from './oauth.js';
 import { pages } from './pages.js';
@@ -91,6 +92,7 @@ export const wecomSandbox: FastifyPluginAsync<WecomSandboxOptions> = async (app,
   const route = makeRoute(app, core);
   contactApi(app, core, route, opts.baseUrl);
   taskApi(route);
+  groupApi(route, opts.baseUrl);
   oauthApi(app, core, route);
   simHooks(app, core);
   pages(app, core, opts.baseUrl);

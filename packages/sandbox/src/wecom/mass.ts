@@ -2,6 +2,7 @@ import { checkAttachments } from './contacts.js';
 import type { Ctx } from './core.js';
 import { WxError } from './errors.js';
 import { chinaMonth, daysInMonth, newJobid, newMsgid, secs } from './ids.js';
+import { receivedOf, setReceived } from './records.js';
 import { staffOf, tagIndex, type CorpState, type MassTask, type SendResult, type StaffTask } from './state.js';
 
 /**
@@ -56,7 +57,10 @@ export function addMsgTemplate(s: CorpState, ctx: Ctx, b: Record<string, unknown
     for (const id of (wanted as string[] | undefined) ?? []) if (!rels.some((r) => r.external_userid === id)) failList.push(id);
   } else {
     if (!sender) throw new WxError(40058, 'sender required for group chat mass messages');
-    const chats = s.groupChats.filter((c) => c.owner === sender);
+    // chat_id_list narrows the sender's chats (at most 2,000); chats of other owners are left out.
+    const only = b.chat_id_list as unknown;
+    if (only !== undefined && (!Array.isArray(only) || only.length > 2000)) throw new WxError(40058, 'chat_id_list must be a list of at most 2000');
+    const chats = s.groupChats.filter((c) => c.owner === sender && (!only || (only as string[]).includes(c.chat_id)));
     if (chats.length) tasks.set(sender, chats.map((c) => ({ external_userid: '', chat_id: c.chat_id, status: 0, send_time: 0 })));
   }
   if (!tasks.size) throw new WxError(41048, 'no valid recipient');
@@ -98,12 +102,12 @@ export function confirmTask(s: CorpState, ctx: Ctx, msgid: string, userid: strin
       continue;
     }
     const key = `${r.chat_id || r.external_userid}:${month}`;
-    const got = s.received[key] ?? 0;
+    const got = receivedOf(s, key);
     if (got >= cap) {
       r.status = 3;
       continue;
     }
-    s.received[key] = got + 1;
+    setReceived(s, key, got + 1);
     r.status = 1;
   }
   return mine;
@@ -144,7 +148,10 @@ export function groupMsgSendResult(s: CorpState, b: Record<string, unknown>) {
   };
 }
 
-/** Moments (朋友圈): published at once for the members in range; the job is done when first polled. */
+/**
+ * Moments (朋友圈): put on the phones of the members in range at once (the job is done when first polled);
+ * each member then publishes it, or not, on their phone (the simulation's /moments/:momentId/publish).
+ */
 export function addMoment(s: CorpState, ctx: Ctx, b: Record<string, unknown>) {
   const text = b.text as { content?: unknown } | undefined;
   const attachments = (b.attachments ?? []) as unknown[];
@@ -173,4 +180,31 @@ export function momentResult(s: CorpState, jobid: unknown) {
   const m = s.moments.find((x) => x.jobid === jobid);
   if (!m) throw new WxError(40088, 'invalid jobid');
   return { status: 3, type: 'add_moment_task', result: { errcode: 0, errmsg: 'ok', moment_id: m.moment_id, invalid_sender_list: { user_list: m.invalid_sender_list, department_list: [] }, invalid_external_contact_list: { tag_list: [] } } };
+}
+
+const momentOf = (s: CorpState, momentId: unknown) => {
+  const m = s.moments.find((x) => x.moment_id === momentId);
+  if (!m) throw new WxError(40058, 'invalid moment_id');
+  return m;
+};
+
+/** get_moment_task: each member the Moment went to, and whether they have published it (publish_status 1). */
+export function momentTask(s: CorpState, b: Record<string, unknown>) {
+  const m = momentOf(s, b.moment_id);
+  const limit = Number(b.limit ?? 500);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new WxError(40058, 'limit must be 1..1000');
+  const start = Number(b.cursor || 0) || 0;
+  const page = m.senders.slice(start, start + limit);
+  return {
+    task_list: page.map((userid) => ({ userid, publish_status: m.published?.includes(userid) ? 1 : 0 })),
+    next_cursor: start + page.length < m.senders.length ? String(start + page.length) : '',
+  };
+}
+
+/** A member taps 发表 on their phone. */
+export function publishMoment(s: CorpState, momentId: string, userid: unknown) {
+  const m = momentOf(s, momentId);
+  if (typeof userid !== 'string' || !m.senders.includes(userid)) throw new WxError(40003, 'this member was not asked to publish the moment');
+  m.published = [...new Set([...(m.published ?? []), userid])];
+  return { moment_id: m.moment_id, published: m.published };
 }

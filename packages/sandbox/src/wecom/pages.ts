@@ -3,6 +3,7 @@ import QRCode from 'qrcode';
 import { createCustomer, scanContactWay } from './contacts.js';
 import type { WecomCore } from './core.js';
 import { NoCorp, WxError } from './errors.js';
+import { scanJoinWay } from './join-ways.js';
 import { confirmTask } from './mass.js';
 import { DEFAULT_CORP_ID, WECOM_SANDBOX, staffOf, type CorpState } from './state.js';
 
@@ -158,5 +159,41 @@ export function pages(app: FastifyInstance, core: WecomCore, baseUrl: () => stri
       return errorPage(reply, err, enc(configId));
     }
     return reply.redirect(`../phone?corp=${enc(corp.corpId)}&userid=${enc(userid)}`, 303);
+  });
+
+  /** A join way's qr_code (群活码): a PNG of its scan page's URL. */
+  const byJoinWay = async (configId: string) => {
+    const corp = (await core.corps()).find((s) => (s.groupJoinWays ?? []).some((w) => w.config_id === configId));
+    return { corp, way: corp?.groupJoinWays?.find((w) => w.config_id === configId) };
+  };
+  app.get('/join/:configId/qr.png', { schema: { hide: true } }, async (req, reply) => {
+    const { configId } = req.params as { configId: string };
+    if (!(await byJoinWay(configId)).way) return reply.code(404).type('text/plain; charset=utf-8').send('qr code not found');
+    const png = await QRCode.toBuffer(`${baseUrl()}/join/${enc(configId)}`, { type: 'png', width: 430, margin: 2, errorCorrectionLevel: 'M' });
+    return reply.type('image/png').header('cache-control', 'max-age=60').send(png);
+  });
+  app.get('/join/:configId', { schema: { hide: true } }, async (req, reply) => {
+    const { configId } = req.params as { configId: string };
+    const { corp, way } = await byJoinWay(configId);
+    if (!corp || !way) return html(reply.code(404), page('二维码已失效', '<main><h1>二维码已失效或不存在</h1><p><a href="../">返回沙箱</a></p></main>'));
+    const names = way.chat_id_list.map((id) => corp.groupChats.find((c) => c.chat_id === id)?.name || id);
+    return html(reply, page('加入群聊', `<main><h1>扫码加入「${esc(names.join('、'))}」</h1><p>渠道参数 state:<code>${esc(way.state || '(无)')}</code></p>
+<form method="post" action="${esc(enc(configId))}"><label for="scan-name">以哪个微信用户扫码(昵称)</label> <input id="scan-name" name="name" required maxlength="64" value="王小美"> <button>加入群聊</button></form></main>`));
+  });
+  app.post('/join/:configId', { schema: { hide: true } }, async (req, reply) => {
+    const { configId } = req.params as { configId: string };
+    const name = String(((req.body ?? {}) as { name?: string }).name ?? '').trim();
+    const { corp } = await byJoinWay(configId);
+    if (!corp) return errorPage(reply, new NoCorp(''), '../');
+    let chatName = '';
+    try {
+      await core.mutate(corp.corpId, (s, ctx) => {
+        const { chat_id } = scanJoinWay(s, ctx, configId, { external_userid: createCustomer(s, { name }).external_userid });
+        chatName = s.groupChats.find((c) => c.chat_id === chat_id)?.name ?? chat_id;
+      });
+    } catch (err) {
+      return errorPage(reply, err, enc(configId));
+    }
+    return html(reply, page('已加入群聊', `<main><h1>已加入群聊「${esc(chatName)}」</h1></main>`));
   });
 }

@@ -5,7 +5,8 @@ import { ADD_WAY, addFriend, createCustomer, remark, removeFriend, scanContactWa
 import type { Ctx, WecomCore } from './core.js';
 import { NoCorp, WxError } from './errors.js';
 import { createChat, dismissChat, joinChat, quitChat } from './groups.js';
-import { confirmTask } from './mass.js';
+import { chooseWelcome, scanJoinWay } from './join-ways.js';
+import { confirmTask, publishMoment } from './mass.js';
 import { addTags, deleteTags, markTag } from './tags.js';
 import { secs } from './ids.js';
 import { WECOM_SANDBOX, relationOf, staffOf, type CorpState } from './state.js';
@@ -216,6 +217,12 @@ export function simHooks(app: FastifyInstance, core: WecomCore) {
   change('/groupchats/:chatId/join', (s, ctx, b, p) => joinChat(s, ctx, p.chatId, b));
   change('/groupchats/:chatId/quit', (s, ctx, b, p) => quitChat(s, ctx, p.chatId, b));
   change('/groupchats/:chatId/dismiss', (s, ctx, _b, p) => dismissChat(s, ctx, p.chatId));
+  change('/groupchats/:chatId/welcome', (s, _ctx, b, p) => chooseWelcome(s, p.chatId, b));
+  change('/moments/:momentId/publish', (s, _ctx, b, p) => publishMoment(s, p.momentId, b.userid));
+  change('/join-ways/:configId/scan', (s, ctx, b, p) => scanJoinWay(s, ctx, p.configId, b));
+  read('/group-welcome-messages', (s, _ctx, q) =>
+    (s.groupWelcomeMessages ?? []).filter((m) => (!q.chat_id || m.chat_id === q.chat_id) && (!q.external_userid || m.external_userid === q.external_userid)).map((m) => ({ ...m, sent_at: iso(m.sent_at) })),
+  );
 
   app.get('/__sim/corps/:corpId/pushes', { schema: { hide: true } }, async (req) => {
     const { corpId } = req.params as { corpId: string };

@@ -1,10 +1,13 @@
 /**
- * What the WeCom simulator remembers of one corp (企业), kept as one record per corp so every API call is
- * one atomic read-modify-write of it: the rules that span objects (a customer's transfers in 90 days, a
- * customer's mass messages this month, a taker's customer limit) are then checked against a consistent
- * picture, also when several server processes share the store.
+ * What the WeCom simulator remembers of one corp (企业). A process serving a corp keeps it in memory
+ * (core.ts) and changes it one call at a time, each call synchronous from read to change, so the rules that
+ * span objects (a customer's transfers in 90 days, a customer's mass messages this month, a taker's customer
+ * limit, a welcome code used once) are checked against a consistent picture. The store holds it as one small
+ * corp record plus a record per customer, relation, welcome code, welcome message, mass-message counter and
+ * app message (records.ts), so a call writes what it changed, not the corp.
  */
 export const KIND = {
+  /** The corp without its growing collections (records.ts has their kinds). */
   corp: 'wecom.corp',
   token: 'wecom.token',
   /** An event on its way to the corp's callback URL (pending attempts carry a due time). */
@@ -187,6 +190,8 @@ export interface ChatMember {
   join_scene: number;
   unionid?: string;
   invitor?: { userid: string };
+  /** The state of the join way (入群方式) the customer came through. */
+  state?: string;
 }
 
 export interface GroupChat {
@@ -198,6 +203,37 @@ export interface GroupChat {
   /** 0 normal, 1 owner left, awaiting reassignment; dismissed chats are removed. */
   status: 0 | 1;
   member_list: ChatMember[];
+  /** The group welcome template (入群欢迎语) the owner chose for this chat on their phone. */
+  welcome_template_id?: string;
+}
+
+export interface GroupJoinWay {
+  config_id: string;
+  scene: 1 | 2;
+  remark: string;
+  auto_create_room: 0 | 1;
+  room_base_name: string;
+  room_base_id: number;
+  chat_id_list: string[];
+  state: string;
+  qr_code: string;
+}
+
+export interface GroupWelcomeTemplate {
+  template_id: string;
+  text?: { content: string };
+  /** At most one of image / link / miniprogram, as WeCom takes it. */
+  attachment?: { msgtype: 'image' | 'link' | 'miniprogram'; [k: string]: unknown };
+  notify: 0 | 1;
+  create_time: number;
+}
+
+export interface GroupWelcomeMessage {
+  chat_id: string;
+  external_userid: string;
+  template_id: string;
+  text?: string;
+  sent_at: number;
 }
 
 export interface Moment {
@@ -209,6 +245,8 @@ export interface Moment {
   attachments: unknown[];
   senders: string[];
   invalid_sender_list: string[];
+  /** Members who have published it on their phone. */
+  published?: string[];
 }
 
 export interface AppMessage {
@@ -235,17 +273,24 @@ export interface CorpState {
   callbackUrl?: string;
   departments: Department[];
   staff: Staff[];
+  // customers, relations, welcomeCodes, welcomeMessages, received and appMessages grow with the customers:
+  // in the store they are records of their own (records.ts), the rest is the corp record.
   customers: Record<string, Customer>;
   relations: Relation[];
   tagGroups: TagGroup[];
   contactWays: ContactWay[];
-  welcomeCodes: WelcomeCode[];
+  /** By code, in the order issued (the oldest are dropped first). */
+  welcomeCodes: Record<string, WelcomeCode>;
   welcomeMessages: WelcomeMessage[];
   massTasks: MassTask[];
   /** Mass messages received per customer (or group chat) per Beijing month: `${id}:${YYYY-MM}`. */
   received: Record<string, number>;
   transfers: Transfer[];
   groupChats: GroupChat[];
+  /** Group join ways (群活码) and group welcome templates: see join-ways.ts. Absent in corps stored before them. */
+  groupJoinWays?: GroupJoinWay[];
+  groupWelcomeTemplates?: GroupWelcomeTemplate[];
+  groupWelcomeMessages?: GroupWelcomeMessage[];
   moments: Moment[];
   appMessages: AppMessage[];
   tokens: Partial<Record<SecretKind, { token: string; expiresAt: number }>>;
@@ -264,7 +309,7 @@ export function newCorp(corpId: string, name: string = WECOM_SANDBOX.corpName): 
     relations: [],
     tagGroups: [],
     contactWays: [],
-    welcomeCodes: [],
+    welcomeCodes: {},
     welcomeMessages: [],
     massTasks: [],
     received: {},

@@ -1,6 +1,7 @@
 import type { Ctx } from './core.js';
 import { WxError } from './errors.js';
 import { newTagId, secs } from './ids.js';
+import { customerOf, editRelation } from './records.js';
 import { relationOf, staffOf, tagIndex, type CorpState, type Tag, type TagGroup } from './state.js';
 
 /**
@@ -99,13 +100,17 @@ export function deleteTags(s: CorpState, b: Record<string, unknown>) {
   const gone = new Set(tagIds);
   for (const g of s.tagGroups) if (groupIds.includes(g.group_id)) for (const t of g.tag) gone.add(t.id);
   s.tagGroups = s.tagGroups.map((g) => ({ ...g, tag: g.tag.filter((t) => !gone.has(t.id)) })).filter((g) => g.tag.length > 0);
-  for (const r of s.relations) r.tags = r.tags.filter((t) => !gone.has(t));
+  for (const r of s.relations) {
+    if (!r.tags.some((t) => gone.has(t))) continue;
+    editRelation(s, r);
+    r.tags = r.tags.filter((t) => !gone.has(t));
+  }
   return {};
 }
 
 export function markTag(s: CorpState, b: Record<string, unknown>) {
   if (!staffOf(s, b.userid)) throw new WxError(40003, 'invalid userid');
-  if (typeof b.external_userid !== 'string' || !s.customers[b.external_userid]) throw new WxError(40096, 'invalid external userid');
+  if (!customerOf(s, b.external_userid)) throw new WxError(40096, 'invalid external userid');
   const rel = relationOf(s, b.userid, b.external_userid);
   if (!rel) throw new WxError(84061, 'not external contact');
   const add = ids(b.add_tag, 'add_tag');
@@ -113,6 +118,7 @@ export function markTag(s: CorpState, b: Record<string, unknown>) {
   if (!add.length && !remove.length) throw new WxError(40058, 'add_tag or remove_tag required');
   const known = tagIndex(s);
   for (const id of [...add, ...remove]) if (!known.has(id)) throw new WxError(40068, `invalid tag id ${id}`);
+  editRelation(s, rel);
   rel.tags = [...new Set([...rel.tags.filter((t) => !remove.includes(t)), ...add.filter((t) => !remove.includes(t))])];
   return {};
 }

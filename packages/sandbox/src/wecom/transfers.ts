@@ -1,6 +1,7 @@
 import type { Ctx } from './core.js';
 import { WxError } from './errors.js';
 import { secs } from './ids.js';
+import { addRelation, customerOf, dropRelation } from './records.js';
 import { TRANSFERS_PER_WINDOW, TRANSFER_DELAY_MS, TRANSFER_WINDOW_MS, relationOf, relationsOfStaff, staffOf, type CorpState, type Transfer } from './state.js';
 
 /**
@@ -47,10 +48,10 @@ export function complete(s: CorpState, ctx: Ctx, t: Transfer, at: number) {
   }
   t.status = 1;
   t.takeover_time = secs(at) * 1000;
-  s.relations = s.relations.filter((r) => r !== from);
+  dropRelation(s, from);
   // A taker who already was the customer's friend keeps their own relation, and WeCom sends no add event.
   if (relationOf(s, t.takeover_userid, t.external_userid)) return;
-  s.relations.push({
+  addRelation(s, {
     userid: t.takeover_userid,
     external_userid: t.external_userid,
     remark: from.remark,
@@ -118,7 +119,7 @@ export function requestTransfers(s: CorpState, ctx: Ctx, kind: Transfer['kind'],
 }
 
 function checkOne(s: CorpState, ctx: Ctx, kind: Transfer['kind'], handover: string, takeover: string, external: string): number {
-  if (!s.customers[external]) return TRANSFER_ERR.invalidExternal;
+  if (!customerOf(s, external)) return TRANSFER_ERR.invalidExternal;
   if (!relationOf(s, handover, external)) return TRANSFER_ERR.notRelated;
   if (handover === takeover) return TRANSFER_ERR.sameUser;
   if (s.transfers.some((t) => t.external_userid === external && t.status === 2)) return TRANSFER_ERR.inProgress;
