@@ -27,3 +27,4 @@ export * from './experiments.js';
 export * from './wecom.js';
 export * from './wecom-mass.js';
 export * from './wecom-followups.js';
+export * from './wecom-groups.js';

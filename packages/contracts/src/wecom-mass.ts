@@ -32,8 +32,10 @@ export const WecomMassAudience = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('tags'), tagIds: z.array(TagId).min(1).max(100) }).strict(),
   /** Customers of a Siyu customer group (segment) who are WeCom contacts of an active staff member. */
   z.object({ kind: z.literal('segment'), groupId: z.uuid() }).strict(),
-  /** The customer groups (社群) owned by the senders (chat_type group). */
-  z.object({ kind: z.literal('groups') }).strict(),
+  /** The customer groups (社群) owned by the senders (chat_type group); with chatIds, only those of them. */
+  z.object({ kind: z.literal('groups'), chatIds: z.array(z.string().min(1).max(64)).min(1).max(2000).optional() }).strict(),
+  /** These customers (external_userid), each through the sender who has them (group SOPs to new members). */
+  z.object({ kind: z.literal('contacts'), externalUserIds: z.array(z.string().min(1).max(64)).min(1).max(WECOM_MASS_MAX_PER_CALL) }).strict(),
 ]);
 export type WecomMassAudience = z.infer<typeof WecomMassAudience>;
 

@@ -98,8 +98,32 @@ export const WecomRelationQuery = z.object({
   customerId: z.uuid().optional(),
   /** A corp tag's id (WeCom's, not a UUID: hence not `tagId`, which the platform reads as one). */
   tag: z.string().min(1).max(64).optional(),
+  /** Added on or after / before (instants; the console sends Beijing day bounds). */
+  addedFrom: z.coerce.date().optional(),
+  addedTo: z.coerce.date().optional(),
+  /** WeCom's add_way code (WECOM_ADD_WAY_LABELS). */
+  addWay: z.coerce.number().int().min(0).max(999).optional(),
+  /** Part of the contact's name or the staff member's remark. */
+  q: z.string().trim().min(1).max(60).optional(),
 });
 export type WecomRelationQuery = z.infer<typeof WecomRelationQuery>;
+
+/** WeCom's add_way codes (how the customer was added), as WeCom's console names them. */
+export const WECOM_ADD_WAY_LABELS: Record<number, { zh: string; en: string }> = {
+  0: { zh: '未知来源', en: 'Unknown' },
+  1: { zh: '扫描二维码', en: 'QR code scan' },
+  2: { zh: '搜索手机号', en: 'Phone number search' },
+  3: { zh: '名片分享', en: 'Shared contact card' },
+  4: { zh: '群聊', en: 'Group chat' },
+  5: { zh: '手机通讯录', en: 'Phone contacts' },
+  6: { zh: '微信联系人', en: 'WeChat contacts' },
+  8: { zh: '第三方应用客服', en: 'Third-party app service' },
+  9: { zh: '搜索邮箱', en: 'Email search' },
+  10: { zh: '视频号', en: 'Channels' },
+  16: { zh: '获客链接', en: 'Acquisition link' },
+  201: { zh: '内部成员共享', en: 'Shared by a colleague' },
+  202: { zh: '管理员分配', en: 'Assigned by an admin' },
+};
 
 export const WecomRelationPatch = z
   .object({

@@ -31,6 +31,7 @@ const a = {} as {
   reviewOrder: string; reviewItem: string; review: string; insight: string; writeKey: string;
   msgTemplate: string; msgReply: string; qrCode: string; broadcast: string; journey: string; experiment: string;
   wecomRun: string; wecomTag: string; wecomCode: string; wecomRelation: string; wecomRule: string; wecomReminder: string; wecomMass: string; wecomMoment: string; wecomHandover: string; wecomContact: string;
+  wecomChat: string; wecomGroupCode: string; wecomWelcome: string; wecomSop: string;
   flashSale: string; flashDraft: string; flashSession: string; flashItem: string; flashAttempt: string;
 };
 let bAddress: string;
@@ -219,6 +220,16 @@ beforeAll(async () => {
   // A's mass task to its tag (scheduled for tomorrow, so it stays cancellable) and a Moment.
   a.wecomMass = (await t.call('POST', '/api/admin/wecom/mass-tasks', { ...own, body: { name: `${MARK} 群发`, audience: { kind: 'tags', tagIds: [a.wecomTag] }, text: `${MARK} 群发`, sendAt: new Date(Date.now() + 86_400_000).toISOString() } })).body.id;
   a.wecomMoment = (await t.call('POST', '/api/admin/wecom/moments', { ...own, body: { text: `${MARK} 朋友圈`, userids: ['zhangsan'] } })).body.id;
+  // A's customer group (made in WeCom, synced by its callback), a group code, a group welcome and a group SOP.
+  a.wecomChat = (await t.call('POST', `/sandbox/wecom/__sim/corps/${wecomCorp}/groupchats`, { body: { owner: 'zhangsan', name: `${MARK} 群`, members: [wecomContact] } })).body.chat_id as string;
+  await waitFor(async () => {
+    await t.drain();
+    return (await t.call('GET', `/api/admin/wecom/groups/${a.wecomChat}`, own)).status === 200;
+  }, "A's customer group");
+  secrets.push(a.wecomChat);
+  a.wecomGroupCode = (await t.call('POST', '/api/admin/wecom/group-codes', { ...own, body: { name: `${MARK} 群码`, chatIds: [a.wecomChat], roomBaseName: `${MARK} 群` } })).body.id;
+  a.wecomWelcome = (await t.call('POST', '/api/admin/wecom/group-welcomes', { ...own, body: { name: `${MARK} 欢迎`, text: `${MARK} 欢迎进群` } })).body.id;
+  a.wecomSop = (await t.call('POST', '/api/admin/wecom/group-sops', { ...own, body: { name: `${MARK} SOP`, anchor: 'group_created', chatIds: [a.wecomChat], steps: [{ day: 1, time: '10:00', text: `${MARK} 第一天` }] } })).body.id;
   // A's handover of its customer to lisi (sent; WeCom's clock is not advanced, so it stays waiting).
   a.wecomHandover = (await t.call('POST', '/api/admin/wecom/handovers', { ...own, body: { handoverUserid: 'zhangsan', takeoverUserid: 'lisi', relationIds: [a.wecomRelation] } })).body.id;
   await t.drain();
@@ -295,6 +306,9 @@ async function snapshotA() {
     wecomReminders: await get('/api/admin/wecom/reminders'),
     wecomMass: await get(`/api/admin/wecom/mass-tasks/${a.wecomMass}`),
     wecomMoments: await get('/api/admin/wecom/moments'),
+    wecomGroupCodes: await get('/api/admin/wecom/group-codes'),
+    wecomGroupWelcomes: await get('/api/admin/wecom/group-welcomes'),
+    wecomGroupSops: await get('/api/admin/wecom/group-sops'),
   };
   // Activity stamps move on their own (a session in use); they are not A's data changing.
   return JSON.parse(JSON.stringify(snap, (k, v) => (/^last(Active|Used|Seen|SignIn)/.test(k) ? undefined : v)));
@@ -617,6 +631,34 @@ const ADMIN: Record<string, AdminCase> = {
   'GET /api/admin/wecom/moments': { kind: 'list' },
   'POST /api/admin/wecom/moments': { kind: 'ref', body: () => ({ text: 'B', tagIds: [a.wecomTag] }) },
   'GET /api/admin/wecom/moments/{id}': { kind: 'foreign', params: () => ({ id: a.wecomMoment }) },
+  'POST /api/admin/wecom/moments/{id}/refresh': { kind: 'foreign', params: () => ({ id: a.wecomMoment }) },
+  'GET /api/admin/wecom/relations/export.xlsx': { kind: 'list', queries: () => ['', `?channelCodeId=${a.wecomCode}`, `?q=${encodeURIComponent(MARK)}`] },
+  'GET /api/admin/wecom/channel-codes/{id}/qr': { kind: 'foreign', params: () => ({ id: a.wecomCode }) },
+  'GET /api/admin/wecom/groups': { kind: 'list', queries: () => ['', '?owner=zhangsan', `?q=${encodeURIComponent(MARK)}`] },
+  'GET /api/admin/wecom/groups/overview': { kind: 'list' },
+  'POST /api/admin/wecom/groups/sync': { kind: 'own', run: () => noLeak(t.call('POST', '/api/admin/wecom/groups/sync', { session: B.owner })) },
+  'GET /api/admin/wecom/groups/{chat}': { kind: 'foreign', params: () => ({ chat: a.wecomChat }) },
+  'GET /api/admin/wecom/groups/{chat}/members': { kind: 'foreign', params: () => ({ chat: a.wecomChat }) },
+  'GET /api/admin/wecom/group-codes': { kind: 'list' },
+  // A code of B's on A's group.
+  'POST /api/admin/wecom/group-codes': { kind: 'ref', body: () => ({ name: 'B 群码', chatIds: [a.wecomChat], roomBaseName: 'B 群' }) },
+  'GET /api/admin/wecom/group-codes/{id}': { kind: 'foreign', params: () => ({ id: a.wecomGroupCode }) },
+  'PUT /api/admin/wecom/group-codes/{id}': { kind: 'foreign', params: () => ({ id: a.wecomGroupCode }), body: () => ({ name: 'B 改的', chatIds: [a.wecomChat], autoCreateRoom: false }) },
+  'DELETE /api/admin/wecom/group-codes/{id}': { kind: 'foreign', params: () => ({ id: a.wecomGroupCode }) },
+  'GET /api/admin/wecom/group-codes/{id}/qr': { kind: 'foreign', params: () => ({ id: a.wecomGroupCode }) },
+  'GET /api/admin/wecom/group-codes/{id}/stats': { kind: 'foreign', params: () => ({ id: a.wecomGroupCode }) },
+  'GET /api/admin/wecom/group-welcomes': { kind: 'list' },
+  'POST /api/admin/wecom/group-welcomes': { kind: 'own', run: () => noLeak(t.call('POST', '/api/admin/wecom/group-welcomes', { session: B.owner, body: { name: 'B 欢迎', text: 'B' } })) },
+  'GET /api/admin/wecom/group-welcomes/{id}': { kind: 'foreign', params: () => ({ id: a.wecomWelcome }) },
+  'PUT /api/admin/wecom/group-welcomes/{id}': { kind: 'foreign', params: () => ({ id: a.wecomWelcome }), body: () => ({ name: 'B 改的', text: 'B' }) },
+  'DELETE /api/admin/wecom/group-welcomes/{id}': { kind: 'foreign', params: () => ({ id: a.wecomWelcome }) },
+  'GET /api/admin/wecom/group-sops': { kind: 'list' },
+  // An SOP of B's on A's group.
+  'POST /api/admin/wecom/group-sops': { kind: 'ref', body: () => ({ name: 'B SOP', anchor: 'group_created', chatIds: [a.wecomChat], steps: [{ day: 0, time: '10:00', text: 'B' }] }) },
+  'GET /api/admin/wecom/group-sops/{id}': { kind: 'foreign', params: () => ({ id: a.wecomSop }) },
+  'PUT /api/admin/wecom/group-sops/{id}': { kind: 'foreign', params: () => ({ id: a.wecomSop }), body: () => ({ name: 'B 改的', anchor: 'group_created', steps: [{ day: 0, time: '10:00', text: 'B' }] }) },
+  'DELETE /api/admin/wecom/group-sops/{id}': { kind: 'foreign', params: () => ({ id: a.wecomSop }) },
+  'GET /api/admin/wecom/group-sops/{id}/runs': { kind: 'foreign', params: () => ({ id: a.wecomSop }) },
 };
 
 // ---------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import { LoadError } from '../../components/Results';
 import { codeFunnelOption, deletionsOption } from './charts';
 import { scheduleText } from './helpers';
 import { CorpTagList, useRelationColumns } from './labels';
-import QrImage from './QrImage';
+import QrImage, { qrPath } from './QrImage';
 import RelationDrawer from './RelationDrawer';
 import type { ChannelCode, ChannelCodeStats as Stats, CorpTag, Relation, StaffMember } from './types';
 import './wecom.css';
@@ -64,7 +64,7 @@ export default function ChannelCodeStats() {
         {c && (
           <div className="wecom-code-head">
             <div style={{ textAlign: 'center' }}>
-              <QrImage src={c.qrCode} name={c.name} big testId="wecom-code-qr-big" />
+              <QrImage src={qrPath('channel-codes', c.id)} original={c.qrCode} name={c.name} big testId="wecom-code-qr-big" />
               <Button type="link" icon={<DownloadOutlined />} href={c.qrCode} download={`${c.name}.png`} target="_blank" rel="noreferrer" data-testid="wecom-code-download">
                 {t('wecom.code.download')}
               </Button>

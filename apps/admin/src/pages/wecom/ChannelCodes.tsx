@@ -14,7 +14,7 @@ import { LoadError } from '../../components/Results';
 import { TableFrame } from '../analytics/TableFrame';
 import { scheduleText } from './helpers';
 import { CorpTagList } from './labels';
-import QrImage from './QrImage';
+import QrImage, { qrPath } from './QrImage';
 import type { ChannelCode, ChannelCodeStats, CorpTag, StaffMember } from './types';
 import './wecom.css';
 
@@ -69,7 +69,7 @@ export default function ChannelCodes() {
   };
 
   const columns: TableProps<ChannelCode>['columns'] = [
-    { title: t('wecom.code.qr'), key: 'qr', width: 112, render: (_, c) => <QrImage src={c.qrCode} name={c.name} testId={`wecom-code-qr-${c.id}`} /> },
+    { title: t('wecom.code.qr'), key: 'qr', width: 112, render: (_, c) => <QrImage src={qrPath('channel-codes', c.id)} original={c.qrCode} name={c.name} testId={`wecom-code-qr-${c.id}`} /> },
     {
       title: t('wecom.code.name'),
       key: 'name',

@@ -1,8 +1,10 @@
 import { useMemo, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { Alert, Button, Descriptions, Drawer, Spin, Table, Tag, Tooltip, type TableProps } from 'antd';
-import { PlusOutlined } from '@ant-design/icons';
+import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { api } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
+import { feedback, showError } from '../../lib/feedback';
 import { fmtTime } from '../../lib/format';
 import { useApi } from '../../lib/hooks';
 import { useI18n, type TFunction } from '../../lib/i18n';
@@ -43,6 +45,19 @@ export default function Moments() {
   const [open, setOpen] = useState<string | null>(null);
   const detail = useApi<MomentDetail>(open ? `/wecom/moments/${open}` : null);
   const d = detail.data && detail.data.id === open ? detail.data : null;
+  const [refreshing, setRefreshing] = useState(false);
+  const refresh = async () => {
+    if (!open) return;
+    setRefreshing(true);
+    try {
+      detail.setData(await api.post<MomentDetail>(`/wecom/moments/${open}/refresh`));
+      feedback.message.success(t('wecom.mass.refreshed'));
+    } catch (err) {
+      showError(err);
+    } finally {
+      setRefreshing(false);
+    }
+  };
 
   const columns: TableProps<Moment>['columns'] = [
     {
@@ -124,7 +139,14 @@ export default function Moments() {
               <Descriptions.Item label={t('wecom.moment.finishedAt')}>{fmtTime(d.finishedAt)}</Descriptions.Item>
             </Descriptions>
             <h3 className="wecom-h3">{t('wecom.moment.staffTitle', { n: d.staff.length })}</h3>
-            <p className="muted wecom-note">{t('wecom.moment.staffNote')}</p>
+            <p className="muted wecom-note">
+              {t('wecom.moment.staffNote')}{' '}
+              {d.status === 'done' && (
+                <Button size="small" icon={<ReloadOutlined />} loading={refreshing} onClick={refresh} data-testid="wecom-moment-refresh">
+                  {t('wecom.mass.refresh')}
+                </Button>
+              )}
+            </p>
             <Table
               rowKey="userid"
               size="small"

@@ -1,6 +1,9 @@
 import { useMemo, useState } from 'react';
-import { Alert, Select, Table, Tag } from 'antd';
+import { Alert, Button, DatePicker, Input, Select, Table, Tag } from 'antd';
+import { DownloadOutlined } from '@ant-design/icons';
+import dayjs from 'dayjs';
 import { WECOM_RELATION_STATUSES, WECOM_STAGES, type WecomRelationStatus, type WecomStage } from '@siyu/contracts';
+import { downloadUrl } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
@@ -9,15 +12,16 @@ import type { Paged } from '../../lib/types';
 import { LoadError } from '../../components/Results';
 import { TableFrame } from '../analytics/TableFrame';
 import { useListParams } from '../promotions/shared';
-import { tagGroups } from './helpers';
+import { ADD_WAYS, addWayKey, tagGroups } from './helpers';
 import { stageText, useRelationColumns } from './labels';
 import RelationDrawer from './RelationDrawer';
 import type { ChannelCode, CorpTag, Relation, StaffMember } from './types';
 import './wecom.css';
 
 /**
- * 客户关系: every (staff member, WeCom customer) pair, filtered by member, corp tag, stage, status and the
- * channel code they came through; a row opens its detail (remark, stage, tags, history).
+ * 客户关系: every (staff member, WeCom customer) pair, filtered by name or remark, member, corp tag, stage,
+ * status, the channel code they came through, how and when they were added; exported to Excel as filtered;
+ * a row opens its detail (remark, stage, tags, history).
  */
 export default function Relations() {
   const { t, lang } = useI18n();
@@ -30,7 +34,13 @@ export default function Relations() {
     status: (params.get('status') ?? undefined) as WecomRelationStatus | undefined,
     channelCodeId: params.get('channelCodeId') ?? undefined,
     customerId: params.get('customerId') ?? undefined,
+    addWay: params.get('addWay') ?? undefined,
+    addedFrom: params.get('addedFrom') ?? undefined,
+    addedTo: params.get('addedTo') ?? undefined,
+    q: params.get('q') ?? undefined,
   };
+  const [q, setQ] = useState(filters.q ?? '');
+  const range: [dayjs.Dayjs, dayjs.Dayjs] | null = filters.addedFrom && filters.addedTo ? [dayjs(filters.addedFrom), dayjs(filters.addedTo)] : null;
   const { data, error, loading, reload } = useApi<Paged<Relation>>('/wecom/relations', { page, pageSize, ...filters });
   const staff = useApi<{ items: StaffMember[] }>(can('messaging:read') ? '/wecom/staff' : null);
   const tags = useApi<{ items: CorpTag[] }>('/wecom/tags');
@@ -101,10 +111,43 @@ export default function Relations() {
           aria-label={t('wecom.rel.channelCode')}
           data-testid="wecom-filter-code"
         />
+        <Select
+          allowClear
+          placeholder={t('wecom.rel.addWay')}
+          value={filters.addWay}
+          onChange={(v) => update({ addWay: v })}
+          options={ADD_WAYS.map((w) => ({ value: String(w), label: t(addWayKey(w)) }))}
+          style={{ width: 150 }}
+          aria-label={t('wecom.rel.addWay')}
+          data-testid="wecom-filter-addway"
+        />
+        <DatePicker.RangePicker
+          value={range}
+          placeholder={[t('common.startDate'), t('common.endDate')]}
+          aria-label={t('wecom.rel.addedAt')}
+          onChange={(v) => update({ addedFrom: v?.[0] ? v[0].startOf('day').toISOString() : undefined, addedTo: v?.[1] ? v[1].endOf('day').toISOString() : undefined })}
+          data-testid="wecom-filter-added"
+        />
+        <Input.Search
+          allowClear
+          style={{ width: 200 }}
+          placeholder={t('wecom.rel.search')}
+          aria-label={t('wecom.rel.search')}
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+          onSearch={(v) => update({ q: v.trim() || undefined })}
+          data-testid="wecom-filter-q"
+        />
         {filters.customerId && (
           <Tag closable onClose={() => update({ customerId: undefined })} style={{ alignSelf: 'center' }}>
             {t('wecom.rel.customerFilter', { id: filters.customerId.slice(0, 8) })}
           </Tag>
+        )}
+        <span style={{ flex: 1 }} />
+        {can('customers:export') && (
+          <Button icon={<DownloadOutlined />} href={downloadUrl('/wecom/relations/export.xlsx', filters)} data-testid="wecom-relations-export">
+            {t('common.export')}
+          </Button>
         )}
       </div>
       {tags.error && <Alert type="warning" showIcon title={tags.error.message} style={{ marginBottom: 12 }} />}

@@ -82,7 +82,7 @@ export interface Moment {
 }
 
 export interface MomentDetail extends Moment {
-  staff: { userid: string; name: string; status: 'invalid' | 'published' | 'failed' | 'pending' }[];
+  staff: { userid: string; name: string; status: 'invalid' | 'published' | 'unpublished' | 'failed' | 'pending' }[];
 }
 
 export type HandoverCounts = Record<'total' | WecomHandoverCustomerState, number>;

@@ -5,6 +5,7 @@ import { rows, sql } from '../../platform/db/index.js';
 import { unprocessable } from '../../platform/errors.js';
 import { WeComApiError, type WeComClient } from './client/wecom-client.js';
 import type { WecomCorps } from './corps.js';
+import type { WecomGroups } from './groups.js';
 import type { HandoverRow, Refusal } from './handover.js';
 
 /** WeCom's answer when the new owner already owns the chat: a repeated transfer that already happened. */
@@ -19,32 +20,12 @@ export class HandoverGroups {
   constructor(
     private p: Platform,
     private corps: WecomCorps,
+    private groups: WecomGroups,
   ) {}
 
-  /** Pulls the chats of the given owners (every chat when none are given) and stores who owns each. */
-  async sync(shopId: string, owners: string[] = []) {
-    const client = this.corps.client(await this.corps.requireCorp(shopId));
-    const listed: { chatId: string; status: number }[] = [];
-    let cursor = '';
-    do {
-      const page = await client.groupChats({ owners, cursor });
-      listed.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor);
-    const chats: { chatId: string; name: string; owner: string; memberCount: number; status: number }[] = [];
-    for (const c of listed) chats.push({ ...(await client.groupChat(c.chatId)), status: c.status });
-    await this.p.database.transaction(async (tx) => {
-      for (const c of chats) {
-        await tx.execute(sql`
-          INSERT INTO wecom_group_chats (shop_id, chat_id, name, owner, status, member_count) VALUES (${shopId}, ${c.chatId}, ${c.name}, ${c.owner}, ${c.status}, ${c.memberCount})
-          ON CONFLICT (shop_id, chat_id) DO UPDATE SET name = excluded.name, owner = excluded.owner, status = excluded.status, member_count = excluded.member_count, synced_at = now()`);
-      }
-      // Chats of these owners that WeCom no longer lists were dismissed or moved on.
-      const ids = pgArray(chats.map((c) => c.chatId));
-      if (owners.length) await tx.execute(sql`DELETE FROM wecom_group_chats WHERE shop_id = ${shopId} AND owner = ANY(${pgArray(owners)}::text[]) AND NOT (chat_id = ANY(${ids}::text[]))`);
-      else await tx.execute(sql`DELETE FROM wecom_group_chats WHERE shop_id = ${shopId} AND NOT (chat_id = ANY(${ids}::text[]))`);
-    });
-    return chats.length;
+  /** The chats of these owners as WeCom has them now (the customer groups' own sync). */
+  sync(shopId: string, owners: string[] = []) {
+    return this.groups.sync(shopId, owners);
   }
 
   /** The owner's chats as WeCom has them now, for choosing what to hand over. */

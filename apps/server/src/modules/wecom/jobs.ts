@@ -1,6 +1,7 @@
 import type { Platform } from '../../platform/context.js';
 import { sql } from '../../platform/db/index.js';
-import { CALLBACK_QUEUE } from './callbacks.js';
+import { CALLBACK_QUEUE, WELCOME_QUEUE } from './callbacks.js';
+import { SOP_QUEUE } from './group-sops.js';
 import { HANDOVER_POLL_QUEUE, HANDOVER_SEND_QUEUE } from './handover.js';
 import { registerReminderJobs } from './reminders.js';
 import { registerMassJobs } from './mass-jobs.js';
@@ -11,7 +12,8 @@ const RESYNC_EVERY_MS = 6 * 3600_000;
 
 export function registerWecomJobs(p: Platform, w: WecomService) {
   registerMassJobs(p, w.mass, w.moments);
-  // Ahead of ordinary work: an add's welcome code expires 20 s after the add.
+  // Welcomes first of all (a welcome code expires 20 s after the add), then callbacks ahead of ordinary work.
+  p.jobs.register(WELCOME_QUEUE, async (j: { id: string }) => w.callbacks.sendWelcome(j.id), { priority: 20 });
   p.jobs.register(CALLBACK_QUEUE, async (j: { id: string }) => w.callbacks.process(j.id), { priority: 10 });
 
   p.jobs.register('wecom.sync-staff', async (j: { shopId: string; runId: string }) => w.staff.sync(j.shopId, j.runId));
@@ -66,4 +68,10 @@ export function registerWecomJobs(p: Platform, w: WecomService) {
   p.jobs.schedule('wecom.handover-poll', 10 * 60_000, HANDOVER_POLL_QUEUE);
 
   registerReminderJobs(p, w.reminders);
+
+  // Group SOP steps are minute-grained (a Beijing day and HH:MM).
+  p.jobs.register(SOP_QUEUE, async () => {
+    await w.groupSops.tick();
+  });
+  p.jobs.schedule(SOP_QUEUE, 60_000, SOP_QUEUE);
 }

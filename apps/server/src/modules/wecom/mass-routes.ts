@@ -44,4 +44,9 @@ export const wecomMassRoutes: FastifyPluginAsyncZod<{ mass: WecomMass; moments: 
     return reply.status(201).send(m);
   });
   app.get('/wecom/moments/:id', { config: read, schema: { tags, summary: 'A Moment with its moment_id and who posts it', params: IdParams } }, async (req) => d.moments.get(shop(req), req.params.id));
+  app.post('/wecom/moments/:id/refresh', { config: { ...read, noAudit: true }, schema: { tags, summary: 'Ask WeCom now which staff have published the Moment (get_moment_task)', params: IdParams } }, async (req) => {
+    await d.moments.get(shop(req), req.params.id);
+    await onVendor(() => d.moments.refreshPublished(shop(req), req.params.id), 'id');
+    return d.moments.get(shop(req), req.params.id);
+  });
 };

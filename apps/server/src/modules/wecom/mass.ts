@@ -79,20 +79,26 @@ export class WecomMass {
       const missing = input.senders.findIndex((u) => !known.some((k) => k.userid === u));
       if (missing >= 0) throw badRequest('WECOM_STAFF_UNKNOWN', 'Unknown staff member (sync the staff first)', { field: `senders.${missing}` });
     }
+    const id = await this.p.database.transaction((tx) => this.insert(tx, shopId, input, createdBy));
+    return this.progress.get(shopId, id);
+  }
+
+  /**
+   * The task's row, and its run queued when it is due now, in the caller's transaction: a group SOP records
+   * which steps it handed over in the same transaction as the tasks that carry them.
+   */
+  async insert(tx: Db, shopId: string, input: WecomMassTaskBody, createdBy: string | null) {
     const now = this.p.now();
     const sendAt = input.sendAt && input.sendAt.getTime() > now.getTime() ? input.sendAt : now;
     const due = sendAt.getTime() <= now.getTime();
-    const id = await this.p.database.transaction(async (tx) => {
-      const [r] = await rows<{ id: string }>(tx, sql`
-        INSERT INTO wecom_mass_tasks (shop_id, name, chat_type, audience, senders, text, attachments, send_at, status, next_poll_at, created_by)
-        VALUES (${shopId}, ${input.name}, ${input.audience.kind === 'groups' ? 'group' : 'single'}, ${JSON.stringify(input.audience)}::jsonb, ${pgArray(input.senders)}::text[],
-          ${input.text}, ${JSON.stringify(input.attachments)}::jsonb, ${sendAt.toISOString()}::timestamptz, ${due ? 'creating' : 'scheduled'},
-          ${due ? new Date(now.getTime() + MASS_POLL_EVERY_MS).toISOString() : null}::timestamptz, ${createdBy})
-        RETURNING id`);
-      if (due) await this.p.jobs.send(MASS_RUN_QUEUE, { shopId, taskId: r!.id }, { tx });
-      return r!.id;
-    });
-    return this.progress.get(shopId, id);
+    const [r] = await rows<{ id: string }>(tx, sql`
+      INSERT INTO wecom_mass_tasks (shop_id, name, chat_type, audience, senders, text, attachments, send_at, status, next_poll_at, created_by)
+      VALUES (${shopId}, ${input.name}, ${input.audience.kind === 'groups' ? 'group' : 'single'}, ${JSON.stringify(input.audience)}::jsonb, ${pgArray(input.senders)}::text[],
+        ${input.text}, ${JSON.stringify(input.attachments)}::jsonb, ${sendAt.toISOString()}::timestamptz, ${due ? 'creating' : 'scheduled'},
+        ${due ? new Date(now.getTime() + MASS_POLL_EVERY_MS).toISOString() : null}::timestamptz, ${createdBy})
+      RETURNING id`);
+    if (due) await this.p.jobs.send(MASS_RUN_QUEUE, { shopId, taskId: r!.id }, { tx });
+    return r!.id;
   }
 
   async cancel(shopId: string, id: string) {
@@ -158,7 +164,8 @@ export class WecomMass {
       );
       if (!claimed.length) continue;
       try {
-        const made = await client.addMsgTemplate({ chatType: task.chat_type, sender: s.userid, externalUserIds: task.chat_type === 'single' ? targets : undefined, text: task.text || undefined, attachments: toWecomAttachments(task.attachments) });
+        const chatIds = task.audience.kind === 'groups' ? task.audience.chatIds : undefined;
+        const made = await client.addMsgTemplate({ chatType: task.chat_type, sender: s.userid, externalUserIds: task.chat_type === 'single' ? targets : undefined, chatIds, text: task.text || undefined, attachments: toWecomAttachments(task.attachments) });
         await this.p.database.transaction(async (tx) => {
           await tx.execute(sql`UPDATE wecom_mass_sends SET msgid = ${made.msgId} WHERE task_id = ${taskId} AND userid = ${s.userid} AND part = ${s.part}`);
           if (made.failList.length) await this.exclude(tx, task, sql`userid = ${s.userid} AND part = ${s.part} AND target = ANY(${pgArray(made.failList)}::text[])`, 'wecom_refused');
@@ -252,7 +259,9 @@ export class WecomMass {
 
   private async prepareCustomers(tx: Db, task: MassTaskRow, segment: string[] | null, now: Date) {
     const aud = task.audience;
-    const filter = aud.kind === 'tags' ? sql`r.tag_ids && ${pgArray(aud.tagIds)}::text[]` : sql`c.customer_id = ANY(${pgArray(segment ?? [])}::uuid[])`;
+    const filter = aud.kind === 'tags' ? sql`r.tag_ids && ${pgArray(aud.tagIds)}::text[]`
+      : aud.kind === 'contacts' ? sql`r.external_userid = ANY(${pgArray(aud.externalUserIds)}::text[])`
+      : sql`c.customer_id = ANY(${pgArray(segment ?? [])}::uuid[])`;
     const senders = task.senders.length ? sql`AND r.staff_userid = ANY(${pgArray(task.senders)}::text[])` : sql``;
     // Each customer through one member (the first who added them), as WeCom itself sends a customer one copy.
     const candidates = await rows<{ target: string; userid: string; customer_id: string | null }>(tx, sql`

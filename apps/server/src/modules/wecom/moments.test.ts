@@ -41,10 +41,20 @@ describe('WeCom Moments (朋友圈)', () => {
 
       const done = await admin('GET', `/wecom/moments/${created.body.id}`);
       expect(done.body).toMatchObject({ status: 'done', momentId: expect.stringMatching(/^mom/), invalidUserids: ['zhouba'], error: null });
+      // On 张三's phone, not yet published: WeCom says so per member (get_moment_task).
       expect(done.body.staff).toEqual([
-        { userid: 'zhangsan', name: '张三', status: 'published' },
+        { userid: 'zhangsan', name: '张三', status: 'unpublished' },
         { userid: 'zhouba', name: '周八', status: 'invalid' },
       ]);
+      expect((await sim(`/moments/${done.body.momentId}/publish`, { userid: 'zhouba' })).status).toBe(400);
+      expect((await sim(`/moments/${done.body.momentId}/publish`, { userid: 'zhangsan' })).status).toBe(200);
+      // The scheduled check asks WeCom again (every 10 minutes for a week); the console's refresh asks now.
+      await t.platform.jobs.send('wecom.moment-published', {});
+      await t.drain();
+      const published = await admin('GET', `/wecom/moments/${created.body.id}`);
+      expect(published.body.staff[0]).toEqual({ userid: 'zhangsan', name: '张三', status: 'published' });
+      expect(published.body).toMatchObject({ publishedCount: 1, publishedCheckedAt: expect.any(String) });
+      expect((await admin('POST', `/wecom/moments/${created.body.id}/refresh`)).body.staff[0].status).toBe('published');
       expect((await admin('GET', '/wecom/moments')).body.items).toEqual([expect.objectContaining({ id: created.body.id, status: 'done' })]);
 
       // The creation job delivered again posts nothing more.

@@ -13,11 +13,15 @@ export const MOMENT_POLL_QUEUE = 'wecom.moment-poll';
 const POLL_EVERY_MS = 5_000;
 /** A result still not done after this many polls (~10 minutes) is left failed rather than polled forever. */
 const MAX_POLLS = 120;
+/** Staff publish a Moment within days or never: who did is asked again every 10 minutes for a week. */
+export const PUBLISHED_CHECK_EVERY_MS = 10 * 60_000;
+const PUBLISHED_CHECK_FOR_MS = 7 * 86_400_000;
 
 type MomentRow = {
   id: string; shop_id: string; text: string; attachments: WecomMomentBody['attachments']; userids: string[]; department_ids: number[]; tag_ids: string[];
   status: 'creating' | 'publishing' | 'done' | 'failed'; jobid: string | null; requested_at: Date | null; moment_id: string | null;
   invalid_userids: string[]; invalid_tag_ids: string[]; error: string | null; created_by: string | null; created_at: Date; finished_at: Date | null;
+  published: Record<string, 0 | 1>; published_checked_at: Date | null;
 };
 
 const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
@@ -102,6 +106,34 @@ export class WecomMoments {
     );
   }
 
+  /** get_moment_task: who of the Moment's staff has published it on their phone. */
+  async refreshPublished(shopId: string, id: string) {
+    const m = await this.row(shopId, id);
+    if (m.status !== 'done' || !m.moment_id) return;
+    const client = this.corps.client(await this.corps.requireCorp(shopId));
+    const published: Record<string, 0 | 1> = {};
+    let cursor = '';
+    do {
+      const page = await client.momentTask(m.moment_id, cursor);
+      for (const x of page.items) published[x.userid] = x.published ? 1 : 0;
+      cursor = page.nextCursor;
+    } while (cursor);
+    await this.p.database.transaction((tx) =>
+      tx.execute(sql`UPDATE wecom_moments SET published = ${JSON.stringify(published)}::jsonb, published_checked_at = ${this.p.now().toISOString()}::timestamptz WHERE id = ${id}`),
+    );
+  }
+
+  /** The scheduler's turn: Moments of the last week whose staff were not all seen publishing. */
+  async duePublished() {
+    const now = this.p.now();
+    return rows<{ id: string; shop_id: string }>(this.p.db, sql`
+      SELECT id, shop_id FROM wecom_moments
+      WHERE status = 'done' AND finished_at >= ${new Date(now.getTime() - PUBLISHED_CHECK_FOR_MS).toISOString()}::timestamptz
+        AND (published_checked_at IS NULL OR published_checked_at <= ${new Date(now.getTime() - PUBLISHED_CHECK_EVERY_MS + 5_000).toISOString()}::timestamptz)
+        AND (published = '{}'::jsonb OR EXISTS (SELECT 1 FROM jsonb_each_text(published) e WHERE e.value = '0'))
+      ORDER BY finished_at LIMIT 200`);
+  }
+
   private async fail(id: string, error: string) {
     await this.p.database.transaction((tx) => tx.execute(sql`UPDATE wecom_moments SET status = 'failed', error = ${error}, finished_at = ${this.p.now().toISOString()}::timestamptz WHERE id = ${id}`));
   }
@@ -124,7 +156,8 @@ export class WecomMoments {
       ...view(m),
       staff: staff.map((s) => ({
         userid: s.userid, name: s.name,
-        status: m.invalid_userids.includes(s.userid) ? 'invalid' : m.status === 'done' ? 'published' : m.status === 'failed' ? 'failed' : 'pending',
+        // Done means on the phones; a member publishes it (or not) there, as get_moment_task last said.
+        status: m.invalid_userids.includes(s.userid) ? 'invalid' : m.status === 'failed' ? 'failed' : m.status === 'done' ? (m.published[s.userid] === 1 ? 'published' : 'unpublished') : 'pending',
       })),
     };
   }
@@ -140,5 +173,6 @@ function view(m: MomentRow) {
   return {
     id: m.id, text: m.text, attachments: m.attachments, userids: m.userids, departmentIds: m.department_ids, tagIds: m.tag_ids, status: m.status,
     momentId: m.moment_id, invalidUserids: m.invalid_userids, invalidTagIds: m.invalid_tag_ids, error: m.error, createdBy: m.created_by, createdAt: m.created_at, finishedAt: m.finished_at,
+    publishedCount: Object.values(m.published ?? {}).filter((v) => v === 1).length, publishedCheckedAt: m.published_checked_at,
   };
 }

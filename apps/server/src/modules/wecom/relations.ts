@@ -1,7 +1,7 @@
 import type { WecomRelationPatch, WecomRelationQuery, WecomRelationTagsBody } from '@siyu/contracts';
 import type { Platform } from '../../platform/context.js';
 import { pgArray } from '../../platform/db/prepared.js';
-import { rows, sql, type Db } from '../../platform/db/index.js';
+import { escapeLike, rows, sql, type Db } from '../../platform/db/index.js';
 import { notFound, unprocessable } from '../../platform/errors.js';
 import type { CustomersService } from '../customers/service.js';
 import type { OrderService } from '../orders/service.js';
@@ -293,6 +293,10 @@ export class WecomRelations {
         q.channelCodeId ? sql`r.channel_code_id = ${q.channelCodeId}` : null,
         q.customerId ? sql`c.customer_id = ${q.customerId}` : null,
         q.tag ? sql`${q.tag} = ANY(r.tag_ids)` : null,
+        q.addedFrom ? sql`r.added_at >= ${q.addedFrom.toISOString()}::timestamptz` : null,
+        q.addedTo ? sql`r.added_at < ${q.addedTo.toISOString()}::timestamptz` : null,
+        q.addWay !== undefined ? sql`r.add_way = ${q.addWay}` : null,
+        q.q ? sql`(c.name ILIKE ${`%${escapeLike(q.q)}%`} OR r.remark ILIKE ${`%${escapeLike(q.q)}%`})` : null,
       ].filter((x) => x !== null),
       sql` AND `,
     );

@@ -5,8 +5,11 @@ import { ChannelCodeBody, WecomCorpTagBody, WecomRelationPatch, WecomRelationQue
 import type { Platform } from '../../platform/context.js';
 import { actorOf } from '../../platform/http/admin-auth.js';
 import { onVendor } from './corps.js';
+import { wecomGroupRoutes } from './group-routes.js';
 import { wecomHandoverRoutes } from './handover-routes.js';
 import { wecomMassRoutes } from './mass-routes.js';
+import { fetchQrImage } from './qr-image.js';
+import { exportRelationsXlsx } from './relations-export.js';
 import type { WecomService } from './service.js';
 
 const IdParams = z.object({ id: z.uuid() });
@@ -55,6 +58,13 @@ export const wecomAdminRoutes: FastifyPluginAsyncZod<{ p: Platform; wecom: Wecom
   });
 
   app.get('/wecom/relations', { config: customersRead, schema: { tags, summary: "Staff members' customers (relations) with filters", querystring: WecomRelationQuery } }, async (req) => w.relations.list(shop(req), req.query));
+  app.get('/wecom/relations/export.xlsx', { config: { permission: 'customers:export' as const }, schema: { tags, summary: 'Export the filtered relations to Excel', querystring: WecomRelationQuery.omit({ page: true, pageSize: true }) } }, async (req, reply) => {
+    const tagNames = new Map((await w.relations.corpTags(shop(req))).items.map((t) => [t.id, `${t.groupName}/${t.name}`] as const));
+    const buf = await exportRelationsXlsx(w.relations, shop(req), req.query, tagNames);
+    reply.header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    reply.header('content-disposition', `attachment; filename="wecom-customers-${new Date().toISOString().slice(0, 10)}.xlsx"`);
+    return reply.send(buf);
+  });
   app.get('/wecom/relations/:id', { config: customersRead, schema: { tags, summary: 'A relation with its history', params: IdParams } }, async (req) => w.relations.get(shop(req), req.params.id));
   app.patch('/wecom/relations/:id', { config: customersWrite, schema: { tags, summary: 'Change the remark (in WeCom too) or the follow-up stage', params: IdParams, body: WecomRelationPatch } }, async (req) => {
     const { before, after } = await onVendor(() => w.relations.patch(shop(req), req.params.id, req.body), 'remark');
@@ -84,12 +94,17 @@ export const wecomAdminRoutes: FastifyPluginAsyncZod<{ p: Platform; wecom: Wecom
     req.audit = { entity: 'wecom_channel_code', entityId: before.id, before };
     return reply.status(204).send();
   });
+  app.get('/wecom/channel-codes/:id/qr', { config: read, schema: { tags, summary: "The code's QR image, fetched from WeCom for the console", params: IdParams } }, async (req, reply) => {
+    const img = await fetchQrImage((await w.codes.get(shop(req), req.params.id)).qrCode);
+    return reply.type(img.type).header('cache-control', 'private, max-age=300').send(img.body);
+  });
   app.get('/wecom/channel-codes/:id/stats', { config: read, schema: { tags, summary: 'Adds, deletions, first orders and revenue of the customers added through the code', params: IdParams } }, async (req) =>
     w.codes.stats(shop(req), req.params.id),
   );
 
   await app.register(wecomHandoverRoutes, { wecom: w });
   await app.register(wecomMassRoutes, { mass: w.mass, moments: w.moments });
+  await app.register(wecomGroupRoutes, { wecom: w });
 };
 
 /** WeCom's callback (raw XML: the signature covers the ciphertext), per corp. */

@@ -195,7 +195,7 @@ export class WecomSidebar {
         orders: {
           total: orders.total,
           items: orders.items.map((o) => ({
-            id: o.id, orderNo: o.orderNo, status: o.status, payableFen: o.payableFen, paidFen: o.paidFen, createdAt: o.createdAt, paidAt: o.paidAt,
+            id: o.id, orderNo: o.orderNo, status: o.status, fulfilment: o.fulfilment, payableFen: o.payableFen, paidFen: o.paidFen, createdAt: o.createdAt, paidAt: o.paidAt,
             items: o.items.map((i) => ({ title: i.title, quantity: i.quantity, imageUrl: i.imageUrl })),
           })),
         },

@@ -4,9 +4,10 @@ import { rows, sql, type Db } from '../../platform/db/index.js';
 import { notFound } from '../../platform/errors.js';
 import type { WecomCorps } from './corps.js';
 import type { WecomRelations } from './relations.js';
+import { iso } from './groups.js';
 
 type RunRow = { id: string; shop_id: string; status: string; progress: Record<string, number>; error: string | null; created_at: Date; started_at: Date | null; finished_at: Date | null };
-const runView = (r: RunRow) => ({ id: r.id, status: r.status, progress: r.progress, error: r.error, createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at });
+const runView = (r: RunRow) => ({ id: r.id, status: r.status, progress: r.progress, error: r.error, createdAt: iso(r.created_at), startedAt: iso(r.started_at), finishedAt: iso(r.finished_at) });
 
 /** WeCom's status of a member who has left (已退出企业). */
 export const STAFF_LEFT = 5;
@@ -19,6 +20,8 @@ export const STAFF_LEFT = 5;
 export class WecomStaff {
   /** Told when members leave, so channel codes stop sending customers to them. */
   onStaffChanged: (shopId: string) => Promise<void> = async () => {};
+  /** The customer groups' sync, last in a run (groups name staff as owners and customers as members). */
+  syncGroups?: (shopId: string, onProgress: (done: number, total: number) => Promise<void>) => Promise<number>;
 
   constructor(
     private p: Platform,
@@ -66,7 +69,9 @@ export class WecomStaff {
       const tags = await this.relations.syncCorpTags(shopId);
       await this.progress(runId, { tags });
       const relations = await this.relations.syncAll(shopId, async (done, total) => this.progress(runId, { relationStaffDone: done, relationStaffTotal: total }));
-      await this.progress(runId, { relations }, 'done');
+      await this.progress(runId, { relations });
+      const groups = this.syncGroups ? await this.syncGroups(shopId, async (done, total) => this.progress(runId, { groupsDone: done, groupsTotal: total })) : 0;
+      await this.progress(runId, { groups }, 'done');
     } catch (err) {
       await this.progress(runId, {}, 'failed', (err as Error).message);
       throw err;

@@ -5,6 +5,7 @@ import { rows, sql } from '../../platform/db/index.js';
 import { startTestApp, type StaffSession, type TestApp } from '../../testing/harness.js';
 import { addAddress, createProduct, payOrder, waitFor } from '../../testing/commerce.js';
 import { customerHelpers } from '../customers/test-helpers.js';
+import { download } from '../catalog/testing/fixtures.js';
 import { sealCallback, encrypt, signature } from './client/crypto.js';
 import { WeComApiError, WeComClient } from './client/wecom-client.js';
 
@@ -146,6 +147,9 @@ describe('WeCom: channel codes', () => {
     expect(code.status, JSON.stringify(code.body)).toBe(201);
     expect(code.body.state.length).toBeLessThanOrEqual(30);
     expect(code.body.currentUsers).toEqual(['zhangsan', 'lisi']);
+    // The console shows the QR through the server (its CSP allows only its own origin's images).
+    const qr = await download(t, `/api/admin/wecom/channel-codes/${code.body.id}/qr`, shop.owner);
+    expect([qr.status, qr.data.subarray(1, 4).toString()]).toEqual([200, 'PNG']);
 
     // A WeChat user who is already a customer (signed in with WeChat: same unionid).
     const h = customerHelpers(t);
@@ -249,7 +253,9 @@ describe('WeCom: channel codes', () => {
     expect((await sim('/scan', { config_id: code.body.configId, external_userid: external })).status).toBe(200);
     const cb = await waitFor(async () => (await callbacks()).find((c) => c.fields.ExternalUserID === external), 'the add callback');
     await t.drain();
-    // The job failed on the lost answer; its retry (run here at once rather than after the backoff) meets 41051.
+    // Whichever job took the welcome (the welcome job or the callback's) failed on the lost answer; its retry
+    // (run here at once rather than after the backoff) meets 41051. The other job leaves the welcome alone.
+    await t.services.wecom.callbacks.sendWelcome(cb.id);
     await t.services.wecom.callbacks.process(cb.id);
     expect(lost).toHaveBeenCalledTimes(2);
     lost.mockRestore();
@@ -259,6 +265,21 @@ describe('WeCom: channel codes', () => {
     expect(row!.welcome_error).toBeNull();
     expect(row!.welcome_sent_at).not.toBeNull();
     expect(row!.processed_at).not.toBeNull();
+  });
+
+  it('the welcome job and the callback job racing (each twice) welcome once and record it as sent', async () => {
+    const code = await admin('POST', '/wecom/channel-codes', { name: '并发', mode: 'single', users: ['wangwu'], welcome: { text: '并发的欢迎' } });
+    expect(code.status, JSON.stringify(code.body)).toBe(201);
+    const external = (await sim('/customers', { name: '并发客户' })).body.external_userid as string;
+    expect((await sim('/scan', { config_id: code.body.configId, external_userid: external })).status).toBe(200);
+    const cb = await waitFor(async () => (await callbacks()).find((c) => c.fields.ExternalUserID === external), 'the add callback');
+    const c = t.services.wecom.callbacks;
+    await Promise.all([c.sendWelcome(cb.id), c.process(cb.id), c.sendWelcome(cb.id), c.process(cb.id)]);
+    await t.drain();
+    expect((await sim(`/welcome-messages?external_userid=${external}`)).body).toHaveLength(1);
+    const [row] = await rows<{ welcome_error: string | null; welcome_sent_at: Date | null; processed_at: Date | null }>(t.platform.db, sql`
+      SELECT welcome_error, welcome_sent_at, processed_at FROM wecom_callbacks WHERE id = ${cb.id}`);
+    expect(row).toMatchObject({ welcome_error: null, welcome_sent_at: expect.anything(), processed_at: expect.anything() });
   });
 
   it('links a contact to the customer who signs in with WeChat later (same unionid)', async () => {
@@ -344,5 +365,42 @@ describe('WeCom: channel codes', () => {
     expect((await admin('GET', `/wecom/channel-codes/${code.body.id}`)).status).toBe(404);
     expect((await sim('/scan', { config_id: code.body.configId, external_userid: external })).body.errcode).toBe(41044);
     expect((await admin('GET', `/wecom/channel-codes/${code.body.id}/stats`)).body).toMatchObject({ deleted: true, adds: 0 });
+  });
+});
+
+describe('WeCom: the relations list', () => {
+  it('filters by name or remark, add way and added time, and exports the filtered list to Excel', async () => {
+    expect((await admin('POST', '/wecom/staff/sync')).status).toBe(202);
+    await t.drain();
+    const made: string[] = [];
+    for (const name of ['筛选客户甲', '筛选客户乙']) {
+      const external = (await sim('/customers', { name })).body.external_userid as string;
+      made.push(external);
+      expect((await sim('/add', { userid: 'zhouba', external_userid: external })).status).toBe(200);
+    }
+    await waitFor(async () => {
+      await t.drain();
+      return (await admin('GET', '/wecom/relations?staff=zhouba&q=筛选客户')).body.total === 2;
+    }, 'both contacts of zhouba synced');
+    const { items } = (await admin('GET', '/wecom/relations?staff=zhouba&q=筛选客户甲')).body;
+    expect(items.map((r: { externalUserid: string }) => r.externalUserid)).toEqual([made[0]]);
+    const addWay = items[0].addWay as number;
+    expect((await admin('GET', `/wecom/relations?staff=zhouba&q=筛选客户&addWay=${addWay}`)).body.total).toBe(2);
+    expect((await admin('GET', `/wecom/relations?staff=zhouba&q=筛选客户&addWay=${addWay + 1}`)).body.total).toBe(0);
+    const added = new Date(items[0].addedAt).getTime();
+    expect((await admin('GET', `/wecom/relations?staff=zhouba&q=筛选客户&addedFrom=${new Date(added + 60_000).toISOString()}`)).body.total).toBe(0);
+    expect((await admin('GET', `/wecom/relations?staff=zhouba&q=筛选客户&addedFrom=${new Date(added - 3_600_000).toISOString()}&addedTo=${new Date(added + 3_600_000).toISOString()}`)).body.total).toBe(2);
+    expect((await admin('GET', '/wecom/relations?addWay=x')).status).toBe(400);
+
+    const res = await download(t, `/api/admin/wecom/relations/export.xlsx?staff=zhouba&q=${encodeURIComponent('筛选客户')}`, shop.owner);
+    expect(res.status).toBe(200);
+    const ExcelJS = (await import('exceljs')).default;
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(res.data as unknown as ArrayBuffer);
+    const sheet = wb.getWorksheet('企微客户')!;
+    const names = sheet.getColumn(1).values.slice(2).map(String).sort();
+    expect(names).toEqual(['筛选客户乙', '筛选客户甲']);
+    expect(sheet.getRow(2).getCell(4).value).toBe('周八');
+    expect(sheet.getRow(2).getCell(10).value).toBe('正常');
   });
 });

@@ -1,5 +1,5 @@
 import { Button, DotLoading, Input, SearchBar, Selector, Tabs, Tag, TextArea, Toast } from 'antd-mobile';
-import { WECOM_STAGE_LABELS, WECOM_STAGES, type WecomStage } from '@siyu/contracts';
+import { WECOM_STAGE_LABELS, WECOM_STAGES, ORDER_STATUSES, orderStatusLabel, type WecomStage } from '@siyu/contracts';
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, errorMessage, uuid } from '../../lib/api';
 import { yuan } from '../../lib/format';
@@ -26,7 +26,7 @@ interface View {
   relation: { id: string; stage: WecomStage; remark: string; addedAt: string; tags: { id: string; name: string }[] };
   customer: null | {
     id: string; nickname: string | null; phone: string | null; points: number; level: { name: string } | null;
-    orders: { total: number; items: { id: string; orderNo: string; status: string; payableFen: number; createdAt: string; items: { title: string; quantity: number }[] }[] };
+    orders: { total: number; items: { id: string; orderNo: string; status: (typeof ORDER_STATUSES)[number]; fulfilment: 'express' | 'pickup'; payableFen: number; createdAt: string; items: { title: string; quantity: number }[] }[] };
     coupons: { unused: number; items: { id: string; name?: string; title?: string }[] };
     tags: { id: string; name: string }[];
     healthConsent: boolean;
@@ -37,7 +37,6 @@ interface View {
 }
 interface Todos { open: Reminder[]; snoozed: Reminder[]; done: Reminder[] }
 
-const STATUS: Record<string, string> = { pending_payment: '待付款', paid: '待发货', shipped: '已发货', completed: '已完成', cancelled: '已取消', refunded: '已退款', ready_for_pickup: '待自提' };
 const when = (s: string) => new Date(s).toLocaleString('zh-CN', { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
 function useSession() {
@@ -232,7 +231,7 @@ function Customer({ view, call, reload, wx }: { view: View; call: Call; reload: 
             {c.orders.items.map((o) => (
               <li key={o.id}>
                 <span>{o.items.map((i) => `${i.title}×${i.quantity}`).join('、')}</span>
-                <span className="ws-muted">{when(o.createdAt)} · {STATUS[o.status] ?? o.status} · ¥{yuan(o.payableFen)}</span>
+                <span className="ws-muted">{when(o.createdAt)} · {orderStatusLabel(o.status, o.fulfilment).zh} · ¥{yuan(o.payableFen)}</span>
               </li>
             ))}
           </ul>

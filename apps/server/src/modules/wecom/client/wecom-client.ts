@@ -56,6 +56,43 @@ export interface WelcomeAttachment {
   [k: string]: unknown;
 }
 
+export interface GroupChatDetail {
+  chatId: string;
+  name: string;
+  owner: string;
+  /** Unix seconds. */
+  createTime: number;
+  notice: string;
+  memberCount: number;
+  members: Array<{ memberId: string; kind: 1 | 2; name: string; unionid: string | null; joinTime: number; joinScene: number; invitor: string | null; state: string | null }>;
+}
+
+export interface JoinWayInput {
+  remark: string;
+  state: string;
+  chatIds: string[];
+  autoCreateRoom: boolean;
+  roomBaseName: string;
+  roomBaseId: number;
+}
+
+const joinWayBody = (i: JoinWayInput) => ({
+  scene: 2, remark: i.remark, state: i.state, chat_id_list: i.chatIds, auto_create_room: i.autoCreateRoom ? 1 : 0,
+  ...(i.autoCreateRoom ? { room_base_name: i.roomBaseName, room_base_id: i.roomBaseId } : {}),
+});
+
+export interface GroupWelcomeInput {
+  text: string;
+  attachment: WelcomeAttachment | null;
+  notify: boolean;
+}
+
+/** WeCom's group welcome takes its one attachment by kind ({ image: {...} }), without add_msg_template's msgtype list. */
+const groupWelcomeBody = (i: GroupWelcomeInput) => {
+  const a = i.attachment ? { [i.attachment.msgtype]: i.attachment[i.attachment.msgtype] } : {};
+  return { ...(i.text ? { text: { content: i.text } } : {}), ...a };
+};
+
 const contactOf = (c: Json): ExternalContact => ({
   externalUserId: String(c.external_userid),
   name: String(c.name ?? ''),
@@ -220,10 +257,11 @@ export class WeComClient extends WeChatJsonApi {
   // ── Mass messages (群发) and Moments (朋友圈) ─────────────────────────────────────────────────────
 
   /** Creates a task for the sender's phone; nothing is sent until they confirm. fail_list: recipients WeCom refused. */
-  async addMsgTemplate(input: { chatType: 'single' | 'group'; sender: string; externalUserIds?: string[]; text?: string; attachments: WelcomeAttachment[] }) {
+  async addMsgTemplate(input: { chatType: 'single' | 'group'; sender: string; externalUserIds?: string[]; chatIds?: string[]; text?: string; attachments: WelcomeAttachment[] }) {
     const r = await this.call('POST', '/cgi-bin/externalcontact/add_msg_template', {}, {
       chat_type: input.chatType, sender: input.sender,
       ...(input.externalUserIds ? { external_userid: input.externalUserIds } : {}),
+      ...(input.chatIds ? { chat_id_list: input.chatIds } : {}),
       ...(input.text ? { text: { content: input.text } } : {}),
       attachments: input.attachments,
     });
@@ -275,6 +313,15 @@ export class WeComClient extends WeChatJsonApi {
   }
 
   /** status 1 started, 2 running, 3 done (then result carries moment_id or its own errcode). */
+  /** One page of a Moment's staff and whether each has published it (publish_status 1) on their phone. */
+  async momentTask(momentId: string, cursor = '') {
+    const r = await this.call('POST', '/cgi-bin/externalcontact/get_moment_task', {}, { moment_id: momentId, cursor, limit: 1000 });
+    return {
+      items: ((r.task_list ?? []) as Json[]).map((x) => ({ userid: String(x.userid), published: Number(x.publish_status) === 1 })),
+      nextCursor: String(r.next_cursor ?? ''),
+    };
+  }
+
   async momentTaskResult(jobId: string) {
     const r = await this.call('GET', '/cgi-bin/externalcontact/get_moment_task_result', { jobid: jobId });
     const res = (r.result ?? {}) as Json;
@@ -330,10 +377,50 @@ export class WeComClient extends WeChatJsonApi {
     return { items: ((r.group_chat_list ?? []) as Json[]).map((c) => ({ chatId: String(c.chat_id), status: Number(c.status ?? 0) })), nextCursor: String(r.next_cursor ?? '') };
   }
 
-  async groupChat(chatId: string) {
-    const r = await this.call('POST', '/cgi-bin/externalcontact/groupchat/get', {}, { chat_id: chatId });
+  /** A chat with its members (need_name: the names as the group shows them). */
+  async groupChat(chatId: string): Promise<GroupChatDetail> {
+    const r = await this.call('POST', '/cgi-bin/externalcontact/groupchat/get', {}, { chat_id: chatId, need_name: 1 });
     const g = (r.group_chat ?? {}) as Json;
-    return { chatId: String(g.chat_id ?? chatId), name: String(g.name ?? ''), owner: String(g.owner ?? ''), memberCount: Array.isArray(g.member_list) ? g.member_list.length : 0 };
+    const members = ((g.member_list ?? []) as Json[]).map((m) => ({
+      memberId: String(m.userid), kind: Number(m.type) === 1 ? (1 as const) : (2 as const), name: String(m.group_nickname || m.name || ''),
+      unionid: m.unionid ? String(m.unionid) : null, joinTime: Number(m.join_time ?? 0), joinScene: Number(m.join_scene ?? 0),
+      invitor: (m.invitor as Json | undefined)?.userid ? String((m.invitor as Json).userid) : null, state: m.state ? String(m.state) : null,
+    }));
+    return { chatId: String(g.chat_id ?? chatId), name: String(g.name ?? ''), owner: String(g.owner ?? ''), createTime: Number(g.create_time ?? 0), notice: String(g.notice ?? ''), memberCount: members.length, members };
+  }
+
+  /** A group join way (加入群聊, the 群活码): up to 5 chats, a new one opened when all are full. */
+  async addJoinWay(input: JoinWayInput): Promise<{ configId: string }> {
+    const r = await this.call('POST', '/cgi-bin/externalcontact/groupchat/add_join_way', {}, joinWayBody(input));
+    return { configId: String(r.config_id) };
+  }
+
+  async getJoinWay(configId: string) {
+    const r = await this.call('POST', '/cgi-bin/externalcontact/groupchat/get_join_way', {}, { config_id: configId });
+    const w = (r.join_way ?? {}) as Json;
+    return { configId: String(w.config_id ?? configId), qrCode: String(w.qr_code ?? ''), chatIds: ((w.chat_id_list ?? []) as unknown[]).map(String), roomBaseId: Number(w.room_base_id ?? 0) };
+  }
+
+  async updateJoinWay(configId: string, input: JoinWayInput) {
+    await this.call('POST', '/cgi-bin/externalcontact/groupchat/update_join_way', {}, { config_id: configId, ...joinWayBody(input) });
+  }
+
+  async delJoinWay(configId: string) {
+    await this.call('POST', '/cgi-bin/externalcontact/groupchat/del_join_way', {}, { config_id: configId });
+  }
+
+  /** A group welcome template (入群欢迎语): text and at most one attachment; owners choose it per chat in WeCom. */
+  async addGroupWelcomeTemplate(input: GroupWelcomeInput): Promise<{ templateId: string }> {
+    const r = await this.call('POST', '/cgi-bin/externalcontact/group_welcome_template/add', {}, { ...groupWelcomeBody(input), notify: input.notify ? 1 : 0 });
+    return { templateId: String(r.template_id) };
+  }
+
+  async editGroupWelcomeTemplate(templateId: string, input: GroupWelcomeInput) {
+    await this.call('POST', '/cgi-bin/externalcontact/group_welcome_template/edit', {}, { template_id: templateId, ...groupWelcomeBody(input) });
+  }
+
+  async delGroupWelcomeTemplate(templateId: string) {
+    await this.call('POST', '/cgi-bin/externalcontact/group_welcome_template/del', {}, { template_id: templateId });
   }
 
   /** groupchat/onjob_transfer (owner employed) or groupchat/transfer (owner left): ≤ 100 chats; failures per chat. */
