@@ -9,6 +9,7 @@ import { EXPERIMENTS_CONTRACT_MESSAGES, experimentsEn, experimentsZh } from './d
 import { MESSAGING_CONTRACT_MESSAGES, messagingEn, messagingZh } from './dict-messaging';
 import { journeysEn, journeysZh } from './dict-journeys';
 import { WECOM_CONTRACT_MESSAGES, wecomEn, wecomZh } from './dict-wecom';
+import { WECOM_GROUPS_CONTRACT_MESSAGES, wecomGroupsEn, wecomGroupsZh } from './dict-wecom-groups';
 export const zh = {
   'app.name': '私域商家后台',
   'app.shortName': '私域',
@@ -909,6 +910,7 @@ export const zh = {
   ...messagingZh,
   ...journeysZh,
   ...wecomZh,
+  ...wecomGroupsZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -1813,6 +1815,7 @@ export const en: Record<MessageKey, string> = {
   ...messagingEn,
   ...journeysEn,
   ...wecomEn,
+  ...wecomGroupsEn,
 };
 
 /** The contracts' own English messages, in Chinese for the zh-CN console. */
@@ -1869,4 +1872,5 @@ export const ZH_CONTRACT_MESSAGES: Record<string, string> = {
   ...EXPERIMENTS_CONTRACT_MESSAGES,
   ...MESSAGING_CONTRACT_MESSAGES,
   ...WECOM_CONTRACT_MESSAGES,
+  ...WECOM_GROUPS_CONTRACT_MESSAGES,
 };
