@@ -41,8 +41,8 @@ const params = {
   /** Customers in flight at once, each walking: sim customer → sim scan → callback POST(s). */
   concurrency: args.ints.concurrency,
   /**
-   * Sim calls (customer, scan) the bench has in flight. The sim works a corp's calls one at a time, and the
-   * server's send_welcome_msg waits in the same line: a long line makes welcomes late for the sim's sake.
+   * Sim calls (customer, scan) the bench has in flight. The sim shares one process (and one PGlite) between
+   * them and the server's send_welcome_msg: a long line there makes welcomes late for the sim's sake.
    */
   simConcurrency: args.ints['sim-concurrency'],
   /** pipelined: each customer scans right before their callback; ahead: all scan first, then the callbacks (see burst). */
@@ -80,8 +80,8 @@ interface Topology {
 
 /**
  * WeCom itself is not on this machine, so its stand-in should not take the server's event loop or database:
- * the simulator keeps a corp as one record rewritten on every call, which grows with the corp and would
- * otherwise be most of what the server's process and PostgreSQL do. It runs as a `serve` process of its own
+ * the simulator's own work (a process holding the corp, its records written on PGlite on every call) would
+ * otherwise count as the server's. It runs as a `serve` process of its own
  * (SEED_DEMO off, no shop), on its own PGlite directory and in-memory hot store, in both modes; its CPU is
  * reported apart. It still shares the two cores.
  */
@@ -491,7 +491,7 @@ function ackFigures(customers: Customer[], seconds: number) {
   };
 }
 
-/** The sim's customer + scan time by tenth of the run: the simulator keeps a corp as one record, so it slows as the corp grows. */
+/** The sim's customer + scan time by tenth of the run: whether it stays flat as the corp grows. */
 function simFigures(customers: Customer[]) {
   const ms = customers.filter((c) => c.simMs !== undefined);
   const tenths = Array.from({ length: 10 }, (_, k) => {
