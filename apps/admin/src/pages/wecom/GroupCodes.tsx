@@ -1,38 +1,14 @@
-import { useEffect, useState } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
-import { Button, Space, Table, type TableProps } from 'antd';
-import { BarChartOutlined, PlusOutlined } from '@ant-design/icons';
-import { api } from '../../lib/api';
+import { Link } from 'react-router-dom';
+import { type TableProps } from 'antd';
 import { useAuth } from '../../lib/auth';
-import { feedback, showError } from '../../lib/feedback';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
-import { tableWidth } from '../../lib/table';
-import { ConfirmDelete } from '../../components/ConfirmDelete';
 import { LoadError } from '../../components/Results';
-import { TableFrame } from '../analytics/TableFrame';
 import { ChatFillList } from './labels-groups';
+import { CodeListPage, useCodeStats } from './CodeListPage';
 import QrImage, { qrPath } from './QrImage';
 import type { GroupCode, GroupCodeStats } from './types-groups';
-import './wecom.css';
 import './groups.css';
-
-/** Each code's joins, fetched beside the list (the list itself carries none). */
-function useStats(codes: GroupCode[] | undefined) {
-  const [stats, setStats] = useState<Map<string, GroupCodeStats>>(new Map());
-  const key = (codes ?? []).map((c) => c.id).join(',');
-  useEffect(() => {
-    if (!codes?.length) return;
-    let live = true;
-    Promise.all(codes.map((c) => api.get<GroupCodeStats>(`/wecom/group-codes/${c.id}/stats`).then((s) => [c.id, s] as const).catch(() => null))).then((list) => {
-      if (live) setStats(new Map(list.filter((x): x is readonly [string, GroupCodeStats] => !!x)));
-    });
-    return () => {
-      live = false;
-    };
-  }, [key]); // eslint-disable-line react-hooks/exhaustive-deps
-  return stats;
-}
 
 /**
  * 群活码: one QR code for up to five customer groups; WeCom puts a scanning customer in the first with room
@@ -41,27 +17,11 @@ function useStats(codes: GroupCode[] | undefined) {
 export default function GroupCodes() {
   const { t } = useI18n();
   const { can } = useAuth();
-  const navigate = useNavigate();
   const writable = can('messaging:write');
   const { data, error, loading, reload } = useApi<{ items: GroupCode[] }>('/wecom/group-codes');
-  const stats = useStats(data?.items);
+  const { num } = useCodeStats<GroupCodeStats>('group-codes', data?.items);
 
-  const remove = async (c: GroupCode) => {
-    try {
-      await api.del(`/wecom/group-codes/${c.id}`);
-      feedback.message.success(t('common.deleted'));
-      reload();
-    } catch (err) {
-      showError(err);
-    }
-  };
-
-  const num = (id: string, f: (s: GroupCodeStats) => number) => {
-    const s = stats.get(id);
-    return s ? f(s) : <span className="muted">…</span>;
-  };
-
-  const columns: TableProps<GroupCode>['columns'] = [
+  const columns: NonNullable<TableProps<GroupCode>['columns']> = [
     { title: t('wecom.code.qr'), key: 'qr', width: 112, render: (_, c) => <QrImage src={qrPath('group-codes', c.id)} original={c.qrCode} name={c.name} testId={`wecom-gcode-qr-${c.id}`} /> },
     {
       title: t('wecom.gcode.name'),
@@ -95,52 +55,21 @@ export default function GroupCodes() {
         </dl>
       ),
     },
-    {
-      title: t('common.actions'),
-      key: 'a',
-      width: 150,
-      fixed: 'right',
-      render: (_, c) => (
-        <Space size={0} wrap>
-          <Button type="link" size="small" icon={<BarChartOutlined />} onClick={() => navigate(`/wecom/group-codes/${c.id}/stats`)} data-testid={`wecom-gcode-stats-${c.id}`}>
-            {t('wecom.gcode.stats')}
-          </Button>
-          {writable && (
-            <Button type="link" size="small" onClick={() => navigate(`/wecom/group-codes/${c.id}`)} data-testid={`wecom-gcode-edit-${c.id}`}>
-              {t('common.edit')}
-            </Button>
-          )}
-          {writable && <ConfirmDelete title={t('wecom.gcode.deleteConfirm')} onConfirm={() => remove(c)} testId={`wecom-gcode-delete-${c.id}`} okTestId={`wecom-gcode-delete-ok-${c.id}`} />}
-        </Space>
-      ),
-    },
   ];
 
   if (error) return <LoadError error={error} onRetry={reload} />;
 
   return (
-    <div className="page-card">
-      <h1 className="page-title">{t('nav.wecomGroupCodes')}</h1>
-      <p className="muted wecom-note">{t('wecom.gcode.intro')}</p>
-      {writable && (
-        <div className="toolbar">
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/wecom/group-codes/new')} data-testid="wecom-gcode-new">
-            {t('wecom.gcode.new')}
-          </Button>
-        </div>
-      )}
-      <TableFrame testId="wecom-gcode-table" label={t('nav.wecomGroupCodes')}>
-        <Table<GroupCode>
-          rowKey="id"
-          loading={loading}
-          dataSource={data?.items ?? []}
-          columns={columns}
-          scroll={{ x: tableWidth(columns, 180) }}
-          pagination={{ pageSize: 20, hideOnSinglePage: true, showTotal: (n) => t('common.total', { n }) }}
-          locale={{ emptyText: <span className="muted">{t('wecom.gcode.empty')}</span> }}
-          onRow={(c) => ({ 'data-testid': `wecom-gcode-row-${c.name}` }) as React.HTMLAttributes<HTMLElement>}
-        />
-      </TableFrame>
-    </div>
+    <CodeListPage<GroupCode>
+      kind="group-codes"
+      texts={{ title: 'nav.wecomGroupCodes', intro: 'wecom.gcode.intro', create: 'wecom.gcode.new', stats: 'wecom.gcode.stats', deleteConfirm: 'wecom.gcode.deleteConfirm', empty: 'wecom.gcode.empty' }}
+      testId="wecom-gcode"
+      writable={writable}
+      items={data?.items ?? []}
+      loading={loading}
+      reload={reload}
+      columns={columns}
+      minWidth={180}
+    />
   );
 }
