@@ -44,6 +44,10 @@ export const CheckoutBody = z
     useBalance: z.boolean().optional(),
     /** A points-mall goods item (积分兑换): the one line is priced at its cash price and paid with its points. */
     mallItemId: z.uuid().optional(),
+    /** 拼团: open a group of this group buy (no groupId) or join one; the group price is the price. */
+    groupBuy: z.object({ groupBuyId: z.uuid(), groupId: z.uuid().optional() }).strict().optional(),
+    /** 砍价: buy my bargain launch's SKU at the price its helpers cut it to. */
+    bargainLaunchId: z.uuid().optional(),
   })
   .strict();
 

@@ -153,13 +153,13 @@ export class CustomersService {
    * that are not this shop's customers are absent.
    */
   async summaries(shopId: string, ids: string[], db: Db = this.p.db) {
-    const out = new Map<string, { nickname: string | null; phone: string | null }>();
+    const out = new Map<string, { nickname: string | null; phone: string | null; avatarUrl: string | null }>();
     for (let i = 0; i < ids.length; i += 5000) {
       const found = await db
-        .select({ id: customers.id, nickname: customers.nickname, phone: customers.phone })
+        .select({ id: customers.id, nickname: customers.nickname, phone: customers.phone, avatarUrl: customers.avatarUrl })
         .from(customers)
         .where(and(eq(customers.shopId, shopId), sql`${customers.id} = ANY(${uuidArray(ids.slice(i, i + 5000))}::uuid[])`));
-      for (const c of found) out.set(c.id, { nickname: c.nickname, phone: c.phone ? maskPhone(c.phone) : null });
+      for (const c of found) out.set(c.id, { nickname: c.nickname, phone: c.phone ? maskPhone(c.phone) : null, avatarUrl: c.avatarUrl });
     }
     return out;
   }

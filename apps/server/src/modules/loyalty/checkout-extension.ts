@@ -1,4 +1,4 @@
-import type { CheckoutExtension } from '../orders/checkout.js';
+import { hasOwnPrice, type CheckoutExtension } from '../orders/checkout.js';
 import { STAGES, applyLineDiscount, applyOrderDiscount, type PricingInput, type PricingStep } from '../orders/pricing.js';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { memberCardPlans } from './card-schema.js';
@@ -114,8 +114,8 @@ export function loyaltyCheckoutExtension(points: PointsService): CheckoutExtensi
       const mine = data.customer as { balance: number; levelId: string | null; cardPlanId: string | null };
       const { rules } = shop;
       const balance = Number(mine.balance);
-      // A points-mall redemption is already paid in points: no member price, no points deduction on top.
-      if (q.input.mallItemId) return { context: { member: null, enabled: false, use: false, balance, pointsPerYuan: rules.pointsPerYuan, maxDeductPercent: rules.maxDeductPercent } satisfies PointsContext };
+      // A points-mall redemption is already paid in points, a group or bargain price is the price: no member price, no points deduction on top.
+      if (hasOwnPrice(q.input) && !q.input.presaleOrderId) return { context: { member: null, enabled: false, use: false, balance, pointsPerYuan: rules.pointsPerYuan, maxDeductPercent: rules.maxDeductPercent } satisfies PointsContext };
       const member = memberBenefits((mine.levelId && shop.levels[mine.levelId]) || null, (mine.cardPlanId && shop.plans[mine.cardPlanId]) || null);
       const context: PointsContext = { member, enabled: rules.enabled, use: q.input.usePoints === true, balance, pointsPerYuan: rules.pointsPerYuan, maxDeductPercent: rules.maxDeductPercent };
       return { context };

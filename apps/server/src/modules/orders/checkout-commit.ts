@@ -232,6 +232,8 @@ function viewOf(shopId: string, o: OrderToWrite, w: WrittenOrder): OrderDetailVi
     address: o.address,
     pickupPoint: o.pickupPoint,
     pickupCode: null,
+    // A group-buy order is held by its extension's commit, after this view's rows were written; its detail shows the hold.
+    fulfilmentHold: null,
     itemsTotalFen: o.pricing.itemsTotalFen,
     discountFen: o.pricing.discountFen,
     shippingFen: o.pricing.shippingFen,

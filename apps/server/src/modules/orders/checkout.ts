@@ -32,6 +32,18 @@ export interface CheckoutInput {
   presaleOrderId?: string;
   /** Pay what the member balance covers from it (stored value), WeChat Pay the rest. */
   useBalance?: boolean;
+  /** 拼团: open a group of this group buy as its leader, or join `groupId`; the group price is the price. */
+  groupBuy?: { groupBuyId: string; groupId?: string };
+  /** 砍价: buy the launch's SKU at the price its helpers cut it to. */
+  bargainLaunchId?: string;
+}
+
+/**
+ * Whether the order has a price of its own (points-mall goods, a pre-sale balance, a group or bargain price):
+ * no activity, coupon, member price or points apply on top of it.
+ */
+export function hasOwnPrice(input: CheckoutInput): boolean {
+  return !!(input.mallItemId || input.presaleOrderId || input.groupBuy || input.bargainLaunchId);
 }
 
 /** A line a step may add (满赠 gift), with what the order line needs to show it. */

@@ -40,6 +40,11 @@ export async function transition(
   note?: OrderNote,
 ): Promise<Order> {
   const to = nextStatus(order.status, action, order.statusBeforeRefund);
+  // A held order (拼团 not yet formed) goes nowhere near the customer until its hold is lifted; a failed group
+  // refunds it through the system, so the customer's own after-sales request waits too.
+  if (order.fulfilmentHold && (action === 'ship' || action === 'verify_pickup' || action === 'request_refund')) {
+    throw conflict('ORDER_ON_HOLD', 'The order waits for its group to form', { field: 'fulfilmentHold', hold: order.fulfilmentHold });
+  }
   const extra: Partial<typeof orders.$inferInsert> = {};
   if (action === 'request_refund') extra.statusBeforeRefund = order.status;
   if (action === 'refund_closed' || action === 'refund_full') extra.statusBeforeRefund = null;

@@ -39,7 +39,9 @@ export interface PricingInput {
  */
 export const STAGES = {
   activityPrice: 100,
+  groupBuy: 105,
   presaleDeposit: 110,
+  bargain: 120,
   memberPrice: 150,
   bundle: 200,
   fullReduction: 300,

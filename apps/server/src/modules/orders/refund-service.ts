@@ -227,6 +227,35 @@ export class RefundService {
     });
   }
 
+  /**
+   * The system gives back everything not yet refunded on a paid order (a group buy whose group failed), in the
+   * caller's transaction. `key` makes it once per order whatever retries or parallel runs do: a second call
+   * finds the first refund and returns it.
+   */
+  async refundWholeBySystem(tx: Db, shopId: string, orderId: string, reason: string, key: string): Promise<Refund | null> {
+    const order = await lockOrder(tx, shopId, orderId);
+    const again = await this.existingByKey(tx, shopId, orderId, key);
+    if (again) return again;
+    if (!['paid', 'shipped', 'completed'].includes(order.status)) return null;
+    const open = await tx.select({ status: refunds.status }).from(refunds).where(eq(refunds.orderId, orderId));
+    // Staff already refunding it: that refund gives the money back; a second would refund twice.
+    if (open.some((r) => OPEN.includes(r.status))) return null;
+    const lines = await tx.select().from(orderItems).where(eq(orderItems.orderId, order.id));
+    const items = lines.filter((l) => l.quantity > l.refundedQty).map((l) => ({ orderItemId: l.id, quantity: l.quantity - l.refundedQty }));
+    if (!items.length) return null;
+    const q = await this.quote(tx, order, { items, reason });
+    const [refund] = await tx
+      .insert(refunds)
+      .values({
+        shopId, orderId, refundNo: refundNo(order.orderNo), type: 'refund_only', status: 'processing', amountFen: q.amountFen, balanceFen: q.balanceFen, shippingFen: q.shippingFen,
+        items: q.items, reason, requestedBy: 'staff', restock: q.notShipped, requestKey: key,
+      })
+      .returning();
+    await this.history(tx, order, 'refund_started', { type: 'system' }, { code: 'refund_started', params: { amountFen: q.amountFen, reason } });
+    await this.submitLater(tx, refund);
+    return refund;
+  }
+
   /** Money from a payment that arrived after the order closed goes straight back. */
   async refundLatePayment(tx: Db, order: Order, amountFen: number) {
     await tx.update(orders).set({ paidFen: amountFen }).where(eq(orders.id, order.id));

@@ -77,6 +77,8 @@ export const orders = pgTable('orders', {
   address: jsonb('address').$type<AddressSnapshot>(),
   pickupPoint: jsonb('pickup_point').$type<PickupSnapshot>(),
   pickupCode: text('pickup_code'),
+  /** Set by a module that keeps the paid order from shipping or pickup until its condition is met (`group_buy`). */
+  fulfilmentHold: text('fulfilment_hold'),
   itemsTotalFen: integer('items_total_fen').notNull(),
   discountFen: integer('discount_fen').notNull().default(0),
   shippingFen: integer('shipping_fen').notNull().default(0),

@@ -207,6 +207,7 @@ export class OrderService {
       type: 'order.paid',
       payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, paidFen: amountFen, balanceFen: order.balanceFen, couponDiscountFen: couponDiscountOf(order), couponIds: couponIdsOf(order), items: items.map((i) => ({ skuId: i.skuId, productId: i.productId, quantity: i.quantity, payableFen: i.payableFen })) },
     });
+    for (const hook of this.paidHooks) await hook(tx, after);
     if (patch.pickupCode) {
       await this.p.events.emit(tx, { shopId: order.shopId, type: 'order.pickup_ready', payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, pickupCode: patch.pickupCode } });
     }
@@ -219,6 +220,34 @@ export class OrderService {
       const [taken] = await tx.select({ id: orders.id }).from(orders).where(and(eq(orders.shopId, shopId), eq(orders.pickupCode, code)));
       if (!taken) return code;
     }
+  }
+
+  /** Order numbers of many orders at once, keyed by id (other shops' ids are absent). */
+  async numbersOf(shopId: string, ids: string[], db: Db = this.p.db) {
+    if (!ids.length) return new Map<string, string>();
+    const found = await db.select({ id: orders.id, orderNo: orders.orderNo }).from(orders).where(and(eq(orders.shopId, shopId), inArray(orders.id, ids)));
+    return new Map(found.map((o) => [o.id, o.orderNo]));
+  }
+
+  private readonly paidHooks: ((tx: Db, order: Order) => Promise<void>)[] = [];
+
+  /**
+   * A module whose rule must hold the moment an order is paid (a group buy's seat) runs here, in the payment's
+   * transaction, after the order is marked paid. Registered once at composition.
+   */
+  whenPaid(hook: (tx: Db, order: Order) => Promise<void>) {
+    this.paidHooks.push(hook);
+  }
+
+  /** Keeps an order from shipping or pickup until `releaseHold` (another module's condition, e.g. a group buy's group). */
+  async hold(tx: Db, shopId: string, orderId: string, hold: string) {
+    await tx.update(orders).set({ fulfilmentHold: hold, updatedAt: new Date() }).where(and(eq(orders.id, orderId), eq(orders.shopId, shopId)));
+  }
+
+  /** Lifts the hold: the orders can be shipped or picked up. */
+  async releaseHold(tx: Db, shopId: string, orderIds: string[], hold: string) {
+    if (!orderIds.length) return;
+    await tx.update(orders).set({ fulfilmentHold: null, updatedAt: new Date() }).where(and(eq(orders.shopId, shopId), inArray(orders.id, orderIds), eq(orders.fulfilmentHold, hold)));
   }
 
   /** Unpaid orders whose payment window has passed (the sweeper's safety net behind per-order jobs). */
@@ -262,6 +291,36 @@ export class OrderService {
 
   async moveCustomer(tx: Db, shopId: string, fromCustomerId: string, intoCustomerId: string) {
     await tx.update(orders).set({ customerId: intoCustomerId }).where(and(eq(orders.shopId, shopId), eq(orders.customerId, fromCustomerId)));
+  }
+
+  // Reads for distribution (分销, fission/distribution): commissions per line, thawing, spend thresholds.
+
+  /** An order's lines with their ids, for commissions per line (callable inside the payment's transaction). */
+  async linesOf(shopId: string, orderId: string, db: Db = this.p.db) {
+    return db
+      .select({ id: orderItems.id, productId: orderItems.productId, skuId: orderItems.skuId, title: orderItems.title, quantity: orderItems.quantity, payableFen: orderItems.payableFen })
+      .from(orderItems)
+      .where(and(eq(orderItems.shopId, shopId), eq(orderItems.orderId, orderId)))
+      .orderBy(orderItems.position, orderItems.id);
+  }
+
+  /** Which of these orders have an after-sales case still open (requested, awaiting the return, returned, being refunded). */
+  async withOpenRefund(shopId: string, orderIds: string[], db: Db = this.p.db): Promise<Set<string>> {
+    if (orderIds.length === 0) return new Set();
+    const open = await db
+      .selectDistinct({ orderId: refunds.orderId })
+      .from(refunds)
+      .where(and(eq(refunds.shopId, shopId), inArray(refunds.orderId, orderIds), inArray(refunds.status, ['requested', 'awaiting_return', 'returned', 'processing'])));
+    return new Set(open.map((r) => r.orderId));
+  }
+
+  /** What the customer has paid here, less refunds (spend thresholds). */
+  async paidTotalFen(shopId: string, customerId: string, db: Db = this.p.db): Promise<number> {
+    const [row] = await db
+      .select({ n: sql<number>`coalesce(sum(${orders.paidFen} - ${orders.refundedFen}), 0)::bigint` })
+      .from(orders)
+      .where(and(eq(orders.shopId, shopId), eq(orders.customerId, customerId), isNotNull(orders.paidAt)));
+    return Number(row?.n ?? 0);
   }
 }
 

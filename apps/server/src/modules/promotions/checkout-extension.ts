@@ -6,7 +6,7 @@ import { conflict, notFound } from '../../platform/errors.js';
 import type { CatalogService, SkuForOrder } from '../catalog/service.js';
 import type { CategoryService } from '../catalog/categories.js';
 import type { InventoryService } from '../inventory/service.js';
-import type { CheckoutExtension, GiftCandidate } from '../orders/checkout.js';
+import { hasOwnPrice, type CheckoutExtension, type GiftCandidate } from '../orders/checkout.js';
 import type { OrderService } from '../orders/service.js';
 import type { PricingResult } from '../orders/pricing.js';
 import type { ActivityService } from './activity-service.js';
@@ -54,8 +54,8 @@ export function promotionsCheckoutExtension(p: Platform, d: { coupons: CouponSer
     },
 
     async load(db, q, data) {
-      // A points-mall redemption or a pre-sale balance has its own price: no activity, coupon or gift applies.
-      if (q.input.mallItemId || q.input.presaleOrderId) {
+      // A points-mall redemption, a pre-sale balance, a group or bargain price: no activity, coupon or gift applies.
+      if (hasOwnPrice(q.input)) {
         const none: Ctx = { activities: [], boughtAtActivity: {}, isNewCustomer: false, coupons: [], couponId: null, requested: null };
         return { context: none };
       }
