@@ -6,6 +6,7 @@ import type { MpCore } from './core.js';
 import { checkMenu, currentSelfMenu } from './menu.js';
 import { checkQrRequest, codeOfTicket, qrCodeId, ticketOf, type QrCode } from './qr.js';
 import { KIND, grantKey, newMsgid, wxErr, type Fault, type Grant, type MpMessage, type MpUser } from './state.js';
+import { wxaCodeUnlimit } from './wxacode.js';
 
 /** A body the JSON parser could not read, or none at all (see index.ts). */
 export interface BodyMarks {
@@ -407,6 +408,10 @@ export function vendorApi(app: FastifyInstance, core: MpCore, baseUrl: () => str
     errmsg: 'ok',
     data: templatesOf(appid, 'subscribe').map((t) => ({ priTmplId: t.id, title: t.title, content: t.content, example: t.exampleText, type: 2 })),
   }));
+
+  // ---- mini-program codes (小程序码) ----
+
+  route('POST', '/wxa/getwxacodeunlimit', { auth: 'mini' }, async ({ body, reply }) => wxaCodeUnlimit(body, reply));
 
   // ---- mini-program sign-in ----
 

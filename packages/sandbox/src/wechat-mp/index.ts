@@ -44,6 +44,7 @@ export interface WechatMpSandboxOptions {
  *   GET  /cgi-bin/template/get_all_private_template, POST /cgi-bin/message/template/send
  *   POST /cgi-bin/message/subscribe/bizsend                     OA one-time subscription notices
  *   GET  /sns/jscode2session, POST /cgi-bin/message/subscribe/send, GET /wxaapi/newtmpl/gettemplate
+ *   POST /wxa/getwxacodeunlimit                                 小程序码 (PNG; 40169 scene, 41030 page)
  *
  * Events and messages go to the account's server (服务器配置) encrypted in safe mode, with WeChat's retries;
  * TEMPLATESENDJOBFINISH follows each template send. Users are simulated through the hooks under /__sim;

@@ -3,12 +3,15 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { encryptResource, platformSignatureHeaders, rfc3339Cst, verifySha256Rsa } from './crypto.js';
 import { WxError, refundView, transactionView, type Ledger, type PrepayInput, type RefundInput } from './ledger.js';
 import type { Merchant, MerchantRegistry } from './merchants.js';
+import { transferApi, type Transfers } from './transfer.js';
 
 export interface ApiDeps {
   merchants: MerchantRegistry;
   ledger: Ledger;
   /** Asks the due-work runner to look at the store at this time (a refund settling). */
   wake(at: Date): void;
+  /** 商家转账 bills; their routes share this scope's authentication and response signing. */
+  transfers?: Transfers;
 }
 
 const MAX_SKEW_SECONDS = 300;
@@ -124,6 +127,8 @@ export async function v3Api(app: FastifyInstance, deps: ApiDeps) {
       ],
     };
   });
+
+  if (deps.transfers) transferApi(app, deps.transfers, merchantOf);
 }
 
 async function authenticate(req: FastifyRequest, rawBody: string, merchants: MerchantRegistry): Promise<Merchant> {

@@ -6,6 +6,7 @@ import { nameUuid } from './crypto.js';
 import { Ledger, REFUND, WxError, refundNotificationView, transactionView, type Refund } from './ledger.js';
 import { MerchantRegistry } from './merchants.js';
 import { DEFAULT_RETRY_DELAYS_MS, NOTIFICATION, Notifier, deliveryView } from './notifier.js';
+import { DEFAULT_CONFIRM_WINDOW_MS, TRANSFER, Transfers, transferSandboxRoutes } from './transfer.js';
 
 export interface WechatPaySandboxOptions {
   /** Absolute URL where this plugin is mounted; merchants use it as the API base URL. */
@@ -17,6 +18,10 @@ export interface WechatPaySandboxOptions {
   notifyTimeoutMs?: number;
   /** How long a refund stays PROCESSING before it succeeds and is notified. */
   refundDelayMs?: number;
+  /** How long a 商家转账 payee has to confirm before the bill is cancelled (WeChat: 24 h). */
+  transferConfirmWindowMs?: number;
+  /** How long a cancelled transfer stays CANCELING. */
+  transferCancelDelayMs?: number;
   /** How often to look in the store for work left due by another process or before a restart. */
   pollMs?: number;
   /** Used to deliver notifications; injectable for tests. */
@@ -60,10 +65,15 @@ export const wechatPaySandbox: FastifyPluginAsync<WechatPaySandboxOptions> = asy
     await ledger.refundSettled(key);
   };
 
+  const transfers = new Transfers(store, merchants, notifier, wake, {
+    confirmWindowMs: opts.transferConfirmWindowMs ?? DEFAULT_CONFIRM_WINDOW_MS,
+    cancelDelayMs: opts.transferCancelDelayMs ?? opts.refundDelayMs ?? 300,
+  });
+
   const runner = new DueRunner(
     store,
-    [NOTIFICATION, REFUND],
-    (r) => (r.kind === NOTIFICATION ? notifier.due(r.key) : settleRefund(r.key)),
+    [NOTIFICATION, REFUND, TRANSFER],
+    (r) => (r.kind === NOTIFICATION ? notifier.due(r.key) : r.kind === TRANSFER ? transfers.due(r.key) : settleRefund(r.key)),
     {
       pollMs: opts.pollMs ?? 1_000,
       // Longer than one delivery attempt can take, so a live process never has its claim taken over.
@@ -77,7 +87,8 @@ export const wechatPaySandbox: FastifyPluginAsync<WechatPaySandboxOptions> = asy
   app.addHook('onListen', async () => runner.start());
   app.addHook('onClose', async () => runner.close());
 
-  await app.register(async (api) => v3Api(api, { merchants, ledger, wake }));
+  await app.register(async (api) => v3Api(api, { merchants, ledger, wake, transfers }));
+  await app.register(async (t) => transferSandboxRoutes(t, { transfers }));
   await app.register(async (c) => cashier(c, { merchants, ledger, notifier }));
 
   // Sandbox-only administration: not part of WeChat's API, used by seeding, tests and the bench.

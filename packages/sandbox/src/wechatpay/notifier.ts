@@ -36,9 +36,9 @@ export interface Delivery {
 }
 
 export interface NotificationEvent {
-  eventType: 'TRANSACTION.SUCCESS' | 'REFUND.SUCCESS';
+  eventType: 'TRANSACTION.SUCCESS' | 'REFUND.SUCCESS' | 'MCHTRANSFER.BILL.FINISHED';
   summary: string;
-  originalType: 'transaction' | 'refund';
+  originalType: 'transaction' | 'refund' | 'mch_payment';
   resource: unknown;
 }
 

@@ -29,12 +29,19 @@ export interface PurposeHandler {
 }
 
 /**
+ * Applies a 商家转账 bill's final state (MCHTRANSFER.BILL.FINISHED) inside the transaction that records the
+ * notification, so it runs once per notification id. `resource` is the decrypted bill (out_bill_no, state, …).
+ */
+export type TransferHandler = (tx: Db, shopId: string, resource: Record<string, unknown>) => Promise<void>;
+
+/**
  * WeChat Pay v3 JSAPI: prepay, the notify callback, active queries and closing — for orders and, through
  * `settle`, for other things a customer pays for (member top-ups, paid member cards).
  */
 export class PaymentService {
   private refunds!: RefundService;
   private purposes = new Map<PaymentPurpose, PurposeHandler>();
+  private transferHandler: TransferHandler | null = null;
 
   constructor(
     private p: Platform,
@@ -54,6 +61,16 @@ export class PaymentService {
 
   notifyUrl(shopId: string, kind: 'pay' | 'refund') {
     return `${this.p.publicUrl()}/api/pay/wechatpay/${kind === 'pay' ? 'notify' : 'refund-notify'}/${shopId}`;
+  }
+
+  /** The notify_url for 商家转账 bills; their MCHTRANSFER.* notifications go to the `onTransfer` handler. */
+  transferNotifyUrl(shopId: string) {
+    return `${this.p.publicUrl()}/api/pay/wechatpay/transfer-notify/${shopId}`;
+  }
+
+  /** Who applies transfer outcomes (distribution withdrawals): one handler, wired at composition; a later call replaces it. */
+  onTransfer(handler: TransferHandler) {
+    this.transferHandler = handler;
   }
 
   /**
@@ -185,6 +202,12 @@ export class PaymentService {
       note = client.parseNotification(headers, rawBody);
     }
     const resource = note.resource as unknown as Record<string, unknown>;
+    const isTransfer = note.eventType.startsWith('MCHTRANSFER.') || note.originalType === 'mch_payment';
+    if (isTransfer) {
+      // Refused before anything is recorded, so WeChat keeps retrying until a handler exists or the bill is ours.
+      if (!this.transferHandler) throw new AppError(503, 'TRANSFER_HANDLER_MISSING', 'No handler for WeChat Pay transfer notifications');
+      if (resource.mch_id && resource.mch_id !== mchId) throw unprocessable('PAYMENT_MERCHANT_MISMATCH', 'Notification for another merchant', { field: 'mch_id' });
+    }
     return this.p.database.transaction(async (tx) => {
       const fresh = await tx
         .insert(paymentNotifications)
@@ -199,7 +222,9 @@ export class PaymentService {
         .onConflictDoNothing()
         .returning();
       if (fresh.length === 0) return { outcome: 'duplicate' as const };
-      if (note.originalType === 'transaction' || note.eventType.startsWith('TRANSACTION.')) {
+      if (isTransfer) {
+        await this.transferHandler!(tx, shopId, resource);
+      } else if (note.originalType === 'transaction' || note.eventType.startsWith('TRANSACTION.')) {
         const trx = resource as unknown as WechatTransaction;
         if (trx.trade_state !== 'SUCCESS') {
           await tx.update(paymentNotifications).set({ outcome: 'not_paid' }).where(eq(paymentNotifications.notificationId, note.id));

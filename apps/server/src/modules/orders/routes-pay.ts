@@ -30,4 +30,5 @@ export const wechatPayCallbackRoutes: FastifyPluginAsync<{ payments: PaymentServ
   const schema = { tags: ['payments'], summary: 'WeChat Pay v3 notification (signature-verified, AES-256-GCM)' };
   app.post('/api/pay/wechatpay/notify/:shopId', { schema }, handler as never);
   app.post('/api/pay/wechatpay/refund-notify/:shopId', { schema: { ...schema, summary: 'WeChat Pay v3 refund notification' } }, handler as never);
+  app.post('/api/pay/wechatpay/transfer-notify/:shopId', { schema: { ...schema, summary: 'WeChat Pay v3 商家转账 notification (MCHTRANSFER.BILL.FINISHED)' } }, handler as never);
 };

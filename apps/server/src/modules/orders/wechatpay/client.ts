@@ -13,9 +13,21 @@ import {
   wechatpayHeaders,
   type HeaderBag,
 } from './signing.js';
+import {
+  encryptSensitive,
+  encryptionKey,
+  toCreatedTransferBill,
+  toTransferBill,
+  transferBillBody,
+  type CancelledTransferBill,
+  type CreateTransferBillInput,
+  type CreatedTransferBill,
+  type TransferBill,
+} from './transfer.js';
 import type { JsapiPayParams, WechatPayNotification, WechatPayRefund, WechatPayRefundNotification, WechatPayTransaction } from './types.js';
 
 export * from './types.js';
+export * from './transfer.js';
 
 export interface WechatPayClientOptions extends WechatPayMerchantConfig {
   /** `https://api.mch.weixin.qq.com` in production; the sandbox's `/sandbox/wechatpay` URL otherwise. */
@@ -67,6 +79,8 @@ export class WechatPayClient {
   private readonly apiV3Key: string;
   /** Grows when downloadPlatformCertificates finds a new certificate. */
   private readonly platformKeys: Map<string, KeyObject>;
+  /** The same keys as PEM: certificates carry the validity that decides which one encrypts sensitive fields. */
+  private readonly platformPems: Map<string, string>;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
 
@@ -79,6 +93,7 @@ export class WechatPayClient {
     if (Buffer.byteLength(opts.apiV3Key, 'utf8') !== 32) throw new AppError(500, 'WECHATPAY_CONFIG_INVALID', 'APIv3 key must be 32 bytes', { field: 'apiV3Key' });
     this.apiV3Key = opts.apiV3Key;
     this.platformKeys = new Map(Object.entries(opts.platformKeys).map(([serial, pem]) => [serial, loadVerificationKey(pem)]));
+    this.platformPems = new Map(Object.entries(opts.platformKeys));
     this.fetchImpl = opts.fetch ?? globalThis.fetch;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
@@ -141,6 +156,39 @@ export class WechatPayClient {
   }
 
   /**
+   * 商家转账 发起转账. Answers WAIT_USER_CONFIRM with the packageInfo the payee confirms with. Submitting the same
+   * outBillNo again returns the same bill (never a second one); after an error or timeout, retry with the same
+   * outBillNo and content or query it. userName is encrypted with the platform key named in Wechatpay-Serial.
+   */
+  async createTransferBill(input: CreateTransferBillInput): Promise<CreatedTransferBill> {
+    let encrypted: string | undefined;
+    let serial: string | undefined;
+    if (input.userName) {
+      const k = encryptionKey(this.platformPems);
+      encrypted = encryptSensitive(input.userName, k.key);
+      serial = k.serial;
+    }
+    const body = transferBillBody(input, this.appId, encrypted);
+    const data = await this.call<Parameters<typeof toCreatedTransferBill>[0]>('POST', '/v3/fund-app/mch-transfer/transfer-bills', body, serial ? { 'Wechatpay-Serial': serial } : undefined);
+    return toCreatedTransferBill(data!);
+  }
+
+  /** 商户单号查询转账单. An unknown bill throws WECHATPAY_ERROR with details.vendorCode `NOT_FOUND`. */
+  async getTransferBill(outBillNo: string): Promise<TransferBill> {
+    const data = await this.call<Parameters<typeof toTransferBill>[0]>('GET', `/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/${encodeURIComponent(outBillNo)}`);
+    return toTransferBill(data!, this.privateKey);
+  }
+
+  /** 撤销转账: only before the payee confirmed. Usually CANCELING; CANCELLED follows (query, or the notification). */
+  async cancelTransferBill(outBillNo: string): Promise<CancelledTransferBill> {
+    const data = await this.call<{ out_bill_no: string; transfer_bill_no: string; state: 'CANCELING' | 'CANCELLED'; update_time: string }>(
+      'POST',
+      `/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/${encodeURIComponent(outBillNo)}/cancel`,
+    );
+    return { outBillNo: data!.out_bill_no, transferBillNo: data!.transfer_bill_no, state: data!.state, updatedAt: new Date(data!.update_time) };
+  }
+
+  /**
    * 下载平台证书: fetches WeChat's current platform certificates (certificate mode; public-key mode merchants
    * get RESOURCE_NOT_EXISTS), and trusts them from then on. Each certificate comes encrypted with the APIv3
    * key, which only WeChat and the merchant hold; the answer's signature is checked with a certificate
@@ -175,7 +223,10 @@ export class WechatPayClient {
     for (const c of certs) if (!keys.has(c.serialNo)) keys.set(c.serialNo, loadVerificationKey(c.pem));
     const outcome = verifyWechatpaySignature(wechatpayHeaders(headers), text, keys);
     if (outcome !== 'ok') throw new AppError(502, 'PAYMENT_SIGNATURE_INVALID', 'WeChat Pay response signature is invalid', { reason: outcome, path: '/v3/certificates' });
-    for (const c of certs) this.platformKeys.set(c.serialNo, loadVerificationKey(c.pem));
+    for (const c of certs) {
+      this.platformKeys.set(c.serialNo, loadVerificationKey(c.pem));
+      this.platformPems.set(c.serialNo, c.pem);
+    }
     return certs;
   }
 
@@ -215,8 +266,8 @@ export class WechatPayClient {
     };
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T | undefined> {
-    const { res, text, url } = await this.send(method, path, body, { acceptUnverified: false });
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, extraHeaders?: Record<string, string>): Promise<T | undefined> {
+    const { res, text, url } = await this.send(method, path, body, { acceptUnverified: false, headers: extraHeaders });
     if (text === '') return undefined;
     try {
       return JSON.parse(text) as T;
@@ -230,13 +281,14 @@ export class WechatPayClient {
    * signed is verified before anything reads it; with it, a 2xx answer is handed back for the caller to
    * verify (the certificate download, whose first answer no known certificate can check).
    */
-  private async send(method: 'GET' | 'POST', path: string, body: unknown, opts: { acceptUnverified: boolean }) {
+  private async send(method: 'GET' | 'POST', path: string, body: unknown, opts: { acceptUnverified: boolean; headers?: Record<string, string> }) {
     const url = new URL(`${this.baseUrl}${path}`);
     const payload = body === undefined ? '' : JSON.stringify(body);
     const headers: Record<string, string> = {
       Accept: 'application/json',
       'User-Agent': 'siyu-wechatpay/0.1',
       Authorization: authorization({ mchId: this.mchId, serialNo: this.serialNo, privateKey: this.privateKey, method, pathWithQuery: url.pathname + url.search, body: payload }),
+      ...opts.headers,
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let res: Response;
