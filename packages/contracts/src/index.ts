@@ -28,3 +28,8 @@ export * from './wecom.js';
 export * from './wecom-mass.js';
 export * from './wecom-followups.js';
 export * from './wecom-groups.js';
+export * from './fission-share.js';
+export * from './fission-distribution.js';
+export * from './fission-bargain.js';
+export * from './fission-groupbuy.js';
+export * from './fission-invite.js';

@@ -63,6 +63,7 @@ import { BroadcastService } from '../modules/messaging/broadcasts.js';
 import { SmsCallbacks } from '../modules/messaging/sms-callbacks.js';
 import { JourneyService } from '../modules/journeys/service.js';
 import { WecomService } from '../modules/wecom/service.js';
+import { createFission } from '../modules/fission/index.js';
 
 /**
  * The composition root: every service, built once, in dependency order. Modules reach each other only
@@ -105,6 +106,8 @@ export async function createServices(p: Platform) {
   const reviews = new ReviewService(p, orders, catalog, customers);
   const presales = new PresaleService(p, catalog, inventory, payments);
   checkout.extend(presaleCheckoutExtension(presales));
+  // Group buys and bargains price the goods, so their extensions come before stored value's.
+  const fission = createFission(p, { tenancy, customers, catalog, inventory, checkout, orders, payments, refunds, coupons, points });
   // Stored value pays last (after shipping), so its extension comes after those that price the goods.
   const storedValue = new StoredValueService(p);
   checkout.extend(storedValueCheckoutExtension(storedValue));
@@ -157,7 +160,7 @@ export async function createServices(p: Platform) {
   journeys.useConditions(segments);
   const wecom = new WecomService(p, { customers, orders, coupons, points, levels, tags, catalog, categories, tenancy, groups, messaging });
   return {
-    journeys, wecom,
+    journeys, wecom, fission,
     cdp, segments, experiments, channelAccounts, messaging, dispatcher, officialAccount, broadcasts, smsCallbacks,
     mail, platformSms, platformEmail, signUp, checklist, passwordReset, operators, operatorShops,
     orderWriter, bulkOrders, flashSales, flashSalePurchase, flashSaleOrders, flashSaleReconciler, flashSaleStorefront,

@@ -16,6 +16,7 @@ import { registerCdpJobs } from '../modules/cdp/jobs.js';
 import { registerMessagingJobs } from '../modules/messaging/jobs.js';
 import { registerJourneyJobs } from '../modules/journeys/jobs.js';
 import { registerWecomJobs } from '../modules/wecom/jobs.js';
+import { registerFissionJobs } from '../modules/fission/jobs.js';
 
 /** Registers every module's job handlers, schedules and event subscribers. */
 export function registerJobs(p: Platform, s: Services) {
@@ -47,5 +48,6 @@ export function registerJobs(p: Platform, s: Services) {
   registerMessagingJobs(p, { messaging: s.messaging, dispatcher: s.dispatcher, accounts: s.channelAccounts, oa: s.officialAccount, broadcasts: s.broadcasts });
   registerJourneyJobs(p, s.journeys);
   registerWecomJobs(p, s.wecom);
+  registerFissionJobs(p, s.fission);
   void s;
 }

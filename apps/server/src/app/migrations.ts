@@ -18,6 +18,7 @@ export const migrationSources: MigrationSource[] = [
   { owner: 'presale', dir: path.join(src, 'modules/presale/migrations') },
   { owner: 'reviews', dir: path.join(src, 'modules/reviews/migrations') },
   { owner: 'flashsale', dir: path.join(src, 'modules/flashsale/migrations') },
+  { owner: 'fission', dir: path.join(src, 'modules/fission/migrations') },
   { owner: 'cdp', dir: path.join(src, 'modules/cdp/migrations') },
   { owner: 'messaging', dir: path.join(src, 'modules/messaging/migrations') },
   { owner: 'journeys', dir: path.join(src, 'modules/journeys/migrations') },

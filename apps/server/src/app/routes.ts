@@ -18,6 +18,7 @@ import { levelAdminRoutes, levelStoreRoutes } from '../modules/loyalty/level-rou
 import { storedValueAdminRoutes, storedValueStoreRoutes } from '../modules/storedvalue/routes.js';
 import { cardAdminRoutes, cardStoreRoutes } from '../modules/loyalty/card-routes.js';
 import { presaleAdminRoutes, presaleStoreRoutes } from '../modules/presale/routes.js';
+import { fissionAdminRoutes, fissionStoreRoutes } from '../modules/fission/routes.js';
 import { tagAdminRoutes } from '../modules/tags/routes.js';
 import { flashSaleAdminRoutes } from '../modules/flashsale/routes-admin.js';
 import { flashSaleStoreRoutes } from '../modules/flashsale/routes-store.js';
@@ -47,6 +48,7 @@ export const registerModuleRoutes = {
     await admin.register(storedValueAdminRoutes, { storedValue: s.storedValue, topups: s.topups, customers: s.customers });
     await admin.register(cardAdminRoutes, { cards: s.cards, customers: s.customers });
     await admin.register(presaleAdminRoutes, { presales: s.presales });
+    await fissionAdminRoutes(admin, s.fission);
     await admin.register(levelAdminRoutes, { levels: s.levels, customers: s.customers });
     await admin.register(tagAdminRoutes, { tags: s.tags, groups: s.groups, segments: s.segments, customers: s.customers });
     await admin.register(flashSaleAdminRoutes, { sales: s.flashSales, reconciler: s.flashSaleReconciler, purchase: s.flashSalePurchase });
@@ -70,6 +72,7 @@ export const registerModuleRoutes = {
     await store.register(storedValueStoreRoutes, { storedValue: s.storedValue, topups: s.topups, customers: s.customers });
     await store.register(cardStoreRoutes, { cards: s.cards });
     await store.register(presaleStoreRoutes, { presales: s.presales });
+    await fissionStoreRoutes(store, s.fission);
     await store.register(levelStoreRoutes, { levels: s.levels });
     await store.register(flashSaleStoreRoutes, { purchase: s.flashSalePurchase, storefront: s.flashSaleStorefront });
     await store.register(reviewStoreRoutes, { reviews: s.reviews });

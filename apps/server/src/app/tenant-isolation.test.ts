@@ -32,6 +32,8 @@ const a = {} as {
   msgTemplate: string; msgReply: string; qrCode: string; broadcast: string; journey: string; experiment: string;
   wecomRun: string; wecomTag: string; wecomCode: string; wecomRelation: string; wecomRule: string; wecomReminder: string; wecomMass: string; wecomMoment: string; wecomHandover: string; wecomContact: string;
   wecomChat: string; wecomGroupCode: string; wecomWelcome: string; wecomSop: string;
+  groupBuy: string; groupBuyProduct: string; groupBuyGroup: string; bargain: string; bargainProduct: string; bargainLaunch: string;
+  scene: string; withdrawal: string;
   flashSale: string; flashDraft: string; flashSession: string; flashItem: string; flashAttempt: string;
 };
 let bAddress: string;
@@ -183,6 +185,46 @@ beforeAll(async () => {
       balanceStartsAt: new Date(Date.now() + 2 * 86_400_000).toISOString(), balanceEndsAt: new Date(Date.now() + 3 * 86_400_000).toISOString(), items: [{ skuId: presaleProduct.skus[0].id, depositFen: 5000, deductFen: 10000 }] },
   })).body.id;
   a.presaleOrder = (await t.call('POST', store(A.slug, `/presales/${a.presale}/deposits`), { headers: bearer(c1), body: { skuId: presaleProduct.skus[0].id, quantity: 1 } })).body.presaleOrder.id;
+  // Fission: a group buy with c1's paid group, a bargain with c1's launch, c1 a promoter sharing the shop
+  // (c2 bought through the link: its commission thawed and c1 asked to withdraw it), invitations switched on.
+  const gbProduct = (await t.call('POST', '/api/admin/products', { ...own, body: { title: `${MARK} 拼团款`, status: 'on_sale', skus: [{ price: 10000, stock: 10 }] } })).body;
+  a.groupBuyProduct = gbProduct.id;
+  a.groupBuy = (await t.call('POST', '/api/admin/group-buys', {
+    ...own,
+    body: { name: `${MARK} 拼团`, productId: gbProduct.id, startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString(), groupSize: 3, durationMinutes: 1440, items: [{ skuId: gbProduct.skus[0].id, groupPriceFen: 6000 }] },
+  })).body.id;
+  const gbOrder = await place(c1, { items: [{ skuId: gbProduct.skus[0].id, quantity: 1 }], fulfilment: 'express', addressId: a.address, groupBuy: { groupBuyId: a.groupBuy } });
+  await payOrder(t, A.slug, c1, gbOrder.id);
+  secrets.push(gbOrder.id, gbOrder.orderNo);
+  a.groupBuyGroup = (await t.call('GET', store(A.slug, '/me/group-buys'), { headers: bearer(c1) })).body.items[0].groupId;
+  const bgProduct = (await t.call('POST', '/api/admin/products', { ...own, body: { title: `${MARK} 砍价款`, status: 'on_sale', skus: [{ price: 10000, stock: 10 }] } })).body;
+  a.bargainProduct = bgProduct.id;
+  a.bargain = (await t.call('POST', '/api/admin/bargains', {
+    ...own,
+    body: { name: `${MARK} 砍价`, productId: bgProduct.id, skuId: bgProduct.skus[0].id, startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString(), floorPriceFen: 100, helpersNeeded: 3, stock: 5 },
+  })).body.id;
+  a.bargainLaunch = (await t.call('POST', store(A.slug, `/bargains/${a.bargain}/launches`), { headers: bearer(c1) })).body.id;
+  await t.call('PUT', '/api/admin/distribution/settings', { ...own, body: { ...(await t.call('GET', '/api/admin/distribution/settings', own)).body, enabled: true, afterSaleDays: 0, withdrawMinFen: 1, withdrawReview: true } });
+  expect((await t.call('GET', store(A.slug, '/me/promoter'), { headers: bearer(c1) })).body.status).toBe('approved');
+  a.scene = (await t.call('POST', store(A.slug, '/me/share'), { headers: bearer(c1), body: { kind: 'promoter' } })).body.scene;
+  // A friend of c1's (c2 keeps no orders: the walk checks that).
+  const friend = await signInCustomer(t, A.slug);
+  expect((await t.call('POST', store(A.slug, '/referrals/visit'), { headers: bearer(friend), body: { scene: a.scene } })).body.bound).toBe(true);
+  const referred = await place(friend, { items: [{ skuId: a.sku, quantity: 1 }], fulfilment: 'pickup', pickupPointId: a.pickupPoint });
+  await payOrder(t, A.slug, friend, referred.id);
+  secrets.push(referred.id, referred.orderNo);
+  const referredCode = (await t.call('GET', store(A.slug, `/orders/${referred.id}`), { headers: bearer(friend) })).body.pickupCode;
+  expect((await t.call('POST', '/api/admin/orders/pickup/verify', { ...own, body: { code: referredCode } })).status).toBe(200);
+  await t.drain();
+  await t.services.fission.distribution.tick();
+  await t.drain();
+  const promoter = (await t.call('GET', store(A.slug, '/me/promoter'), { headers: bearer(c1) })).body;
+  expect(promoter.account.payableFen, JSON.stringify(promoter)).toBeGreaterThan(0);
+  const payable = promoter.account.payableFen;
+  const withdrawal = await t.call('POST', store(A.slug, '/me/promoter/withdrawals'), { headers: bearer(c1), body: { amountFen: payable } });
+  expect(withdrawal.status, JSON.stringify(withdrawal.body)).toBe(201);
+  a.withdrawal = withdrawal.body.id;
+  await t.call('PUT', '/api/admin/invitations/settings', { ...own, body: { enabled: true, newCustomer: 'never_paid', newAccountHours: 24, trigger: 'first_order', attributionDays: 7, inviterCouponTemplateId: null, inviterPoints: 10, inviteeCouponTemplateId: null, inviteePoints: 0, inviterDailyCap: 10 } });
   // Flash sales: a draft, a running sale, and c1's accepted attempt with its order written.
   const flashBody = (startsAt: number) => ({ name: `${MARK} 秒杀`, perCustomerLimit: 1, sessions: [{ startsAt: new Date(startsAt), endsAt: new Date(startsAt + 3 * 3600_000), items: [{ skuId: a.cartSku, priceFen: 500, stock: 5 }] }] });
   a.flashDraft = (await t.call('POST', '/api/admin/flash-sales', { ...own, body: flashBody(Date.now() + 86_400_000) })).body.id;
@@ -287,6 +329,13 @@ async function snapshotA() {
     storedValue: await get(`/api/admin/customers/${c1.customerId}/stored-value`),
     memberCards: await get('/api/admin/member-cards'),
     presales: await get('/api/admin/presales'),
+    groupBuys: await get('/api/admin/group-buys'),
+    groupBuyGroups: await get(`/api/admin/group-buys/${a.groupBuy}/groups`),
+    bargains: await get('/api/admin/bargains'),
+    promoters: await get('/api/admin/promoters'),
+    withdrawals: await get('/api/admin/withdrawals'),
+    distributionSettings: await get('/api/admin/distribution/settings'),
+    inviteSettings: await get('/api/admin/invitations/settings'),
     presale: await get(`/api/admin/presales/${a.presale}`),
     myPresales: await mine('/me/presale-orders'),
     c1Card: await get(`/api/admin/customers/${c1.customerId}/member-card`),
@@ -525,6 +574,33 @@ const ADMIN: Record<string, AdminCase> = {
   'POST /api/admin/presales': { kind: 'ref', body: () => ({ name: 'B 预售', productId: a.presaleProduct, depositStartsAt: new Date(Date.now() + 86_400_000 * 10).toISOString(), depositEndsAt: new Date(Date.now() + 86_400_000 * 11).toISOString(), balanceStartsAt: new Date(Date.now() + 86_400_000 * 12).toISOString(), balanceEndsAt: new Date(Date.now() + 86_400_000 * 13).toISOString(), items: [{ skuId: a.sku, depositFen: 1, deductFen: 1 }] }) },
   'GET /api/admin/presales/{id}': { kind: 'foreign', params: () => ({ id: a.presale }) },
   'POST /api/admin/presales/{id}/end': { kind: 'foreign', params: () => ({ id: a.presale }) },
+  'GET /api/admin/group-buys': { kind: 'list' },
+  'POST /api/admin/group-buys': { kind: 'ref', body: () => ({ name: 'B 拼团', productId: a.groupBuyProduct, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString(), groupSize: 2, durationMinutes: 60, items: [{ skuId: a.sku, groupPriceFen: 1 }] }) },
+  'GET /api/admin/group-buys/{id}': { kind: 'foreign', params: () => ({ id: a.groupBuy }) },
+  'GET /api/admin/group-buys/{id}/groups': { kind: 'foreign', params: () => ({ id: a.groupBuy }) },
+  'POST /api/admin/group-buys/{id}/end': { kind: 'foreign', params: () => ({ id: a.groupBuy }) },
+  'GET /api/admin/bargains': { kind: 'list' },
+  'POST /api/admin/bargains': { kind: 'ref', body: () => ({ name: 'B 砍价', productId: a.bargainProduct, skuId: a.sku, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString(), floorPriceFen: 1, helpersNeeded: 2, stock: 1 }) },
+  'GET /api/admin/bargains/{id}': { kind: 'foreign', params: () => ({ id: a.bargain }) },
+  'POST /api/admin/bargains/{id}/end': { kind: 'foreign', params: () => ({ id: a.bargain }) },
+  'GET /api/admin/invitations/settings': { kind: 'list' },
+  'PUT /api/admin/invitations/settings': { kind: 'own', run: () => t.call('PUT', '/api/admin/invitations/settings', { session: B.owner, body: { enabled: false, newCustomer: 'never_paid', newAccountHours: 24, trigger: 'registered', attributionDays: 7, inviterCouponTemplateId: null, inviterPoints: 0, inviteeCouponTemplateId: null, inviteePoints: 0, inviterDailyCap: 1 } }) },
+  'GET /api/admin/invitations': { kind: 'list' },
+  'GET /api/admin/invitations/overview': { kind: 'list' },
+  'GET /api/admin/distribution/settings': { kind: 'list' },
+  'PUT /api/admin/distribution/settings': { kind: 'own', run: async () => t.call('PUT', '/api/admin/distribution/settings', { session: B.owner, body: (await t.call('GET', '/api/admin/distribution/settings', { session: B.owner })).body }) },
+  'GET /api/admin/distribution/overview': { kind: 'list' },
+  'GET /api/admin/distribution/products/{productId}': { kind: 'foreign', params: () => ({ productId: a.product }) },
+  'PUT /api/admin/distribution/products/{productId}': { kind: 'foreign', params: () => ({ productId: a.product }), body: () => ({ mode: 'percent', level1: 100, level2: 50 }) },
+  'GET /api/admin/promoters': { kind: 'list' },
+  'GET /api/admin/promoters/{customerId}': { kind: 'foreign', params: () => ({ customerId: c1.customerId }) },
+  'POST /api/admin/promoters/{customerId}/approve': { kind: 'foreign', params: () => ({ customerId: c1.customerId }) },
+  'POST /api/admin/promoters/{customerId}/reject': { kind: 'foreign', params: () => ({ customerId: c1.customerId }), body: () => ({ reason: 'B' }) },
+  'POST /api/admin/promoters/{customerId}/disable': { kind: 'foreign', params: () => ({ customerId: c1.customerId }) },
+  'GET /api/admin/commissions': { kind: 'list' },
+  'GET /api/admin/withdrawals': { kind: 'list' },
+  'POST /api/admin/withdrawals/{id}/approve': { kind: 'foreign', params: () => ({ id: a.withdrawal }) },
+  'POST /api/admin/withdrawals/{id}/reject': { kind: 'foreign', params: () => ({ id: a.withdrawal }), body: () => ({ reason: 'B' }) },
   'GET /api/admin/member-cards': { kind: 'list' },
   'POST /api/admin/member-cards': { kind: 'ref', body: () => ({ name: 'B 卡', periodKind: 'month', priceFen: 100, percentPaid: null, freeShipping: false, monthlyCouponTemplateId: a.coupon }) },
   'PUT /api/admin/member-cards/{id}': { kind: 'foreign', params: () => ({ id: a.cardPlan }), body: () => ({ name: 'B 改的', periodKind: 'year', priceFen: 1, percentPaid: 1, freeShipping: true, monthlyCouponTemplateId: null }) },
@@ -694,6 +770,29 @@ const STORE: Record<string, StoreCase> = {
   'GET /api/store/{shop}/me/presale-orders': { kind: 'open' },
   'GET /api/store/{shop}/me/presale-orders/{id}': { kind: 'owned', params: () => ({ id: a.presaleOrder }) },
   'POST /api/store/{shop}/me/presale-orders/{id}/cancel': { kind: 'owned', params: () => ({ id: a.presaleOrder }) },
+  'GET /api/store/{shop}/products/{id}/group-buy': { kind: 'shop', params: () => ({ id: a.groupBuyProduct }), expect: [200] },
+  'GET /api/store/{shop}/group-buys/groups/{id}': { kind: 'shop', params: () => ({ id: a.groupBuyGroup }) },
+  'GET /api/store/{shop}/me/group-buys': { kind: 'open' },
+  'GET /api/store/{shop}/products/{id}/bargain': { kind: 'shop', params: () => ({ id: a.bargainProduct }) },
+  'POST /api/store/{shop}/bargains/{id}/launches': { kind: 'shop', params: () => ({ id: a.bargain }) },
+  'GET /api/store/{shop}/bargain-launches/{id}': { kind: 'shop', params: () => ({ id: a.bargainLaunch }) },
+  'POST /api/store/{shop}/bargain-launches/{id}/helps': { kind: 'shop', params: () => ({ id: a.bargainLaunch }) },
+  'GET /api/store/{shop}/me/bargain-launches': { kind: 'open' },
+  'POST /api/store/{shop}/me/share': { kind: 'open', body: () => ({ kind: 'promoter' }), refs: () => [{ kind: 'product', targetId: a.product }, { kind: 'group', targetId: a.groupBuyGroup }, { kind: 'bargain', targetId: a.bargainLaunch }] },
+  'GET /api/store/{shop}/scenes/{scene}': { kind: 'shop', params: () => ({ scene: a.scene }) },
+  'GET /api/store/{shop}/posters/{file}': { kind: 'shop', params: () => ({ file: `${a.scene}.png` }) },
+  'GET /api/store/{shop}/me/promoter': { kind: 'open' },
+  // B runs no distribution: applying and withdrawing are refused in B, never reach A.
+  'POST /api/store/{shop}/me/promoter/apply': { kind: 'open', body: () => ({}), ownStatus: [409] },
+  'GET /api/store/{shop}/me/promoter/team': { kind: 'open', queries: () => ['', '?tier=2'] },
+  'GET /api/store/{shop}/me/promoter/commissions': { kind: 'open' },
+  'GET /api/store/{shop}/me/promoter/withdrawals': { kind: 'open' },
+  'POST /api/store/{shop}/me/promoter/withdrawals': { kind: 'open', body: () => ({ amountFen: 100 }), ownStatus: [409] },
+  'POST /api/store/{shop}/me/promoter/withdrawals/{id}/confirm': { kind: 'owned', params: () => ({ id: a.withdrawal }) },
+  // A's scene at B binds nobody (B runs no distribution, and the scene is not B's).
+  'POST /api/store/{shop}/referrals/visit': { kind: 'open', body: () => ({ scene: a.scene }) },
+  'POST /api/store/{shop}/invitations/accept': { kind: 'open', body: () => ({ scene: a.scene }), refs: () => [{ scene: a.scene }], ownStatus: [404] },
+  'GET /api/store/{shop}/me/invitations': { kind: 'open' },
   'GET /api/store/{shop}/me/member-card': { kind: 'open' },
   // B sells no card: its own call names a card that does not exist (404), like one of A's.
   'POST /api/store/{shop}/me/member-card/purchases': { kind: 'open', body: () => ({ planId: '00000000-0000-4000-8000-000000000000' }), refs: () => [{ planId: a.cardPlan }], ownStatus: [404] },
@@ -770,6 +869,9 @@ function orderRefs() {
     { items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'pickup', pickupPointId: a.pickupPoint },
     { items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'express', addressId: bAddress, couponId: a.myCoupon },
     { items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'express', addressId: bAddress, mallItemId: a.mallItem },
+    { items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'express', addressId: bAddress, groupBuy: { groupBuyId: a.groupBuy } },
+    { items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'express', addressId: bAddress, groupBuy: { groupBuyId: a.groupBuy, groupId: a.groupBuyGroup } },
+    { items: [{ skuId: bSku, quantity: 1 }], fulfilment: 'express', addressId: bAddress, bargainLaunchId: a.bargainLaunch },
   ];
 }
 
@@ -781,7 +883,7 @@ const ALLOWED: Record<string, string> = {
   // Public by design: keys are random, a URL is known only to whoever was given it.
   'GET /media/*': 'uploaded images',
   // Covered below by "payment notifications": signed per shop, checked against that shop's keys.
-  'POST /api/pay/wechatpay/notify/{shopId}': 'payment notify', 'POST /api/pay/wechatpay/refund-notify/{shopId}': 'refund notify',
+  'POST /api/pay/wechatpay/notify/{shopId}': 'payment notify', 'POST /api/pay/wechatpay/refund-notify/{shopId}': 'refund notify', 'POST /api/pay/wechatpay/transfer-notify/{shopId}': 'transfer notify',
   // Public by design, before any shop exists for the caller: they name no shop's records (onboarding/sign-up.test.ts).
   // The Segment tracking API: the write key names the shop; events only go in (cdp/ingest.test.ts).
   'POST /v1/track': 'ingest', 'POST /v1/page': 'ingest', 'POST /v1/screen': 'ingest', 'POST /v1/identify': 'ingest', 'POST /v1/group': 'ingest',
@@ -1032,7 +1134,7 @@ describe('payment notifications', () => {
 
   it("refuses A's notification at B's notify URL; the same notification pays the order at A's", async () => {
     const note = await notificationForA();
-    for (const kind of ['notify', 'refund-notify']) {
+    for (const kind of ['notify', 'refund-notify', 'transfer-notify']) {
       const res = await fetch(`${t.url}/api/pay/wechatpay/${kind}/${B.shopId}`, { method: 'POST', headers: note.headers, body: note.body });
       expect(res.status, kind).toBe(401);
       expect(((await res.json()) as any).error.code).toBe('PAYMENT_SIGNATURE_INVALID');

@@ -29,6 +29,9 @@ export const PERMISSIONS = {
   'promotions:read': 'View coupons, activities and their statistics',
   'promotions:write': 'Create and change coupons, packs, gifts and activities',
   'promotions:issue': 'Issue coupons to customers (定向发券)',
+  'distribution:read': 'View promoters (分销员), commissions and withdrawals',
+  'distribution:manage': 'Set distribution rules, review promoters and community leaders (团长)',
+  'distribution:payout': 'Approve or reject promoters’ and leaders’ withdrawals (money out)',
   'loyalty:read': 'View points rules',
   'loyalty:manage': 'Set points rules and adjust customers’ points',
   'reviews:moderate': 'Hide and show product reviews',
@@ -50,15 +53,15 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'self:read', 'dashboard:read', 'catalog:read', 'catalog:write', 'catalog:import', 'media:upload',
     'orders:read', 'orders:fulfil', 'orders:refund', 'orders:export', 'customers:read', 'customers:write',
     'customers:export', 'shipping:manage', 'staff:read', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage',
-    'reviews:moderate', 'analytics:read', 'analytics:write', 'messaging:read', 'messaging:write', 'messaging:send',
+    'distribution:read', 'distribution:manage', 'reviews:moderate', 'analytics:read', 'analytics:write', 'messaging:read', 'messaging:write', 'messaging:send',
     'journeys:read', 'journeys:write',
   ],
   customer_service: [
     'self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'orders:fulfil', 'orders:refund',
-    'customers:read', 'customers:write', 'promotions:read', 'promotions:issue', 'loyalty:read', 'reviews:moderate', 'messaging:read', 'journeys:read',
+    'customers:read', 'customers:write', 'promotions:read', 'promotions:issue', 'loyalty:read', 'distribution:read', 'reviews:moderate', 'messaging:read', 'journeys:read',
   ],
   // Planners (策划) design the campaigns; copywriters and designers see them to write and draw for them.
-  planner: ['self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'customers:read', 'customers:export', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage', 'analytics:read', 'analytics:write', 'messaging:read', 'messaging:write', 'messaging:send', 'journeys:read', 'journeys:write'],
+  planner: ['self:read', 'dashboard:read', 'catalog:read', 'orders:read', 'customers:read', 'customers:export', 'promotions:read', 'promotions:write', 'promotions:issue', 'loyalty:read', 'loyalty:manage', 'distribution:read', 'analytics:read', 'analytics:write', 'messaging:read', 'messaging:write', 'messaging:send', 'journeys:read', 'journeys:write'],
   copywriter: ['self:read', 'catalog:read', 'media:upload', 'promotions:read', 'messaging:read', 'journeys:read'],
   designer: ['self:read', 'catalog:read', 'media:upload', 'promotions:read'],
 };
