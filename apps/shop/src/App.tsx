@@ -9,6 +9,7 @@ import { ShopProvider } from './lib/shop-info';
 import { usePageViews } from './lib/tracking';
 import Home from './pages/Home';
 import { SubscribeReturn } from './pages/messages/SubscribeHooks';
+import { ReferralVisit } from './pages/fission/ReferralVisit';
 import { SuspendedGate } from './pages/Suspended';
 
 const Category = lazy(() => import('./pages/Category'));
@@ -46,6 +47,12 @@ const PresaleResult = lazy(() => import('./pages/PresaleResult'));
 const MessageSettings = lazy(() => import('./pages/messages/MessageSettings'));
 const WecomSidebar = lazy(() => import('./pages/wecom/Sidebar'));
 const HealthConsent = lazy(() => import('./pages/wecom/HealthConsent'));
+const GroupPage = lazy(() => import('./pages/fission/GroupPage'));
+const MyGroupBuys = lazy(() => import('./pages/fission/MyGroupBuys'));
+const BargainLaunch = lazy(() => import('./pages/fission/BargainLaunch'));
+const MyBargains = lazy(() => import('./pages/fission/MyBargains'));
+const Promoter = lazy(() => import('./pages/fission/Promoter'));
+const ShareLanding = lazy(() => import('./pages/fission/ShareLanding'));
 
 function Loading() {
   return (
@@ -80,6 +87,7 @@ export function App() {
             <ScrollTop />
             <PageViews />
             <SubscribeReturn />
+            <ReferralVisit />
             <Suspense fallback={<Loading />}>
               <Routes>
                 <Route element={<TabLayout />}>
@@ -123,6 +131,12 @@ export function App() {
                 {/* WeCom's chat toolbar: staff sign in with WeCom, not as customers. */}
                 <Route path="wecom/sidebar" element={<WecomSidebar />} />
                 <Route path="me/health-consent" element={auth(<HealthConsent />)} />
+                <Route path="group-buys/groups/:id" element={<GroupPage />} />
+                <Route path="me/group-buys" element={auth(<MyGroupBuys />)} />
+                <Route path="bargain-launches/:id" element={<BargainLaunch />} />
+                <Route path="me/bargains" element={auth(<MyBargains />)} />
+                <Route path="me/promoter" element={auth(<Promoter />)} />
+                <Route path="share/:scene" element={<ShareLanding />} />
                 <Route path="*" element={<Navigate to="/" replace />} />
               </Routes>
             </Suspense>

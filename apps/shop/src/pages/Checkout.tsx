@@ -17,6 +17,7 @@ import { startPayment } from '../lib/pay';
 import { useSession } from '../lib/session';
 import { track } from '../lib/tracking';
 import type { Address, Cart, CheckoutPreview, Order, PickupPoint } from '../lib/types';
+import { fissionBody, fissionNote, type FissionDraft } from './fission/checkout';
 
 const COUPON_REFUSALS = new Set(['COUPON_ALREADY_USED', 'COUPON_NOT_APPLICABLE']);
 
@@ -120,7 +121,7 @@ function BalanceRow({ balance, disabled, onChange }: { balance: CheckoutBalance;
  * absent = let the server pick the best, null = no coupon, an id = that coupon. A new checkout starts a
  * new draft, so a stale choice never carries over.
  */
-type Draft = CheckoutDraft;
+type Draft = CheckoutDraft & Pick<FissionDraft, 'groupBuy' | 'bargainLaunchId'>;
 
 export default function Checkout() {
   const navigate = useNavigate();
@@ -173,6 +174,7 @@ export default function Checkout() {
     useBalance: draft.useBalance === true,
     fromCart: draft.fromCart,
     ...(draft.presaleOrderId ? { presaleOrderId: draft.presaleOrderId } : {}),
+    ...fissionBody(draft),
   };
   const ready = !!draft && (fulfilment === 'express' ? !!address : !!point);
   const previewKey = JSON.stringify(body ? { ...body, remark: undefined } : null);
@@ -327,6 +329,12 @@ export default function Checkout() {
       {draft.presaleOrderId && (
         <p className="promo-note" role="note" style={{ padding: '0 12px' }} data-testid="checkout-presale-note">
           预售尾款订单:商品和数量与定金一致,定金将自动抵扣
+        </p>
+      )}
+
+      {fissionNote(draft) && (
+        <p className="promo-note" role="note" style={{ padding: '0 12px' }} data-testid="checkout-fission-note">
+          {fissionNote(draft)}
         </p>
       )}
 

@@ -1,4 +1,5 @@
 import { Avatar, Button, Dialog, List } from 'antd-mobile';
+import { TeamOutline, TagOutline, UserAddOutline } from 'antd-mobile-icons';
 import { BankcardOutline, BellOutline, BillOutline, CalendarOutline, ClockCircleOutline, CollectMoneyOutline, CouponOutline, EnvironmentOutline, GiftOutline, PayCircleOutline, ShopbagOutline, StarOutline, ReceiptOutline, TruckOutline, UndoOutline, UserSetOutline } from 'antd-mobile-icons';
 import { Link, useNavigate } from 'react-router-dom';
 import { MemberCard, type MyLevel } from '../components/MemberLevel';
@@ -133,6 +134,15 @@ export default function Me() {
           </List.Item>
           <List.Item prefix={<ClockCircleOutline aria-hidden />} extra={<span className="small muted">定金 · 尾款</span>} onClick={() => navigate('/me/presales')} data-testid="me-presales">
             我的预售
+          </List.Item>
+          <List.Item prefix={<TeamOutline aria-hidden />} onClick={() => navigate('/me/group-buys')} data-testid="me-group-buys">
+            我的拼团
+          </List.Item>
+          <List.Item prefix={<TagOutline aria-hidden />} onClick={() => navigate('/me/bargains')} data-testid="me-bargains">
+            我的砍价
+          </List.Item>
+          <List.Item prefix={<UserAddOutline aria-hidden />} extra={<span className="small muted">分享赚佣金</span>} onClick={() => navigate('/me/promoter')} data-testid="me-promoter">
+            推广中心
           </List.Item>
           <List.Item prefix={<CalendarOutline aria-hidden />} extra={<span className="small muted">签到领积分</span>} onClick={() => navigate('/me/check-in')} data-testid="me-check-in">
             每日签到

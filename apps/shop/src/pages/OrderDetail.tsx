@@ -17,6 +17,7 @@ import { toastError, useLoad } from '../lib/hooks';
 import { cancelOrder, confirmReceipt, payOrder } from '../lib/order-actions';
 import type { Carrier, OrderDetail as Detail, Refund } from '../lib/types';
 import './retention.css';
+import { OrderGroupHold } from './fission/OrderGroupHold';
 
 const OPEN_REFUND = new Set(['requested', 'awaiting_return', 'returned', 'processing']);
 
@@ -61,6 +62,8 @@ function heroText(o: Detail): string {
     case 'pending_payment':
       return '请尽快完成支付,超时订单将自动取消';
     case 'paid':
+      // A group-buy order waits for its group: nothing is prepared or handed over before it forms.
+      if ((o as Detail & { fulfilmentHold?: string | null }).fulfilmentHold) return '拼团中,成团后商家发货;未成团将自动全额退款';
       return o.fulfilment === 'pickup' ? '商品已备好后即可到店自提,请出示提货码' : '商家正在备货,请耐心等待发货';
     case 'shipped':
       return '商品已发出,请注意查收';
@@ -146,7 +149,8 @@ export default function OrderDetail() {
   }
 
   const openRefund = o.refunds.find((r) => OPEN_REFUND.has(r.status));
-  const canRefund = ['paid', 'shipped', 'completed'].includes(o.status) && !openRefund && o.items.some((i) => i.quantity > i.refundedQty);
+  const held = !!(o as Detail & { fulfilmentHold?: string | null }).fulfilmentHold;
+  const canRefund = ['paid', 'shipped', 'completed'].includes(o.status) && !held && !openRefund && o.items.some((i) => i.quantity > i.refundedQty);
   const withdraw = async (r: Refund) => {
     try {
       await api('POST', `/orders/${o.id}/refunds/${r.id}/cancel`, { body: {} });
@@ -167,12 +171,15 @@ export default function OrderDetail() {
     <Page title="订单详情" back="/orders" actionbar={hasActions} testId="page-order-detail">
       <section className="status-hero" aria-live="polite">
         <h2 data-testid="order-status" data-status={o.status}>
-          {statusText(o.status, o.fulfilment)}
+          {held && o.status === 'paid' ? '待成团' : statusText(o.status, o.fulfilment)}
         </h2>
         <p style={{ margin: 0, opacity: 0.95 }}>
           {o.status === 'pending_payment' && countdown ? (countdown.left > 0 ? `剩余 ${countdown.text} 自动关闭订单` : '支付已超时,订单即将关闭') : heroText(o)}
         </p>
       </section>
+
+      {/* 拼团: held, not shipped, until the group succeeds. */}
+      <OrderGroupHold orderId={o.id} hold={(o as Detail & { fulfilmentHold?: string | null }).fulfilmentHold} />
 
       {o.fulfilment === 'pickup' && o.pickupCode && (
         <section className="card" aria-labelledby="pickup-code-title" style={{ marginTop: -16, position: 'relative' }}>

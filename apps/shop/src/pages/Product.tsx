@@ -22,6 +22,7 @@ import { useFlagText } from '../lib/flags';
 import type { CentreCoupon, Cart, ProductDetail, ProductPromotions, StoreSku } from '../lib/types';
 import { ReviewsSection } from './ProductReviews';
 import { ShareButton } from './ShareButton';
+import { useProductFission } from './fission/ProductFission';
 
 export default function ProductPage() {
   const { id = '' } = useParams();
@@ -53,6 +54,8 @@ export default function ProductPage() {
   const [picked, setPicked] = useState<{ sku: StoreSku | null; qty: number }>({ sku: null, qty: 1 });
   const [slide, setSlide] = useState(0);
   const onSelect = useCallback((sku: StoreSku | null, qty: number) => setPicked({ sku, qty }), []);
+  // 拼团 / 砍价: bands in the body and, while a group buy runs, 单独购买 / 发起拼团 as the buy buttons.
+  const fission = useProductFission(id, presale ? null : p);
 
   // Once per product shown: a retry or a promotions reload must not count another view.
   const viewed = useRef<string | null>(null);
@@ -184,6 +187,8 @@ export default function ProductPage() {
         {(phase === 'running' || presale) && <p className="small muted" style={{ margin: '4px 0 0' }}>已售 {p.salesCount}</p>}
       </section>
 
+      {fission.block}
+
       <section className="pd-cell card" style={{ margin: '10px 0 0', borderRadius: 0 }}>
         {promoData && <PromoCoupons productId={p.id} coupons={promoData.coupons} onUpdate={onCouponUpdate} />}
         {promoData && <PromoReductions items={promoData.fullReductions} />}
@@ -248,6 +253,8 @@ export default function ProductPage() {
               {presale.phase === 'upcoming' ? `定金 ${monthDay(presale.depositStartsAt)} 开始` : `尾款 ${monthDay(presale.balanceStartsAt, false)}开始`}
             </Button>
           )
+        ) : fission.actions ? (
+          fission.actions(() => open('buy'))
         ) : p.soldOut ? (
           <Button block color="default" className="btn-round grow" disabled>
             已售罄
