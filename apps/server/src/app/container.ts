@@ -107,7 +107,7 @@ export async function createServices(p: Platform) {
   const presales = new PresaleService(p, catalog, inventory, payments);
   checkout.extend(presaleCheckoutExtension(presales));
   // Group buys and bargains price the goods, so their extensions come before stored value's.
-  const fission = createFission(p, { tenancy, customers, catalog, inventory, checkout, orders, payments, refunds, coupons, points });
+  const fission = createFission(p, { tenancy, customers, catalog, inventory, checkout, orders, payments, refunds, shipping, coupons, points });
   // Stored value pays last (after shipping), so its extension comes after those that price the goods.
   const storedValue = new StoredValueService(p);
   checkout.extend(storedValueCheckoutExtension(storedValue));
@@ -144,6 +144,11 @@ export async function createServices(p: Platform) {
   groups.attachSegments(segments);
   const experiments = new ExperimentService(p, cdp);
   const channelAccounts = new ChannelAccounts(p);
+  // A shop with a mini-program gets its 小程序码 on share posters (the storefront link's QR code otherwise).
+  fission.posters.useCodes(async (shopId, scene) => {
+    const mini = await channelAccounts.account(shopId, 'mini');
+    return mini ? channelAccounts.client(mini).wxaCodeUnlimited({ scene, page: 'pages/share/index' }) : null;
+  });
   const messaging = new MessagingService(p, channelAccounts, customers);
   const dispatcher = new Dispatcher(p, channelAccounts, customers, tenancy);
   if (p.config.MESSAGING_CLOCK_NOON_FOR_BENCH) {

@@ -5,6 +5,7 @@ import type { CheckoutService } from '../orders/checkout.js';
 import type { OrderService } from '../orders/service.js';
 import type { PaymentService } from '../orders/payment-service.js';
 import type { RefundService } from '../orders/refund-service.js';
+import type { ShippingService } from '../orders/shipping-service.js';
 import type { CouponService } from '../promotions/coupon-service.js';
 import type { PointsService } from '../loyalty/points-service.js';
 import type { TenancyService } from '../../platform/tenancy/service.js';
@@ -19,6 +20,7 @@ export interface FissionDeps {
   orders: OrderService;
   payments: PaymentService;
   refunds: RefundService;
+  shipping: ShippingService;
   coupons: CouponService;
   points: PointsService;
 }
