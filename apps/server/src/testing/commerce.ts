@@ -92,3 +92,14 @@ export async function payOrder(t: TestApp, slug: string, c: CustomerFixture, ord
     return o.body.status === 'paid' ? o.body : null;
   }, 'order to be paid');
 }
+
+/** Runs `run` with the app's clock at `ms` (windows that close, commissions that thaw), then puts the clock back. */
+export async function atTime<T>(t: TestApp, ms: number, run: () => Promise<T>): Promise<T> {
+  const realNow = t.platform.now;
+  t.platform.now = () => new Date(ms);
+  try {
+    return await run();
+  } finally {
+    t.platform.now = realNow;
+  }
+}

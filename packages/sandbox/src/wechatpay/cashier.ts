@@ -107,7 +107,7 @@ function payForm(tx: Transaction, p: CashierParams): string {
 <p class="muted">沙箱收银台:模拟微信支付确认页,不会产生真实扣款。</p>`;
 }
 
-function page(title: string, body: string): string {
+export function page(title: string, body: string): string {
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escape(title)} - 微信支付(沙箱)</title>
@@ -125,13 +125,13 @@ ${body}
 </main></body></html>`;
 }
 
-function backLink(redirect: string | undefined, result: string): string {
+export function backLink(redirect: string | undefined, result: string): string {
   const url = safeRedirect(redirect);
   return url ? `<p><a href="${escape(withResult(url, result))}">返回商户</a></p>` : '';
 }
 
 /** Only http(s) or same-site paths: the redirect comes from the query string and must not become a javascript: link. */
-function safeRedirect(redirect: string | undefined): string | null {
+export function safeRedirect(redirect: string | undefined): string | null {
   if (!redirect) return null;
   if (redirect.startsWith('/') && !redirect.startsWith('//')) return redirect;
   try {
@@ -142,17 +142,17 @@ function safeRedirect(redirect: string | undefined): string | null {
   }
 }
 
-function withResult(url: string, result: string): string {
+export function withResult(url: string, result: string): string {
   const relative = url.startsWith('/');
   const u = new URL(url, 'http://relative.invalid');
   u.searchParams.set('result', result);
   return relative ? `${u.pathname}${u.search}${u.hash}` : u.toString();
 }
 
-function yuan(fen: number): string {
+export function yuan(fen: number): string {
   return `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 }
 
-function escape(s: string): string {
+export function escape(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

@@ -5,6 +5,7 @@ import { digits, nameUuid, rfc3339Cst } from './crypto.js';
 import { WxError } from './ledger.js';
 import type { Merchant, MerchantRegistry } from './merchants.js';
 import type { Notifier } from './notifier.js';
+import { backLink, escape, page, safeRedirect, withResult, yuan } from './cashier.js';
 
 /**
  * 商家转账 (the 2025 transfer API, user-confirm mode): the merchant creates a bill, WeChat answers
@@ -475,52 +476,3 @@ function maskName(name: string): string {
   return c.length <= 1 ? name : `${'*'.repeat(c.length - 1)}${c[c.length - 1]}`;
 }
 
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escape(title)} - 微信支付(沙箱)</title>
-<style>
-body{margin:0;font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;background:#f7f7f7;color:#111}
-main{max-width:420px;margin:0 auto;padding:2rem 1.25rem;text-align:center}
-.brand{color:#07c160;font-weight:600}.shop{font-size:1.05rem;font-weight:500;margin:1.5rem 0 .5rem}
-.amount{font-size:2.5rem;font-weight:600;margin:.25rem 0 1rem}.muted{color:#666;font-size:.85rem}.msg{font-size:1.1rem;margin:2rem 0}
-button{display:block;width:100%;padding:.9rem;margin:.75rem 0;font-size:1.05rem;border-radius:8px;border:0;cursor:pointer}
-.primary{background:#07c160;color:#fff}.secondary{background:#eaeaea;color:#111}
-button:focus-visible,a:focus-visible{outline:3px solid #1a73e8;outline-offset:2px}
-</style></head><body><main>
-<p class="brand">微信支付 · 沙箱</p>
-${body}
-</main></body></html>`;
-}
-
-function backLink(redirect: string | undefined, result: string): string {
-  const url = safeRedirect(redirect);
-  return url ? `<p><a href="${escape(withResult(url, result))}">返回商户</a></p>` : '';
-}
-
-/** Only http(s) or same-site paths: the redirect comes from the query string and must not become a javascript: link. */
-function safeRedirect(redirect: string | undefined): string | null {
-  if (!redirect) return null;
-  if (redirect.startsWith('/') && !redirect.startsWith('//')) return redirect;
-  try {
-    const u = new URL(redirect);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : null;
-  } catch {
-    return null;
-  }
-}
-
-function withResult(url: string, result: string): string {
-  const relative = url.startsWith('/');
-  const u = new URL(url, 'http://relative.invalid');
-  u.searchParams.set('result', result);
-  return relative ? `${u.pathname}${u.search}${u.hash}` : u.toString();
-}
-
-function yuan(fen: number): string {
-  return `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
-}
-
-function escape(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}

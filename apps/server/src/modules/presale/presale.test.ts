@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { rows } from '../../platform/db/index.js';
 import { startTestApp, type TestApp } from '../../testing/harness.js';
-import { bearer, createProduct, payOrder, signInCustomer, waitFor, type CustomerFixture, type ShopFixture } from '../../testing/commerce.js';
+import { bearer, createProduct, payOrder, signInCustomer, waitFor, type CustomerFixture, type ShopFixture, atTime } from '../../testing/commerce.js';
 import { deductLabel, phaseOf } from './service.js';
 
 const HOUR = 3600_000;
@@ -52,15 +52,7 @@ async function payDeposit(c: CustomerFixture, activityId: string, skuId: string,
   }, 'deposit to be paid');
 }
 
-async function at<T>(ms: number, run: () => Promise<T>): Promise<T> {
-  const realNow = t.platform.now;
-  t.platform.now = () => new Date(ms);
-  try {
-    return await run();
-  } finally {
-    t.platform.now = realNow;
-  }
-}
+const at = <T>(ms: number, run: () => Promise<T>) => atTime(t, ms, run);
 
 describe('pre-sale rules (pure)', () => {
   it('knows its phase and labels the inflated deposit', () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows, sql } from '../../../platform/db/index.js';
 import { startTestApp, type TestApp } from '../../../testing/harness.js';
-import { bearer, createProduct, payOrder, signInCustomer, type CustomerFixture, type ShopFixture } from '../../../testing/commerce.js';
+import { bearer, createProduct, payOrder, signInCustomer, type CustomerFixture, type ShopFixture, atTime } from '../../../testing/commerce.js';
 
 /**
  * Random interleavings of paid / completed / thawed / partially refunded / withdrawn / rejected / paid out /
@@ -44,15 +44,7 @@ function mulberry32(a: number) {
   };
 }
 
-async function at<T>(ms: number, run: () => Promise<T>): Promise<T> {
-  const realNow = t.platform.now;
-  t.platform.now = () => new Date(ms);
-  try {
-    return await run();
-  } finally {
-    t.platform.now = realNow;
-  }
-}
+const at = <T>(ms: number, run: () => Promise<T>) => atTime(t, ms, run);
 
 async function bindTo(c: CustomerFixture, parent: CustomerFixture) {
   const share = await t.call('POST', store('/me/share'), { headers: bearer(parent), body: { kind: 'promoter' } });

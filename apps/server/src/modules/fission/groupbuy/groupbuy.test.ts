@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows, sql } from '../../../platform/db/index.js';
 import { startTestApp, type TestApp } from '../../../testing/harness.js';
-import { bearer, createProduct, payOrder, signInCustomer, waitFor, type CustomerFixture, type ShopFixture } from '../../../testing/commerce.js';
+import { bearer, createProduct, payOrder, signInCustomer, waitFor, type CustomerFixture, type ShopFixture, atTime } from '../../../testing/commerce.js';
 
 const MIN = 60_000;
 let t: TestApp;
@@ -59,15 +59,7 @@ async function buy(c: CustomerFixture, gb: { id: string; skuId: string }, groupI
 const seatOf = async (orderId: string) => (await rows<{ group_id: string | null; status: string; is_leader: boolean; moved: boolean }>(t.platform.db, sql`SELECT group_id, status, is_leader, moved FROM group_buy_orders WHERE order_id = ${orderId}`))[0]!;
 const orderOf = async (c: CustomerFixture, id: string) => (await t.call('GET', store(`/orders/${id}`), { headers: bearer(c) })).body;
 
-async function at<T>(ms: number, run: () => Promise<T>): Promise<T> {
-  const realNow = t.platform.now;
-  t.platform.now = () => new Date(ms);
-  try {
-    return await run();
-  } finally {
-    t.platform.now = realNow;
-  }
-}
+const at = <T>(ms: number, run: () => Promise<T>) => atTime(t, ms, run);
 
 async function pool<T>(items: T[], width: number, run: (item: T, i: number) => Promise<void>) {
   let next = 0;

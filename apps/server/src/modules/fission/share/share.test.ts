@@ -4,7 +4,7 @@ import { createCanvas, loadImage } from '@napi-rs/canvas';
 import QRCode from 'qrcode';
 import { SCENE_PATTERN } from '@siyu/contracts';
 import { startTestApp, type TestApp } from '../../../testing/harness.js';
-import { addAddress, bearer, createProduct, payOrder, signInCustomer, waitFor, type CustomerFixture, type ShopFixture } from '../../../testing/commerce.js';
+import { addAddress, bearer, createProduct, payOrder, signInCustomer, waitFor, type CustomerFixture, type ShopFixture, atTime } from '../../../testing/commerce.js';
 import { wrap } from './posters.js';
 
 const DAY = 86_400_000;
@@ -22,15 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-async function at<T>(ms: number, run: () => Promise<T>): Promise<T> {
-  const realNow = t.platform.now;
-  t.platform.now = () => new Date(ms);
-  try {
-    return await run();
-  } finally {
-    t.platform.now = realNow;
-  }
-}
+const at = <T>(ms: number, run: () => Promise<T>) => atTime(t, ms, run);
 
 async function share(c: CustomerFixture, body: unknown, s: ShopFixture = shop) {
   return t.call('POST', store('/me/share', s), { headers: bearer(c), body });
