@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows, sql } from '../../../platform/db/index.js';
 import { startTestApp, type TestApp } from '../../../testing/harness.js';
-import { bearer, createProduct, payOrder, signInCustomer, waitFor, type CustomerFixture, type ShopFixture } from '../../../testing/commerce.js';
+import { bearer, createProduct, payOrder, signInCustomer, waitFor, type CustomerFixture, type ShopFixture, atTime } from '../../../testing/commerce.js';
 import { clawTarget, lineCommission } from './service.js';
 
 const DAY = 86_400_000;
@@ -27,15 +27,7 @@ afterAll(() => t?.close());
 
 const dist = () => t.services.fission.distribution;
 
-async function at<T>(ms: number, run: () => Promise<T>): Promise<T> {
-  const realNow = t.platform.now;
-  t.platform.now = () => new Date(ms);
-  try {
-    return await run();
-  } finally {
-    t.platform.now = realNow;
-  }
-}
+const at = <T>(ms: number, run: () => Promise<T>) => atTime(t, ms, run);
 
 async function settings(patch: Partial<typeof SETTINGS> & Record<string, unknown>) {
   const res = await t.call('PUT', '/api/admin/distribution/settings', { session: shop.owner, body: { ...SETTINGS, ...patch } });
@@ -239,6 +231,16 @@ describe('the promoter flow', () => {
     // The buyer's own purchases never pay the buyer: a promoter bound to nobody earns nothing on them.
     await buy(top, product.skus[0].id, 1);
     expect(await accountOf(top)).toMatchObject({ frozenFen: 300 });
+
+    // Staff see the same team, and the products with a commission of their own; removing it brings the shop's rates back.
+    const staffTeam = await t.call('GET', `/api/admin/promoters/${top.customerId}/team?tier=2`, { session: shop.owner });
+    expect(staffTeam.body).toMatchObject({ total: 1, items: [{ orders: 1, spentFen: 30_000 }] });
+    expect((await t.call('GET', `/api/admin/promoters/${buyer.customerId}/team`, { session: shop.owner })).status).toBe(404);
+    const rules = await t.call('GET', '/api/admin/distribution/products', { session: shop.owner });
+    expect(rules.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ productId: product.id, mode: 'fixed', level1: 300, level2: 100 })]));
+    const reset = await t.call('DELETE', `/api/admin/distribution/products/${product.id}`, { session: shop.owner });
+    expect(reset.body).toMatchObject({ custom: false, mode: 'percent', level1: SETTINGS.level1Bp });
+    expect((await t.call('GET', '/api/admin/distribution/products', { session: shop.owner })).body.items.some((r: { productId: string }) => r.productId === product.id)).toBe(false);
   });
 });
 

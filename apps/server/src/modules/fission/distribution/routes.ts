@@ -42,6 +42,17 @@ export const distributionAdminRoutes: FastifyPluginAsyncZod<{ fission: Fission }
     return after;
   });
 
+  app.get('/distribution/products', { config: read, schema: { tags, summary: 'Products with a commission of their own' } }, async (req) => d.productRules(actorOf(req).shopId));
+
+  app.delete('/distribution/products/:productId', { config: manage, schema: { tags, summary: 'Remove a product’s own commission: the shop’s rates apply again', params: ProductParams } }, async (req) => {
+    const after = await d.resetProductRule(actorOf(req), req.params.productId);
+    req.audit = { entity: 'distribution_product', entityId: req.params.productId, after };
+    return after;
+  });
+
+  app.get('/promoters/:customerId/team', { config: read, schema: { tags, summary: 'A promoter’s team: tier 1 (bound to them) or tier 2 (bound to their promoters)', params: CustomerParams, querystring: PromoterTeamQuery } }, async (req) =>
+    d.teamOf(actorOf(req).shopId, req.params.customerId, req.query.tier === 2 ? 2 : 1, req.query.page, req.query.pageSize));
+
   app.get('/promoters', { config: read, schema: { tags, summary: 'Promoters with their team, parent and account', querystring: PromoterListQuery } }, async (req) =>
     d.listPromoters(actorOf(req).shopId, req.query));
 

@@ -173,6 +173,27 @@ export class DistributionService {
     return this.productRule(actor.shopId, productId);
   }
 
+  /** Products with a commission of their own, newest change first. */
+  async productRules(shopId: string) {
+    const list = await rows<{ product_id: string; mode: 'percent' | 'fixed'; level1: number; level2: number; updated_at: string | Date }>(this.p.db, sql`
+      SELECT product_id, mode, level1, level2, updated_at FROM distribution_products WHERE shop_id = ${shopId} ORDER BY updated_at DESC LIMIT 500`);
+    const titles = await this.d.catalog.titles(shopId, list.map((r) => r.product_id));
+    return { items: list.map((r) => ({ productId: r.product_id, title: titles.get(r.product_id) ?? null, mode: r.mode, level1: Number(r.level1), level2: Number(r.level2), updatedAt: iso(r.updated_at) })) };
+  }
+
+  /** Back to the shop's rates for this product. */
+  async resetProductRule(actor: Actor, productId: string) {
+    if (!(await this.d.catalog.existingProductIds(actor.shopId, [productId])).has(productId)) throw notFound('Product', { field: 'productId' });
+    await this.p.database.transaction((tx) => tx.execute(sql`DELETE FROM distribution_products WHERE shop_id = ${actor.shopId} AND product_id = ${productId}`));
+    return this.productRule(actor.shopId, productId);
+  }
+
+  /** A promoter's team as staff see it (404 for someone who is not this shop's promoter). */
+  async teamOf(shopId: string, customerId: string, tier: 1 | 2, page = 1, pageSize = 20) {
+    if (!(await this.promoter(this.p.db, shopId, customerId))) throw notFound('Promoter', { field: 'customerId' });
+    return this.team(shopId, customerId, tier, page, pageSize);
+  }
+
   // ---- promoters -------------------------------------------------------------------------------------
 
   async promoter(db: Db, shopId: string, customerId: string, lock = false): Promise<PromoterRow | undefined> {
