@@ -27,6 +27,7 @@ export const TOPICS = [
   'pickup_ready',
   'presale_balance_due',
   'flash_sale_reminder',
+  'group_buy_result',
   'member_card_expiring',
   'points_expiring',
   'coupon_expiring',
@@ -35,7 +36,7 @@ export const TOPICS = [
 ] as const;
 export type Topic = (typeof TOPICS)[number];
 
-export const TRANSACTIONAL_TOPICS: readonly Topic[] = ['order_shipped', 'pickup_ready', 'presale_balance_due', 'flash_sale_reminder'];
+export const TRANSACTIONAL_TOPICS: readonly Topic[] = ['order_shipped', 'pickup_ready', 'presale_balance_due', 'flash_sale_reminder', 'group_buy_result'];
 export const isTransactional = (t: Topic) => TRANSACTIONAL_TOPICS.includes(t);
 
 export const TOPIC_LABELS: Record<Topic, { zh: string; en: string }> = {
@@ -43,6 +44,7 @@ export const TOPIC_LABELS: Record<Topic, { zh: string; en: string }> = {
   pickup_ready: { zh: '到店取货提醒', en: 'Ready for pickup' },
   presale_balance_due: { zh: '预售尾款提醒', en: 'Pre-sale balance due' },
   flash_sale_reminder: { zh: '秒杀开抢提醒', en: 'Flash sale starting' },
+  group_buy_result: { zh: '拼团结果通知', en: 'Group buy result' },
   member_card_expiring: { zh: '会员卡到期提醒', en: 'Member card expiring' },
   points_expiring: { zh: '积分到期提醒', en: 'Points expiring' },
   coupon_expiring: { zh: '优惠券到期提醒', en: 'Coupon expiring' },
@@ -59,6 +61,7 @@ export const TOPIC_VARIABLES: Record<Topic, Record<string, string>> = {
   pickup_ready: { shopName: '思域好物', orderNo: 'SY202612040002', pickupCode: '836251', pickupPoint: '万象城店', time: '2026-12-04 10:00' },
   presale_balance_due: { shopName: '思域好物', goods: '羽绒服', balance: '¥399.00', endsAt: '2026-12-12 23:59' },
   flash_sale_reminder: { shopName: '思域好物', activity: '双12秒杀', startsAt: '2026-12-12 10:00' },
+  group_buy_result: { shopName: '思域好物', goods: '有机草莓礼盒', result: '拼团成功,商家将尽快发货', time: '2026-12-04 10:00' },
   member_card_expiring: { shopName: '思域好物', card: '黑金年卡', endsAt: '2026-12-31' },
   points_expiring: { shopName: '思域好物', points: '1200', expiresAt: '2026-12-31' },
   coupon_expiring: { shopName: '思域好物', coupon: '满100减20', expiresAt: '2026-12-08' },

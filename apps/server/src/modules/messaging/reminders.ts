@@ -29,6 +29,17 @@ export function registerReminders(p: Platform, messaging: MessagingService) {
   on('presale.balance_due', 'presale-balance-due', (e, shopId) => [
     { shopId, customerId: e.customerId, topic: 'presale_balance_due', key: `presale_balance_due:${e.presaleOrderId}`, vars: { goods: e.name ?? '', endsAt: shopTime(e.balanceEndsAt) } },
   ]);
+  // 拼团: every member hears how their group ended (a failed group's money is already on its way back).
+  on('group_buy.succeeded', 'group-buy-succeeded', (e, shopId) =>
+    (e.customerIds as string[]).map((customerId) => ({
+      shopId, customerId, topic: 'group_buy_result' as const, key: `group_buy_result:${e.groupId}:${customerId}`, vars: { goods: e.productTitle ?? '', result: '拼团成功,商家将尽快发货', time: shopTime(new Date().toISOString()) },
+    })),
+  );
+  on('group_buy.failed', 'group-buy-failed', (e, shopId) =>
+    (e.customerIds as string[]).map((customerId) => ({
+      shopId, customerId, topic: 'group_buy_result' as const, key: `group_buy_result:${e.groupId}:${customerId}`, vars: { goods: e.productTitle ?? '', result: '拼团未成功,款项已原路退回', time: shopTime(new Date().toISOString()) },
+    })),
+  );
   on('member_card.expiring', 'member-card-expiring', (e, shopId) => [
     { shopId, customerId: e.customerId, topic: 'member_card_expiring', key: `member_card_expiring:${e.customerId}:${e.expiresAt}`, vars: { card: '付费会员卡', endsAt: shopDate(e.expiresAt) } },
   ]);

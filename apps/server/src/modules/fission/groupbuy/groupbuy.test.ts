@@ -110,6 +110,10 @@ describe('a group of two', () => {
     }
     const stats = await t.call('GET', `/api/admin/group-buys/${gb.id}`, { session: shop.owner });
     expect(stats.body.stats).toMatchObject({ groupsOpen: 0, groupsSucceeded: 1, groupsFailed: 0, membersPaid: 2, paidFen: 12_000 });
+    // Both members are told, once each, whatever redelivery does.
+    await t.drain();
+    const notices = await rows<{ customer_id: string; topic: string }>(t.platform.db, sql`SELECT customer_id, topic FROM deliveries WHERE topic = 'group_buy_result' AND idempotency_key LIKE ${`group_buy_result:${seat.group_id}:%`}`);
+    expect(notices.map((n) => n.customer_id).sort()).toEqual([a.customerId, b.customerId].sort());
     expect(stats.body.daily.at(-1)).toMatchObject({ opened: 1, succeeded: 1 });
   });
 

@@ -394,7 +394,13 @@ export class GroupBuyService {
     await tx.execute(sql`UPDATE group_buy_groups SET status = 'succeeded', virtual_seats = virtual_seats + ${virtualSeats}, ended_at = ${now} WHERE id = ${g.id}`);
     const members = await rows<{ order_id: string; customer_id: string }>(tx, sql`SELECT order_id, customer_id FROM group_buy_orders WHERE group_id = ${g.id} AND status = 'joined'`);
     await this.d.orders.releaseHold(tx, g.shop_id, members.map((m) => m.order_id), HOLD);
-    await this.p.events.emit(tx, { shopId: g.shop_id, type: 'group_buy.succeeded', payload: { groupId: g.id, groupBuyId: g.group_buy_id, orderIds: members.map((m) => m.order_id), customerIds: members.map((m) => m.customer_id), virtualSeats } });
+    await this.p.events.emit(tx, { shopId: g.shop_id, type: 'group_buy.succeeded', payload: { groupId: g.id, groupBuyId: g.group_buy_id, productTitle: await this.productTitle(tx, g), orderIds: members.map((m) => m.order_id), customerIds: members.map((m) => m.customer_id), virtualSeats } });
+  }
+
+  /** What the members' notice names: the group buy's product. */
+  private async productTitle(tx: Db, g: GroupRow) {
+    const [a] = await rows<{ product_id: string }>(tx, sql`SELECT product_id FROM group_buys WHERE id = ${g.group_buy_id}`);
+    return a ? ((await this.d.catalog.titles(g.shop_id, [a.product_id], tx)).get(a.product_id) ?? '') : '';
   }
 
   // ---- expiry ----------------------------------------------------------------------------------------
@@ -424,7 +430,7 @@ export class GroupBuyService {
         await this.d.refunds.refundWholeBySystem(tx, shopId, m.order_id, FAILED_REASON, `group_buy:${m.order_id}`);
         await tx.execute(sql`UPDATE group_buy_orders SET status = 'refunding' WHERE order_id = ${m.order_id}`);
       }
-      await this.p.events.emit(tx, { shopId, type: 'group_buy.failed', payload: { groupId: g.id, groupBuyId: g.group_buy_id, orderIds: members.map((m) => m.order_id), customerIds: members.map((m) => m.customer_id) } });
+      await this.p.events.emit(tx, { shopId, type: 'group_buy.failed', payload: { groupId: g.id, groupBuyId: g.group_buy_id, productTitle: await this.productTitle(tx, g), orderIds: members.map((m) => m.order_id), customerIds: members.map((m) => m.customer_id) } });
     });
   }
 
