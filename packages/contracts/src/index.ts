@@ -33,3 +33,4 @@ export * from './fission-distribution.js';
 export * from './fission-bargain.js';
 export * from './fission-groupbuy.js';
 export * from './fission-invite.js';
+export * from './fission-leaders.js';

@@ -33,7 +33,7 @@ const a = {} as {
   wecomRun: string; wecomTag: string; wecomCode: string; wecomRelation: string; wecomRule: string; wecomReminder: string; wecomMass: string; wecomMoment: string; wecomHandover: string; wecomContact: string;
   wecomChat: string; wecomGroupCode: string; wecomWelcome: string; wecomSop: string;
   groupBuy: string; groupBuyProduct: string; groupBuyGroup: string; bargain: string; bargainProduct: string; bargainLaunch: string;
-  scene: string; withdrawal: string;
+  scene: string; withdrawal: string; leaderPoint: string; settlement: string;
   flashSale: string; flashDraft: string; flashSession: string; flashItem: string; flashAttempt: string;
 };
 let bAddress: string;
@@ -225,6 +225,20 @@ beforeAll(async () => {
   expect(withdrawal.status, JSON.stringify(withdrawal.body)).toBe(201);
   a.withdrawal = withdrawal.body.id;
   await t.call('PUT', '/api/admin/invitations/settings', { ...own, body: { enabled: true, newCustomer: 'never_paid', newAccountHours: 24, trigger: 'first_order', attributionDays: 7, inviterCouponTemplateId: null, inviterPoints: 10, inviteeCouponTemplateId: null, inviteePoints: 0, inviterDailyCap: 10 } });
+  // Community leaders: c1 leads a point; a neighbour's pickup there was verified by c1 and settled.
+  expect((await t.call('PUT', '/api/admin/leaders/settings', { ...own, body: { enabled: true, commissionBp: 500, cutoffTime: '22:00', pickupAfterDays: 1, autoApprove: false } })).status).toBe(200);
+  expect((await t.call('POST', store(A.slug, '/me/leader-centre/apply'), { headers: bearer(c1), body: { name: `${MARK} 团长`, phone: c1.phone, pointName: `${MARK} 团点`, address: '文三路 2 号', latitude: 30.27, longitude: 120.13 } })).status).toBeLessThan(300);
+  a.leaderPoint = (await t.call('POST', `/api/admin/leaders/${c1.customerId}/approve`, own)).body.pickupPointId;
+  const neighbour = await signInCustomer(t, A.slug);
+  const atPoint = await place(neighbour, { items: [{ skuId: a.sku, quantity: 1 }], fulfilment: 'pickup', pickupPointId: a.leaderPoint });
+  await payOrder(t, A.slug, neighbour, atPoint.id);
+  secrets.push(atPoint.id, atPoint.orderNo);
+  const neighbourCode = (await t.call('GET', store(A.slug, `/orders/${atPoint.id}`), { headers: bearer(neighbour) })).body.pickupCode;
+  expect((await t.call('POST', store(A.slug, '/me/leader-centre/verify'), { headers: bearer(c1), body: { code: neighbourCode } })).status).toBe(200);
+  await t.drain();
+  const settled = await t.call('POST', '/api/admin/leader-settlements/run', { ...own, body: { periodTo: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10) } });
+  expect(settled.status, JSON.stringify(settled.body)).toBeLessThan(300);
+  a.settlement = (await t.call('GET', '/api/admin/leader-settlements', own)).body.items[0].id;
   // Flash sales: a draft, a running sale, and c1's accepted attempt with its order written.
   const flashBody = (startsAt: number) => ({ name: `${MARK} 秒杀`, perCustomerLimit: 1, sessions: [{ startsAt: new Date(startsAt), endsAt: new Date(startsAt + 3 * 3600_000), items: [{ skuId: a.cartSku, priceFen: 500, stock: 5 }] }] });
   a.flashDraft = (await t.call('POST', '/api/admin/flash-sales', { ...own, body: flashBody(Date.now() + 86_400_000) })).body.id;
@@ -336,6 +350,8 @@ async function snapshotA() {
     withdrawals: await get('/api/admin/withdrawals'),
     distributionSettings: await get('/api/admin/distribution/settings'),
     inviteSettings: await get('/api/admin/invitations/settings'),
+    leaders: await get('/api/admin/leaders'),
+    leaderSettlements: await get('/api/admin/leader-settlements'),
     presale: await get(`/api/admin/presales/${a.presale}`),
     myPresales: await mine('/me/presale-orders'),
     c1Card: await get(`/api/admin/customers/${c1.customerId}/member-card`),
@@ -604,6 +620,21 @@ const ADMIN: Record<string, AdminCase> = {
   'GET /api/admin/withdrawals': { kind: 'list' },
   'POST /api/admin/withdrawals/{id}/approve': { kind: 'foreign', params: () => ({ id: a.withdrawal }) },
   'POST /api/admin/withdrawals/{id}/reject': { kind: 'foreign', params: () => ({ id: a.withdrawal }), body: () => ({ reason: 'B' }) },
+  'GET /api/admin/leaders/settings': { kind: 'list' },
+  'PUT /api/admin/leaders/settings': { kind: 'own', run: () => t.call('PUT', '/api/admin/leaders/settings', { session: B.owner, body: { enabled: false, commissionBp: 100, cutoffTime: '20:00', pickupAfterDays: 0, autoApprove: true } }) },
+  'GET /api/admin/leaders/overview': { kind: 'list' },
+  'GET /api/admin/leaders': { kind: 'list' },
+  'GET /api/admin/leaders/{customerId}': { kind: 'foreign', params: () => ({ customerId: c1.customerId }) },
+  'POST /api/admin/leaders/{customerId}/approve': { kind: 'foreign', params: () => ({ customerId: c1.customerId }) },
+  'POST /api/admin/leaders/{customerId}/reject': { kind: 'foreign', params: () => ({ customerId: c1.customerId }), body: () => ({ reason: 'B' }) },
+  'POST /api/admin/leaders/{customerId}/disable': { kind: 'foreign', params: () => ({ customerId: c1.customerId }) },
+  'GET /api/admin/leaders/{customerId}/pick-list': { kind: 'foreign', params: () => ({ customerId: c1.customerId }) },
+  'GET /api/admin/leaders/{customerId}/pick-list.xlsx': { kind: 'foreign', params: () => ({ customerId: c1.customerId }) },
+  'GET /api/admin/leader-settlements': { kind: 'list' },
+  'GET /api/admin/leader-settlements.xlsx': { kind: 'list' },
+  'POST /api/admin/leader-settlements/run': { kind: 'own', run: () => t.call('POST', '/api/admin/leader-settlements/run', { session: B.owner, body: { periodTo: new Date().toISOString().slice(0, 10) } }) },
+  'GET /api/admin/leader-settlements/{id}/commissions': { kind: 'foreign', params: () => ({ id: a.settlement }) },
+  'POST /api/admin/leader-settlements/{id}/paid': { kind: 'foreign', params: () => ({ id: a.settlement }), body: () => ({}) },
   'GET /api/admin/member-cards': { kind: 'list' },
   'POST /api/admin/member-cards': { kind: 'ref', body: () => ({ name: 'B 卡', periodKind: 'month', priceFen: 100, percentPaid: null, freeShipping: false, monthlyCouponTemplateId: a.coupon }) },
   'PUT /api/admin/member-cards/{id}': { kind: 'foreign', params: () => ({ id: a.cardPlan }), body: () => ({ name: 'B 改的', periodKind: 'year', priceFen: 1, percentPaid: 1, freeShipping: true, monthlyCouponTemplateId: null }) },
@@ -796,6 +827,17 @@ const STORE: Record<string, StoreCase> = {
   'POST /api/store/{shop}/referrals/visit': { kind: 'open', body: () => ({ scene: a.scene }) },
   'POST /api/store/{shop}/invitations/accept': { kind: 'open', body: () => ({ scene: a.scene }), refs: () => [{ scene: a.scene }], ownStatus: [404] },
   'GET /api/store/{shop}/me/invitations': { kind: 'open' },
+  'GET /api/store/{shop}/leaders/nearby': { kind: 'open', queries: () => ['', '?lat=30.27&lng=120.13'] },
+  'GET /api/store/{shop}/me/leader': { kind: 'open' },
+  'PUT /api/store/{shop}/me/leader': { kind: 'open', body: () => ({ leaderId: '00000000-0000-4000-8000-000000000000' }), refs: () => [{ leaderId: c1.customerId }], ownStatus: [404] },
+  'GET /api/store/{shop}/me/leader-centre': { kind: 'open' },
+  // B has no leaders: applying is refused there (feature off), never reaches A.
+  'POST /api/store/{shop}/me/leader-centre/apply': { kind: 'open', body: () => ({ name: 'B 团长', phone: '13900000000', pointName: 'B 点', address: 'B 路 1 号' }), ownStatus: [409] },
+  // B's customer leads nothing (409 there); A's pick list opens only with the token of A's leader, refused at B (401 walk).
+  'GET /api/store/{shop}/me/leader-centre/pick-list': { kind: 'open', queries: () => [] },
+  'POST /api/store/{shop}/me/leader-centre/verify': { kind: 'open', body: () => ({ code: '12345678' }), ownStatus: [404, 409] },
+  'GET /api/store/{shop}/me/leader-centre/commissions': { kind: 'open' },
+  'GET /api/store/{shop}/me/leader-centre/settlements': { kind: 'open' },
   'GET /api/store/{shop}/me/member-card': { kind: 'open' },
   // B sells no card: its own call names a card that does not exist (404), like one of A's.
   'POST /api/store/{shop}/me/member-card/purchases': { kind: 'open', body: () => ({ planId: '00000000-0000-4000-8000-000000000000' }), refs: () => [{ planId: a.cardPlan }], ownStatus: [404] },

@@ -6,6 +6,7 @@ import { DistributionService } from './distribution/service.js';
 import { SceneService } from './share/scenes.js';
 import { PosterService } from './share/posters.js';
 import { InviteService } from './invite/service.js';
+import { LeaderService } from './leaders/service.js';
 
 /**
  * 裂变: customers bring customers. Group buys, bargains, promoters (distribution), invitations and share codes, each in
@@ -18,7 +19,8 @@ export function createFission(p: Platform, deps: FissionDeps) {
   const bargains = new BargainService(p, deps);
   const distribution = new DistributionService(p, deps, scenes);
   const invitations = new InviteService(p, deps, scenes);
-  return { scenes, posters, groupBuys, bargains, distribution, invitations };
+  const leaders = new LeaderService(p, deps);
+  return { scenes, posters, groupBuys, bargains, distribution, invitations, leaders };
 }
 
 export type Fission = ReturnType<typeof createFission>;

@@ -5,6 +5,7 @@ import { registerBargainJobs } from './bargain/jobs.js';
 import { registerDistributionJobs } from './distribution/jobs.js';
 import { registerShareJobs } from './share/jobs.js';
 import { registerInviteJobs } from './invite/jobs.js';
+import { registerLeaderJobs } from './leaders/jobs.js';
 
 export function registerFissionJobs(p: Platform, f: Fission) {
   registerGroupBuyJobs(p, f);
@@ -12,4 +13,5 @@ export function registerFissionJobs(p: Platform, f: Fission) {
   registerDistributionJobs(p, f);
   registerShareJobs(p, f);
   registerInviteJobs(p, f);
+  registerLeaderJobs(p, f);
 }

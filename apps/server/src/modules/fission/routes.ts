@@ -5,11 +5,12 @@ import { bargainAdminRoutes, bargainStoreRoutes } from './bargain/routes.js';
 import { distributionAdminRoutes, distributionStoreRoutes } from './distribution/routes.js';
 import { shareAdminRoutes, shareStoreRoutes } from './share/routes.js';
 import { inviteAdminRoutes, inviteStoreRoutes } from './invite/routes.js';
+import { leaderAdminRoutes, leaderStoreRoutes } from './leaders/routes.js';
 
 export async function fissionAdminRoutes(admin: FastifyInstance, fission: Fission) {
-  for (const r of [groupbuyAdminRoutes, bargainAdminRoutes, distributionAdminRoutes, shareAdminRoutes, inviteAdminRoutes]) await admin.register(r, { fission });
+  for (const r of [groupbuyAdminRoutes, bargainAdminRoutes, distributionAdminRoutes, shareAdminRoutes, inviteAdminRoutes, leaderAdminRoutes]) await admin.register(r, { fission });
 }
 
 export async function fissionStoreRoutes(store: FastifyInstance, fission: Fission) {
-  for (const r of [groupbuyStoreRoutes, bargainStoreRoutes, distributionStoreRoutes, shareStoreRoutes, inviteStoreRoutes]) await store.register(r, { fission });
+  for (const r of [groupbuyStoreRoutes, bargainStoreRoutes, distributionStoreRoutes, shareStoreRoutes, inviteStoreRoutes, leaderStoreRoutes]) await store.register(r, { fission });
 }

@@ -171,22 +171,30 @@ export class OrderService {
   /** 核销: store staff verify the customer's pickup code and hand over the goods. */
   async verifyPickup(actor: Actor, code: string) {
     await this.limitPickupAttempts(actor);
-    return this.p.database.transaction(async (tx) => {
-      const [found] = await tx.select({ id: orders.id }).from(orders).where(and(eq(orders.shopId, actor.shopId), eq(orders.pickupCode, code)));
-      if (!found) throw notFound('Pickup code', { field: 'code' });
-      const order = await lockOrder(tx, actor.shopId, found.id);
-      if (order.status === 'completed') throw conflict('PICKUP_CODE_USED', 'This pickup code was already used', { field: 'code' });
-      if (order.status !== 'paid') throw conflict('ORDER_STATE_INVALID', `The order is ${order.status}`, { field: 'code', status: order.status });
-      const after = await transition(tx, order, 'verify_pickup', staffActor(actor), { completedAt: this.p.now() }, { code: 'pickup_verified' });
-      await this.p.events.emit(tx, { shopId: order.shopId, type: 'order.completed', payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, pickup: true } });
-      return { before: present(order), after: present(after) };
-    });
+    return this.verifyPickupCode(actor.shopId, code, staffActor(actor));
   }
 
   // An 8-digit code is guessable by brute force; cap attempts per staff member.
-  private async limitPickupAttempts(actor: Actor) {
+  private async limitPickupAttempts(actor: { shopId: string; id?: string }) {
     const r = await this.p.hot.rateLimit(`pickup-verify:${actor.shopId}:${actor.id}`, 30, 60_000);
     if (!r.allowed) throw tooMany('RATE_LIMITED', 'Too many pickup code checks, wait a minute', { retryAfterSeconds: Math.ceil(r.resetMs / 1000) });
+  }
+
+  /** The verification itself; `pickupPointId` confines it to orders for pickup at that point (a code elsewhere is unknown). */
+  private async verifyPickupCode(shopId: string, code: string, by: TransitionActor, pickupPointId?: string) {
+    return this.p.database.transaction(async (tx) => {
+      const [found] = await tx
+        .select({ id: orders.id })
+        .from(orders)
+        .where(and(eq(orders.shopId, shopId), eq(orders.pickupCode, code), pickupPointId ? sql`${orders.pickupPoint}->>'id' = ${pickupPointId}` : undefined));
+      if (!found) throw notFound('Pickup code', { field: 'code' });
+      const order = await lockOrder(tx, shopId, found.id);
+      if (order.status === 'completed') throw conflict('PICKUP_CODE_USED', 'This pickup code was already used', { field: 'code' });
+      if (order.status !== 'paid') throw conflict('ORDER_STATE_INVALID', `The order is ${order.status}`, { field: 'code', status: order.status });
+      const after = await transition(tx, order, 'verify_pickup', by, { completedAt: this.p.now() }, { code: 'pickup_verified' });
+      await this.p.events.emit(tx, { shopId: order.shopId, type: 'order.completed', payload: { orderId: order.id, orderNo: order.orderNo, customerId: order.customerId, pickup: true } });
+      return { before: present(order), after: present(after) };
+    });
   }
 
   /** Marks the order paid inside the payment's transaction (the caller holds the order lock). */
@@ -321,6 +329,50 @@ export class OrderService {
       .from(orders)
       .where(and(eq(orders.shopId, shopId), eq(orders.customerId, customerId), isNotNull(orders.paidAt)));
     return Number(row?.n ?? 0);
+  }
+
+  // For community leaders (社区团长, fission/leaders): verification at the leader's own point, and their pick lists.
+
+  /**
+   * 核销 by whoever runs one pickup point (a community leader, actor customer): only orders for pickup at that
+   * point; a code of another point is unknown here. Attempts are capped per (shop, actor) as for staff.
+   */
+  async verifyPickupAt(shopId: string, code: string, pickupPointId: string, by: TransitionActor) {
+    await this.limitPickupAttempts({ shopId, id: `${by.type}:${by.id ?? ''}` });
+    return this.verifyPickupCode(shopId, code, by, pickupPointId);
+  }
+
+  /**
+   * Paid pickup orders at one point paid in (after, until] — a batch runs up to and including its cut-off —
+   * still to pick up or picked up, with their lines.
+   */
+  async paidPickupOrdersAt(shopId: string, pickupPointId: string, after: Date, until: Date, db: Db = this.p.db) {
+    const list = await db
+      .select()
+      .from(orders)
+      .where(
+        and(
+          eq(orders.shopId, shopId),
+          eq(orders.fulfilment, 'pickup'),
+          sql`${orders.pickupPoint}->>'id' = ${pickupPointId}`,
+          gt(orders.paidAt, after),
+          lte(orders.paidAt, until),
+          inArray(orders.status, ['paid', 'completed']),
+        ),
+      )
+      .orderBy(orders.paidAt, orders.id);
+    const items = list.length
+      ? await db
+          .select({ orderId: orderItems.orderId, skuId: orderItems.skuId, productId: orderItems.productId, title: orderItems.title, specText: orderItems.specText, quantity: orderItems.quantity, refundedQty: orderItems.refundedQty })
+          .from(orderItems)
+          .where(and(eq(orderItems.shopId, shopId), inArray(orderItems.orderId, list.map((o) => o.id))))
+          .orderBy(orderItems.position, orderItems.id)
+      : [];
+    return list.map((o) => ({
+      id: o.id, orderNo: o.orderNo, customerId: o.customerId, status: o.status, paidAt: o.paidAt, paidFen: o.paidFen, refundedFen: o.refundedFen,
+      pickupCode: o.pickupCode, fulfilmentHold: o.fulfilmentHold, completedAt: o.completedAt,
+      items: items.filter((i) => i.orderId === o.id).map(({ orderId: _o, ...i }) => i),
+    }));
   }
 }
 
