@@ -137,3 +137,27 @@ describe('a platform certificate the shop does not know yet', () => {
     expect(after.platformKeys[current]).toContain('BEGIN CERTIFICATE');
   });
 });
+
+describe('a fresh sandbox shop paid by several customers at once', () => {
+  it('makes one sandbox merchant, so every payment’s notification verifies and pays its order', async () => {
+    const fresh = await t.createShop();
+    const sku = (await createProduct(t, fresh.owner, { title: '首单', priceFen: 990, stock: 20 })).skus[0].id;
+    const point = (await t.call('POST', '/api/admin/pickup-points', { session: fresh.owner, body: { name: '门店', address: '文三路 1 号' } })).body.id;
+    const buyers = await Promise.all(Array.from({ length: 6 }, () => signInCustomer(t, fresh.slug)));
+    const orders = await Promise.all(buyers.map(async (c) => {
+      const placed = await t.call('POST', `/api/store/${fresh.slug}/orders`, { headers: bearer(c), body: { items: [{ skuId: sku, quantity: 1 }], fulfilment: 'pickup', pickupPointId: point } });
+      expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+      return placed.body.id as string;
+    }));
+    // The first payments of the shop, all at once: each may be the one that creates the merchant.
+    const prepays = await Promise.all(orders.map(async (id, i) => {
+      const pay = await t.call('POST', `/api/store/${fresh.slug}/orders/${id}/pay`, { headers: bearer(buyers[i]!), body: {} });
+      expect(pay.status, JSON.stringify(pay.body)).toBe(200);
+      return pay.body.prepayId as string;
+    }));
+    for (const prepay_id of prepays) expect((await t.call('POST', '/sandbox/wechatpay/sandbox/pay', { body: { prepay_id } })).status).toBe(200);
+    for (const [i, id] of orders.entries()) {
+      await waitFor(async () => (await t.call('GET', `/api/store/${fresh.slug}/orders/${id}`, { headers: bearer(buyers[i]!) })).body.status === 'paid', `order ${i} paid`);
+    }
+  });
+});

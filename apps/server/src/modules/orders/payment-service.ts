@@ -84,7 +84,17 @@ export class PaymentService {
     if (!this.p.config.SANDBOX || this.p.config.WECHATPAY_BASE_URL) {
       throw conflict('PAYMENT_NOT_CONFIGURED', 'This shop has not set up WeChat Pay yet', { field: 'wechatPay' });
     }
-    const lock = await this.p.hot.lock(`wechatpay-provision:${shopId}`, 10_000);
+    const key = `wechatpay-provision:${shopId}`;
+    let lock = await this.p.hot.lock(key, 10_000);
+    // Another request is creating this shop's sandbox merchant: wait for it and use that one. Going ahead would make a
+    // second merchant, and the payments opened on the first would fail their notifications' signature check.
+    for (let waited = 0; !lock && waited < 15_000; waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+      const made = await this.tenancy.settings(shopId);
+      if (made.wechatPay) return made.wechatPay;
+      lock = await this.p.hot.lock(key, 10_000);
+    }
+    if (!lock) throw new AppError(503, 'PAYMENT_PROVISIONING', 'WeChat Pay is being set up for this shop, try again in a moment', { field: 'wechatPay' });
     try {
       const again = await this.tenancy.settings(shopId);
       if (again.wechatPay) return again.wechatPay;
@@ -93,7 +103,7 @@ export class PaymentService {
       await this.tenancy.updateShop({ shopId, type: 'system', id: 'system', name: 'system', role: 'owner' }, { settings: { wechatPay: config } });
       return config;
     } finally {
-      if (lock) await this.p.hot.unlock(`wechatpay-provision:${shopId}`, lock);
+      await this.p.hot.unlock(key, lock);
     }
   }
 
