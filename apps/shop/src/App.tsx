@@ -53,6 +53,9 @@ const BargainLaunch = lazy(() => import('./pages/fission/BargainLaunch'));
 const MyBargains = lazy(() => import('./pages/fission/MyBargains'));
 const Promoter = lazy(() => import('./pages/fission/Promoter'));
 const ShareLanding = lazy(() => import('./pages/fission/ShareLanding'));
+const LeaderPicker = lazy(() => import('./pages/fission/leaders/LeaderPicker'));
+const LeaderCentre = lazy(() => import('./pages/fission/leaders/LeaderCentre'));
+const Invite = lazy(() => import('./pages/fission/invite/Invite'));
 
 function Loading() {
   return (
@@ -136,6 +139,9 @@ export function App() {
                 <Route path="bargain-launches/:id" element={<BargainLaunch />} />
                 <Route path="me/bargains" element={auth(<MyBargains />)} />
                 <Route path="me/promoter" element={auth(<Promoter />)} />
+                <Route path="me/leader" element={auth(<LeaderPicker />)} />
+                <Route path="me/leader-centre" element={auth(<LeaderCentre />)} />
+                <Route path="me/invite" element={auth(<Invite />)} />
                 <Route path="share/:scene" element={<ShareLanding />} />
                 <Route path="*" element={<Navigate to="/" replace />} />
               </Routes>

@@ -156,6 +156,8 @@ export default function Checkout() {
   const fulfilment = draft?.fulfilment ?? 'express';
   const addresses = useLoad(() => api<{ items: Address[] }>('GET', '/me/addresses'), []);
   const points = useLoad(() => api<{ items: PickupPoint[] }>('GET', '/pickup-points'), []);
+  // The community leader (社区团长) the customer chose: their point is where pickup orders go by default.
+  const myLeader = useLoad(() => api<{ mine: { pickupPointId: string | null } | null }>('GET', '/me/leader').catch(() => ({ mine: null })), []);
 
   const address = useMemo(() => {
     const list = addresses.data?.items ?? [];
@@ -199,10 +201,14 @@ export default function Checkout() {
     });
   }, [draft, preview.data]);
 
+  const leaderPointId = myLeader.data?.mine?.pickupPointId ?? null;
   useEffect(() => {
-    if (fulfilment === 'pickup' && !draft?.pickupPointId && activePoints.length === 1) update({ pickupPointId: activePoints[0].id });
+    if (fulfilment !== 'pickup' || draft?.pickupPointId) return;
+    const leaderPoint = leaderPointId ? activePoints.find((p) => p.id === leaderPointId) : undefined;
+    if (leaderPoint) update({ pickupPointId: leaderPoint.id });
+    else if (activePoints.length === 1) update({ pickupPointId: activePoints[0].id });
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [fulfilment, activePoints.length]);
+  }, [fulfilment, activePoints.length, leaderPointId]);
 
   // A chosen coupon that no longer applies (used by another order, expired): go back to the best one.
   const previewCode = preview.error?.code;

@@ -144,6 +144,15 @@ export default function Me() {
           <List.Item prefix={<UserAddOutline aria-hidden />} extra={<span className="small muted">分享赚佣金</span>} onClick={() => navigate('/me/promoter')} data-testid="me-promoter">
             推广中心
           </List.Item>
+          <List.Item prefix={<GiftOutline aria-hidden />} extra={<span className="small muted">好友得礼你也得</span>} onClick={() => navigate('/me/invite')} data-testid="me-invite">
+            邀请有礼
+          </List.Item>
+          <List.Item prefix={<EnvironmentOutline aria-hidden />} extra={<span className="small muted">附近自提</span>} onClick={() => navigate('/me/leader')} data-testid="me-leader">
+            我的团长
+          </List.Item>
+          <List.Item prefix={<TeamOutline aria-hidden />} onClick={() => navigate('/me/leader-centre')} data-testid="me-leader-centre">
+            团长中心
+          </List.Item>
           <List.Item prefix={<CalendarOutline aria-hidden />} extra={<span className="small muted">签到领积分</span>} onClick={() => navigate('/me/check-in')} data-testid="me-check-in">
             每日签到
           </List.Item>
