@@ -20,6 +20,7 @@ const members = { title: 'nav.members' as const };
 const analytics = { title: 'nav.analytics' as const };
 const reach = { title: 'nav.reach' as const };
 const wecom = { title: 'nav.wecom' as const };
+const fission = { title: 'nav.fission' as const };
 
 export const PAGES: PageDef[] = [
   { path: '/', title: 'nav.dashboard', permission: 'dashboard:read', crumbs: [], component: lazy(() => import('./pages/Dashboard')) },
@@ -54,6 +55,25 @@ export const PAGES: PageDef[] = [
   { path: '/flash-sales/new', title: 'nav.newFlashSale', permission: 'promotions:write', crumbs: [marketing, { title: 'nav.flashSales', path: '/flash-sales' }], component: lazy(() => import('./pages/promotions/FlashSaleEdit')) },
   { path: '/flash-sales/:id', title: 'nav.flashSaleDetail', permission: 'promotions:read', crumbs: [marketing, { title: 'nav.flashSales', path: '/flash-sales' }], component: lazy(() => import('./pages/promotions/FlashSaleEdit')) },
   { path: '/flash-sales/:id/live', title: 'nav.flashSaleLive', permission: 'promotions:read', crumbs: [marketing, { title: 'nav.flashSales', path: '/flash-sales' }], component: lazy(() => import('./pages/promotions/FlashSaleLive')) },
+  { path: '/group-buys', title: 'nav.groupBuys', permission: 'promotions:read', crumbs: [fission], component: lazy(() => import('./pages/fission/GroupBuyList')) },
+  { path: '/group-buys/new', title: 'nav.newGroupBuy', permission: 'promotions:write', crumbs: [fission, { title: 'nav.groupBuys', path: '/group-buys' }], component: lazy(() => import('./pages/fission/GroupBuyEdit')) },
+  { path: '/group-buys/:id', title: 'nav.groupBuyDetail', permission: 'promotions:read', crumbs: [fission, { title: 'nav.groupBuys', path: '/group-buys' }], component: lazy(() => import('./pages/fission/GroupBuyDetail')) },
+  { path: '/bargains', title: 'nav.bargains', permission: 'promotions:read', crumbs: [fission], component: lazy(() => import('./pages/fission/BargainList')) },
+  { path: '/bargains/new', title: 'nav.newBargain', permission: 'promotions:write', crumbs: [fission, { title: 'nav.bargains', path: '/bargains' }], component: lazy(() => import('./pages/fission/BargainEdit')) },
+  { path: '/bargains/:id', title: 'nav.bargainDetail', permission: 'promotions:read', crumbs: [fission, { title: 'nav.bargains', path: '/bargains' }], component: lazy(() => import('./pages/fission/BargainDetail')) },
+  { path: '/distribution', title: 'nav.distributionOverview', permission: 'distribution:read', crumbs: [fission], component: lazy(() => import('./pages/fission/DistributionOverview')) },
+  { path: '/distribution/settings', title: 'nav.distributionSettings', permission: 'distribution:read', crumbs: [fission], component: lazy(() => import('./pages/fission/DistributionSettings')) },
+  { path: '/distribution/promoters', title: 'nav.promoters', permission: 'distribution:read', crumbs: [fission], component: lazy(() => import('./pages/fission/Promoters')) },
+  { path: '/distribution/promoters/:customerId', title: 'nav.promoterDetail', permission: 'distribution:read', crumbs: [fission, { title: 'nav.promoters', path: '/distribution/promoters' }], component: lazy(() => import('./pages/fission/PromoterDetail')) },
+  { path: '/distribution/commissions', title: 'nav.commissions', permission: 'distribution:read', crumbs: [fission], component: lazy(() => import('./pages/fission/Commissions')) },
+  { path: '/distribution/withdrawals', title: 'nav.withdrawals', permission: 'distribution:read', crumbs: [fission], component: lazy(() => import('./pages/fission/Withdrawals')) },
+  { path: '/distribution/products', title: 'nav.productCommissions', permission: 'distribution:read', crumbs: [fission], component: lazy(() => import('./pages/fission/ProductCommissions')) },
+  { path: '/leaders/overview', title: 'nav.leadersOverview', permission: 'distribution:read', crumbs: [fission], component: lazy(() => import('./pages/fission/leaders/LeadersOverview')) },
+  { path: '/leaders', title: 'nav.leaders', permission: 'distribution:read', crumbs: [fission], component: lazy(() => import('./pages/fission/leaders/Leaders')) },
+  { path: '/leaders/settlements', title: 'nav.leaderSettlements', permission: 'distribution:read', crumbs: [fission], component: lazy(() => import('./pages/fission/leaders/Settlements')) },
+  { path: '/leaders/settings', title: 'nav.leaderSettings', permission: 'distribution:read', crumbs: [fission], component: lazy(() => import('./pages/fission/leaders/LeaderSettings')) },
+  { path: '/invitations', title: 'nav.invitations', permission: 'promotions:read', crumbs: [fission], component: lazy(() => import('./pages/fission/invite/Invitations')) },
+  { path: '/invitations/settings', title: 'nav.inviteSettings', permission: 'promotions:read', crumbs: [fission], component: lazy(() => import('./pages/fission/invite/InviteSettings')) },
   { path: '/members/levels', title: 'nav.memberLevels', permission: 'loyalty:read', crumbs: [members], component: lazy(() => import('./pages/loyalty/MemberLevels')) },
   { path: '/points/rules', title: 'nav.pointsRules', permission: 'loyalty:read', crumbs: [members], component: lazy(() => import('./pages/loyalty/PointsRules')) },
   { path: '/points/mall', title: 'nav.pointsMall', permission: 'loyalty:read', crumbs: [members], component: lazy(() => import('./pages/loyalty/PointsMall')) },
@@ -137,6 +157,7 @@ export const MENU: { key: string; title: MessageKey; icon: string; children?: st
   { key: 'orders', title: 'nav.orderGroup', icon: 'orders', children: ['/orders', '/refunds', '/pickup', '/shipping-templates', '/pickup-points'] },
   { key: 'customers', title: 'nav.customers', icon: 'customers', children: ['/customers', '/customers/tags', '/customers/groups'] },
   { key: 'marketing', title: 'nav.marketing', icon: 'marketing', children: ['/coupons', '/coupon-packs', '/activities', '/flash-sales', '/presales'] },
+  { key: 'fission', title: 'nav.fission', icon: 'fission', children: ['/group-buys', '/bargains', '/distribution', '/distribution/promoters', '/distribution/commissions', '/distribution/withdrawals', '/distribution/products', '/distribution/settings', '/leaders/overview', '/leaders', '/leaders/settlements', '/leaders/settings', '/invitations', '/invitations/settings'] },
   {
     key: 'reach',
     title: 'nav.reach',

@@ -10,6 +10,8 @@ import { MESSAGING_CONTRACT_MESSAGES, messagingEn, messagingZh } from './dict-me
 import { journeysEn, journeysZh } from './dict-journeys';
 import { WECOM_CONTRACT_MESSAGES, wecomEn, wecomZh } from './dict-wecom';
 import { WECOM_GROUPS_CONTRACT_MESSAGES, wecomGroupsEn, wecomGroupsZh } from './dict-wecom-groups';
+import { FISSION_CONTRACT_MESSAGES, fissionEn, fissionZh } from './dict-fission';
+import { fissionExtraEn, fissionExtraZh } from './dict-fission-extra';
 export const zh = {
   'app.name': '私域商家后台',
   'app.shortName': '私域',
@@ -911,6 +913,8 @@ export const zh = {
   ...journeysZh,
   ...wecomZh,
   ...wecomGroupsZh,
+  ...fissionZh,
+  ...fissionExtraZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -1816,6 +1820,8 @@ export const en: Record<MessageKey, string> = {
   ...journeysEn,
   ...wecomEn,
   ...wecomGroupsEn,
+  ...fissionEn,
+  ...fissionExtraEn,
 };
 
 /** The contracts' own English messages, in Chinese for the zh-CN console. */
@@ -1873,4 +1879,5 @@ export const ZH_CONTRACT_MESSAGES: Record<string, string> = {
   ...MESSAGING_CONTRACT_MESSAGES,
   ...WECOM_CONTRACT_MESSAGES,
   ...WECOM_GROUPS_CONTRACT_MESSAGES,
+  ...FISSION_CONTRACT_MESSAGES,
 };

@@ -76,6 +76,8 @@ export interface Order {
   customerId: string;
   customerPhone?: string | null;
   status: OrderStatus;
+  /** Kept from shipping and pickup until another module lifts it: `group_buy` while its group is forming. */
+  fulfilmentHold?: string | null;
   fulfilment: 'express' | 'pickup';
   address: { contactName: string; phone: string; province: string; city: string; district: string; detail: string } | null;
   pickupPoint: { id: string; name: string; address: string; phone: string | null; hours: string | null } | null;

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { Button, Card, Col, Descriptions, Popconfirm, Row, Skeleton, Space, Steps, Table, Timeline } from 'antd';
+import { Button, Card, Col, Descriptions, Popconfirm, Row, Skeleton, Space, Steps, Table, Tag, Timeline, Tooltip } from 'antd';
 import { historyNoteText, lineSavingsText, refundReasonText } from '@siyu/contracts';
 import { api } from '../../lib/api';
 import { feedback, showError } from '../../lib/feedback';
@@ -40,6 +40,7 @@ export default function OrderDetail() {
 
   const stepIndex = o.completedAt ? 3 : o.shippedAt ? 2 : o.paidAt ? 1 : 0;
   const canRefund = can('orders:refund') && ['paid', 'shipped', 'completed'].includes(o.status) && o.items.some((i) => i.quantity > i.refundedQty);
+
   const historyTitle = (action: string) => {
     const key = `history.${action}` as MessageKey;
     const s = t(key);
@@ -58,9 +59,16 @@ export default function OrderDetail() {
             {t('order.no')}:<span data-testid="order-no">{o.orderNo}</span>
           </h1>
           <span data-testid="order-status"><OrderStatusTag status={o.status} fulfilment={o.fulfilment} /></span>
+          {o.fulfilmentHold && (
+            <Tooltip title={t('fission.orderHeldHint')}>
+              <Tag color="orange" data-testid="order-held">
+                {t('fission.orderHeld')}
+              </Tag>
+            </Tooltip>
+          )}
           <span className="spacer" />
           <Space>
-            {can('orders:fulfil') && o.status === 'paid' && o.fulfilment === 'express' && (
+            {can('orders:fulfil') && o.status === 'paid' && o.fulfilment === 'express' && !o.fulfilmentHold && (
               <Button type="primary" onClick={() => setShipOpen(true)} data-testid="order-ship">
                 {t('order.ship')}
               </Button>

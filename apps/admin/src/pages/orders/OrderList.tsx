@@ -58,7 +58,12 @@ export function useOrderColumns(onShip?: (o: Order) => void): TableProps<Order>[
     },
     { title: t('order.customerPhone'), dataIndex: 'customerPhone', width: 130, render: (p: string | null) => p ?? '-' },
     { title: t('order.fulfilment'), dataIndex: 'fulfilment', width: 90, render: (f: Order['fulfilment']) => t(`order.fulfilment.${f}`) },
-    { title: t('common.status'), dataIndex: 'status', width: 110, render: (s: Order['status'], o: Order) => <OrderStatusTag status={s} fulfilment={o.fulfilment} /> },
+    { title: t('common.status'), dataIndex: 'status', width: 110, render: (s: Order['status'], o: Order) => (
+        <>
+          <OrderStatusTag status={s} fulfilment={o.fulfilment} />
+          {o.fulfilmentHold && <Tag color="orange">{t('fission.orderHeld')}</Tag>}
+        </>
+      ) },
     { title: t('order.createdAt'), dataIndex: 'createdAt', width: 170, className: 'nowrap', render: (v: string) => <span data-testid="order-created-at">{fmtTime(v)}</span> },
     {
       title: t('common.actions'),
