@@ -14,6 +14,9 @@ export const InviteSettingsBody = z
     inviterPoints: z.number().int().min(0).max(100_000),
     inviteeCouponTemplateId: z.uuid().nullable(),
     inviteePoints: z.number().int().min(0).max(100_000),
+    /** Cash paid into the member balance (储值) as bonus, fen. */
+    inviterCashFen: z.number().int().min(0).max(100_000).default(0),
+    inviteeCashFen: z.number().int().min(0).max(100_000).default(0),
     inviterDailyCap: z.number().int().min(0).max(1000),
   })
   .strict();

@@ -46,7 +46,7 @@ export const StoredValueAdjustBody = z
   .strict()
   .refine((v) => v.principalDeltaFen !== 0 || v.bonusDeltaFen !== 0, { path: ['principalDeltaFen'], message: 'change something' });
 
-export const STORED_VALUE_KINDS = ['topup', 'spend', 'refund', 'cancel', 'adjust'] as const;
+export const STORED_VALUE_KINDS = ['topup', 'spend', 'refund', 'cancel', 'adjust', 'reward'] as const;
 
 export const StoredValueStatementQuery = z.object({
   from: z.coerce.date().optional(),

@@ -106,10 +106,10 @@ export async function createServices(p: Platform) {
   const reviews = new ReviewService(p, orders, catalog, customers);
   const presales = new PresaleService(p, catalog, inventory, payments);
   checkout.extend(presaleCheckoutExtension(presales));
-  // Group buys and bargains price the goods, so their extensions come before stored value's.
-  const fission = createFission(p, { tenancy, customers, catalog, inventory, checkout, orders, payments, refunds, shipping, coupons, points });
-  // Stored value pays last (after shipping), so its extension comes after those that price the goods.
   const storedValue = new StoredValueService(p);
+  // Group buys and bargains price the goods, so their extensions come before stored value's.
+  const fission = createFission(p, { tenancy, customers, catalog, inventory, checkout, orders, payments, refunds, shipping, coupons, points, storedValue });
+  // Stored value pays last (after shipping), so its extension comes after those that price the goods.
   checkout.extend(storedValueCheckoutExtension(storedValue));
   const topups = new TopupService(p, storedValue, payments);
   const tags = new TagService(p, catalog, categories);

@@ -8,6 +8,7 @@ import type { RefundService } from '../orders/refund-service.js';
 import type { ShippingService } from '../orders/shipping-service.js';
 import type { CouponService } from '../promotions/coupon-service.js';
 import type { PointsService } from '../loyalty/points-service.js';
+import type { StoredValueService } from '../storedvalue/service.js';
 import type { TenancyService } from '../../platform/tenancy/service.js';
 
 /** What fission (裂变) uses of the mall: only these modules' exported services, never their tables. */
@@ -23,4 +24,5 @@ export interface FissionDeps {
   shipping: ShippingService;
   coupons: CouponService;
   points: PointsService;
+  storedValue: StoredValueService;
 }

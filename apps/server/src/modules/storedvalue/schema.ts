@@ -28,7 +28,7 @@ export const storedValueAccounts = pgTable(
   (t) => [primaryKey({ columns: [t.shopId, t.customerId] })],
 );
 
-export type StoredValueKind = 'topup' | 'spend' | 'refund' | 'cancel' | 'adjust';
+export type StoredValueKind = 'topup' | 'spend' | 'refund' | 'cancel' | 'adjust' | 'reward';
 
 export const storedValueLedger = pgTable('stored_value_ledger', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),

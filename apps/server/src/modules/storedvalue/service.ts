@@ -12,7 +12,7 @@ export interface Split {
   bonusFen: number;
 }
 
-export const KIND_LABELS: Record<StoredValueKind, string> = { topup: '充值', spend: '消费', refund: '退款退回', cancel: '取消退回', adjust: '人工调整' };
+export const KIND_LABELS: Record<StoredValueKind, string> = { topup: '充值', spend: '消费', refund: '退款退回', cancel: '取消退回', adjust: '人工调整', reward: '奖励' };
 
 /**
  * 会员储值: a balance of principal (paid in) and bonus (given). Every change is one ledger posting,
@@ -129,6 +129,11 @@ export class StoredValueService {
   /** A paid top-up: principal in, bonus given. Once per top-up however often WeChat notifies. */
   async creditTopup(tx: Db, shopId: string, customerId: string, topupId: string, split: Split, note: string) {
     return this.post(tx, shopId, customerId, split, 'topup', topupId, { note });
+  }
+
+  /** A reward paid into the balance as bonus (spent like bonus, never refunded as cash): once per `ref`. */
+  async creditReward(tx: Db, shopId: string, customerId: string, bonusFen: number, ref: string, note: string) {
+    return this.post(tx, shopId, customerId, { principalFen: 0, bonusFen }, 'reward', ref, { note });
   }
 
   /**

@@ -23,8 +23,15 @@ interface Settings {
   inviterPoints: number;
   inviteeCouponTemplateId: string | null;
   inviteePoints: number;
+  inviterCashFen: number;
+  inviteeCashFen: number;
   inviterDailyCap: number;
 }
+
+/** The form edits the cash rewards in yuan. */
+type Values = Omit<Settings, 'inviterCashFen' | 'inviteeCashFen'> & { inviterCashYuan?: number; inviteeCashYuan?: number };
+const toValues = (s: Settings): Values => ({ ...s, inviterCashYuan: (s.inviterCashFen ?? 0) / 100, inviteeCashYuan: (s.inviteeCashFen ?? 0) / 100 });
+const yuanToFen = (y: number | undefined) => Math.round((y ?? 0) * 100);
 
 /** 邀请设置: who counts as a new customer, when an invitation is rewarded, what each side gets, the inviter's daily cap. */
 export default function InviteSettings() {
@@ -34,13 +41,13 @@ export default function InviteSettings() {
   const { data, error, reload, setData } = useApi<Settings>('/invitations/settings');
   // A shop has a handful of coupon templates: the newest 100 are enough to choose from.
   const templates = useApi<Paged<CouponTemplate>>('/coupons', { page: 1, pageSize: 100 });
-  const [form] = Form.useForm<Settings>();
+  const [form] = Form.useForm<Values>();
   const [saving, setSaving] = useState(false);
   const newCustomer = Form.useWatch('newCustomer', form);
   const trigger = Form.useWatch('trigger', form);
 
   useEffect(() => {
-    if (data) form.setFieldsValue(data);
+    if (data) form.setFieldsValue(toValues(data));
   }, [data, form]);
 
   const options = (templates.data?.items ?? []).map((c) => ({ value: c.id, label: `${c.name}(${couponLabel(c, lang)})`, disabled: c.status === 'ended' }));
@@ -51,7 +58,7 @@ export default function InviteSettings() {
     } catch {
       return;
     }
-    const v = form.getFieldsValue(true) as Settings;
+    const v = form.getFieldsValue(true) as Values;
     const body: Settings = {
       enabled: !!v.enabled,
       newCustomer: v.newCustomer,
@@ -62,9 +69,11 @@ export default function InviteSettings() {
       inviterPoints: v.inviterPoints ?? 0,
       inviteeCouponTemplateId: v.inviteeCouponTemplateId || null,
       inviteePoints: v.inviteePoints ?? 0,
+      inviterCashFen: yuanToFen(v.inviterCashYuan),
+      inviteeCashFen: yuanToFen(v.inviteeCashYuan),
       inviterDailyCap: v.inviterDailyCap ?? 0,
     };
-    if (!validateBody(form, InviteSettingsBody, body)) return;
+    if (!validateBody(form, InviteSettingsBody, body, { inviterCashFen: 'inviterCashYuan', inviteeCashFen: 'inviteeCashYuan' })) return;
     setSaving(true);
     try {
       const saved = await api.put<Settings>('/invitations/settings', body);
@@ -85,7 +94,7 @@ export default function InviteSettings() {
   );
 
   return (
-    <Form<Settings> form={form} layout="horizontal" labelCol={{ flex: '160px' }} initialValues={data} disabled={!writable} name="invite-settings" className="promo-form" data-testid="iv-settings-form">
+    <Form<Values> form={form} layout="horizontal" labelCol={{ flex: '160px' }} initialValues={toValues(data)} disabled={!writable} name="invite-settings" className="promo-form" data-testid="iv-settings-form">
       {!writable && <Alert type="info" showIcon title={t('fission.iv.readOnly')} style={{ marginBottom: 12 }} />}
       <Card title={t('fission.iv.section.switch')} variant="borderless" style={{ marginBottom: 16 }}>
         <Form.Item name="enabled" label={t('fission.iv.enabled')} valuePropName="checked" extra={t('fission.iv.enabledHint')}>
@@ -144,6 +153,9 @@ export default function InviteSettings() {
             <Form.Item name="inviterPoints" noStyle>
               <InputNumber min={0} max={100000} precision={0} suffix={t('fission.iv.points')} aria-label={t('fission.iv.inviterPoints')} data-testid="iv-inviter-points" />
             </Form.Item>
+            <Form.Item name="inviterCashYuan" noStyle>
+              <InputNumber min={0} max={1000} precision={2} prefix="¥" suffix={t('fission.iv.cash')} aria-label={t('fission.iv.inviterCash')} data-testid="iv-inviter-cash" />
+            </Form.Item>
           </Space>
         </Form.Item>
         <Form.Item label={t('fission.iv.inviteeGets')}>
@@ -153,6 +165,9 @@ export default function InviteSettings() {
             </Form.Item>
             <Form.Item name="inviteePoints" noStyle>
               <InputNumber min={0} max={100000} precision={0} suffix={t('fission.iv.points')} aria-label={t('fission.iv.inviteePoints')} data-testid="iv-invitee-points" />
+            </Form.Item>
+            <Form.Item name="inviteeCashYuan" noStyle>
+              <InputNumber min={0} max={1000} precision={2} prefix="¥" suffix={t('fission.iv.cash')} aria-label={t('fission.iv.inviteeCash')} data-testid="iv-invitee-cash" />
             </Form.Item>
           </Space>
         </Form.Item>
@@ -165,7 +180,7 @@ export default function InviteSettings() {
       </Card>
       {writable && (
         <div className="form-footer">
-          <Button onClick={() => form.setFieldsValue(data)}>{t('common.reset')}</Button>
+          <Button onClick={() => form.setFieldsValue(toValues(data))}>{t('common.reset')}</Button>
           <Button type="primary" loading={saving} onClick={save} data-testid="iv-settings-save">
             {t('common.save')}
           </Button>

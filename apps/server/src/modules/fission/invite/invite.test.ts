@@ -130,3 +130,19 @@ describe('an invitation', () => {
     expect(n).toBe(2);
   });
 });
+
+describe('a cash reward', () => {
+  it('is paid into both members’ balances as bonus, once, with a 奖励 line in the statement', async () => {
+    await save({ trigger: 'registered', inviterPoints: 0, inviteeCouponTemplateId: null, inviterCashFen: 500, inviteeCashFen: 300 });
+    const [inviter, friend] = [await signInCustomer(t, shop.slug), await signInCustomer(t, shop.slug)];
+    const scene = await shareOf(inviter);
+    expect((await accept(friend, scene)).body.outcome).toBe('accepted');
+    expect((await accept(friend, scene)).body.outcome).toBe('already_invited');
+    const balance = async (c: CustomerFixture) => t.services.storedValue.account(shop.shopId, c.customerId);
+    expect(await balance(inviter)).toMatchObject({ principalFen: 0, bonusFen: 500 });
+    expect(await balance(friend)).toMatchObject({ principalFen: 0, bonusFen: 300 });
+    const statement = await t.call('GET', store('/me/stored-value/ledger'), { headers: bearer(friend) });
+    expect(JSON.stringify(statement.body)).toContain('reward');
+    expect((await t.call('GET', store('/me/invitations'), { headers: bearer(inviter) })).body.rewards).toMatchObject({ inviterCashFen: 500, inviteeCashFen: 300 });
+  });
+});

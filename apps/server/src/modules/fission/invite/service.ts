@@ -15,12 +15,15 @@ export interface InviteSettings {
   inviterPoints: number;
   inviteeCouponTemplateId: string | null;
   inviteePoints: number;
+  /** Paid into the member balance as bonus (储值), fen. */
+  inviterCashFen: number;
+  inviteeCashFen: number;
   inviterDailyCap: number;
 }
 
 const DEFAULTS: InviteSettings = {
   enabled: false, newCustomer: 'new_account', newAccountHours: 24, trigger: 'first_order', attributionDays: 7,
-  inviterCouponTemplateId: null, inviterPoints: 0, inviteeCouponTemplateId: null, inviteePoints: 0, inviterDailyCap: 10,
+  inviterCouponTemplateId: null, inviterPoints: 0, inviteeCouponTemplateId: null, inviteePoints: 0, inviterCashFen: 0, inviteeCashFen: 0, inviterDailyCap: 10,
 };
 
 interface InvitationRow {
@@ -64,6 +67,7 @@ export class InviteService {
       trigger: r.trigger as InviteSettings['trigger'], attributionDays: r.attribution_days as number,
       inviterCouponTemplateId: r.inviter_coupon_template_id as string | null, inviterPoints: r.inviter_points as number,
       inviteeCouponTemplateId: r.invitee_coupon_template_id as string | null, inviteePoints: r.invitee_points as number, inviterDailyCap: r.inviter_daily_cap as number,
+      inviterCashFen: r.inviter_cash_fen as number, inviteeCashFen: r.invitee_cash_fen as number,
     };
   }
 
@@ -72,18 +76,20 @@ export class InviteService {
     const known = ids.length ? await this.d.coupons.existingTemplateIds(this.p.db, actor.shopId, ids) : new Set<string>();
     if (input.inviterCouponTemplateId && !known.has(input.inviterCouponTemplateId)) throw notFound('Coupon', { field: 'inviterCouponTemplateId' });
     if (input.inviteeCouponTemplateId && !known.has(input.inviteeCouponTemplateId)) throw notFound('Coupon', { field: 'inviteeCouponTemplateId' });
-    if (input.enabled && !input.inviterCouponTemplateId && !input.inviterPoints && !input.inviteeCouponTemplateId && !input.inviteePoints) {
+    if (input.enabled && !input.inviterCouponTemplateId && !input.inviterPoints && !input.inviterCashFen && !input.inviteeCouponTemplateId && !input.inviteePoints && !input.inviteeCashFen) {
       throw unprocessable('INVITE_REWARD_REQUIRED', 'Choose at least one reward', { field: 'inviterPoints' });
     }
     return this.p.database.transaction(async (tx) => {
       const before = await this.settings(actor.shopId, tx);
       await tx.execute(sql`
-        INSERT INTO invite_settings (shop_id, enabled, new_customer, new_account_hours, trigger, attribution_days, inviter_coupon_template_id, inviter_points, invitee_coupon_template_id, invitee_points, inviter_daily_cap, updated_at)
+        INSERT INTO invite_settings (shop_id, enabled, new_customer, new_account_hours, trigger, attribution_days, inviter_coupon_template_id, inviter_points, invitee_coupon_template_id, invitee_points,
+                                     inviter_cash_fen, invitee_cash_fen, inviter_daily_cap, updated_at)
         VALUES (${actor.shopId}, ${input.enabled}, ${input.newCustomer}, ${input.newAccountHours}, ${input.trigger}, ${input.attributionDays}, ${input.inviterCouponTemplateId}, ${input.inviterPoints},
-                ${input.inviteeCouponTemplateId}, ${input.inviteePoints}, ${input.inviterDailyCap}, now())
+                ${input.inviteeCouponTemplateId}, ${input.inviteePoints}, ${input.inviterCashFen}, ${input.inviteeCashFen}, ${input.inviterDailyCap}, now())
         ON CONFLICT (shop_id) DO UPDATE SET enabled = EXCLUDED.enabled, new_customer = EXCLUDED.new_customer, new_account_hours = EXCLUDED.new_account_hours,
           trigger = EXCLUDED.trigger, attribution_days = EXCLUDED.attribution_days, inviter_coupon_template_id = EXCLUDED.inviter_coupon_template_id,
           inviter_points = EXCLUDED.inviter_points, invitee_coupon_template_id = EXCLUDED.invitee_coupon_template_id, invitee_points = EXCLUDED.invitee_points,
+          inviter_cash_fen = EXCLUDED.inviter_cash_fen, invitee_cash_fen = EXCLUDED.invitee_cash_fen,
           inviter_daily_cap = EXCLUDED.inviter_daily_cap, updated_at = now()`);
       return { before, after: await this.settings(actor.shopId, tx) };
     });
@@ -146,15 +152,16 @@ export class InviteService {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`invite:${row.shop_id}:${row.inviter_id}`}, 0))`);
     const [{ n }] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM invitations WHERE shop_id = ${row.shop_id} AND inviter_id = ${row.inviter_id} AND reward_day = ${day} AND inviter_rewarded`);
     const inviterGets = n < s.inviterDailyCap;
-    if (inviterGets) await this.give(tx, row, row.inviter_id, s.inviterCouponTemplateId, s.inviterPoints, 'inviter');
-    await this.give(tx, row, row.invitee_id, s.inviteeCouponTemplateId, s.inviteePoints, 'invitee');
+    if (inviterGets) await this.give(tx, row, row.inviter_id, { couponTemplateId: s.inviterCouponTemplateId, points: s.inviterPoints, cashFen: s.inviterCashFen }, 'inviter');
+    await this.give(tx, row, row.invitee_id, { couponTemplateId: s.inviteeCouponTemplateId, points: s.inviteePoints, cashFen: s.inviteeCashFen }, 'invitee');
     await tx.execute(sql`
       UPDATE invitations SET status = 'rewarded', rewarded_at = ${this.p.now()}, qualified_order_id = ${orderId}, inviter_rewarded = ${inviterGets}, reward_day = ${day}
       WHERE id = ${row.id} AND status = 'accepted'`);
     await this.p.events.emit(tx, { shopId: row.shop_id, type: 'invitation.rewarded', payload: { invitationId: row.id, inviterId: row.inviter_id, inviteeId: row.invitee_id, inviterRewarded: inviterGets } });
   }
 
-  private async give(tx: Db, row: InvitationRow, customerId: string, templateId: string | null, points: number, side: 'inviter' | 'invitee') {
+  private async give(tx: Db, row: InvitationRow, customerId: string, reward: { couponTemplateId: string | null; points: number; cashFen: number }, side: 'inviter' | 'invitee') {
+    const { couponTemplateId: templateId, points, cashFen } = reward;
     if (templateId) {
       try {
         await this.d.coupons.issue(tx, row.shop_id, templateId, customerId, { source: 'issue', sourceRef: `invite:${row.id}:${side}` });
@@ -164,6 +171,7 @@ export class InviteService {
       }
     }
     if (points > 0) await this.d.points.earn(tx, row.shop_id, customerId, points, 'share', `invite:${row.id}:${side}`, side === 'inviter' ? '邀请好友' : '受邀注册');
+    if (cashFen > 0) await this.d.storedValue.creditReward(tx, row.shop_id, customerId, cashFen, `invite:${row.id}:${side}`, side === 'inviter' ? '邀请好友奖励' : '受邀新人奖励');
   }
 
   /** Accepted invitations past their window without qualifying. */
@@ -219,7 +227,7 @@ export class InviteService {
       enabled: s.enabled,
       trigger: s.trigger,
       attributionDays: s.attributionDays,
-      rewards: { inviterPoints: s.inviterPoints, inviterCoupon: !!s.inviterCouponTemplateId, inviteePoints: s.inviteePoints, inviteeCoupon: !!s.inviteeCouponTemplateId, inviterDailyCap: s.inviterDailyCap },
+      rewards: { inviterPoints: s.inviterPoints, inviterCoupon: !!s.inviterCouponTemplateId, inviterCashFen: s.inviterCashFen, inviteePoints: s.inviteePoints, inviteeCoupon: !!s.inviteeCouponTemplateId, inviteeCashFen: s.inviteeCashFen, inviterDailyCap: s.inviterDailyCap },
       invited: list.map((r) => ({ nickname: names.get(r.invitee_id)?.nickname ?? '微信用户', avatarUrl: names.get(r.invitee_id)?.avatarUrl ?? null, status: r.status, acceptedAt: iso(r.accepted_at), rewardedAt: iso(r.rewarded_at), inviterRewarded: r.inviter_rewarded })),
       counts: { invited: list.length, rewarded: list.filter((r) => r.status === 'rewarded').length },
     };

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Page } from '../../../components/Page';
 import { EmptyState, ErrorState } from '../../../components/States';
 import { api } from '../../../lib/api';
-import { dateTime } from '../../../lib/format';
+import { dateTime, money } from '../../../lib/format';
 import { useLoad } from '../../../lib/hooks';
 import { SharePopup } from '../SharePopup';
 import '../fission.css';
@@ -15,7 +15,7 @@ interface MyInvitations {
   enabled: boolean;
   trigger: 'registered' | 'first_order';
   attributionDays: number;
-  rewards: { inviterPoints: number; inviterCoupon: boolean; inviteePoints: number; inviteeCoupon: boolean; inviterDailyCap: number };
+  rewards: { inviterPoints: number; inviterCoupon: boolean; inviterCashFen?: number; inviteePoints: number; inviteeCoupon: boolean; inviteeCashFen?: number; inviterDailyCap: number };
   invited: { nickname: string; avatarUrl: string | null; status: InvitationStatus; acceptedAt: string; rewardedAt: string | null; inviterRewarded: boolean }[];
   counts: { invited: number; rewarded: number };
 }
@@ -28,8 +28,8 @@ const STATUS_TEXT: Record<InvitationStatus, { text: string; cls: string }> = {
 };
 
 /** "优惠券 + 100 积分" / "—" */
-function rewardText(coupon: boolean, points: number): string {
-  const parts = [coupon ? '优惠券' : '', points > 0 ? `${points} 积分` : ''].filter(Boolean);
+function rewardText(coupon: boolean, points: number, cashFen = 0): string {
+  const parts = [cashFen > 0 ? `${money(cashFen)} 余额` : '', coupon ? '优惠券' : '', points > 0 ? `${points} 积分` : ''].filter(Boolean);
   return parts.length ? parts.join(' + ') : '—';
 }
 
@@ -79,11 +79,11 @@ export default function Invite() {
               <div className="iv-rewards" style={{ marginTop: 0 }}>
                 <div className="iv-reward">
                   <div className="iv-reward-who">你可得</div>
-                  <div className="iv-reward-what" data-testid="invite-reward-inviter">{rewardText(r.inviterCoupon, r.inviterPoints)}</div>
+                  <div className="iv-reward-what" data-testid="invite-reward-inviter">{rewardText(r.inviterCoupon, r.inviterPoints, r.inviterCashFen)}</div>
                 </div>
                 <div className="iv-reward">
                   <div className="iv-reward-who">好友可得</div>
-                  <div className="iv-reward-what" data-testid="invite-reward-invitee">{rewardText(r.inviteeCoupon, r.inviteePoints)}</div>
+                  <div className="iv-reward-what" data-testid="invite-reward-invitee">{rewardText(r.inviteeCoupon, r.inviteePoints, r.inviteeCashFen)}</div>
                 </div>
               </div>
               <Button block color="primary" className="btn-round" style={{ marginTop: 12 }} onClick={() => setSharing(true)} data-testid="invite-share">
