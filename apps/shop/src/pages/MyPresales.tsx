@@ -1,17 +1,15 @@
-import { Button, Dialog, PullToRefresh, Toast } from 'antd-mobile';
+import { Button, Dialog, Toast } from 'antd-mobile';
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { Img } from '../components/Img';
-import { Page } from '../components/Page';
 import { Price } from '../components/Price';
-import { ListSkeleton } from '../components/ProductCard';
-import { EmptyState, ErrorState } from '../components/States';
 import { ApiError, api } from '../lib/api';
 import { checkoutDraft } from '../lib/checkout-draft';
 import { money } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { depositResultPath, monthDay, payDeposit, pendingDeposit, PRESALE_STATUS_TEXT, presaleErrorText, type PresaleOrder } from '../lib/presale';
 import type { ProductDetail } from '../lib/types';
+import { MyActivityList } from './MyActivityList';
 import './sales.css';
 
 /** 我的预售: every deposit with what is due and when; 付尾款 opens checkout with the deposit deducted. */
@@ -78,89 +76,77 @@ export default function MyPresales() {
   };
 
   return (
-    <Page title="我的预售" back="/me" testId="page-my-presales">
-      <PullToRefresh onRefresh={async () => void (await list.reload())}>
-        {list.error ? (
-          <ErrorState error={list.error} onRetry={list.reload} />
-        ) : !list.data ? (
-          <ListSkeleton rows={2} />
-        ) : items.length === 0 ? (
-          <EmptyState title="还没有预售订单" description="支付定金后,可在这里支付尾款" />
-        ) : (
-          <ul className="plain-list" aria-label="预售订单">
-            {items.map((o) => {
-              const { p, sku } = goodsOf(o);
-              const a = o.activity;
-              // `refunding` from the server; the local set covers the moment between tapping 退定金 and the reload.
-              const isRefunding = o.status === 'refunding' || (o.status === 'deposit_paid' && refunding.has(o.id));
-              const balanceFen = sku ? Math.max(0, sku.price * o.quantity - o.deductFen) : null;
-              const canRefund = o.status === 'deposit_paid' && !!a?.depositRefundable && !isRefunding;
-              const canResume = o.status === 'pending_deposit' && pendingDeposit.get()?.id === o.id;
-              return (
-                <li key={o.id} className="card presale-order" data-testid="presale-order" data-status={o.status}>
-                  <div className="presale-order-head">
-                    <span className="ellipsis">{a?.name ?? '定金预售'}</span>
-                    <span className="presale-status" data-testid="presale-order-status">
-                      {isRefunding ? '定金退款中' : PRESALE_STATUS_TEXT[o.status]}
-                    </span>
-                  </div>
-                  <div className="line-item" style={{ padding: '10px 0 0' }}>
-                    <div className="thumb">
-                      <Img src={p?.images[0] ?? null} alt={p?.title ?? '预售商品'} />
-                    </div>
-                    <div className="info">
-                      <div className="ellipsis-2">{p?.title ?? '预售商品'}</div>
-                      {sku?.specText && <span className="spec-pill">{sku.specText}</span>}
-                      <div className="small" style={{ marginTop: 4 }}>
-                        {o.status === 'pending_deposit' || o.status === 'closed' ? '定金' : '已付定金'} <Price fen={o.depositFen} /> <span className="muted">×{o.quantity}件</span>
-                      </div>
-                      <div className="small presale-note">{o.label}</div>
-                    </div>
-                  </div>
-                  {a && (
-                    <div className="small muted" style={{ marginTop: 6 }}>
-                      尾款时间 {monthDay(a.balanceStartsAt)} – {monthDay(a.balanceEndsAt)}
-                      {balanceFen !== null && (o.status === 'deposit_paid' || o.status === 'balance_ordered') && <span>,尾款约 {money(balanceFen)}</span>}
-                    </div>
-                  )}
-                  <div className="presale-actions">
-                    {canRefund && (
-                      <Button size="small" className="btn-round" loading={busy === o.id} onClick={() => refund(o)} data-testid="presale-refund">
-                        退定金
-                      </Button>
-                    )}
-                    {canResume && (
-                      <Button size="small" color="primary" className="btn-round" loading={busy === o.id} onClick={() => resume(o)} data-testid="presale-resume">
-                        继续支付定金
-                      </Button>
-                    )}
-                    {o.canPayBalance && (
-                      <Button size="small" color="primary" className="btn-round" onClick={() => payBalance(o)} data-testid="presale-pay-balance">
-                        付尾款
-                      </Button>
-                    )}
-                    {o.status === 'deposit_paid' && !o.canPayBalance && a?.phase === 'waiting' && (
-                      <Button size="small" className="btn-round" disabled>
-                        尾款 {monthDay(a.balanceStartsAt, false)}开始
-                      </Button>
-                    )}
-                    {o.balanceOrderId && (
-                      <Button size="small" className="btn-round" onClick={() => navigate(`/orders/${o.balanceOrderId}`)} data-testid="presale-balance-order">
-                        {o.status === 'balance_ordered' ? '去支付尾款' : '查看订单'}
-                      </Button>
-                    )}
-                    {a && (
-                      <Button size="small" className="btn-round" onClick={() => navigate(`/products/${a.productId}`)}>
-                        查看商品
-                      </Button>
-                    )}
-                  </div>
-                </li>
-              );
-            })}
-          </ul>
-        )}
-      </PullToRefresh>
-    </Page>
+    <MyActivityList<PresaleOrder> title="我的预售" testId="page-my-presales" list={list} emptyTitle="还没有预售订单" emptyDescription="支付定金后,可在这里支付尾款" label="预售订单">
+      {(o) => {
+        const { p, sku } = goodsOf(o);
+        const a = o.activity;
+        // `refunding` from the server; the local set covers the moment between tapping 退定金 and the reload.
+        const isRefunding = o.status === 'refunding' || (o.status === 'deposit_paid' && refunding.has(o.id));
+        const balanceFen = sku ? Math.max(0, sku.price * o.quantity - o.deductFen) : null;
+        const canRefund = o.status === 'deposit_paid' && !!a?.depositRefundable && !isRefunding;
+        const canResume = o.status === 'pending_deposit' && pendingDeposit.get()?.id === o.id;
+        return (
+          <li key={o.id} className="card presale-order" data-testid="presale-order" data-status={o.status}>
+            <div className="presale-order-head">
+              <span className="ellipsis">{a?.name ?? '定金预售'}</span>
+              <span className="presale-status" data-testid="presale-order-status">
+                {isRefunding ? '定金退款中' : PRESALE_STATUS_TEXT[o.status]}
+              </span>
+            </div>
+            <div className="line-item" style={{ padding: '10px 0 0' }}>
+              <div className="thumb">
+                <Img src={p?.images[0] ?? null} alt={p?.title ?? '预售商品'} />
+              </div>
+              <div className="info">
+                <div className="ellipsis-2">{p?.title ?? '预售商品'}</div>
+                {sku?.specText && <span className="spec-pill">{sku.specText}</span>}
+                <div className="small" style={{ marginTop: 4 }}>
+                  {o.status === 'pending_deposit' || o.status === 'closed' ? '定金' : '已付定金'} <Price fen={o.depositFen} /> <span className="muted">×{o.quantity}件</span>
+                </div>
+                <div className="small presale-note">{o.label}</div>
+              </div>
+            </div>
+            {a && (
+              <div className="small muted" style={{ marginTop: 6 }}>
+                尾款时间 {monthDay(a.balanceStartsAt)} – {monthDay(a.balanceEndsAt)}
+                {balanceFen !== null && (o.status === 'deposit_paid' || o.status === 'balance_ordered') && <span>,尾款约 {money(balanceFen)}</span>}
+              </div>
+            )}
+            <div className="presale-actions">
+              {canRefund && (
+                <Button size="small" className="btn-round" loading={busy === o.id} onClick={() => refund(o)} data-testid="presale-refund">
+                  退定金
+                </Button>
+              )}
+              {canResume && (
+                <Button size="small" color="primary" className="btn-round" loading={busy === o.id} onClick={() => resume(o)} data-testid="presale-resume">
+                  继续支付定金
+                </Button>
+              )}
+              {o.canPayBalance && (
+                <Button size="small" color="primary" className="btn-round" onClick={() => payBalance(o)} data-testid="presale-pay-balance">
+                  付尾款
+                </Button>
+              )}
+              {o.status === 'deposit_paid' && !o.canPayBalance && a?.phase === 'waiting' && (
+                <Button size="small" className="btn-round" disabled>
+                  尾款 {monthDay(a.balanceStartsAt, false)}开始
+                </Button>
+              )}
+              {o.balanceOrderId && (
+                <Button size="small" className="btn-round" onClick={() => navigate(`/orders/${o.balanceOrderId}`)} data-testid="presale-balance-order">
+                  {o.status === 'balance_ordered' ? '去支付尾款' : '查看订单'}
+                </Button>
+              )}
+              {a && (
+                <Button size="small" className="btn-round" onClick={() => navigate(`/products/${a.productId}`)}>
+                  查看商品
+                </Button>
+              )}
+            </div>
+          </li>
+        );
+      }}
+    </MyActivityList>
   );
 }

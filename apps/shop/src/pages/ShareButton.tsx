@@ -6,6 +6,7 @@ import { useLoad } from '../lib/hooks';
 import { useSession } from '../lib/session';
 import { inWechat } from '../lib/shop';
 import { track } from '../lib/tracking';
+import { copyText } from './copy-text';
 
 type Target = 'product' | 'coupon' | 'page';
 
@@ -21,33 +22,6 @@ interface ShareRule {
   sharePoints: number;
   dailyCap: number;
   rewardedToday: number;
-}
-
-/** Copies a link: the clipboard API where the page is secure, else a selected textarea. */
-async function copyLink(url: string): Promise<boolean> {
-  if (navigator.clipboard && window.isSecureContext) {
-    try {
-      await navigator.clipboard.writeText(url);
-      return true;
-    } catch {
-      /* fall through to the textarea */
-    }
-  }
-  const ta = document.createElement('textarea');
-  ta.value = url;
-  ta.setAttribute('readonly', '');
-  ta.style.position = 'fixed';
-  ta.style.opacity = '0';
-  document.body.appendChild(ta);
-  ta.select();
-  let ok = false;
-  try {
-    ok = document.execCommand('copy');
-  } catch {
-    ok = false;
-  }
-  ta.remove();
-  return ok;
 }
 
 /**
@@ -98,14 +72,14 @@ export function ShareButton({ target, targetId, title }: { target: Target; targe
         } catch (err) {
           // The customer closed the share sheet: nothing was shared, nothing to report.
           if ((err as Error).name === 'AbortError') return;
-          if (!(await copyLink(url))) return void Toast.show({ content: '分享失败,请复制浏览器地址分享' });
+          if (!(await copyText(url))) return void Toast.show({ content: '分享失败,请复制浏览器地址分享' });
           shared('copy_link');
           return void (await report('链接已复制'));
         }
         shared('share_sheet');
         return void (await report('分享成功'));
       }
-      if (!(await copyLink(url))) return void Toast.show({ content: '复制失败,请长按地址栏复制链接' });
+      if (!(await copyText(url))) return void Toast.show({ content: '复制失败,请长按地址栏复制链接' });
       shared('copy_link');
       await report(inWechat ? '链接已复制,也可点右上角 ··· 分享给朋友' : '链接已复制,快去分享给好友吧');
     } finally {

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { Link } from 'react-router-dom';
-import { Card, Col, Row, Skeleton, Statistic, Table, Tooltip } from 'antd';
+import { Col, Row, Skeleton, Statistic, Tooltip } from 'antd';
 import { QuestionCircleOutlined } from '@ant-design/icons';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
@@ -9,6 +9,7 @@ import { formatFen } from '../../lib/money';
 import { LoadError } from '../../components/Results';
 import Chart from '../../components/Chart';
 import { commissionDailyOption } from './charts';
+import { ChartBesideRanking, RankingTable, StatCard } from './OverviewParts';
 import type { DistributionOverview as Overview } from './types';
 import '../promotions/promotions.css';
 
@@ -32,19 +33,18 @@ export default function DistributionOverview() {
         <Row gutter={[16, 16]}>
           {MONEY.map((k) => (
             <Col key={k} xs={12} lg={6}>
-              <Card variant="outlined" className="promo-stats" data-testid={`ds-card-${k}`}>
-                <Statistic
-                  title={
-                    <span className="stat-label">
-                      {t(`fission.ds.money.${k}`)}{' '}
-                      <Tooltip title={t(`fission.ds.moneyHint.${k}`)}>
-                        <QuestionCircleOutlined aria-label={t(`fission.ds.moneyHint.${k}`)} />
-                      </Tooltip>
-                    </span>
-                  }
-                  value={formatFen(data[k], true)}
-                />
-              </Card>
+              <StatCard
+                testId={`ds-card-${k}`}
+                title={
+                  <>
+                    {t(`fission.ds.money.${k}`)}{' '}
+                    <Tooltip title={t(`fission.ds.moneyHint.${k}`)}>
+                      <QuestionCircleOutlined aria-label={t(`fission.ds.moneyHint.${k}`)} />
+                    </Tooltip>
+                  </>
+                }
+                value={formatFen(data[k], true)}
+              />
             </Col>
           ))}
         </Row>
@@ -63,41 +63,27 @@ export default function DistributionOverview() {
           </Col>
         </Row>
       </div>
-      <Row gutter={16}>
-        <Col xs={24} xl={15}>
-          <div className="page-card">
-            <h2 className="page-title" style={{ fontSize: 16 }}>
-              {t('fission.ds.chartTitle')}
-            </h2>
-            {option && <Chart option={option} height={300} label={t('fission.ds.chartTitle')} testId="ds-chart" />}
-          </div>
-        </Col>
-        <Col xs={24} xl={9}>
-          <div className="page-card">
-            <h2 className="page-title" style={{ fontSize: 16 }}>
-              {t('fission.ds.ranking')}
-            </h2>
-            <Table
-              size="small"
-              rowKey="customerId"
-              pagination={false}
-              dataSource={data.ranking}
-              data-testid="ds-ranking"
-              locale={{ emptyText: <span className="muted">{t('fission.ds.noRanking')}</span> }}
-              columns={[
-                { title: '#', key: 'rank', width: 40, render: (_, _r, i) => i + 1 },
-                {
-                  title: t('fission.ds.promoter'),
-                  dataIndex: 'nickname',
-                  render: (v: string, r) => <Link to={`/distribution/promoters/${r.customerId}`}>{v || r.customerId.slice(0, 8)}</Link>,
-                },
-                { title: t('fission.ds.orders'), dataIndex: 'orders', width: 70, align: 'right' },
-                { title: t('fission.ds.earned'), dataIndex: 'earnedFen', width: 110, align: 'right', render: (v: number) => formatFen(v, true) },
-              ]}
-            />
-          </div>
-        </Col>
-      </Row>
+      <ChartBesideRanking
+        chartTitle={t('fission.ds.chartTitle')}
+        chart={option && <Chart option={option} height={300} label={t('fission.ds.chartTitle')} testId="ds-chart" />}
+        rankingTitle={t('fission.ds.ranking')}
+        ranking={
+          <RankingTable
+            dataSource={data.ranking}
+            testId="ds-ranking"
+            emptyText={t('fission.ds.noRanking')}
+            columns={[
+              {
+                title: t('fission.ds.promoter'),
+                dataIndex: 'nickname',
+                render: (v: string, r) => <Link to={`/distribution/promoters/${r.customerId}`}>{v || r.customerId.slice(0, 8)}</Link>,
+              },
+              { title: t('fission.ds.orders'), dataIndex: 'orders', width: 70, align: 'right' },
+              { title: t('fission.ds.earned'), dataIndex: 'earnedFen', width: 110, align: 'right', render: (v: number) => formatFen(v, true) },
+            ]}
+          />
+        }
+      />
     </div>
   );
 }

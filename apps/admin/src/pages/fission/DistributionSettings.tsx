@@ -1,15 +1,14 @@
-import { useEffect, useState } from 'react';
-import { Alert, Button, Card, Form, Input, InputNumber, Radio, Skeleton, Space, Switch } from 'antd';
+import { useState } from 'react';
+import { Alert, Form, Input, InputNumber, Radio, Skeleton, Space, Switch } from 'antd';
 import { DistributionSettingsBody } from '@siyu/contracts';
 import { api } from '../../lib/api';
 import { feedback, showError } from '../../lib/feedback';
 import { applyApiError, moneyRule, validateBody } from '../../lib/form';
-import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
-import { useAuth } from '../../lib/auth';
 import { fenToYuan, yuanToFen } from '../../lib/money';
 import { LoadError } from '../../components/Results';
 import { pctToBp } from './shared';
+import { ReadOnlyNote, RequiredItem, SettingsFooter, SettingsSection, useSettingsForm } from './SettingsParts';
 import type { BindingMode, DistributionSettings as Settings, Eligibility } from './types';
 import '../promotions/promotions.css';
 
@@ -56,28 +55,16 @@ const FIELD_MAP: Record<string, string> = {
 /** 分销设置: who may promote, how a customer binds to a promoter, the rates (two tiers at most), withdrawals. */
 export default function DistributionSettings() {
   const { t } = useI18n();
-  const { can } = useAuth();
-  const writable = can('distribution:manage');
-  const { data, error, reload, setData } = useApi<Settings>('/distribution/settings');
-  const [form] = Form.useForm<Values>();
-  const [saving, setSaving] = useState(false);
+  const { writable, data, error, reload, setData, form, saving, setSaving, validValues } = useSettingsForm<Settings, Values>('/distribution/settings', toValues);
   const [formError, setFormError] = useState<string | null>(null);
   const eligibility = Form.useWatch('eligibility', form) as Eligibility | undefined;
   const bindingMode = Form.useWatch('bindingMode', form) as BindingMode | undefined;
   const tiers = Form.useWatch('tiers', form) as 1 | 2 | undefined;
 
-  useEffect(() => {
-    if (data) form.setFieldsValue(toValues(data));
-  }, [data, form]);
-
   const save = async () => {
     setFormError(null);
-    try {
-      await form.validateFields();
-    } catch {
-      return;
-    }
-    const v = form.getFieldsValue(true) as Values;
+    const v = await validValues();
+    if (!v) return;
     const body: Settings = {
       enabled: !!v.enabled,
       eligibility: v.eligibility,
@@ -124,8 +111,8 @@ export default function DistributionSettings() {
       onValuesChange={() => formError && setFormError(null)}
     >
       {formError && <Alert type="error" showIcon title={formError} style={{ marginBottom: 12 }} data-testid="ds-settings-error" />}
-      {!writable && <Alert type="info" showIcon title={t('fission.ds.readOnly')} style={{ marginBottom: 12 }} />}
-      <Card title={t('fission.ds.section.who')} variant="borderless" style={{ marginBottom: 16 }}>
+      <ReadOnlyNote writable={writable} />
+      <SettingsSection title={t('fission.ds.section.who')}>
         <Form.Item name="enabled" label={t('fission.ds.enabled')} valuePropName="checked" extra={t('fission.ds.enabledHint')}>
           <Switch data-testid="ds-enabled" />
         </Form.Item>
@@ -145,8 +132,8 @@ export default function DistributionSettings() {
             <Input prefix="¥" style={{ width: 180 }} data-testid="ds-spend" />
           </Form.Item>
         )}
-      </Card>
-      <Card title={t('fission.ds.section.binding')} variant="borderless" style={{ marginBottom: 16 }}>
+      </SettingsSection>
+      <SettingsSection title={t('fission.ds.section.binding')}>
         <Form.Item name="bindingMode" label={t('fission.ds.bindingMode')} required>
           <Radio.Group data-testid="ds-binding-mode">
             <Space orientation="vertical" size={8}>
@@ -162,15 +149,15 @@ export default function DistributionSettings() {
           </Radio.Group>
         </Form.Item>
         {bindingMode !== 'permanent' && (
-          <Form.Item name="bindingDays" label={t('fission.ds.bindingDays')} required rules={[{ required: true, message: t('common.required') }]} extra={t('fission.ds.bindingDaysHint')}>
+          <RequiredItem name="bindingDays" label={t('fission.ds.bindingDays')} extra={t('fission.ds.bindingDaysHint')}>
             <InputNumber min={1} max={3650} precision={0} suffix={t('fission.unit.day')} data-testid="ds-binding-days" />
-          </Form.Item>
+          </RequiredItem>
         )}
         <Form.Item name="newCustomersOnly" label={t('fission.ds.newCustomersOnly')} valuePropName="checked" extra={t('fission.ds.newCustomersOnlyHint')}>
           <Switch data-testid="ds-new-only" />
         </Form.Item>
-      </Card>
-      <Card title={t('fission.ds.section.rates')} variant="borderless" style={{ marginBottom: 16 }}>
+      </SettingsSection>
+      <SettingsSection title={t('fission.ds.section.rates')}>
         <Form.Item label=" " colon={false}>
           <Alert type="info" showIcon title={t('fission.ds.tierRule')} style={{ maxWidth: 640 }} data-testid="ds-tier-rule" />
         </Form.Item>
@@ -183,37 +170,30 @@ export default function DistributionSettings() {
             ]}
           />
         </Form.Item>
-        <Form.Item name="level1Pct" label={t('fission.ds.level1')} required rules={[{ required: true, message: t('common.required') }]} extra={t('fission.ds.level1Hint')}>
+        <RequiredItem name="level1Pct" label={t('fission.ds.level1')} extra={t('fission.ds.level1Hint')}>
           <InputNumber min={0} max={100} precision={2} step={0.5} suffix="%" data-testid="ds-level1" />
-        </Form.Item>
+        </RequiredItem>
         {tiers === 2 && (
-          <Form.Item name="level2Pct" label={t('fission.ds.level2')} required rules={[{ required: true, message: t('common.required') }]} extra={t('fission.ds.level2Hint')}>
+          <RequiredItem name="level2Pct" label={t('fission.ds.level2')} extra={t('fission.ds.level2Hint')}>
             <InputNumber min={0} max={100} precision={2} step={0.5} suffix="%" data-testid="ds-level2" />
-          </Form.Item>
+          </RequiredItem>
         )}
-        <Form.Item name="afterSaleDays" label={t('fission.ds.afterSaleDays')} required rules={[{ required: true, message: t('common.required') }]} extra={t('fission.ds.afterSaleDaysHint')}>
+        <RequiredItem name="afterSaleDays" label={t('fission.ds.afterSaleDays')} extra={t('fission.ds.afterSaleDaysHint')}>
           <InputNumber min={0} max={90} precision={0} suffix={t('fission.unit.day')} data-testid="ds-after-sale" />
-        </Form.Item>
-      </Card>
-      <Card title={t('fission.ds.section.withdraw')} variant="borderless" style={{ marginBottom: 16 }}>
+        </RequiredItem>
+      </SettingsSection>
+      <SettingsSection title={t('fission.ds.section.withdraw')}>
         <Form.Item name="withdrawMin" label={t('fission.ds.withdrawMin')} required rules={[moneyRule(true)]} extra={t('fission.ds.withdrawMinHint')}>
           <Input prefix="¥" style={{ width: 180 }} data-testid="ds-withdraw-min" />
         </Form.Item>
-        <Form.Item name="withdrawFeePct" label={t('fission.ds.withdrawFee')} required rules={[{ required: true, message: t('common.required') }]} extra={t('fission.ds.withdrawFeeHint')}>
+        <RequiredItem name="withdrawFeePct" label={t('fission.ds.withdrawFee')} extra={t('fission.ds.withdrawFeeHint')}>
           <InputNumber min={0} max={50} precision={2} step={0.1} suffix="%" data-testid="ds-withdraw-fee" />
-        </Form.Item>
+        </RequiredItem>
         <Form.Item name="withdrawReview" label={t('fission.ds.withdrawReview')} valuePropName="checked" extra={t('fission.ds.withdrawReviewHint')}>
           <Switch data-testid="ds-withdraw-review" />
         </Form.Item>
-      </Card>
-      {writable && (
-        <div className="form-footer">
-          <Button onClick={() => form.setFieldsValue(toValues(data))}>{t('common.reset')}</Button>
-          <Button type="primary" loading={saving} onClick={save} data-testid="ds-settings-save">
-            {t('common.save')}
-          </Button>
-        </div>
-      )}
+      </SettingsSection>
+      <SettingsFooter writable={writable} saving={saving} onReset={() => form.setFieldsValue(toValues(data))} onSave={save} saveTestId="ds-settings-save" />
     </Form>
   );
 }

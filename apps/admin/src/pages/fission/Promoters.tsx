@@ -1,22 +1,19 @@
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
-import { Button, Input, Popconfirm, Space, Table, Tabs, type TableProps } from 'antd';
+import { Button, Space, type TableProps } from 'antd';
 import { DownloadOutlined } from '@ant-design/icons';
-import { api, type Query } from '../../lib/api';
+import { api } from '../../lib/api';
 import { feedback, showError } from '../../lib/feedback';
 import { fmtTime } from '../../lib/format';
-import { useApi } from '../../lib/hooks';
 import { useI18n, type TFunction } from '../../lib/i18n';
 import { useAuth } from '../../lib/auth';
 import { formatFen } from '../../lib/money';
-import { useListParams } from '../promotions/shared';
 import { saveBlob, writeXlsx } from '../promotions/sheet';
-import { ErrorBar, PromoterStatusTag } from './shared';
-import { RejectModal } from './RejectModal';
+import { PromoterStatusTag } from './shared';
+import { ReviewActions, ReviewListPage, useReviewList } from './ReviewList';
 import type { PagedList, PromoterRow, PromoterStatus } from './types';
 import '../promotions/promotions.css';
 
-const STATUSES: PromoterStatus[] = ['pending', 'approved', 'rejected', 'disabled'];
 const EXPORT_PAGE = 100;
 const EXPORT_MAX_ROWS = 10_000;
 
@@ -59,36 +56,9 @@ export default function Promoters() {
   const { t } = useI18n();
   const { can } = useAuth();
   const manage = can('distribution:manage');
-  const { params, update, page, pageSize } = useListParams();
-  const status = (params.get('status') ?? undefined) as PromoterStatus | undefined;
-  const q = params.get('q') ?? undefined;
-  const [search, setSearch] = useState(q ?? '');
-  const query: Query = { status, q, page, pageSize };
-  const { data, loading, error, reload } = useApi<PagedList<PromoterRow>>('/promoters', query);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [rejecting, setRejecting] = useState<PromoterRow | null>(null);
+  const list = useReviewList<PromoterRow>('/promoters', 'fission.ds.done');
+  const { status, q, data } = list;
   const [exporting, setExporting] = useState(false);
-
-  const act = async (p: PromoterRow, action: 'approve' | 'disable') => {
-    setBusy(p.customerId);
-    try {
-      await api.post(`/promoters/${p.customerId}/${action}`);
-      feedback.message.success(t(`fission.ds.done.${action}`));
-      reload();
-    } catch (err) {
-      showError(err);
-    } finally {
-      setBusy(null);
-    }
-  };
-
-  const reject = async (reason: string) => {
-    if (!rejecting) return;
-    await api.post(`/promoters/${rejecting.customerId}/reject`, { reason });
-    feedback.message.success(t('fission.ds.done.reject'));
-    setRejecting(null);
-    reload();
-  };
 
   const doExport = async () => {
     setExporting(true);
@@ -148,73 +118,31 @@ export default function Promoters() {
           <Link to={`/distribution/promoters/${p.customerId}`} style={{ padding: '0 7px' }}>
             {t('common.detail')}
           </Link>
-          {manage && p.status === 'pending' && (
-            <>
-              <Button type="link" size="small" loading={busy === p.customerId} onClick={() => act(p, 'approve')} data-testid={`promoter-approve-${p.customerId}`}>
-                {t('fission.ds.approve')}
-              </Button>
-              <Button type="link" size="small" danger onClick={() => setRejecting(p)} data-testid={`promoter-reject-${p.customerId}`}>
-                {t('fission.ds.reject')}
-              </Button>
-            </>
-          )}
-          {manage && p.status === 'approved' && (
-            <Popconfirm title={t('fission.ds.disableConfirm')} onConfirm={() => act(p, 'disable')} okText={t('fission.ds.disable')} cancelText={t('common.cancel')} okButtonProps={{ danger: true }}>
-              <Button type="link" size="small" danger loading={busy === p.customerId} data-testid={`promoter-disable-${p.customerId}`}>
-                {t('fission.ds.disable')}
-              </Button>
-            </Popconfirm>
-          )}
+          <ReviewActions row={p} list={list} manage={manage} testIdPrefix="promoter" disableConfirm={t('fission.ds.disableConfirm')} />
         </Space>
       ),
     },
   ];
 
   return (
-    <div className="page-card">
-      <h1 className="page-title">{t('nav.promoters')}</h1>
-      <Tabs
-        activeKey={status ?? 'all'}
-        onChange={(k) => update({ status: k === 'all' ? undefined : k })}
-        items={[{ key: 'all', label: t('common.all') }, ...STATUSES.map((s) => ({ key: s, label: t(`fission.ds.promoter.${s}`) }))]}
-        data-testid="promoter-tabs"
-      />
-      <div className="filters">
-        <Input.Search
-          allowClear
-          style={{ width: 280 }}
-          placeholder={t('fission.ds.searchPlaceholder')}
-          aria-label={t('fission.ds.searchPlaceholder')}
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          onSearch={(v) => update({ q: v.trim() || undefined })}
-          data-testid="promoter-search"
-        />
-        <span style={{ flex: 1 }} />
-        <Button icon={<DownloadOutlined />} loading={exporting} disabled={!data?.total} onClick={doExport} data-testid="promoter-export">
-          {t('common.export')}
-        </Button>
-      </div>
-      <ErrorBar error={error} onRetry={reload} />
-      <Table<PromoterRow>
-        rowKey="customerId"
-        loading={loading}
-        columns={columns}
-        dataSource={data?.items ?? []}
-        scroll={data?.items.length ? { x: 1460 } : undefined}
-        locale={{ emptyText: <span className="muted">{status === 'pending' ? t('fission.ds.noPending') : t('fission.ds.noPromoters')}</span> }}
-        onChange={(pg) => update({ page: pg.current ?? 1, pageSize: pg.pageSize ?? 20 })}
-        pagination={{ current: page, pageSize, total: data?.total ?? 0, showSizeChanger: true, showTotal: (n) => t('common.total', { n }) }}
-        onRow={(p) => ({ 'data-testid': `promoter-row-${p.customerId}`, 'data-status': p.status }) as never}
-        data-testid="promoter-table"
-      />
-      <RejectModal
-        open={!!rejecting}
-        title={t('fission.ds.rejectTitle', { name: rejecting?.nickname ?? '' })}
-        onCancel={() => setRejecting(null)}
-        onSubmit={reject}
-        testId="promoter-reject-modal"
-      />
-    </div>
+    <ReviewListPage<PromoterRow>
+      list={list}
+      title={t('nav.promoters')}
+      testIdPrefix="promoter"
+      statusLabel={(s) => t(`fission.ds.promoter.${s}`)}
+      searchPlaceholder={t('fission.ds.searchPlaceholder')}
+      toolbar={
+        <>
+          <span style={{ flex: 1 }} />
+          <Button icon={<DownloadOutlined />} loading={exporting} disabled={!data?.total} onClick={doExport} data-testid="promoter-export">
+            {t('common.export')}
+          </Button>
+        </>
+      }
+      columns={columns}
+      scrollX={1460}
+      emptyText={status === 'pending' ? t('fission.ds.noPending') : t('fission.ds.noPromoters')}
+      rejectTitle={(r) => t('fission.ds.rejectTitle', { name: r?.nickname ?? '' })}
+    />
   );
 }

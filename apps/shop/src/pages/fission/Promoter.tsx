@@ -1,14 +1,15 @@
-import { Avatar, Button, CapsuleTabs, Dialog, Popup, PullToRefresh, Skeleton, Tabs, Toast } from 'antd-mobile';
+import { Avatar, Button, CapsuleTabs, Dialog, Popup, PullToRefresh, Toast } from 'antd-mobile';
 import { useEffect, useRef, useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
 import { Page } from '../../components/Page';
-import { EmptyState, ErrorState } from '../../components/States';
+import { EmptyState } from '../../components/States';
 import { TextInput } from '../../components/TextInput';
 import { ApiError, api, errorMessage, uuid } from '../../lib/api';
 import { dateTime, money } from '../../lib/format';
 import { useLoad } from '../../lib/hooks';
 import { useSession } from '../../lib/session';
 import { type Commission, type PromoterMe, type TeamMember, type Withdrawal } from './api';
+import { CentreHero, CentrePending, CentreTabs, useCentreTab } from './CentreParts';
+import { ListCard, usePagedRows } from './ListCard';
 import { SharePopup } from './SharePopup';
 import { PROMOTER_STATUS_TEXT, WITHDRAWAL_STATUS_TEXT } from './texts';
 import './fission.css';
@@ -28,61 +29,40 @@ const feeOf = (amountFen: number, bp: number) => Math.floor((amountFen * bp) / 1
 
 /** 推广中心 /me/promoter: apply, the account, my poster, my team, commissions and withdrawals. */
 export default function Promoter() {
-  const [params, setParams] = useSearchParams();
-  const tab = params.get('tab') ?? 'team';
+  const { tab, setTab } = useCentreTab('team');
   const me = useLoad(() => api<PromoterMe>('GET', '/me/promoter'), []);
   const [sharing, setSharing] = useState(false);
   const [applying, setApplying] = useState(false);
 
-  if (me.error) {
-    return (
-      <Page title="推广中心" back="/me">
-        <ErrorState error={me.error} onRetry={me.reload} />
-      </Page>
-    );
-  }
+  if (me.error || !me.data) return <CentrePending title="推广中心" error={me.error} onRetry={me.reload} />;
   const m = me.data;
-  if (!m) {
-    return (
-      <Page title="推广中心" back="/me">
-        <div className="card">
-          <Skeleton.Paragraph lineCount={5} animated />
-        </div>
-      </Page>
-    );
-  }
 
   const active = m.status === 'approved';
   return (
     <Page title="推广中心" back="/me" testId="page-promoter">
       <PullToRefresh onRefresh={async () => void (await me.reload())}>
-        <section className="fx-promoter-hero" data-testid="promoter-status" data-status={m.status}>
-          <div className="row between">
-            <div>
-              <div className="small" style={{ opacity: 0.9 }}>
-                累计佣金
-              </div>
-              <div className="fx-hero-amount">{money(m.account.earnedFen)}</div>
-            </div>
-            <span className="fx-hero-tag">{PROMOTER_STATUS_TEXT[m.status]}</span>
-          </div>
+        <CentreHero testId="promoter-status" status={m.status} label="累计佣金" main={<div className="fx-hero-amount">{money(m.account.earnedFen)}</div>} tag={PROMOTER_STATUS_TEXT[m.status]}>
           {active && (
             <Button size="small" className="btn-round fx-hero-btn" onClick={() => setSharing(true)} data-testid="promoter-share">
               分享我的推广海报
             </Button>
           )}
-        </section>
+        </CentreHero>
 
         {!active && <StatusCard m={m} onApply={() => setApplying(true)} />}
 
         {(active || m.status === 'disabled') && (
           <>
             <AccountCards m={m} />
-            <Tabs activeKey={tab} onChange={(k) => setParams({ tab: k }, { replace: true })} className="fx-tabs">
-              <Tabs.Tab title="我的团队" key="team" />
-              <Tabs.Tab title="佣金明细" key="commissions" />
-              <Tabs.Tab title="提现" key="withdraw" />
-            </Tabs>
+            <CentreTabs
+              tab={tab}
+              onChange={setTab}
+              items={[
+                ['team', '我的团队'],
+                ['commissions', '佣金明细'],
+                ['withdraw', '提现'],
+              ]}
+            />
             {tab === 'team' && <TeamTab tiers={m.settings.tiers} />}
             {tab === 'commissions' && <CommissionsTab />}
             {tab === 'withdraw' && <WithdrawTab m={m} onChanged={() => void me.reload()} />}
@@ -222,37 +202,37 @@ function TeamTab({ tiers }: { tiers: 1 | 2 }) {
   const [tier, setTier] = useState<'1' | '2'>('1');
   const team = useLoad(() => api<{ items: TeamMember[] }>('GET', '/me/promoter/team', { query: { tier } }), [tier]);
   return (
-    <section className="card" aria-label="我的团队" data-testid="promoter-team">
-      {tiers === 2 && (
-        <CapsuleTabs activeKey={tier} onChange={(k) => setTier(k as '1' | '2')}>
-          <CapsuleTabs.Tab title="一级" key="1" />
-          <CapsuleTabs.Tab title="二级" key="2" />
-        </CapsuleTabs>
+    <ListCard
+      label="我的团队"
+      testId="promoter-team"
+      head={
+        tiers === 2 && (
+          <CapsuleTabs activeKey={tier} onChange={(k) => setTier(k as '1' | '2')}>
+            <CapsuleTabs.Tab title="一级" key="1" />
+            <CapsuleTabs.Tab title="二级" key="2" />
+          </CapsuleTabs>
+        )
+      }
+      error={team.error}
+      onRetry={team.reload}
+      loaded={!!team.data}
+      items={team.data?.items ?? []}
+      empty={<EmptyState title="还没有团队成员" description="好友通过你的推广海报或链接进店即成为你的客户" />}
+    >
+      {(t, i) => (
+        <li key={`${t.boundAt}-${i}`} className="fx-help" data-testid="promoter-team-member">
+          <Avatar src={t.avatarUrl ?? ''} alt="" style={{ '--size': '36px', '--border-radius': '50%' } as React.CSSProperties} />
+          <div className="grow" style={{ minWidth: 0 }}>
+            <div className="ellipsis">{t.nickname || '微信用户'}</div>
+            <div className="small muted">{dateTime(t.boundAt)} 加入</div>
+          </div>
+          <div style={{ textAlign: 'right' }}>
+            <div className="small">{t.orders} 单</div>
+            <div className="small muted">消费 {money(t.spentFen)}</div>
+          </div>
+        </li>
       )}
-      {team.error ? (
-        <ErrorState error={team.error} onRetry={team.reload} />
-      ) : !team.data ? (
-        <Skeleton.Paragraph lineCount={3} animated />
-      ) : team.data.items.length === 0 ? (
-        <EmptyState title="还没有团队成员" description="好友通过你的推广海报或链接进店即成为你的客户" />
-      ) : (
-        <ul className="plain-list">
-          {team.data.items.map((t, i) => (
-            <li key={`${t.boundAt}-${i}`} className="fx-help" data-testid="promoter-team-member">
-              <Avatar src={t.avatarUrl ?? ''} alt="" style={{ '--size': '36px', '--border-radius': '50%' } as React.CSSProperties} />
-              <div className="grow" style={{ minWidth: 0 }}>
-                <div className="ellipsis">{t.nickname || '微信用户'}</div>
-                <div className="small muted">{dateTime(t.boundAt)} 加入</div>
-              </div>
-              <div style={{ textAlign: 'right' }}>
-                <div className="small">{t.orders} 单</div>
-                <div className="small muted">消费 {money(t.spentFen)}</div>
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
+    </ListCard>
   );
 }
 
@@ -265,52 +245,37 @@ function commissionStatus(c: Commission): { text: string; cls: string } {
 }
 
 function CommissionsTab() {
-  const [page, setPage] = useState(1);
-  const [rows, setRows] = useState<Commission[]>([]);
-  const list = useLoad(() => api<{ items: Commission[]; total?: number }>('GET', '/me/promoter/commissions', { query: { page, pageSize: 20 } }), [page]);
-  useEffect(() => {
-    if (list.data) setRows((r) => (page === 1 ? list.data!.items : [...r, ...list.data!.items]));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [list.data]);
-  const more = list.data ? (list.data.total !== undefined ? rows.length < list.data.total : list.data.items.length === 20) : false;
+  const list = usePagedRows<Commission>('/me/promoter/commissions');
   return (
-    <section className="card" aria-label="佣金明细" data-testid="promoter-commissions">
-      {list.error && page === 1 ? (
-        <ErrorState error={list.error} onRetry={list.reload} />
-      ) : !list.data && page === 1 ? (
-        <Skeleton.Paragraph lineCount={3} animated />
-      ) : rows.length === 0 ? (
-        <EmptyState title="暂无佣金" description="好友通过你的分享下单后,佣金会显示在这里" />
-      ) : (
-        <>
-          <ul className="plain-list">
-            {rows.map((c, i) => {
-              const s = commissionStatus(c);
-              return (
-                <li key={`${c.orderNo}-${c.tier}-${i}`} className="fx-commission" data-testid="promoter-commission" data-status={c.status}>
-                  <div className="grow" style={{ minWidth: 0 }}>
-                    <div className="ellipsis">{c.productTitle}</div>
-                    <div className="small muted">
-                      {c.tier === 2 ? '二级' : '一级'} · 订单 {c.orderNo}
-                    </div>
-                  </div>
-                  <div style={{ textAlign: 'right' }}>
-                    <div className={c.status === 'cancelled' ? 'fx-strike' : 'fx-red'}>+{money(c.amountFen)}</div>
-                    {c.clawedFen > 0 && c.status !== 'cancelled' && <div className="small fx-red">扣回 {money(c.clawedFen)}</div>}
-                    <div className={`small ${s.cls}`}>{s.text}</div>
-                  </div>
-                </li>
-              );
-            })}
-          </ul>
-          {more && (
-            <Button block fill="none" size="small" loading={list.loading} onClick={() => setPage((p) => p + 1)}>
-              加载更多
-            </Button>
-          )}
-        </>
-      )}
-    </section>
+    <ListCard
+      label="佣金明细"
+      testId="promoter-commissions"
+      error={list.error}
+      onRetry={list.reload}
+      loaded={list.loaded}
+      items={list.rows}
+      empty={<EmptyState title="暂无佣金" description="好友通过你的分享下单后,佣金会显示在这里" />}
+      more={{ shown: list.more, loading: list.loading, onMore: list.loadMore }}
+    >
+      {(c, i) => {
+        const s = commissionStatus(c);
+        return (
+          <li key={`${c.orderNo}-${c.tier}-${i}`} className="fx-commission" data-testid="promoter-commission" data-status={c.status}>
+            <div className="grow" style={{ minWidth: 0 }}>
+              <div className="ellipsis">{c.productTitle}</div>
+              <div className="small muted">
+                {c.tier === 2 ? '二级' : '一级'} · 订单 {c.orderNo}
+              </div>
+            </div>
+            <div style={{ textAlign: 'right' }}>
+              <div className={c.status === 'cancelled' ? 'fx-strike' : 'fx-red'}>+{money(c.amountFen)}</div>
+              {c.clawedFen > 0 && c.status !== 'cancelled' && <div className="small fx-red">扣回 {money(c.clawedFen)}</div>}
+              <div className={`small ${s.cls}`}>{s.text}</div>
+            </div>
+          </li>
+        );
+      }}
+    </ListCard>
   );
 }
 
@@ -419,43 +384,44 @@ function WithdrawTab({ m, onChanged }: { m: PromoterMe; onChanged: () => void })
         </Button>
       </section>
 
-      <section className="card" aria-label="提现记录" data-testid="promoter-withdrawals">
-        <div className="card-title">提现记录</div>
-        {list.error ? (
-          <ErrorState error={list.error} onRetry={list.reload} />
-        ) : !list.data ? (
-          <Skeleton.Paragraph lineCount={2} animated />
-        ) : list.data.items.length === 0 ? (
+      <ListCard
+        label="提现记录"
+        testId="promoter-withdrawals"
+        head={<div className="card-title">提现记录</div>}
+        error={list.error}
+        onRetry={list.reload}
+        loaded={!!list.data}
+        items={list.data?.items ?? []}
+        skeletonLines={2}
+        empty={
           <p className="small muted" style={{ margin: 0 }}>
             暂无提现记录
           </p>
-        ) : (
-          <ul className="plain-list">
-            {list.data.items.map((w) => (
-              <li key={w.id} className="fx-commission" data-testid="withdrawal" data-status={w.status}>
-                <div className="grow" style={{ minWidth: 0 }}>
-                  <div>{money(w.amountFen)}</div>
-                  <div className="small muted">
-                    {dateTime(w.createdAt)}
-                    {w.feeFen > 0 ? ` · 手续费 ${money(w.feeFen)}` : ''}
-                  </div>
-                  {(w.rejectReason || w.failReason) && <div className="small fx-red">{w.rejectReason || w.failReason}</div>}
-                </div>
-                <div style={{ textAlign: 'right' }}>
-                  <div className={`small ${w.status === 'paid' ? 'fx-green' : w.status === 'rejected' || w.status === 'failed' ? 'fx-red' : 'fx-orange'}`} data-testid="withdrawal-status">
-                    {WITHDRAWAL_STATUS_TEXT[w.status] ?? w.status}
-                  </div>
-                  {w.status === 'wait_confirm' && (
-                    <Button size="mini" color="primary" className="btn-round" style={{ marginTop: 4 }} loading={confirming === w.id} onClick={() => void confirmReceipt(w)} data-testid="withdrawal-confirm">
-                      确认收款
-                    </Button>
-                  )}
-                </div>
-              </li>
-            ))}
-          </ul>
+        }
+      >
+        {(w) => (
+          <li key={w.id} className="fx-commission" data-testid="withdrawal" data-status={w.status}>
+            <div className="grow" style={{ minWidth: 0 }}>
+              <div>{money(w.amountFen)}</div>
+              <div className="small muted">
+                {dateTime(w.createdAt)}
+                {w.feeFen > 0 ? ` · 手续费 ${money(w.feeFen)}` : ''}
+              </div>
+              {(w.rejectReason || w.failReason) && <div className="small fx-red">{w.rejectReason || w.failReason}</div>}
+            </div>
+            <div style={{ textAlign: 'right' }}>
+              <div className={`small ${w.status === 'paid' ? 'fx-green' : w.status === 'rejected' || w.status === 'failed' ? 'fx-red' : 'fx-orange'}`} data-testid="withdrawal-status">
+                {WITHDRAWAL_STATUS_TEXT[w.status] ?? w.status}
+              </div>
+              {w.status === 'wait_confirm' && (
+                <Button size="mini" color="primary" className="btn-round" style={{ marginTop: 4 }} loading={confirming === w.id} onClick={() => void confirmReceipt(w)} data-testid="withdrawal-confirm">
+                  确认收款
+                </Button>
+              )}
+            </div>
+          </li>
         )}
-      </section>
+      </ListCard>
     </>
   );
 }

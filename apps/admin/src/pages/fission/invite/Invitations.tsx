@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { Link } from 'react-router-dom';
-import { Card, Col, Row, Statistic, Table, Tabs, Tag, Tooltip, type TableProps } from 'antd';
+import { Col, Row, Table, Tabs, Tag, Tooltip, type TableProps } from 'antd';
 import type { EChartsCoreOption } from 'echarts/core';
 import { fmtTime } from '../../../lib/format';
 import { useApi } from '../../../lib/hooks';
@@ -8,6 +8,7 @@ import { useI18n, type TFunction } from '../../../lib/i18n';
 import Chart from '../../../components/Chart';
 import { useListParams } from '../../promotions/shared';
 import { fillDays } from '../charts';
+import { ChartBesideRanking, RankingTable, StatCard } from '../OverviewParts';
 import { ErrorBar } from '../shared';
 import '../../promotions/promotions.css';
 
@@ -114,44 +115,28 @@ export default function Invitations() {
         <Row gutter={[16, 16]}>
           {cards.map((k) => (
             <Col key={k} xs={12} lg={6}>
-              <Card variant="outlined" className="promo-stats" data-testid={`iv-card-${k}`} loading={!ov.data && ov.loading}>
-                <Statistic title={<span className="stat-label">{t(`fission.iv.total.${k}`)}</span>} value={ov.data?.[k] ?? '-'} />
-              </Card>
+              <StatCard testId={`iv-card-${k}`} loading={!ov.data && ov.loading} title={t(`fission.iv.total.${k}`)} value={ov.data?.[k] ?? '-'} />
             </Col>
           ))}
         </Row>
       </div>
-      <Row gutter={16}>
-        <Col xs={24} xl={15}>
-          <div className="page-card">
-            <h2 className="page-title" style={{ fontSize: 16 }}>
-              {t('fission.iv.chartTitle')}
-            </h2>
-            {option && <Chart option={option} height={300} label={t('fission.iv.chartTitle')} testId="iv-chart" />}
-          </div>
-        </Col>
-        <Col xs={24} xl={9}>
-          <div className="page-card">
-            <h2 className="page-title" style={{ fontSize: 16 }}>
-              {t('fission.iv.ranking')}
-            </h2>
-            <Table
-              size="small"
-              rowKey="customerId"
-              pagination={false}
-              dataSource={ov.data?.ranking ?? []}
-              data-testid="iv-ranking"
-              locale={{ emptyText: <span className="muted">{t('fission.iv.noRanking')}</span> }}
-              columns={[
-                { title: '#', key: 'rank', width: 40, render: (_, _r, i) => i + 1 },
-                { title: t('fission.iv.inviter'), dataIndex: 'nickname', render: (v: string | null, r) => <Link to={`/customers/${r.customerId}`}>{v || r.customerId.slice(0, 8)}</Link> },
-                { title: t('fission.iv.invited'), dataIndex: 'invited', width: 80, align: 'right' },
-                { title: t('fission.iv.rewarded'), dataIndex: 'rewarded', width: 80, align: 'right' },
-              ]}
-            />
-          </div>
-        </Col>
-      </Row>
+      <ChartBesideRanking
+        chartTitle={t('fission.iv.chartTitle')}
+        chart={option && <Chart option={option} height={300} label={t('fission.iv.chartTitle')} testId="iv-chart" />}
+        rankingTitle={t('fission.iv.ranking')}
+        ranking={
+          <RankingTable
+            dataSource={ov.data?.ranking ?? []}
+            testId="iv-ranking"
+            emptyText={t('fission.iv.noRanking')}
+            columns={[
+              { title: t('fission.iv.inviter'), dataIndex: 'nickname', render: (v: string | null, r) => <Link to={`/customers/${r.customerId}`}>{v || r.customerId.slice(0, 8)}</Link> },
+              { title: t('fission.iv.invited'), dataIndex: 'invited', width: 80, align: 'right' },
+              { title: t('fission.iv.rewarded'), dataIndex: 'rewarded', width: 80, align: 'right' },
+            ]}
+          />
+        }
+      />
       <div className="page-card">
         <h2 className="page-title" style={{ fontSize: 16 }}>
           {t('fission.iv.list')}

@@ -1,14 +1,12 @@
-import { useEffect, useState } from 'react';
-import { Alert, Button, Card, Form, InputNumber, Skeleton, Switch, TimePicker } from 'antd';
+import { Alert, Form, InputNumber, Skeleton, Switch, TimePicker } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { api } from '../../../lib/api';
 import { feedback, showError } from '../../../lib/feedback';
 import { applyApiError } from '../../../lib/form';
-import { useApi } from '../../../lib/hooks';
 import { useI18n } from '../../../lib/i18n';
-import { useAuth } from '../../../lib/auth';
 import { LoadError } from '../../../components/Results';
 import { pctToBp } from '../shared';
+import { ReadOnlyNote, RequiredItem, SettingsFooter, SettingsSection, useSettingsForm } from '../SettingsParts';
 import type { LeaderSettings as Settings } from './types';
 import '../../promotions/promotions.css';
 
@@ -33,25 +31,13 @@ const FIELD_MAP: Record<string, string> = { commissionBp: 'commissionPct', cutof
 /** 团长设置: on/off, the leader's commission on verified pickups, the daily cut-off, when a batch is picked up, auto-approval. */
 export default function LeaderSettings() {
   const { t } = useI18n();
-  const { can } = useAuth();
-  const writable = can('distribution:manage');
-  const { data, error, reload, setData } = useApi<Settings>('/leaders/settings');
-  const [form] = Form.useForm<Values>();
-  const [saving, setSaving] = useState(false);
+  const { writable, data, error, reload, setData, form, saving, setSaving, validValues } = useSettingsForm<Settings, Values>('/leaders/settings', toValues);
   const cutoff = Form.useWatch('cutoff', form) as Dayjs | undefined;
   const days = Form.useWatch('pickupAfterDays', form) as number | undefined;
 
-  useEffect(() => {
-    if (data) form.setFieldsValue(toValues(data));
-  }, [data, form]);
-
   const save = async () => {
-    try {
-      await form.validateFields();
-    } catch {
-      return;
-    }
-    const v = form.getFieldsValue(true) as Values;
+    const v = await validValues();
+    if (!v) return;
     const body: Settings = {
       enabled: !!v.enabled,
       commissionBp: pctToBp(v.commissionPct) ?? 0,
@@ -78,39 +64,32 @@ export default function LeaderSettings() {
 
   return (
     <Form<Values> form={form} layout="horizontal" labelCol={{ flex: '160px' }} initialValues={toValues(data)} disabled={!writable} name="leader-settings" className="promo-form" data-testid="leader-settings-form">
-      {!writable && <Alert type="info" showIcon title={t('fission.ds.readOnly')} style={{ marginBottom: 12 }} />}
-      <Card title={t('nav.leaderSettings')} variant="borderless" style={{ marginBottom: 16 }}>
+      <ReadOnlyNote writable={writable} />
+      <SettingsSection title={t('nav.leaderSettings')}>
         <Form.Item name="enabled" label={t('fission.ld.enabled')} valuePropName="checked" extra={t('fission.ld.enabledHint')}>
           <Switch data-testid="leader-enabled" />
         </Form.Item>
         <Form.Item name="autoApprove" label={t('fission.ld.autoApprove')} valuePropName="checked" extra={t('fission.ld.autoApproveHint')}>
           <Switch data-testid="leader-auto-approve" />
         </Form.Item>
-        <Form.Item name="commissionPct" label={t('fission.ld.commissionRate')} required rules={[{ required: true, message: t('common.required') }]} extra={t('fission.ld.commissionRateHint')}>
+        <RequiredItem name="commissionPct" label={t('fission.ld.commissionRate')} extra={t('fission.ld.commissionRateHint')}>
           <InputNumber min={0} max={50} precision={2} step={0.5} suffix="%" data-testid="leader-commission" />
-        </Form.Item>
-      </Card>
-      <Card title={t('fission.ld.section.batch')} variant="borderless" style={{ marginBottom: 16 }}>
-        <Form.Item name="cutoff" label={t('fission.ld.cutoff')} required rules={[{ required: true, message: t('common.required') }]} extra={t('fission.ld.cutoffHint')}>
+        </RequiredItem>
+      </SettingsSection>
+      <SettingsSection title={t('fission.ld.section.batch')}>
+        <RequiredItem name="cutoff" label={t('fission.ld.cutoff')} extra={t('fission.ld.cutoffHint')}>
           <TimePicker format="HH:mm" minuteStep={5} allowClear={false} needConfirm={false} data-testid="leader-cutoff" />
-        </Form.Item>
-        <Form.Item name="pickupAfterDays" label={t('fission.ld.pickupAfterDays')} required rules={[{ required: true, message: t('common.required') }]} extra={t('fission.ld.pickupAfterDaysHint')}>
+        </RequiredItem>
+        <RequiredItem name="pickupAfterDays" label={t('fission.ld.pickupAfterDays')} extra={t('fission.ld.pickupAfterDaysHint')}>
           <InputNumber min={0} max={7} precision={0} suffix={t('fission.unit.day')} data-testid="leader-pickup-days" />
-        </Form.Item>
+        </RequiredItem>
         {example && (
           <Form.Item label=" " colon={false}>
             <Alert type="info" showIcon title={example} style={{ maxWidth: 640 }} data-testid="leader-batch-example" />
           </Form.Item>
         )}
-      </Card>
-      {writable && (
-        <div className="form-footer">
-          <Button onClick={() => form.setFieldsValue(toValues(data))}>{t('common.reset')}</Button>
-          <Button type="primary" loading={saving} onClick={save} data-testid="leader-settings-save">
-            {t('common.save')}
-          </Button>
-        </div>
-      )}
+      </SettingsSection>
+      <SettingsFooter writable={writable} saving={saving} onReset={() => form.setFieldsValue(toValues(data))} onSave={save} saveTestId="leader-settings-save" />
     </Form>
   );
 }

@@ -1,17 +1,12 @@
 import { useState } from 'react';
-import { Button, Input, Popconfirm, Space, Table, Tabs, Tag, Tooltip, type TableProps } from 'antd';
-import { api, type Query } from '../../../lib/api';
-import { feedback, showError } from '../../../lib/feedback';
+import { Button, Space, Tag, Tooltip, type TableProps } from 'antd';
 import { fmtTime } from '../../../lib/format';
-import { useApi } from '../../../lib/hooks';
 import { useI18n } from '../../../lib/i18n';
 import { useAuth } from '../../../lib/auth';
 import { formatFen } from '../../../lib/money';
-import { useListParams } from '../../promotions/shared';
-import { ErrorBar } from '../shared';
-import { RejectModal } from '../RejectModal';
+import { ReviewActions, ReviewListPage, useReviewList } from '../ReviewList';
 import { PickListDrawer } from './PickListDrawer';
-import { LEADER_STATUSES, type LeaderRow, type LeaderStatus } from './types';
+import { type LeaderRow, type LeaderStatus } from './types';
 import '../../promotions/promotions.css';
 
 const STATUS_COLORS: Record<LeaderStatus, string> = { pending: 'gold', approved: 'green', rejected: 'red', disabled: 'default' };
@@ -25,36 +20,8 @@ export default function Leaders() {
   const { t } = useI18n();
   const { can } = useAuth();
   const manage = can('distribution:manage');
-  const { params, update, page, pageSize } = useListParams();
-  const status = (params.get('status') ?? undefined) as LeaderStatus | undefined;
-  const q = params.get('q') ?? undefined;
-  const [search, setSearch] = useState(q ?? '');
-  const query: Query = { status, q, page, pageSize };
-  const { data, loading, error, reload } = useApi<{ items: LeaderRow[]; total: number }>('/leaders', query);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [rejecting, setRejecting] = useState<LeaderRow | null>(null);
+  const list = useReviewList<LeaderRow>('/leaders', 'fission.ld.done');
   const [picking, setPicking] = useState<LeaderRow | null>(null);
-
-  const act = async (l: LeaderRow, action: 'approve' | 'disable') => {
-    setBusy(l.customerId);
-    try {
-      await api.post(`/leaders/${l.customerId}/${action}`);
-      feedback.message.success(t(`fission.ld.done.${action}`));
-      reload();
-    } catch (err) {
-      showError(err);
-    } finally {
-      setBusy(null);
-    }
-  };
-
-  const reject = async (reason: string) => {
-    if (!rejecting) return;
-    await api.post(`/leaders/${rejecting.customerId}/reject`, { reason });
-    feedback.message.success(t('fission.ld.done.reject'));
-    setRejecting(null);
-    reload();
-  };
 
   const columns: TableProps<LeaderRow>['columns'] = [
     {
@@ -109,64 +76,25 @@ export default function Leaders() {
               {t('fission.ld.pickList')}
             </Button>
           )}
-          {manage && l.status === 'pending' && (
-            <>
-              <Button type="link" size="small" loading={busy === l.customerId} onClick={() => act(l, 'approve')} data-testid={`leader-approve-${l.customerId}`}>
-                {t('fission.ds.approve')}
-              </Button>
-              <Button type="link" size="small" danger onClick={() => setRejecting(l)} data-testid={`leader-reject-${l.customerId}`}>
-                {t('fission.ds.reject')}
-              </Button>
-            </>
-          )}
-          {manage && l.status === 'approved' && (
-            <Popconfirm title={t('fission.ld.disableConfirm')} onConfirm={() => act(l, 'disable')} okText={t('fission.ds.disable')} cancelText={t('common.cancel')} okButtonProps={{ danger: true }}>
-              <Button type="link" size="small" danger loading={busy === l.customerId} data-testid={`leader-disable-${l.customerId}`}>
-                {t('fission.ds.disable')}
-              </Button>
-            </Popconfirm>
-          )}
+          <ReviewActions row={l} list={list} manage={manage} testIdPrefix="leader" disableConfirm={t('fission.ld.disableConfirm')} />
         </Space>
       ),
     },
   ];
 
   return (
-    <div className="page-card">
-      <h1 className="page-title">{t('nav.leaders')}</h1>
-      <Tabs
-        activeKey={status ?? 'all'}
-        onChange={(k) => update({ status: k === 'all' ? undefined : k })}
-        items={[{ key: 'all', label: t('common.all') }, ...LEADER_STATUSES.map((s) => ({ key: s, label: t(`fission.ld.status.${s}`) }))]}
-        data-testid="leader-tabs"
-      />
-      <div className="filters">
-        <Input.Search
-          allowClear
-          style={{ width: 280 }}
-          placeholder={t('fission.ld.searchPlaceholder')}
-          aria-label={t('fission.ld.searchPlaceholder')}
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          onSearch={(v) => update({ q: v.trim() || undefined })}
-          data-testid="leader-search"
-        />
-      </div>
-      <ErrorBar error={error} onRetry={reload} />
-      <Table<LeaderRow>
-        rowKey="customerId"
-        loading={loading}
-        columns={columns}
-        dataSource={data?.items ?? []}
-        scroll={data?.items.length ? { x: 1360 } : undefined}
-        locale={{ emptyText: <span className="muted">{status === 'pending' ? t('fission.ld.noPending') : t('fission.ld.noLeaders')}</span> }}
-        onChange={(pg) => update({ page: pg.current ?? 1, pageSize: pg.pageSize ?? 20 })}
-        pagination={{ current: page, pageSize, total: data?.total ?? 0, showSizeChanger: true, showTotal: (n) => t('common.total', { n }) }}
-        onRow={(l) => ({ 'data-testid': `leader-row-${l.customerId}`, 'data-status': l.status }) as never}
-        data-testid="leader-table"
-      />
-      <RejectModal open={!!rejecting} title={t('fission.ld.rejectTitle', { name: rejecting?.name ?? '' })} onCancel={() => setRejecting(null)} onSubmit={reject} testId="leader-reject-modal" />
+    <ReviewListPage<LeaderRow>
+      list={list}
+      title={t('nav.leaders')}
+      testIdPrefix="leader"
+      statusLabel={(s) => t(`fission.ld.status.${s}`)}
+      searchPlaceholder={t('fission.ld.searchPlaceholder')}
+      columns={columns}
+      scrollX={1360}
+      emptyText={list.status === 'pending' ? t('fission.ld.noPending') : t('fission.ld.noLeaders')}
+      rejectTitle={(r) => t('fission.ld.rejectTitle', { name: r?.name ?? '' })}
+    >
       <PickListDrawer leader={picking} onClose={() => setPicking(null)} />
-    </div>
+    </ReviewListPage>
   );
 }

@@ -1,9 +1,10 @@
 import { Link } from 'react-router-dom';
-import { Card, Col, Row, Skeleton, Statistic, Table } from 'antd';
+import { Col, Row, Skeleton } from 'antd';
 import { useApi } from '../../../lib/hooks';
 import { useI18n } from '../../../lib/i18n';
 import { formatFen } from '../../../lib/money';
 import { LoadError } from '../../../components/Results';
+import { RankingTable, Section, StatCard } from '../OverviewParts';
 import type { LeadersOverview as Overview } from './types';
 import '../../promotions/promotions.css';
 
@@ -30,33 +31,25 @@ export default function LeadersOverview() {
         <Row gutter={[16, 16]}>
           {cards.map((c) => (
             <Col key={c.key} xs={12} lg={8} xl={{ flex: '20%' }}>
-              <Card variant="outlined" className="promo-stats" data-testid={`ld-card-${c.key}`}>
-                <Statistic title={<span className="stat-label">{c.title}</span>} value={c.value} styles={c.warn ? { content: { color: '#d48806' } } : undefined} />
+              <StatCard testId={`ld-card-${c.key}`} title={c.title} value={c.value} warn={c.warn}>
                 {c.link && <Link to={c.link.to}>{c.link.text}</Link>}
-              </Card>
+              </StatCard>
             </Col>
           ))}
         </Row>
       </div>
-      <div className="page-card">
-        <h2 className="page-title" style={{ fontSize: 16 }}>
-          {t('fission.ld.ranking')}
-        </h2>
-        <Table
-          size="small"
-          rowKey="customerId"
-          pagination={false}
+      <Section title={t('fission.ld.ranking')}>
+        <RankingTable
           dataSource={data.ranking}
-          data-testid="ld-ranking"
-          locale={{ emptyText: <span className="muted">{t('fission.ld.noRanking')}</span> }}
+          testId="ld-ranking"
+          emptyText={t('fission.ld.noRanking')}
           columns={[
-            { title: '#', key: 'rank', width: 40, render: (_, _r, i) => i + 1 },
             { title: t('fission.ld.leader'), dataIndex: 'name', render: (v: string | null, r) => v || r.customerId.slice(0, 8) },
             { title: t('fission.ld.ordersVerified'), dataIndex: 'orders', width: 110, align: 'right' },
             { title: t('fission.ld.commission'), dataIndex: 'commissionFen', width: 130, align: 'right', render: (v: number) => formatFen(v, true) },
           ]}
         />
-      </div>
+      </Section>
     </div>
   );
 }

@@ -1,6 +1,5 @@
-import { Button, Dialog, PullToRefresh, Skeleton, Tabs, Toast } from 'antd-mobile';
+import { Button, Dialog, PullToRefresh, Skeleton, Toast } from 'antd-mobile';
 import { useEffect, useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
 import { Page } from '../../../components/Page';
 import { EmptyState, ErrorState } from '../../../components/States';
 import { TextInput } from '../../../components/TextInput';
@@ -20,47 +19,30 @@ import {
   type LeaderSettlement,
   type PickList,
 } from './api';
+import { CentreHero, CentrePending, CentreTabs, useCentreTab } from '../CentreParts';
+import { ListCard, usePagedRows } from '../ListCard';
 import '../fission.css';
 import './leaders.css';
 
 /** 团长中心 /me/leader-centre: apply, the application's status, and for a leader: stats, 拣货单, 核销, commission, settlements. */
 export default function LeaderCentre() {
-  const [params, setParams] = useSearchParams();
-  const tab = params.get('tab') ?? 'pick';
+  const { tab, setTab } = useCentreTab('pick');
   const me = useLoad(() => api<Centre>('GET', '/me/leader-centre'), []);
 
-  if (me.error) {
-    return (
-      <Page title="团长中心" back="/me">
-        <ErrorState error={me.error} onRetry={me.reload} />
-      </Page>
-    );
-  }
+  if (me.error || !me.data) return <CentrePending title="团长中心" error={me.error} onRetry={me.reload} />;
   const m = me.data;
-  if (!m) {
-    return (
-      <Page title="团长中心" back="/me">
-        <div className="card">
-          <Skeleton.Paragraph lineCount={5} animated />
-        </div>
-      </Page>
-    );
-  }
   const leader = m.status === 'approved' || m.status === 'disabled';
   return (
     <Page title="团长中心" back="/me" testId="page-leader-centre">
       <PullToRefresh onRefresh={async () => void (await me.reload())}>
-        <section className="fx-promoter-hero" data-testid="leader-status" data-status={m.status}>
-          <div className="row between">
-            <div>
-              <div className="small" style={{ opacity: 0.9 }}>
-                {leader ? '累计佣金' : '社区团长'}
-              </div>
-              {leader ? <div className="fx-hero-amount">{money(m.stats.commissionFen)}</div> : <div className="lx-hero-slogan">{m.application?.pointName ?? '开个自提点,邻居下单你赚佣金'}</div>}
-            </div>
-            <span className="fx-hero-tag" style={{ whiteSpace: 'nowrap', flex: 'none' }}>{LEADER_STATUS_TEXT[m.status]}</span>
-          </div>
-        </section>
+        <CentreHero
+          testId="leader-status"
+          status={m.status}
+          label={leader ? '累计佣金' : '社区团长'}
+          main={leader ? <div className="fx-hero-amount">{money(m.stats.commissionFen)}</div> : <div className="lx-hero-slogan">{m.application?.pointName ?? '开个自提点,邻居下单你赚佣金'}</div>}
+          tag={LEADER_STATUS_TEXT[m.status]}
+          tagStyle={{ whiteSpace: 'nowrap', flex: 'none' }}
+        />
 
         {!leader && <StatusCard m={m} onApplied={() => void me.reload()} />}
 
@@ -78,12 +60,16 @@ export default function LeaderCentre() {
               </div>
               <p className="small muted" style={{ margin: '8px 0 0' }}>顾客在你这里提货、你核销后,按实付金额计入佣金</p>
             </section>
-            <Tabs activeKey={tab} onChange={(k) => setParams({ tab: k }, { replace: true })} className="fx-tabs">
-              <Tabs.Tab title="拣货单" key="pick" />
-              <Tabs.Tab title="核销" key="verify" />
-              <Tabs.Tab title="佣金" key="commissions" />
-              <Tabs.Tab title="结算" key="settlements" />
-            </Tabs>
+            <CentreTabs
+              tab={tab}
+              onChange={setTab}
+              items={[
+                ['pick', '拣货单'],
+                ['verify', '核销'],
+                ['commissions', '佣金'],
+                ['settlements', '结算'],
+              ]}
+            />
             {tab === 'pick' && <PickTab />}
             {tab === 'verify' && <VerifyTab onVerified={() => void me.reload()} />}
             {tab === 'commissions' && <CommissionsTab />}
@@ -381,81 +367,64 @@ function VerifyTab({ onVerified }: { onVerified: () => void }) {
 }
 
 function CommissionsTab() {
-  const [page, setPage] = useState(1);
-  const [rows, setRows] = useState<LeaderCommission[]>([]);
-  const list = useLoad(() => api<{ items: LeaderCommission[]; total?: number }>('GET', '/me/leader-centre/commissions', { query: { page, pageSize: 20 } }), [page]);
-  useEffect(() => {
-    if (list.data) setRows((r) => (page === 1 ? list.data!.items : [...r, ...list.data!.items]));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [list.data]);
-  const more = list.data ? (list.data.total !== undefined ? rows.length < list.data.total : list.data.items.length === 20) : false;
+  const list = usePagedRows<LeaderCommission>('/me/leader-centre/commissions');
   return (
-    <section className="card" aria-label="佣金明细" data-testid="leader-commissions">
-      {list.error && page === 1 ? (
-        <ErrorState error={list.error} onRetry={list.reload} />
-      ) : !list.data && page === 1 ? (
-        <Skeleton.Paragraph lineCount={3} animated />
-      ) : rows.length === 0 ? (
-        <EmptyState title="暂无佣金" description="顾客在你这里提货核销后,佣金会显示在这里" />
-      ) : (
-        <>
-          <ul className="plain-list">
-            {rows.map((c) => (
-              <li key={c.id} className="fx-commission" data-testid="leader-commission" data-status={c.status}>
-                <div className="grow" style={{ minWidth: 0 }}>
-                  <div className="ellipsis">{c.kind === 'adjustment' ? '退款扣减' : '提货核销'} · 订单 {c.orderNo}</div>
-                  <div className="small muted">
-                    {dateTime(c.accruedAt)} · 实付 {money(c.paidFen)}
-                    {c.refundedFen > 0 ? `,退款 ${money(c.refundedFen)}` : ''}
-                  </div>
-                </div>
-                <div style={{ textAlign: 'right' }}>
-                  <div className={c.amountFen < 0 ? 'fx-green' : 'fx-red'}>{c.amountFen < 0 ? `-${money(-c.amountFen)}` : `+${money(c.amountFen)}`}</div>
-                  <div className={`small ${c.status === 'settled' ? 'muted' : 'fx-orange'}`}>{c.status === 'settled' ? '已结算' : '待结算'}</div>
-                </div>
-              </li>
-            ))}
-          </ul>
-          {more && (
-            <Button block fill="none" size="small" loading={list.loading} onClick={() => setPage((p) => p + 1)}>
-              加载更多
-            </Button>
-          )}
-        </>
+    <ListCard
+      label="佣金明细"
+      testId="leader-commissions"
+      error={list.error}
+      onRetry={list.reload}
+      loaded={list.loaded}
+      items={list.rows}
+      empty={<EmptyState title="暂无佣金" description="顾客在你这里提货核销后,佣金会显示在这里" />}
+      more={{ shown: list.more, loading: list.loading, onMore: list.loadMore }}
+    >
+      {(c) => (
+        <li key={c.id} className="fx-commission" data-testid="leader-commission" data-status={c.status}>
+          <div className="grow" style={{ minWidth: 0 }}>
+            <div className="ellipsis">{c.kind === 'adjustment' ? '退款扣减' : '提货核销'} · 订单 {c.orderNo}</div>
+            <div className="small muted">
+              {dateTime(c.accruedAt)} · 实付 {money(c.paidFen)}
+              {c.refundedFen > 0 ? `,退款 ${money(c.refundedFen)}` : ''}
+            </div>
+          </div>
+          <div style={{ textAlign: 'right' }}>
+            <div className={c.amountFen < 0 ? 'fx-green' : 'fx-red'}>{c.amountFen < 0 ? `-${money(-c.amountFen)}` : `+${money(c.amountFen)}`}</div>
+            <div className={`small ${c.status === 'settled' ? 'muted' : 'fx-orange'}`}>{c.status === 'settled' ? '已结算' : '待结算'}</div>
+          </div>
+        </li>
       )}
-    </section>
+    </ListCard>
   );
 }
 
 function SettlementsTab() {
   const list = useLoad(() => api<{ items: LeaderSettlement[] }>('GET', '/me/leader-centre/settlements'), []);
   return (
-    <section className="card" aria-label="结算记录" data-testid="leader-settlements">
-      {list.error ? (
-        <ErrorState error={list.error} onRetry={list.reload} />
-      ) : !list.data ? (
-        <Skeleton.Paragraph lineCount={3} animated />
-      ) : list.data.items.length === 0 ? (
-        <EmptyState title="暂无结算单" description="商家定期为你结算佣金,结算单会显示在这里" />
-      ) : (
-        <ul className="plain-list">
-          {list.data.items.map((s) => (
-            <li key={s.id} className="fx-commission" data-testid="leader-settlement" data-status={s.status}>
-              <div className="grow" style={{ minWidth: 0 }}>
-                <div>{money(s.commissionFen)}</div>
-                <div className="small muted">
-                  {s.periodFrom ? `${s.periodFrom} 至 ` : '截至 '}
-                  {s.periodTo} · {s.orders} 单
-                </div>
-              </div>
-              <div style={{ textAlign: 'right' }}>
-                <div className={`small ${s.status === 'paid' ? 'fx-green' : 'fx-orange'}`}>{SETTLEMENT_STATUS_TEXT[s.status] ?? s.status}</div>
-                {s.paidAt && <div className="small muted">{dateTime(s.paidAt).slice(0, 10)}</div>}
-              </div>
-            </li>
-          ))}
-        </ul>
+    <ListCard
+      label="结算记录"
+      testId="leader-settlements"
+      error={list.error}
+      onRetry={list.reload}
+      loaded={!!list.data}
+      items={list.data?.items ?? []}
+      empty={<EmptyState title="暂无结算单" description="商家定期为你结算佣金,结算单会显示在这里" />}
+    >
+      {(s) => (
+        <li key={s.id} className="fx-commission" data-testid="leader-settlement" data-status={s.status}>
+          <div className="grow" style={{ minWidth: 0 }}>
+            <div>{money(s.commissionFen)}</div>
+            <div className="small muted">
+              {s.periodFrom ? `${s.periodFrom} 至 ` : '截至 '}
+              {s.periodTo} · {s.orders} 单
+            </div>
+          </div>
+          <div style={{ textAlign: 'right' }}>
+            <div className={`small ${s.status === 'paid' ? 'fx-green' : 'fx-orange'}`}>{SETTLEMENT_STATUS_TEXT[s.status] ?? s.status}</div>
+            {s.paidAt && <div className="small muted">{dateTime(s.paidAt).slice(0, 10)}</div>}
+          </div>
+        </li>
       )}
-    </section>
+    </ListCard>
   );
 }
