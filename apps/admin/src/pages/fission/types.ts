@@ -1,3 +1,4 @@
+import type { BargainView } from '@siyu/contracts';
 /**
  * Shapes of the fission (裂变) admin API as the shared brief fixes them: 拼团, 砍价 and 分销. Money is integer
  * fen, times ISO strings. Fields the brief leaves open (the promoter detail's audit, commission rows, a
@@ -97,30 +98,12 @@ export interface GroupBuyBody {
 export type BargainBuyMode = 'floor_only' | 'current_price';
 export type LaunchStatus = 'ongoing' | 'succeeded' | 'expired' | 'ordered';
 
-export interface Bargain {
-  id: string;
-  name: string;
-  productId: string;
-  productTitle: string;
-  imageUrl: string | null;
-  skuId: string;
-  specText: string;
-  status: ActivityStatus;
-  startsAt: string;
-  endsAt: string;
-  startPriceFen: number;
-  floorPriceFen: number;
-  helpersNeeded: number;
-  launchHours: number;
-  buyMode: BargainBuyMode;
-  helpsPerHelperPerDay: number;
-  launchesPerCustomer: number;
-  stock: number;
-  firstCutPct: [number, number];
-  /** Units ordered through the activity (the contract's BargainView has it). */
+/** A bargain as the API answers it (the contract's view); lists add the figures. */
+export type Bargain = Omit<BargainView, 'sold'> & {
+  /** Units ordered through the activity. */
   sold?: number;
   stats?: BargainStats;
-}
+};
 
 export interface BargainStats {
   launches: number;
@@ -155,22 +138,8 @@ export interface BargainDetail extends Bargain {
   recentLaunches?: BargainLaunchRow[];
 }
 
-export interface BargainBody {
-  name: string;
-  productId: string;
-  skuId: string;
-  startsAt: string;
-  endsAt: string;
-  startPriceFen: number;
-  floorPriceFen: number;
-  helpersNeeded: number;
-  launchHours: number;
-  buyMode: BargainBuyMode;
-  helpsPerHelperPerDay: number;
-  launchesPerCustomer: number;
-  stock: number;
-  firstCutPct: [number, number];
-}
+/** What the create form sends: the bargain without what the server works out. */
+export type BargainBody = Omit<Bargain, 'id' | 'productTitle' | 'imageUrl' | 'specText' | 'status' | 'sold' | 'stats'>;
 
 // ---------------------------------------------------------------------------------------------------
 // 分销
