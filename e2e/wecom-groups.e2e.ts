@@ -143,7 +143,7 @@ describe('WeCom customer groups: a group code brings a customer in, an SOP step 
     await page.waitForURL(/\/wecom\/group-sops\/[0-9a-f-]{36}$/);
     sopId = /group-sops\/([0-9a-f-]{36})$/.exec(page.url())![1]!;
     await page.getByTestId('wecom-sop-detail').waitFor();
-    expect(await page.getByTestId('wecom-sop-step-card-0').innerText()).toContain('当天 10:00');
+    await expect.poll(() => page.getByTestId('wecom-sop-step-when-0').innerText()).toBe('当天 10:00');
 
     shiftMs = 2 * HOUR;
     await app.t.services.wecom.groupSops.tick();

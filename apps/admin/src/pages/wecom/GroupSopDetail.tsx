@@ -115,7 +115,7 @@ export default function GroupSopDetail() {
               <div key={i} className="wecom-step-card" data-testid={`wecom-sop-step-card-${i}`} data-sent={c.sent} data-queued={c.queued} data-skipped={c.skipped}>
                 <div className="wecom-step-head" style={{ marginBottom: 0 }}>
                   <span>{t('wecom.sop.stepN', { n: i + 1 })}</span>
-                  <Tag color="blue">{stepWhen(st, t)}</Tag>
+                  <Tag color="blue" data-testid={`wecom-sop-step-when-${i}`}>{stepWhen(st, t)}</Tag>
                 </div>
                 <div className="wecom-step-text">{st.text || <span className="muted">{t('wecom.sop.attachmentsOnly')}</span>}</div>
                 <AttachmentTags list={st.attachments} />

@@ -252,7 +252,12 @@ export class JobQueue {
    */
   async drain(maxRounds = 1_000) {
     for (let i = 0; i < maxRounds; i++) {
-      const n = await this.pollOnce();
+      // A running worker loop (the E2E app's) may hold jobs of its own round: they are part of the queue
+      // too, and a drain that returned while one was still running let a test read before it committed.
+      await this.polling;
+      const running = this.inFlight.size;
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+      const n = (await this.pollOnce()) + running;
       const pending = await rows<{ n: number }>(
         this.database.db,
         sql`SELECT count(*)::int AS n FROM outbox_events WHERE dispatched_at IS NULL`,
