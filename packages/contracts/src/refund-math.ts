@@ -3,13 +3,25 @@
  * before the customer asks.
  */
 
+/** What a line has paid and given back so far: units refunded, and money refunded (units and price differences). */
+export interface RefundableLine {
+  quantity: number;
+  payableFen: number;
+  refundedQty: number;
+  refundedFen: number;
+}
+
 /**
- * Refunding units k+1..k+q of a line returns floor(P·(k+q)/Q) − floor(P·k/Q): cumulative, so refunding
- * every unit, in any number of steps, returns exactly the line's payable P — never a fen more or less.
+ * Refunding q of the r units not yet refunded returns that share of what the line still holds:
+ * floor((P − R)·q / r), where R is everything the line gave back so far — units, and price differences
+ * (阶梯团) that returned money without units. Refunding every unit, in any number of steps and with any
+ * price-difference refunds in between, returns exactly the line's payable P — never a fen more or less.
  */
-export function lineRefundFen(line: { quantity: number; payableFen: number; refundedQty: number }, qty: number): number {
-  const upto = (n: number) => Math.floor((line.payableFen * n) / line.quantity);
-  return upto(line.refundedQty + qty) - upto(line.refundedQty);
+export function lineRefundFen(line: RefundableLine, qty: number): number {
+  const left = line.quantity - line.refundedQty;
+  if (qty <= 0 || left <= 0) return 0;
+  const held = Math.max(0, line.payableFen - line.refundedFen);
+  return Math.floor((held * Math.min(qty, left)) / left);
 }
 
 export interface RefundQuote {
@@ -29,7 +41,7 @@ export interface RefundQuote {
  */
 export function quoteRefund(
   order: { shippingFen: number; paidFen: number; refundedFen: number; balanceFen: number; notShipped: boolean },
-  lines: { id: string; quantity: number; refundedQty: number; payableFen: number }[],
+  lines: (RefundableLine & { id: string })[],
   chosen: { orderItemId: string; quantity: number }[],
   balanceBackFen: number,
 ): RefundQuote {
@@ -40,10 +52,28 @@ export function quoteRefund(
   const everything = lines.every((l) => l.quantity - l.refundedQty === (items.find((i) => i.orderItemId === l.id)?.quantity ?? 0));
   const shippingFen = everything && order.notShipped ? order.shippingFen : 0;
   const amountFen = items.reduce((s, i) => s + i.amountFen, 0) + shippingFen;
-  let balanceFen = 0;
-  if (order.balanceFen > 0 && order.paidFen > 0) {
-    const target = Math.floor((order.balanceFen * (order.refundedFen + amountFen)) / order.paidFen);
-    balanceFen = Math.max(0, Math.min(amountFen, target - balanceBackFen));
-  }
+  const balanceFen = balancePart(order, amountFen, balanceBackFen);
   return { items, shippingFen, amountFen, balanceFen, cashFen: amountFen - balanceFen };
+}
+
+/**
+ * A price difference given back on a line without returning units (阶梯团: the group grew to a cheaper tier):
+ * at most what the line and the order still hold, so later unit refunds still add up to what was paid.
+ */
+export function quotePriceDifference(
+  order: { paidFen: number; refundedFen: number; balanceFen: number },
+  line: RefundableLine & { id: string },
+  amountFen: number,
+  balanceBackFen: number,
+): RefundQuote {
+  const fen = Math.max(0, Math.min(amountFen, line.payableFen - line.refundedFen, order.paidFen - order.refundedFen));
+  const balanceFen = balancePart(order, fen, balanceBackFen);
+  return { items: [{ orderItemId: line.id, quantity: 0, amountFen: fen }], shippingFen: 0, amountFen: fen, balanceFen, cashFen: fen - balanceFen };
+}
+
+/** After refunds totalling R of the P paid, floor(B·R/P) of the balance part B has gone back. */
+function balancePart(order: { paidFen: number; refundedFen: number; balanceFen: number }, amountFen: number, balanceBackFen: number) {
+  if (!(order.balanceFen > 0 && order.paidFen > 0)) return 0;
+  const target = Math.floor((order.balanceFen * (order.refundedFen + amountFen)) / order.paidFen);
+  return Math.max(0, Math.min(amountFen, target - balanceBackFen));
 }

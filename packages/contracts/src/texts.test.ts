@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { activityLabelText, couponLabelText } from './promo-labels.js';
 import { historyNoteText, lineSavingsText, orderNoteText, refundReasonText } from './order-texts.js';
-import { quoteRefund } from './refund-math.js';
+import { quotePriceDifference, quoteRefund } from './refund-math.js';
 import { canonicalProvince, provinceKey, regionCodes, regionProblem, regionTree } from './regions.js';
 
 describe('promotion labels in both languages', () => {
@@ -50,8 +50,8 @@ describe('order texts', () => {
 describe('refund quote', () => {
   const order = { shippingFen: 800, paidFen: 10800, refundedFen: 0, balanceFen: 0, notShipped: true };
   const lines = [
-    { id: 'a', quantity: 3, refundedQty: 0, payableFen: 6000 },
-    { id: 'b', quantity: 1, refundedQty: 0, payableFen: 4000 },
+    { id: 'a', quantity: 3, refundedQty: 0, refundedFen: 0, payableFen: 6000 },
+    { id: 'b', quantity: 1, refundedQty: 0, refundedFen: 0, payableFen: 4000 },
   ];
   it('gives back each line’s share, postage only with the last unit of an unshipped order', () => {
     expect(quoteRefund(order, lines, [{ orderItemId: 'a', quantity: 1 }], 0)).toMatchObject({ amountFen: 2000, shippingFen: 0, cashFen: 2000 });
@@ -62,8 +62,17 @@ describe('refund quote', () => {
     const withBalance = { ...order, balanceFen: 3000 };
     const first = quoteRefund(withBalance, lines, [{ orderItemId: 'b', quantity: 1 }], 0);
     expect(first).toMatchObject({ amountFen: 4000, balanceFen: Math.floor((3000 * 4000) / 10800), cashFen: 4000 - Math.floor((3000 * 4000) / 10800) });
-    const rest = quoteRefund({ ...withBalance, refundedFen: 4000 }, [lines[0], { ...lines[1], refundedQty: 1 }], [{ orderItemId: 'a', quantity: 3 }], first.balanceFen);
+    const rest = quoteRefund({ ...withBalance, refundedFen: 4000 }, [lines[0], { ...lines[1], refundedQty: 1, refundedFen: 4000 }], [{ orderItemId: 'a', quantity: 3 }], first.balanceFen);
     expect(first.balanceFen + rest.balanceFen).toBe(3000);
+  });
+  it('gives a price difference back without units, and the units refunded later share what is left', () => {
+    const diff = quotePriceDifference(order, lines[0]!, 1500, 0);
+    expect(diff).toMatchObject({ items: [{ orderItemId: 'a', quantity: 0, amountFen: 1500 }], amountFen: 1500, shippingFen: 0, cashFen: 1500 });
+    const after = { ...lines[0]!, refundedFen: 1500 };
+    expect(quoteRefund({ ...order, refundedFen: 1500 }, [after, lines[1]!], [{ orderItemId: 'a', quantity: 1 }], 0).amountFen).toBe(1500);
+    expect(quoteRefund({ ...order, refundedFen: 1500 }, [after, lines[1]!], [{ orderItemId: 'a', quantity: 3 }], 0).amountFen).toBe(4500);
+    // Never more than the line still holds.
+    expect(quotePriceDifference(order, after, 99_999, 0).amountFen).toBe(4500);
   });
 });
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allocate, applyOrderDiscount, priceOrder, type PricingInput, type PricingStep } from './pricing.js';
-import { lineRefundFen } from './refund-math.js';
+import { lineRefundFen, quotePriceDifference } from './refund-math.js';
 import { quoteShipping, type ShippingTemplateDef } from './shipping.js';
 
 const line = (skuId: string, unitPriceFen: number, quantity: number, weightGrams = 500) => ({
@@ -105,21 +105,31 @@ describe('money properties', () => {
     );
   });
 
-  it('refunding every unit of a line in any number of steps returns exactly what the line cost', () => {
+  it('refunding every unit of a line in any number of steps, with price differences in between, returns exactly what the line cost', () => {
+    // A step is a number of units, or (negative) a price difference in fen given back without units (阶梯团).
+    const stepArb = fc.oneof(fc.integer({ min: 1, max: 50 }), fc.integer({ min: -200_000, max: -1 }));
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 1_000_000 }), fc.infiniteStream(fc.integer({ min: 1, max: 50 })), (quantity, payableFen, steps) => {
-        let refundedQty = 0;
-        let total = 0;
+      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 1_000_000 }), fc.infiniteStream(stepArb), (quantity, payableFen, steps) => {
+        const line = { id: 'l', quantity, payableFen, refundedQty: 0, refundedFen: 0 };
+        const order = { paidFen: payableFen, refundedFen: 0, balanceFen: 0 };
         const it = steps[Symbol.iterator]();
-        while (refundedQty < quantity) {
-          const q = Math.min(quantity - refundedQty, it.next().value as number);
-          const fen = lineRefundFen({ quantity, payableFen, refundedQty }, q);
+        while (line.refundedQty < quantity) {
+          const step = it.next().value as number;
+          let fen: number;
+          if (step < 0) {
+            fen = quotePriceDifference({ ...order, refundedFen: line.refundedFen }, line, -step, 0).amountFen;
+          } else {
+            const q = Math.min(quantity - line.refundedQty, step);
+            fen = lineRefundFen(line, q);
+            line.refundedQty += q;
+          }
           expect(fen).toBeGreaterThanOrEqual(0);
-          total += fen;
-          refundedQty += q;
+          line.refundedFen += fen;
+          expect(line.refundedFen).toBeLessThanOrEqual(payableFen);
         }
-        expect(total).toBe(payableFen);
+        expect(line.refundedFen).toBe(payableFen);
       }),
     );
   });
+
 });

@@ -1,2 +1,2 @@
 /** The refund arithmetic lives in @siyu/contracts so the storefront shows exactly what the server books. */
-export { lineRefundFen, quoteRefund } from '@siyu/contracts';
+export { lineRefundFen, quotePriceDifference, quoteRefund } from '@siyu/contracts';

@@ -8,7 +8,7 @@ import type { InventoryService } from '../inventory/service.js';
 import { lockOrder, noteColumns, transition, type TransitionActor } from './lifecycle.js';
 import { CARRIERS } from './order-no.js';
 import type { PaymentService } from './payment-service.js';
-import { quoteRefund } from './refund-math.js';
+import { quotePriceDifference, quoteRefund } from './refund-math.js';
 import { orderHistory, orderItems, orders, payments, refunds, type Order, type Refund, type RefundItem, type RefundStatus } from './schema.js';
 
 export interface RefundLinesInput {
@@ -256,6 +256,37 @@ export class RefundService {
     return refund;
   }
 
+  /**
+   * The system gives back part of a line's price without taking units back (阶梯团: the group reached a cheaper
+   * tier), in the caller's transaction, once per `key`. 'busy' while another after-sales case of the order is
+   * open: its amount was worked out on what the line held then, so this one waits rather than overpay.
+   */
+  async refundPriceDifferenceBySystem(tx: Db, shopId: string, orderId: string, skuId: string, amountFen: number, reason: string, key: string): Promise<Refund | 'busy' | null> {
+    const order = await lockOrder(tx, shopId, orderId);
+    const again = await this.existingByKey(tx, shopId, orderId, key);
+    if (again) return again;
+    if (order.status === 'refund_requested') return 'busy';
+    if (!['paid', 'shipped', 'completed'].includes(order.status)) return null;
+    const open = await tx.select({ status: refunds.status }).from(refunds).where(eq(refunds.orderId, orderId));
+    if (open.some((r) => OPEN.includes(r.status))) return 'busy';
+    const lines = await tx.select().from(orderItems).where(eq(orderItems.orderId, order.id));
+    const line = lines.find((l) => l.skuId === skuId && l.quantity > l.refundedQty);
+    if (!line) return null;
+    const [back] = await tx.select({ n: sql<number>`coalesce(sum(${refunds.balanceFen}), 0)::int` }).from(refunds).where(and(eq(refunds.orderId, order.id), eq(refunds.status, 'refunded')));
+    const q = quotePriceDifference(order, line, amountFen, back.n);
+    if (q.amountFen <= 0) return null;
+    const [refund] = await tx
+      .insert(refunds)
+      .values({
+        shopId, orderId, refundNo: refundNo(order.orderNo), type: 'refund_only', status: 'processing', amountFen: q.amountFen, balanceFen: q.balanceFen, shippingFen: 0,
+        items: q.items as RefundItem[], reason, requestedBy: 'staff', restock: false, requestKey: key,
+      })
+      .returning();
+    await this.history(tx, order, 'refund_started', { type: 'system' }, { code: 'refund_started', params: { amountFen: q.amountFen, reason } });
+    await this.submitLater(tx, refund);
+    return refund;
+  }
+
   /** Money from a payment that arrived after the order closed goes straight back. */
   async refundLatePayment(tx: Db, order: Order, amountFen: number) {
     await tx.update(orders).set({ paidFen: amountFen }).where(eq(orders.id, order.id));
@@ -318,8 +349,9 @@ export class RefundService {
     }
     const refundedFen = order.refundedFen + refund.amountFen;
     const lines = await tx.select().from(orderItems).where(eq(orderItems.orderId, order.id));
-    if (refund.restock && refund.items.length) {
-      await this.inventory.returnToStock(tx, shopId, order.id, refund.items.map((it) => ({ skuId: lines.find((l) => l.id === it.orderItemId)!.skuId, quantity: it.quantity })));
+    const units = refund.items.filter((it) => it.quantity > 0);
+    if (refund.restock && units.length) {
+      await this.inventory.returnToStock(tx, shopId, order.id, units.map((it) => ({ skuId: lines.find((l) => l.id === it.orderItemId)!.skuId, quantity: it.quantity })));
     }
     // Every unit refunded closes the order even when the shipping fee was (rightly) kept for goods already sent.
     const full = (order.paidFen > 0 && refundedFen === order.paidFen) || (lines.length > 0 && lines.every((l) => l.refundedQty === l.quantity));
