@@ -17,8 +17,20 @@ export const GroupBuyBody = z
     virtualThresholdPct: z.number().int().min(1).max(100).nullable().optional(),
     perOrderLimit: z.number().int().min(1).max(100).default(1),
     perCustomerLimit: z.number().int().min(1).max(100).default(1),
+    /** 阶梯团: the group sizes at which the price falls (2–5 tiers, rising, the last is groupSize); null for one price. */
+    tierSizes: z.array(z.number().int().min(2).max(50)).min(2).max(5).nullable().optional(),
     items: z
-      .array(z.object({ skuId: z.uuid(), groupPriceFen: z.number().int().min(1).max(100_000_000), leaderPriceFen: z.number().int().min(0).max(100_000_000).optional() }).strict())
+      .array(
+        z
+          .object({
+            skuId: z.uuid(),
+            groupPriceFen: z.number().int().min(1).max(100_000_000),
+            leaderPriceFen: z.number().int().min(0).max(100_000_000).optional(),
+            /** 阶梯团: the price at each tier; the first is groupPriceFen, what every buyer pays before the difference comes back. */
+            tierPricesFen: z.array(z.number().int().min(0).max(100_000_000)).min(2).max(5).optional(),
+          })
+          .strict(),
+      )
       .min(1)
       .max(200)
       .refine((l) => new Set(l.map((i) => i.skuId)).size === l.length, 'one entry per SKU'),

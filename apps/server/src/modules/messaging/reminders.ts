@@ -40,6 +40,15 @@ export function registerReminders(p: Platform, messaging: MessagingService) {
       shopId, customerId, topic: 'group_buy_result' as const, key: `group_buy_result:${e.groupId}:${customerId}`, vars: { goods: e.productTitle ?? '', result: '拼团未成功,款项已原路退回', time: shopTime(new Date().toISOString()) },
     })),
   );
+  // 阶梯团: the group grew past its first tier, so each member hears what came back.
+  on('group_buy.settled', 'group-buy-settled', (e, shopId) =>
+    (e.members as { customerId: string; refundFen: number }[])
+      .filter((m) => m.refundFen > 0)
+      .map((m) => ({
+        shopId, customerId: m.customerId, topic: 'group_buy_result' as const, key: `group_buy_settled:${e.groupId}:${m.customerId}`,
+        vars: { goods: e.productTitle ?? '', result: `已按${e.tierSize}人团价结算,差价¥${(m.refundFen / 100).toFixed(2)}已原路退回`, time: shopTime(new Date().toISOString()) },
+      })),
+  );
   on('member_card.expiring', 'member-card-expiring', (e, shopId) => [
     { shopId, customerId: e.customerId, topic: 'member_card_expiring', key: `member_card_expiring:${e.customerId}:${e.expiresAt}`, vars: { card: '付费会员卡', endsAt: shopDate(e.expiresAt) } },
   ]);
