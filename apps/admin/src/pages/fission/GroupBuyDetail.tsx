@@ -8,7 +8,7 @@ import { LoadError } from '../../components/Results';
 import Chart from '../../components/Chart';
 import { groupDailyOption } from './charts';
 import { ActivityHeader, ErrorBar, GroupFill, GroupStatusTag, LeaderModeTag, ProductCell, StatTile, WindowText, durationText, fmtMinute } from './shared';
-import type { Group, GroupBuyDetail as Detail, GroupMember, GroupStatus, PagedList } from './types';
+import type { Group, GroupBuyDetail as Detail, GroupBuyItem, GroupMember, GroupStatus, PagedList } from './types';
 import '../promotions/promotions.css';
 
 const STATUSES: GroupStatus[] = ['open', 'succeeded', 'failed'];
@@ -41,6 +41,11 @@ function Members({ g }: { g: Group }) {
               {t('fission.gb.refunded', { at: fmtMinute(m.refundedAt) })}
             </Tag>
           )}
+          {!!m.tierRefundFen && (
+            <Tag color="green" style={{ marginLeft: 6 }} data-testid="group-member-tier-refund">
+              {t('fission.gb.tierRefund', { amount: formatFen(m.tierRefundFen) })}
+            </Tag>
+          )}
         </div>
       ))}
       {Array.from({ length: g.virtualSeats }, (_, i) => (
@@ -49,6 +54,19 @@ function Members({ g }: { g: Group }) {
           <span className="muted">{t('fission.gb.virtualSeatNote')}</span>
         </div>
       ))}
+    </div>
+  );
+}
+
+/** 阶梯团: the tier a group has reached so far, and whether the difference has gone back. */
+function TierCell({ g, tierSizes }: { g: Group; tierSizes: number[] }) {
+  const { t } = useI18n();
+  if (g.status === 'failed') return <span className="muted">-</span>;
+  const reached = g.tierSizeReached ?? tierSizes.filter((n) => n <= g.filled).at(-1) ?? null;
+  return (
+    <div style={{ fontSize: 12 }} data-testid={`group-tier-${g.id}`}>
+      <div>{reached ? t('fission.gb.tierReached', { n: reached }) : t('fission.gb.tierNotYet', { n: tierSizes[0] })}</div>
+      <div className="muted">{g.settledAt ? t('fission.gb.tierSettled', { at: fmtMinute(g.settledAt) }) : g.status === 'succeeded' ? t('fission.gb.tierGrowing') : ''}</div>
     </div>
   );
 }
@@ -72,6 +90,9 @@ export default function GroupBuyDetail() {
     { title: t('fission.gb.groupNo'), dataIndex: 'id', width: 100, render: (v: string) => <code>{v.slice(0, 8)}</code> },
     { title: t('common.status'), dataIndex: 'status', width: 90, render: (s: GroupStatus) => <GroupStatusTag status={s} /> },
     { title: t('fission.gb.fill'), key: 'fill', width: 170, render: (_, r) => <GroupFill size={r.size} filled={r.filled} virtualSeats={r.virtualSeats} /> },
+    ...(g.tierSizes
+      ? [{ title: t('fission.gb.tierColumn'), key: 'tier', width: 150, render: (_: unknown, r: Group) => <TierCell g={r} tierSizes={g.tierSizes!} /> }]
+      : []),
     { title: t('fission.gb.members'), key: 'members', render: (_, r) => <Members g={r} /> },
     { title: t('fission.gb.openedAt'), dataIndex: 'openedAt', width: 140, render: (v: string) => fmtMinute(v) },
     { title: t('fission.gb.expiresAt'), dataIndex: 'expiresAt', width: 140, render: (v: string) => fmtMinute(v) },
@@ -97,6 +118,7 @@ export default function GroupBuyDetail() {
             <LeaderModeTag mode={g.leaderMode} />
             {g.newCustomerOnly && <Tag color="magenta">{t('fission.gb.newOnlyTag')}</Tag>}
             {g.virtualThresholdPct !== null && <Tag color="gold">{t('fission.gb.virtualTag', { n: g.virtualThresholdPct })}</Tag>}
+            {g.tierSizes && <Tag color="purple" data-testid="groupbuy-tiered-tag">{t('fission.gb.tieredTag', { sizes: g.tierSizes.join(' / ') })}</Tag>}
           </>
         }
         meta={
@@ -104,7 +126,7 @@ export default function GroupBuyDetail() {
             <ProductCell title={g.productTitle} imageUrl={g.imageUrl} />
             <WindowText a={g} />
             <span>
-              {t('fission.gb.sizeText', { n: g.groupSize })} · {t('fission.gb.durationText', { d: durationText(g.durationMinutes, t) })}
+              {g.tierSizes ? t('fission.gb.tierSizeText', { min: g.tierSizes[0], max: g.groupSize }) : t('fission.gb.sizeText', { n: g.groupSize })} · {t('fission.gb.durationText', { d: durationText(g.durationMinutes, t) })}
             </span>
             <span>{t('fission.gb.limitsText', { order: g.perOrderLimit, customer: g.perCustomerLimit })}</span>
           </>
@@ -136,8 +158,17 @@ export default function GroupBuyDetail() {
           columns={[
             { title: t('fission.sku'), dataIndex: 'specText', render: (s: string) => s || t('fission.defaultSku') },
             { title: t('fission.price'), dataIndex: 'priceFen', width: 110, render: (v: number) => formatFen(v) },
-            { title: t('fission.gb.groupPrice'), dataIndex: 'groupPriceFen', width: 120, render: (v: number) => <span style={{ color: '#cf1322' }}>{formatFen(v)}</span> },
-            { title: t('fission.gb.leaderPrice'), dataIndex: 'leaderPriceFen', width: 120, render: (v: number) => formatFen(v) },
+            ...(g.tierSizes
+              ? g.tierSizes.map((n, k) => ({
+                  title: t('fission.gb.tierPrice', { n }),
+                  key: `tier${k}`,
+                  width: 110,
+                  render: (_: unknown, it: GroupBuyItem) => <span style={{ color: '#cf1322' }}>{formatFen(it.tierPricesFen?.[k] ?? it.groupPriceFen)}</span>,
+                }))
+              : [
+                  { title: t('fission.gb.groupPrice'), dataIndex: 'groupPriceFen', width: 120, render: (v: number) => <span style={{ color: '#cf1322' }}>{formatFen(v)}</span> },
+                  { title: t('fission.gb.leaderPrice'), dataIndex: 'leaderPriceFen', width: 120, render: (v: number) => formatFen(v) },
+                ]),
           ]}
         />
       </div>

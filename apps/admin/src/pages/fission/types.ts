@@ -15,6 +15,8 @@ export interface GroupBuyItem {
   priceFen: number;
   groupPriceFen: number;
   leaderPriceFen: number;
+  /** 阶梯团: the price at each tier (the first is groupPriceFen); null for one price. */
+  tierPricesFen: number[] | null;
 }
 
 export interface GroupBuyStats {
@@ -42,6 +44,8 @@ export interface GroupBuy {
   virtualThresholdPct: number | null;
   perOrderLimit: number;
   perCustomerLimit: number;
+  /** 阶梯团: the sizes at which the price falls; null for one price. */
+  tierSizes: number[] | null;
   items: GroupBuyItem[];
   stats: GroupBuyStats;
 }
@@ -63,6 +67,8 @@ export interface GroupMember {
   joinedAt: string;
   refundedAt: string | null;
   status?: 'joined' | 'refunding' | 'refunded';
+  /** 阶梯团: the difference given back when the group was settled. */
+  tierRefundFen?: number | null;
 }
 
 export interface Group {
@@ -74,6 +80,11 @@ export interface Group {
   openedAt: string;
   expiresAt: string;
   endedAt: string | null;
+  /** 阶梯团: succeeded at minSize, takes members until settled at the tier reached. */
+  tiered?: boolean;
+  minSize?: number | null;
+  settledAt?: string | null;
+  tierSizeReached?: number | null;
   members: GroupMember[];
 }
 
@@ -89,7 +100,8 @@ export interface GroupBuyBody {
   virtualThresholdPct?: number;
   perOrderLimit: number;
   perCustomerLimit: number;
-  items: { skuId: string; groupPriceFen: number; leaderPriceFen?: number }[];
+  tierSizes?: number[];
+  items: { skuId: string; groupPriceFen: number; leaderPriceFen?: number; tierPricesFen?: number[] }[];
 }
 
 // ---------------------------------------------------------------------------------------------------

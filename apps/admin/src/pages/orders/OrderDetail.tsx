@@ -229,7 +229,7 @@ export default function OrderDetail() {
                   {
                     title: t('refund.goods'),
                     key: 'goods',
-                    render: (_, r) => r.items.map((it) => <div key={it.orderItemId}>{`${itemOf(it.orderItemId)?.title ?? ''} ${itemOf(it.orderItemId)?.specText ?? ''} × ${it.quantity}`}</div>),
+                    render: (_, r) => r.items.map((it) => <div key={it.orderItemId}>{`${itemOf(it.orderItemId)?.title ?? ''} ${itemOf(it.orderItemId)?.specText ?? ''} ${it.quantity ? `× ${it.quantity}` : t('refund.priceDifference')}`}</div>),
                   },
                   {
                     title: t('refund.amount'),

@@ -90,7 +90,7 @@ export default function Refunds() {
           <div style={{ minWidth: 0 }}>
             <div style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>{first.title}</div>
             <div className="muted" style={{ fontSize: 12 }}>
-              {[first.specText, `× ${first.quantity}`, rest.length ? t('refund.moreLines', { n: rest.length }) : ''].filter(Boolean).join(' ')}
+              {[first.specText, first.quantity ? `× ${first.quantity}` : t('refund.priceDifference'), rest.length ? t('refund.moreLines', { n: rest.length }) : ''].filter(Boolean).join(' ')}
             </div>
           </div>
         );

@@ -213,7 +213,7 @@ export class GroupBuyService {
         ...presentGroup(g),
         members: seats
           .filter((s) => s.group_id === g.id)
-          .map((s) => ({ customerId: s.customer_id, nickname: names.get(s.customer_id)?.nickname ?? null, orderId: s.order_id, orderNo: numbers.get(s.order_id) ?? null, isLeader: s.is_leader, moved: s.moved, joinedAt: iso(s.joined_at), refundedAt: iso(s.refunded_at), status: s.status })),
+          .map((s) => ({ customerId: s.customer_id, nickname: names.get(s.customer_id)?.nickname ?? null, orderId: s.order_id, orderNo: numbers.get(s.order_id) ?? null, isLeader: s.is_leader, moved: s.moved, joinedAt: iso(s.joined_at), refundedAt: iso(s.refunded_at), status: s.status, tierRefundFen: s.tier_refund_fen })),
       })),
       total: n,
       page: q.page,
