@@ -183,7 +183,7 @@ export default function GroupBuyEdit() {
             product={product}
             rows={rows}
             label={t('fission.skus')}
-            extra={t('fission.gb.skusHint')}
+            extra={t(tieredOn ? 'fission.gb.tierSkusHint' : 'fission.gb.skusHint')}
             maxWidth={860}
             testPrefix="groupbuy"
             keys={{ include: 'fission.include', includeSku: 'fission.includeSku', sku: 'fission.sku', price: 'fission.price', defaultSku: 'fission.defaultSku' }}
