@@ -18,6 +18,7 @@ import { cancelOrder, confirmReceipt, payOrder } from '../lib/order-actions';
 import type { Carrier, OrderDetail as Detail, Refund } from '../lib/types';
 import './retention.css';
 import { OrderGroupHold } from './fission/OrderGroupHold';
+import { isPriceDifferenceRefund } from './fission/tiers';
 
 const OPEN_REFUND = new Set(['requested', 'awaiting_return', 'returned', 'processing']);
 
@@ -251,9 +252,9 @@ export default function OrderDetail() {
         <section className="card" aria-label="售后">
           <div className="card-title">售后记录</div>
           {o.refunds.map((r) => (
-            <div key={r.id} className="refund-box" data-testid="refund" data-refund-status={r.status}>
+            <div key={r.id} className="refund-box" data-testid="refund" data-refund-status={r.status} data-price-difference={isPriceDifferenceRefund(r) ? 'true' : undefined}>
               <div className="row between">
-                <strong>{REFUND_TYPE_TEXT[r.type]}</strong>
+                <strong>{isPriceDifferenceRefund(r) ? '差价退款' : REFUND_TYPE_TEXT[r.type]}</strong>
                 <span className="status-text" data-testid="refund-status">
                   {REFUND_STATUS_TEXT[r.status]}
                 </span>
@@ -262,7 +263,9 @@ export default function OrderDetail() {
                 {r.items
                   .map((it) => {
                     const line = o.items.find((i) => i.id === it.orderItemId);
-                    return line ? `${line.title}${line.specText ? `(${line.specText})` : ''} × ${it.quantity}` : '';
+                    // quantity 0: a price-difference refund (阶梯团差价), money back with the goods kept.
+                    const what = it.quantity === 0 ? ` 差价退款 ${money(it.amountFen)}` : ` × ${it.quantity}`;
+                    return line ? `${line.title}${line.specText ? `(${line.specText})` : ''}${what}` : '';
                   })
                   .filter(Boolean)
                   .join(',')}
@@ -317,10 +320,17 @@ export default function OrderDetail() {
                 <span className="muted">×{i.quantity}</span>
               </div>
               {!isGift(i) && <LinePaid item={i} />}
-              {i.refundedQty > 0 && (
+              {i.refundedQty > 0 ? (
                 <div className="small problem" data-testid="order-item-refunded">
                   已退 {i.refundedQty} 件,退款 {money(i.refundedFen)}
                 </div>
+              ) : (
+                // Money back without units: only a price difference (阶梯团) was refunded on this line.
+                i.refundedFen > 0 && (
+                  <div className="small muted" data-testid="order-item-refunded">
+                    已退差价 {money(i.refundedFen)}
+                  </div>
+                )
               )}
               {o.status === 'completed' && !isGift(i) && i.refundedQty < i.quantity && reviewed.data && (
                 <div className="rv-line-actions">

@@ -15,6 +15,8 @@ import { seatsLeft, skewOf, type GroupView, type ProductGroupBuy } from './api';
 import { GroupSkuPopup } from './GroupSkuPopup';
 import { SharePopup } from './SharePopup';
 import { GROUP_STATUS_TEXT, VIRTUAL_SEAT_TEXT } from './texts';
+import { TierLadder } from './TierLadder';
+import { ladderPosition, myTierRefundLine, seatsToForm, tieredPhase, tieredStatusLine } from './tiers';
 import './fission.css';
 
 type Seat = { kind: 'member'; nickname: string; avatarUrl: string | null; isLeader: boolean } | { kind: 'virtual' } | { kind: 'empty' };
@@ -41,7 +43,8 @@ export default function GroupPage() {
   const [sharing, setSharing] = useState(false);
   const [joining, setJoining] = useState(false);
   // The activity and the product, for 我也要参团's spec picker; only wanted when the customer can join.
-  const canJoin = !!g && g.status === 'open' && !g.mine && seatsLeft(g) > 0;
+  // A tiered group still takes members after it formed (status 'succeeded'): the server says when.
+  const canJoin = !!g && !g.mine && (g.tiered ? g.joinable : g.status === 'open' && seatsLeft(g) > 0);
   const goods = useLoad(
     () =>
       canJoin && g
@@ -71,6 +74,21 @@ export default function GroupPage() {
   }
 
   const left = seatsLeft(g);
+  const tiers = g.tiered && g.tiers?.length ? g.tiers : null;
+  const phase = g.tiered ? tieredPhase(g) : null;
+  // Inviting makes sense while seats can still be taken: an open group, or a tiered one still growing.
+  const inviting = g.tiered ? g.joinable : g.status === 'open';
+  const next = tiers ? ladderPosition(tiers, g.filled) : null;
+  const shareHint = g.tiered
+    ? phase === 'forming'
+      ? `还差 ${seatsToForm(g)} 人成团,快邀请好友一起拼吧`
+      : phase === 'growing' && next?.next
+        ? `已成团,再邀 ${next.toNext} 人每人降至 ${money(next.next.priceFen)},快邀请好友一起拼吧`
+        : undefined
+    : g.status === 'open'
+      ? `还差 ${left} 人成团,快邀请好友一起拼吧`
+      : undefined;
+  const refundLine = g.tiered ? myTierRefundLine(g) : null;
   const join = () => {
     if (!session.token) {
       Toast.show({ content: '请先登录' });
@@ -90,8 +108,23 @@ export default function GroupPage() {
         <h2 data-testid="group-status" data-status={g.status}>
           {GROUP_STATUS_TEXT[g.status]}
         </h2>
-        <p style={{ margin: 0 }}>
-          {g.status === 'open' ? (
+        <p style={{ margin: 0 }} data-testid={g.tiered ? 'group-tier-status' : undefined} data-phase={phase ?? undefined}>
+          {g.tiered ? (
+            <>
+              {phase === 'forming' ? (
+                <>
+                  还差 <b data-testid="group-seats-left">{seatsToForm(g)}</b> 人成团
+                </>
+              ) : (
+                tieredStatusLine(g)
+              )}
+              {(phase === 'forming' || phase === 'growing') && (
+                <>
+                  ,剩余 <Clock to={g.expiresAt} skewMs={skewMs} onEnd={() => void group.reload()} testId="group-countdown" />
+                </>
+              )}
+            </>
+          ) : g.status === 'open' ? (
             <>
               还差 <b data-testid="group-seats-left">{left}</b> 人成团,剩余 <Clock to={g.expiresAt} skewMs={skewMs} onEnd={() => void group.reload()} testId="group-countdown" />
             </>
@@ -101,6 +134,11 @@ export default function GroupPage() {
             '未在时间内成团,款项已原路退回'
           )}
         </p>
+        {refundLine && (
+          <p style={{ margin: '6px 0 0', fontWeight: 600 }} data-testid="group-tier-refund">
+            {refundLine}
+          </p>
+        )}
       </section>
 
       <section className="card fx-goods" aria-label="拼团商品">
@@ -111,11 +149,22 @@ export default function GroupPage() {
           <div className="info">
             <div className="ellipsis-2">{g.productTitle}</div>
             <div style={{ marginTop: 6 }}>
-              <span className="fx-badge">{g.size}人团</span> <Price fen={g.groupPriceFen} size="md" testId="group-price" />
+              <span className="fx-badge">{tiers ? '阶梯团' : `${g.size}人团`}</span> <Price fen={g.groupPriceFen} size="md" testId="group-price" />
+              {tiers && <span className="small muted"> 最低 {money(tiers[tiers.length - 1]!.priceFen)}</span>}
             </div>
           </div>
         </button>
       </section>
+
+      {tiers && (
+        <section className="card" aria-labelledby="fx-tiers-title">
+          <div className="card-title" id="fx-tiers-title">
+            <span>阶梯价</span>
+            <span className="small muted">人越多越便宜</span>
+          </div>
+          <TierLadder tiers={tiers} count={g.filled} reachedSize={g.settledAt ? g.tierSizeReached : null} />
+        </section>
+      )}
 
       <section className="card" aria-labelledby="fx-members-title">
         <div className="card-title" id="fx-members-title">
@@ -164,11 +213,20 @@ export default function GroupPage() {
         <div className="card-title" style={{ fontSize: 14, color: '#1f1f1f' }}>
           拼团规则
         </div>
-        <ol className="fx-rules">
-          <li>开团或参团并支付成功</li>
-          <li>邀请好友在有效期内凑满 {g.size} 人即成团,成团后发货</li>
-          <li>到期未凑满视为拼团失败,已付款项自动原路退回</li>
-        </ol>
+        {tiers ? (
+          <ol className="fx-rules" data-testid="group-tier-rules">
+            <li>开团或参团,按 {tiers[0]!.size} 人团价 {money(tiers[0]!.priceFen)} 支付</li>
+            <li>有效期内满 {tiers[0]!.size} 人即成团,成团后发货;成团后仍可继续邀请,最多 {g.size} 人</li>
+            <li>满员或到期后按达到的人数档结算,差价自动原路退回</li>
+            <li>到期未满 {tiers[0]!.size} 人视为拼团失败,已付款项自动原路退回</li>
+          </ol>
+        ) : (
+          <ol className="fx-rules">
+            <li>开团或参团并支付成功</li>
+            <li>邀请好友在有效期内凑满 {g.size} 人即成团,成团后发货</li>
+            <li>到期未凑满视为拼团失败,已付款项自动原路退回</li>
+          </ol>
+        )}
       </section>
 
       <div className="fixed-bottom actionbar" role="toolbar" aria-label="拼团操作">
@@ -179,7 +237,7 @@ export default function GroupPage() {
                 查看订单
               </Button>
             )}
-            {g.status === 'open' ? (
+            {inviting ? (
               <Button block color="primary" className="btn-round grow" onClick={() => setSharing(true)} data-testid="group-invite">
                 邀请好友参团
               </Button>
@@ -200,12 +258,12 @@ export default function GroupPage() {
           </>
         ) : (
           <Button block color="primary" className="btn-round grow" onClick={() => navigate(`/products/${g.productId}`)} data-testid="group-open-own">
-            {g.status === 'open' ? '该团已满,去开个新团' : '去开个新团'}
+            {(g.tiered ? phase === 'closing' && left === 0 : g.status === 'open') ? '该团已满,去开个新团' : '去开个新团'}
           </Button>
         )}
       </div>
 
-      <SharePopup kind="group" targetId={g.id} visible={sharing} onClose={() => setSharing(false)} title="邀请好友参团" hint={g.status === 'open' ? `还差 ${left} 人成团,快邀请好友一起拼吧` : undefined} />
+      <SharePopup kind="group" targetId={g.id} visible={sharing} onClose={() => setSharing(false)} title="邀请好友参团" hint={shareHint} />
       {goods.data?.groupBuy && <GroupSkuPopup product={goods.data.product} groupBuy={goods.data.groupBuy} groupId={g.id} visible={joining} onClose={() => setJoining(false)} />}
     </Page>
   );

@@ -5,6 +5,8 @@ import { money } from '../../lib/format';
 import type { ProductDetail, StoreSku } from '../../lib/types';
 import type { GroupBuyActivity } from './api';
 import { startFissionCheckout } from './checkout';
+import { LadderLine } from './TierLadder';
+import { activityLadder } from './tiers';
 
 /** The price the buyer pays for a SKU: the leader's price when opening a group, else the group price. */
 export function groupPriceOf(gb: GroupBuyActivity, skuId: string, asLeader: boolean): number | null {
@@ -30,6 +32,12 @@ export function lowestGroupPrice(gb: GroupBuyActivity, asLeader: boolean): numbe
 export function GroupSkuPopup({ product, groupBuy, groupId, visible, onClose }: { product: ProductDetail; groupBuy: GroupBuyActivity; groupId?: string; visible: boolean; onClose: () => void }) {
   const navigate = useNavigate();
   const asLeader = !groupId;
+  const tiers = activityLadder(groupBuy);
+  // The chosen spec's own ladder once there is one (the activity's is the lowest over all specs).
+  const ladderFor = (sku: StoreSku | null) => {
+    const it = sku ? groupBuy.items.find((i) => i.skuId === sku.id) : undefined;
+    return it ? activityLadder({ tierSizes: groupBuy.tierSizes, items: [it] }) : null;
+  };
   const priced = useMemo<ProductDetail>(() => {
     const skus = product.skus.map((s) => {
       const price = groupPriceOf(groupBuy, s.id, asLeader);
@@ -57,12 +65,21 @@ export function GroupSkuPopup({ product, groupBuy, groupId, visible, onClose }: 
       onConfirm={confirm}
       confirmText={asLeader ? '发起拼团' : '立即参团'}
       maxQuantity={groupBuy.perOrderLimit > 0 ? groupBuy.perOrderLimit : undefined}
-      note={() => (
-        <div className="small fx-sku-note" data-testid="group-sku-note">
-          {groupBuy.groupSize}人团{asLeader && groupBuy.leaderMode !== 'same' ? ` · 团长价 ${money(lowestGroupPrice(groupBuy, true))}${pricesVary(groupBuy, true) ? ' 起' : ''}` : ''}
-          {groupBuy.newCustomerOnly ? ' · 仅限新客' : ''}
-        </div>
-      )}
+      note={(sku) =>
+        tiers ? (
+          // 阶梯团: the price above is the first tier's; the lower ones come back as a refund after the group ends.
+          <div className="small fx-sku-note" data-testid="group-sku-note">
+            <LadderLine tiers={ladderFor(sku) ?? tiers} />
+            <br />
+            按 {tiers[0]!.size} 人团价支付,差价自动退回{groupBuy.newCustomerOnly ? ' · 仅限新客' : ''}
+          </div>
+        ) : (
+          <div className="small fx-sku-note" data-testid="group-sku-note">
+            {groupBuy.groupSize}人团{asLeader && groupBuy.leaderMode !== 'same' ? ` · 团长价 ${money(lowestGroupPrice(groupBuy, true))}${pricesVary(groupBuy, true) ? ' 起' : ''}` : ''}
+            {groupBuy.newCustomerOnly ? ' · 仅限新客' : ''}
+          </div>
+        )
+      }
     />
   );
 }

@@ -3,6 +3,7 @@ import { Link } from 'react-router-dom';
 import { api } from '../../lib/api';
 import { useLoad } from '../../lib/hooks';
 import { seatsLeft, type MyGroup } from './api';
+import { seatsToForm } from './tiers';
 import './fission.css';
 
 /**
@@ -13,7 +14,8 @@ export function OrderGroupHold({ orderId, hold }: { orderId: string; hold: strin
   const mine = useLoad(() => (hold === 'group_buy' ? api<{ items: MyGroup[] }>('GET', '/me/group-buys').then((r) => r.items.find((g) => g.orderId === orderId) ?? null) : Promise.resolve(null)), [orderId, hold]);
   const g = mine.data;
   if (hold !== 'group_buy') return null;
-  const left = g ? seatsLeft(g) : null;
+  // A tiered group forms at its first tier (then the hold lifts), so count to that, not to the last.
+  const left = g ? (g.tiered ? seatsToForm(g) : seatsLeft(g)) : null;
   const text = !g || g.status === 'open' ? `拼团中${left !== null ? `,还差 ${left} 人` : ''},成团后发货` : g.status === 'succeeded' ? '拼团成功,等待发货' : '拼团失败,款项将原路退回';
   const body = (
     <>

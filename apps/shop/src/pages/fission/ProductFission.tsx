@@ -10,6 +10,8 @@ import type { ProductDetail } from '../../lib/types';
 import { Clock } from './Clock';
 import { deviceHeaders, skewOf, type Bargain, type Launch, type OpenGroup, type ProductGroupBuy } from './api';
 import { GroupSkuPopup, lowestGroupPrice, pricesVary } from './GroupSkuPopup';
+import { LadderLine } from './TierLadder';
+import { activityLadder, seatsToForm, tierRuleText } from './tiers';
 import './fission.css';
 
 /**
@@ -55,12 +57,15 @@ export function useProductFission(productId: string, product: ProductDetail | nu
   };
 
   const soloFen = product.minPrice;
+  // 阶梯团: the price shown is the first tier's (what everyone pays); the ladder says how low it can go.
+  const tiers = groupBuy ? activityLadder(groupBuy) : null;
+  const duration = groupBuy ? (groupBuy.durationMinutes >= 60 ? `${Math.round(groupBuy.durationMinutes / 60)} 小时` : `${groupBuy.durationMinutes} 分钟`) : '';
   const block = (
     <>
       {groupBuy && (
         <section className="fx-band" aria-label="拼团" data-testid="product-group-buy">
           <div className="fx-band-head">
-            <span className="fx-badge">{groupBuy.groupSize}人团</span>
+            <span className="fx-badge">{tiers ? '阶梯团' : `${groupBuy.groupSize}人团`}</span>
             <Price fen={lowestGroupPrice(groupBuy, false)} size="lg" from={pricesVary(groupBuy, false)} testId="product-group-price" />
             <span className="small fx-band-weak">单买 {money(soloFen)}</span>
             <span className="grow" />
@@ -68,11 +73,24 @@ export function useProductFission(productId: string, product: ProductDetail | nu
               距结束 <Clock to={groupBuy.endsAt} skewMs={skewMs} onEnd={() => void gb.reload()} />
             </span>
           </div>
-          <p className="small fx-band-rules">
-            {groupBuy.leaderMode === 'free' ? '团长免单 · ' : groupBuy.leaderMode === 'discount' ? `团长价 ${money(lowestGroupPrice(groupBuy, true))}${pricesVary(groupBuy, true) ? ' 起' : ''} · ` : ''}
-            {groupBuy.newCustomerOnly ? '仅限新客 · ' : ''}
-            {`${groupBuy.durationMinutes >= 60 ? `${Math.round(groupBuy.durationMinutes / 60)} 小时` : `${groupBuy.durationMinutes} 分钟`}内未成团自动退款`}
-          </p>
+          {tiers ? (
+            <>
+              <p className="fx-band-tiers" data-testid="product-group-tiers">
+                <LadderLine tiers={tiers} />
+              </p>
+              <p className="small fx-band-rules" data-testid="product-group-tier-rule">
+                {tierRuleText(tiers)}
+                {groupBuy.newCustomerOnly ? ' · 仅限新客' : ''}
+                {` · ${duration}内未满 ${tiers[0]!.size} 人自动退款`}
+              </p>
+            </>
+          ) : (
+            <p className="small fx-band-rules">
+              {groupBuy.leaderMode === 'free' ? '团长免单 · ' : groupBuy.leaderMode === 'discount' ? `团长价 ${money(lowestGroupPrice(groupBuy, true))}${pricesVary(groupBuy, true) ? ' 起' : ''} · ` : ''}
+              {groupBuy.newCustomerOnly ? '仅限新客 · ' : ''}
+              {`${duration}内未成团自动退款`}
+            </p>
+          )}
         </section>
       )}
       {groupBuy && (gb.data?.openGroups.length ?? 0) > 0 && (
@@ -82,7 +100,7 @@ export function useProductFission(productId: string, product: ProductDetail | nu
           </div>
           <ul className="plain-list">
             {gb.data!.openGroups.map((g) => (
-              <OpenGroupRow key={g.id} g={g} skewMs={skewMs} onJoin={() => openGroup(g.id)} onEnd={() => void gb.reload()} />
+              <OpenGroupRow key={g.id} g={g} minSize={groupBuy.tierSizes?.[0] ?? null} skewMs={skewMs} onJoin={() => openGroup(g.id)} onEnd={() => void gb.reload()} />
             ))}
           </ul>
         </section>
@@ -131,18 +149,29 @@ export function useProductFission(productId: string, product: ProductDetail | nu
   return { block, actions };
 }
 
-function OpenGroupRow({ g, skewMs, onJoin, onEnd }: { g: OpenGroup; skewMs: number; onJoin: () => void; onEnd: () => void }) {
+function OpenGroupRow({ g, minSize, skewMs, onJoin, onEnd }: { g: OpenGroup; minSize: number | null; skewMs: number; onJoin: () => void; onEnd: () => void }) {
   const name = g.leaderNickname || '微信用户';
+  // A tiered group forms at its first tier, not when full; seatsLeft counts to the last.
+  const need = minSize ? seatsToForm({ size: g.size, filled: g.filled, minSize }) : g.seatsLeft;
   return (
     <li className="fx-open-group" data-testid="open-group">
       <Avatar src={g.leaderAvatarUrl ?? ''} style={{ '--size': '36px', '--border-radius': '50%' } as React.CSSProperties} alt="" />
       <div className="grow" style={{ minWidth: 0 }}>
         <div className="ellipsis">{name}</div>
-        <div className="small muted">
-          还差 <b className="fx-red">{g.seatsLeft}</b> 人 · 剩余 <Clock to={g.expiresAt} skewMs={skewMs} onEnd={onEnd} />
+        <div className="small muted" data-testid="open-group-line" data-formed={g.formed ? 'true' : undefined}>
+          {g.formed ? (
+            <b className="fx-green">已成团 · 可继续参团</b>
+          ) : (
+            <>
+              还差 <b className="fx-red">{need}</b> 人{minSize ? '成团' : ''}
+            </>
+          )}{' '}
+          <span className="fx-nowrap">
+            · 剩余 <Clock to={g.expiresAt} skewMs={skewMs} onEnd={onEnd} />
+          </span>
         </div>
       </div>
-      <Button size="small" color="primary" className="btn-round" onClick={onJoin} aria-label={`参加${name}的团,还差 ${g.seatsLeft} 人`} data-testid="open-group-join">
+      <Button size="small" color="primary" className="btn-round" onClick={onJoin} aria-label={g.formed ? `参加${name}的团,已成团,可继续参团` : `参加${name}的团,还差 ${need} 人`} data-testid="open-group-join">
         去参团
       </Button>
     </li>

@@ -13,7 +13,16 @@ export interface GroupBuyActivity {
   newCustomerOnly: boolean;
   perOrderLimit: number;
   virtualThresholdPct: number | null;
-  items: { skuId: string; groupPriceFen: number; leaderPriceFen: number }[];
+  /** 阶梯团: the tier sizes, rising, the last one the group size; null for a plain group buy. */
+  tierSizes: number[] | null;
+  /** tierPricesFen: one price per tier, falling; the first is groupPriceFen (what everyone pays). */
+  items: { skuId: string; groupPriceFen: number; leaderPriceFen: number; tierPricesFen: number[] | null }[];
+}
+
+/** One step of a 阶梯团 ladder: from `size` members each pays `priceFen` (lowest over the SKUs). */
+export interface Tier {
+  size: number;
+  priceFen: number;
 }
 
 export interface OpenGroup {
@@ -24,6 +33,8 @@ export interface OpenGroup {
   size: number;
   seatsLeft: number;
   expiresAt: string;
+  /** A tiered group that already succeeded and still takes members. */
+  formed: boolean;
 }
 
 export interface ProductGroupBuy {
@@ -50,6 +61,16 @@ export interface GroupView {
   mine: boolean;
   myOrderId: string | null;
   serverTime: string;
+  /** 阶梯团: forms at minSize (the first tier), takes members up to size (the last) until settled. */
+  tiered: boolean;
+  minSize: number | null;
+  settledAt: string | null;
+  tierSizeReached: number | null;
+  tiers: Tier[] | null;
+  /** What came back to the viewing member at settlement (0 when the group stayed at the first tier). */
+  myTierRefundFen: number | null;
+  /** The server's view: a seat is free, not settled, not expired (a growing tiered group is 'succeeded' and joinable). */
+  joinable: boolean;
 }
 
 export interface MyGroup {
@@ -64,6 +85,12 @@ export interface MyGroup {
   isLeader: boolean;
   /** 系统补位 seats of the group (they count towards its size). */
   virtualSeats?: number;
+  tiered: boolean;
+  minSize: number | null;
+  settledAt: string | null;
+  tierSizeReached: number | null;
+  /** The price difference refunded to this member at settlement. */
+  tierRefundFen: number | null;
 }
 
 export interface Bargain {
