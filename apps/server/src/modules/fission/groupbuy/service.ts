@@ -231,7 +231,8 @@ export class GroupBuyService {
            'groupsSucceeded', count(*) FILTER (WHERE g.status = 'succeeded'),
            'groupsFailed', count(*) FILTER (WHERE g.status = 'failed'),
            'membersPaid', coalesce((SELECT count(*) FROM group_buy_orders o WHERE o.group_buy_id = a.id AND o.group_id IS NOT NULL), 0),
-           'paidFen', coalesce((SELECT sum(o.paid_fen) FROM group_buy_orders o WHERE o.group_buy_id = a.id AND o.group_id IS NOT NULL), 0))
+           -- 实收: members still in (a failed group's refunds are out), less what 阶梯团 settlements gave back.
+           'paidFen', coalesce((SELECT sum(o.paid_fen - coalesce(o.tier_refund_fen, 0)) FROM group_buy_orders o WHERE o.group_buy_id = a.id AND o.status = 'joined'), 0))
          FROM group_buy_groups g WHERE g.group_buy_id = a.id) AS stats
       FROM group_buys a WHERE a.shop_id = ${shopId} AND a.id = ANY(${`{${ids.join(',')}}`}::uuid[])`);
     const skus = await this.d.catalog.skusForOrder(db, shopId, list.flatMap((a) => a.items.map((i) => i.skuId)));

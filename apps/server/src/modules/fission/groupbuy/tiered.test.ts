@@ -132,6 +132,8 @@ describe('阶梯团', () => {
     const asked = await t.call('POST', store(`/orders/${first}/refunds`), { headers: bearer(a), body: { type: 'refund_only', reason: '不想要了', items: [{ orderItemId: o.items[0].id, quantity: 2 }] } });
     expect(asked.status, JSON.stringify(asked.body)).toBe(201);
     expect(asked.body.amountFen).toBe(10_000);
+    const stats = await admin('GET', `/group-buys/${gb.id}`);
+    expect(stats.body.stats).toMatchObject({ groupsSucceeded: 1, membersPaid: 3, paidFen: 12_000 + 6_000 + 6_000 - 4_000 });
     // Settling again changes nothing.
     expect(await settleAfter(120 * MIN)).toEqual({ found: 0, settled: 0 });
     expect(await t.services.fission.groupBuys.settle(shop.shopId, groupId)).toBe(false);
