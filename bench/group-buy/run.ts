@@ -7,9 +7,14 @@
  * then checks in the database that no group overfilled and every paid buyer holds exactly one seat.
  *
  *   npx tsx bench/group-buy/run.ts [--mode embedded|scaled|both] [--customers 300] [--groups 30] [--size 3]
- *                                  [--connections 30] [--servers 1] [--poll 25] [--out DIR]
+ *                                  [--connections 30] [--servers 1] [--poll 25] [--tiers 2] [--out DIR]
  *
- * Writes bench/group-buy/results/<mode>.json. See bench/group-buy/README.md for reading the numbers.
+ * `--tiers 2` makes it a 阶梯团 whose first tier is 2 people (price ¥69) and last is `--size` (¥59): groups form at
+ * 2 and keep taking members; every group that fills is settled at once (a job), giving each member ¥10 back as
+ * a price-difference refund. The run then also measures the time from the last payment until every full group
+ * is settled and every difference refunded, and checks each member got exactly one.
+ *
+ * Writes bench/group-buy/results/<mode>.json (<mode>-tiered.json with --tiers). See bench/group-buy/README.md for reading the numbers.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -29,7 +34,7 @@ import type { Server } from '../lib/server.js';
 import { latencySummary, round } from '../lib/stats.js';
 
 const loadAverageAtStart = os.loadavg().map((n) => round(n, 2));
-const args = parseBenchArgs(path.dirname(fileURLToPath(import.meta.url)), { customers: 300, groups: 30, size: 3, connections: 30, servers: 1, poll: 25 });
+const args = parseBenchArgs(path.dirname(fileURLToPath(import.meta.url)), { customers: 300, groups: 30, size: 3, connections: 30, servers: 1, poll: 25, tiers: 0 });
 const params = {
   customers: args.ints.customers,
   /** Leaders: the first `groups` customers each open one group before the measured phase. */
@@ -41,7 +46,12 @@ const params = {
   servers: args.ints.servers,
   /** How often (ms) each paying worker asks for its order until it shows `paid`. */
   pollMs: args.ints.poll,
+  /** 阶梯团: the first tier's size (0 = a plain group buy); the last tier is `size`. */
+  firstTier: args.ints.tiers,
 };
+const tiered = params.firstTier > 0;
+const TIER_PRICES = [6_900, 5_900];
+if (tiered && (params.firstTier < 2 || params.firstTier >= params.size)) fail('--tiers must be at least 2 and below --size');
 if (params.size < 2 || params.size > 50) fail('--size must be 2–50 (the group-buy contract)');
 if (params.groups >= params.customers) fail('--groups must be below --customers (the rest join)');
 if (params.customers > 10_000) fail('--customers must be at most 10,000 (runPhones)');
@@ -56,6 +66,7 @@ const SEAT_TIMEOUT_MS = 120_000;
 // Setup over the HTTP API: pickup point, product, group buy, signed-in customers.
 
 interface Setup {
+  admin: Record<string, string>;
   pickupPointId: string;
   skuId: string;
   groupBuyId: string;
@@ -86,11 +97,12 @@ async function setupShop(agent: http.Agent, base: string): Promise<Setup> {
     virtualThresholdPct: null,
     perOrderLimit: 1,
     perCustomerLimit: 1,
-    items: [{ skuId, groupPriceFen: 6_900 }],
+    ...(tiered ? { tierSizes: [params.firstTier, params.size] } : {}),
+    items: [{ skuId, groupPriceFen: TIER_PRICES[0], ...(tiered ? { tierPricesFen: TIER_PRICES } : {}) }],
   }, admin);
   const phones = runPhones(params.customers);
   const tokens = await pool(params.customers, 10, (i) => signInCustomer(agent, base, phones[i]));
-  return { pickupPointId: point.id, skuId, groupBuyId: gb.id, tokens };
+  return { admin, pickupPointId: point.id, skuId, groupBuyId: gb.id, tokens };
 }
 
 /** Checkout of one unit of the group-buy SKU, pickup, asking for `groupId` (a join) or none (a leader). */
@@ -242,6 +254,79 @@ async function runJoins(meter: CpuMeter, servers: Server[], s: Setup, groupIds: 
 }
 
 // ---------------------------------------------------------------------------------------------------
+// 阶梯团: after the last payment, until every full group is settled and every difference refund is answered.
+
+interface Settlement {
+  seconds: number;
+  fullGroups: number;
+  unsettledFullGroups: number;
+  refundsProcessing: number;
+  timedOut: boolean;
+}
+
+async function awaitSettlement(base: string, s: Setup): Promise<Settlement> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const t0 = performance.now();
+  let last: Settlement = { seconds: 0, fullGroups: 0, unsettledFullGroups: -1, refundsProcessing: -1, timedOut: false };
+  for (;;) {
+    let full = 0;
+    let unsettled = 0;
+    for (let page = 1; ; page++) {
+      const list = await json(agent, base, 'GET', `/api/admin/group-buys/${s.groupBuyId}/groups?status=succeeded&page=${page}&pageSize=100`, undefined, s.admin);
+      for (const g of list.items as { filled: number; size: number; settledAt: string | null }[]) {
+        if (g.filled < g.size) continue;
+        full++;
+        if (!g.settledAt) unsettled++;
+      }
+      if (page * 100 >= list.total) break;
+    }
+    const processing = (await json(agent, base, 'GET', '/api/admin/refunds?status=processing&pageSize=1', undefined, s.admin)).total as number;
+    last = { seconds: round((performance.now() - t0) / 1000), fullGroups: full, unsettledFullGroups: unsettled, refundsProcessing: processing, timedOut: false };
+    if ((unsettled === 0 && processing === 0) || interrupted()) break;
+    if (performance.now() - t0 > SEAT_TIMEOUT_MS) {
+      last.timedOut = true;
+      break;
+    }
+    await sleep(100);
+  }
+  agent.destroy();
+  return last;
+}
+
+/** Each member of a settled group has exactly one price-difference refund of the tier difference, refunded. */
+async function tierCorrectness(db: Sql, groupBuyId: string) {
+  const diff = TIER_PRICES[0] - TIER_PRICES[1];
+  const [r] = await db.query<{ members: number; owed: number; refunds: number; wrongAmount: number; twice: number; notRefunded: number; seatMismatch: number }>(
+    `WITH m AS (
+       SELECT s.order_id, s.tier_refund_fen, g.size, g.filled, g.settled_at,
+              (SELECT count(*)::int FROM refunds r WHERE r.order_id = s.order_id AND r.request_key = 'group_buy_tier:' || s.order_id) AS n,
+              (SELECT count(*)::int FROM refunds r WHERE r.order_id = s.order_id AND r.request_key = 'group_buy_tier:' || s.order_id AND r.amount_fen <> $2) AS wrong,
+              (SELECT count(*)::int FROM refunds r WHERE r.order_id = s.order_id AND r.request_key = 'group_buy_tier:' || s.order_id AND r.status <> 'refunded') AS pending
+         FROM group_buy_orders s JOIN group_buy_groups g ON g.id = s.group_id
+        WHERE s.group_buy_id = $1 AND s.status = 'joined')
+     SELECT count(*)::int AS members,
+            count(*) FILTER (WHERE settled_at IS NOT NULL AND filled >= size)::int AS owed,
+            coalesce(sum(n), 0)::int AS refunds,
+            coalesce(sum(wrong), 0)::int AS "wrongAmount",
+            count(*) FILTER (WHERE n > 1)::int AS twice,
+            coalesce(sum(pending), 0)::int AS "notRefunded",
+            count(*) FILTER (WHERE settled_at IS NOT NULL AND coalesce(tier_refund_fen, -1) <> $2)::int AS "seatMismatch"
+       FROM m`,
+    [groupBuyId, diff],
+  );
+  return {
+    membersJoined: r.members,
+    membersOwedDifference: r.owed,
+    differenceRefunds: r.refunds,
+    differenceRefundsWrongAmount: r.wrongAmount,
+    membersRefundedTwice: r.twice,
+    differenceRefundsNotRefunded: r.notRefunded,
+    seatsWithWrongTierRefund: r.seatMismatch,
+    allHold: r.refunds === r.owed && r.wrongAmount === 0 && r.twice === 0 && r.notRefunded === 0 && r.seatMismatch === 0,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Correctness counters, read from the database after the servers stopped.
 
 async function correctness(db: Sql, groupBuyId: string, leaderGroupIds: string[], joins: JoinResult) {
@@ -252,7 +337,7 @@ async function correctness(db: Sql, groupBuyId: string, leaderGroupIds: string[]
             count(*) FILTER (WHERE g.status = 'succeeded')::int AS succeeded,
             count(*) FILTER (WHERE g.status = 'open')::int AS open,
             count(*) FILTER (WHERE g.status = 'failed')::int AS failed,
-            count(*) FILTER (WHERE g.status = 'succeeded' AND g.filled + g.virtual_seats <> g.size)::int AS "succeededNotFull",
+            count(*) FILTER (WHERE g.status = 'succeeded' AND g.filled + g.virtual_seats <> g.size AND NOT (g.tiered AND g.filled >= g.min_size))::int AS "succeededNotFull",
             COALESCE(sum(s.seats) FILTER (WHERE g.status = 'open'), 0)::int AS "openMembers",
             COALESCE(sum(g.filled), 0)::int AS filled
        FROM group_buy_groups g
@@ -354,10 +439,20 @@ async function runMode(mode: Mode) {
   const quietWaitMs = await meter.waitForQuiet();
   const joins = await runJoins(meter, servers, setup, groupIds);
   if (interrupted()) return;
+  let settlement: Settlement | null = null;
+  if (tiered) {
+    console.log('  阶梯团: waiting until every full group is settled and every difference refunded…');
+    const s0 = meter.sample();
+    settlement = await awaitSettlement(base, setup);
+    (settlement as Settlement & { cpu?: unknown }).cpu = meter.report(s0, meter.sample()).percentOfCore;
+  }
   console.log('  stopping servers, then checking the database…');
   for (const s of servers) await s.stop();
   const db = await run.openDatabase();
-  const check = await correctness(db, setup.groupBuyId, groupIds, joins).finally(() => db.close());
+  const check = await correctness(db, setup.groupBuyId, groupIds, joins).finally(async () => {
+    if (!tiered) await db.close();
+  });
+  const tierCheck = tiered ? await tierCorrectness(db, setup.groupBuyId).finally(() => db.close()) : null;
 
   const c = joins.checkout;
   const p = joins.pay;
@@ -373,7 +468,7 @@ async function runMode(mode: Mode) {
       topology,
       joiners: params.customers - params.groups,
       seatsInLeaderGroups: params.groups * (params.size - 1),
-      groupBuy: 'leaderMode same, perOrderLimit 1, perCustomerLimit 1, durationMinutes 1440, one SKU × 1,000,000, pickup',
+      groupBuy: `leaderMode same, perOrderLimit 1, perCustomerLimit 1, durationMinutes 1440, one SKU × 1,000,000, pickup${tiered ? `; 阶梯团 tiers ${params.firstTier} / ${params.size} at ¥${TIER_PRICES[0] / 100} / ¥${TIER_PRICES[1] / 100}` : ''}`,
       requests: `checkout: POST /api/store/${SHOP}/orders {groupBuy: {groupBuyId, groupId}} (pickup, fresh Idempotency-Key); pay: POST /api/store/${SHOP}/orders/:id/pay, POST /sandbox/wechatpay/sandbox/pay, then GET /api/store/${SHOP}/orders/:id every ${params.pollMs} ms until paid`,
     },
     setup: { leaderSeconds: round(leaderSeconds), quietWaitMs },
@@ -405,8 +500,9 @@ async function runMode(mode: Mode) {
     cpu: { checkout: c.cpu.percentOfCore, pay: p.cpu.percentOfCore },
     serverWarnings: servers.flatMap((s) => s.warnings).slice(0, 10),
     correctness: check,
+    ...(tiered ? { tierSettlement: { ...settlement, differenceRefundsPerSecond: settlement && settlement.seconds > 0 ? round((tierCheck?.differenceRefunds ?? 0) / settlement.seconds) : null, unit: 'seconds from the last payment seen paid until every full group was settled and no refund was processing' }, tierCorrectness: tierCheck } : {}),
   };
-  printTable(result, writeResult(RESULTS, mode, result));
+  printTable(result, writeResult(RESULTS, tiered ? `${mode}-tiered` : mode, result));
   await runCleanups();
   return result;
 }
@@ -436,6 +532,15 @@ function printTable(r: any, file: string) {
     ['held orders / members of open groups', `${c.heldOrders} / ${c.membersOfOpenGroups}, held outside open groups ${ok(c.heldOrdersNotInOpenGroups)}`],
     ['all correctness checks', c.allHold ? 'hold' : 'BROKEN'],
   ];
+  if (r.tierSettlement) {
+    const ts = r.tierSettlement;
+    const tc = r.tierCorrectness;
+    rows.push(
+      ['阶梯团: full groups settled, refunds answered in', `${ts.fullGroups} groups, ${ts.seconds} s${ts.timedOut ? ' (TIMED OUT)' : ''}; ${ts.differenceRefundsPerSecond} refunds/s`],
+      ['阶梯团: difference refunds / owed', `${tc.differenceRefunds} / ${tc.membersOwedDifference}, twice ${ok(tc.membersRefundedTwice)}, wrong amount ${ok(tc.differenceRefundsWrongAmount)}, unanswered ${ok(tc.differenceRefundsNotRefunded)}`],
+      ['阶梯团 checks', tc.allHold ? 'hold' : 'BROKEN'],
+    );
+  }
   printRows(rows, file);
 }
 

@@ -32,8 +32,8 @@ export function machineInfo(mode: Mode) {
   };
 }
 
-/** Writes `<dir>/<mode>.json` and answers its path. */
-export function writeResult(dir: string, mode: Mode, result: unknown) {
+/** Writes `<dir>/<mode>.json` (or a variant's name, e.g. `embedded-tiered`) and answers its path. */
+export function writeResult(dir: string, mode: Mode | `${Mode}-${string}`, result: unknown) {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${mode}.json`);
   fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
