@@ -5,14 +5,21 @@ import { useI18n } from '../../lib/i18n';
 import { attachmentLabel, type AttachmentForm } from './helpers-reach';
 import './reach.css';
 
+type NamePath = (string | number)[];
+
 const req = (msg: string) => [{ required: true, whitespace: true, message: msg }];
 const url = (msg: string) => ({ type: 'url' as const, message: msg });
 
 /**
- * The attachments of a mass message or a Moment (WeCom takes at most 9): an image by its link, a link card,
- * a mini-program card. Each row keeps every kind's inputs so switching kinds does not lose what was typed.
+ * The attachments of a mass message or a Moment (WeCom takes at most 9), an SOP step's or a group welcome's
+ * (which takes one): an image by its link, a link card, a mini-program card. Each row keeps every kind's
+ * inputs so switching kinds does not lose what was typed.
+ *
+ * `name` is the list's name where it sits (relative inside another Form.List, e.g. an SOP's steps); `fullPath`
+ * the same list from the form's root, needed there to read a row's kind.
  */
-export function AttachmentsField({ name = 'attachments', testId }: { name?: string; testId: string }) {
+export function AttachmentsField({ name = 'attachments', fullPath, max = WECOM_MASS_MAX_ATTACHMENTS, testId }: { name?: string | NamePath; fullPath?: NamePath; max?: number; testId: string }) {
+  const path = fullPath ?? (Array.isArray(name) ? name : [name]);
   const { t } = useI18n();
   const kinds = [
     { value: 'image', label: t('wecom.att.image') },
@@ -26,12 +33,12 @@ export function AttachmentsField({ name = 'attachments', testId }: { name?: stri
           {fields.map((f, i) => (
             <div key={f.key} className="wecom-schedule" data-testid={`${testId}-${i}`}>
               <div className="wecom-att-row">
-                <Form.Item name={[f.name, 'type']} label={t('wecom.att.kind', { n: i + 1 })}>
+                <Form.Item name={[f.name, 'type']} label={max === 1 ? t('wecom.att.title9') : t('wecom.att.kind', { n: i + 1 })}>
                   <Select options={kinds} style={{ width: 140 }} data-testid={`${testId}-${i}-type`} />
                 </Form.Item>
                 <Form.Item noStyle shouldUpdate>
                   {({ getFieldValue }) => {
-                    const type = getFieldValue([name, f.name, 'type']) as AttachmentForm['type'];
+                    const type = getFieldValue([...path, f.name, 'type']) as AttachmentForm['type'];
                     if (type === 'image') {
                       return (
                         <Form.Item name={[f.name, 'picUrl']} label={t('wecom.att.picUrl')} extra={t('wecom.att.picUrlHint')} rules={[...req(t('common.required')), url(t('wecom.att.badUrl'))]}>
@@ -79,9 +86,18 @@ export function AttachmentsField({ name = 'attachments', testId }: { name?: stri
               </div>
             </div>
           ))}
-          <Button icon={<PlusOutlined />} onClick={() => add({ type: 'link' } satisfies AttachmentForm)} disabled={fields.length >= WECOM_MASS_MAX_ATTACHMENTS} data-testid={`${testId}-add`}>
-            {t('wecom.att.add', { n: fields.length, max: WECOM_MASS_MAX_ATTACHMENTS })}
-          </Button>
+          {max === 1 ? (
+            // One only (a group welcome): the button goes once it is used, so nobody looks for a second.
+            fields.length === 0 && (
+              <Button icon={<PlusOutlined />} onClick={() => add({ type: 'link' } satisfies AttachmentForm)} data-testid={`${testId}-add`}>
+                {t('wecom.gwel.addAttachment')}
+              </Button>
+            )
+          ) : (
+            <Button icon={<PlusOutlined />} onClick={() => add({ type: 'link' } satisfies AttachmentForm)} disabled={fields.length >= max} data-testid={`${testId}-add`}>
+              {t('wecom.att.add', { n: fields.length, max })}
+            </Button>
+          )}
         </div>
       )}
     </Form.List>

@@ -10,7 +10,7 @@ import { applyApiError, validateBody } from '../../lib/form';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
 import { LoadError } from '../../components/Results';
-import { GroupAttachments } from './GroupAttachments';
+import { AttachmentsField } from './AttachmentsField';
 import { GroupPicker } from './GroupPicker';
 import { duplicateSteps, emptySopForm, newStep, sopFieldMap, sopFormToBody, sopToForm, sortSteps, stepWhen, type SopFormValues, type SopStepForm } from './helpers-groups';
 import { anchorText } from './labels-groups';
@@ -154,7 +154,7 @@ export default function GroupSopEdit() {
                         <Input.TextArea rows={3} maxLength={4000} showCount style={{ maxWidth: 640 }} data-testid={`wecom-sop-step-text-${i}`} />
                       </Form.Item>
                       <Form.Item label={t('wecom.att.title9')}>
-                        <GroupAttachments name={[f.name, 'attachments']} fullPath={['steps', f.name, 'attachments']} testId={`wecom-sop-step-att-${i}`} />
+                        <AttachmentsField name={[f.name, 'attachments']} fullPath={['steps', f.name, 'attachments']} testId={`wecom-sop-step-att-${i}`} />
                       </Form.Item>
                     </div>
                   );

@@ -12,8 +12,7 @@ import { useI18n } from '../../lib/i18n';
 import { ConfirmDelete } from '../../components/ConfirmDelete';
 import { LoadError } from '../../components/Results';
 import { TableFrame } from '../analytics/TableFrame';
-import { AttachmentTags } from './AttachmentsField';
-import { GroupAttachments } from './GroupAttachments';
+import { AttachmentsField, AttachmentTags } from './AttachmentsField';
 import { welcomeFieldMap, welcomeFormToBody, welcomeToForm, type WelcomeFormValues } from './helpers-groups';
 import type { GroupWelcome } from './types-groups';
 import './wecom.css';
@@ -174,7 +173,7 @@ export default function GroupWelcomes() {
             <Input.TextArea rows={4} maxLength={4000} showCount data-testid="wecom-gwel-text" />
           </Form.Item>
           <Form.Item label={t('wecom.gwel.attachment')} extra={t('wecom.gwel.attachmentHint')}>
-            <GroupAttachments name={['attachments']} fullPath={['attachments']} max={1} testId="wecom-gwel-att" />
+            <AttachmentsField max={1} testId="wecom-gwel-att" />
           </Form.Item>
           <Form.Item name="notifyStaff" valuePropName="checked" label={t('wecom.gwel.notify')} extra={editing === 'new' ? t('wecom.gwel.notifyHint') : t('wecom.gwel.notifyHintEdit')}>
             <Switch data-testid="wecom-gwel-notify" />
