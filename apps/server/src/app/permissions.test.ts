@@ -241,6 +241,7 @@ const EXPECTED: Record<string, Permission | 'public'> = {
   'PUT /api/admin/invitations/settings': 'promotions:write',
   'GET /api/admin/invitations': 'promotions:read',
   'GET /api/admin/invitations/overview': 'promotions:read',
+  'GET /api/admin/invitations/payouts': 'promotions:read',
   'GET /api/admin/distribution/settings': 'distribution:read',
   'PUT /api/admin/distribution/settings': 'distribution:manage',
   'GET /api/admin/distribution/overview': 'distribution:read',

@@ -31,6 +31,8 @@ export interface PurposeHandler {
 /**
  * Applies a 商家转账 bill's final state (MCHTRANSFER.BILL.FINISHED) inside the transaction that records the
  * notification, so it runs once per notification id. `resource` is the decrypted bill (out_bill_no, state, …).
+ * Every handler sees every transfer notification: each must ignore bills that are not its own (by looking
+ * the out_bill_no up in its own table).
  */
 export type TransferHandler = (tx: Db, shopId: string, resource: Record<string, unknown>) => Promise<void>;
 
@@ -41,7 +43,7 @@ export type TransferHandler = (tx: Db, shopId: string, resource: Record<string, 
 export class PaymentService {
   private refunds!: RefundService;
   private purposes = new Map<PaymentPurpose, PurposeHandler>();
-  private transferHandler: TransferHandler | null = null;
+  private transferHandlers: TransferHandler[] = [];
 
   constructor(
     private p: Platform,
@@ -63,14 +65,32 @@ export class PaymentService {
     return `${this.p.publicUrl()}/api/pay/wechatpay/${kind === 'pay' ? 'notify' : 'refund-notify'}/${shopId}`;
   }
 
+  /**
+   * What the payee needs to confirm a 商家转账 (确认收款): wx.requestMerchantTransfer's mchId, appId and package,
+   * and in sandbox mode the simulator's page standing in for WeChat's.
+   */
+  async transferConfirmation(shopId: string, packageInfo: string | null) {
+    const merchant = await this.merchant(shopId);
+    const sandboxed = !!this.p.config.SANDBOX && !this.p.config.WECHATPAY_BASE_URL;
+    return {
+      mchId: merchant.mchId,
+      appId: merchant.appId,
+      packageInfo,
+      confirmUrl: sandboxed && packageInfo ? `/sandbox/wechatpay/transfer/confirm?package=${encodeURIComponent(packageInfo)}` : null,
+    };
+  }
+
   /** The notify_url for 商家转账 bills; their MCHTRANSFER.* notifications go to the `onTransfer` handler. */
   transferNotifyUrl(shopId: string) {
     return `${this.p.publicUrl()}/api/pay/wechatpay/transfer-notify/${shopId}`;
   }
 
-  /** Who applies transfer outcomes (distribution withdrawals): one handler, wired at composition; a later call replaces it. */
+  /**
+   * Who applies transfer outcomes (distribution withdrawals, invitation payouts), wired at composition. Each
+   * handler is called, in order, for every transfer notification and ignores the bills it does not own.
+   */
   onTransfer(handler: TransferHandler) {
-    this.transferHandler = handler;
+    this.transferHandlers.push(handler);
   }
 
   /**
@@ -215,7 +235,7 @@ export class PaymentService {
     const isTransfer = note.eventType.startsWith('MCHTRANSFER.') || note.originalType === 'mch_payment';
     if (isTransfer) {
       // Refused before anything is recorded, so WeChat keeps retrying until a handler exists or the bill is ours.
-      if (!this.transferHandler) throw new AppError(503, 'TRANSFER_HANDLER_MISSING', 'No handler for WeChat Pay transfer notifications');
+      if (this.transferHandlers.length === 0) throw new AppError(503, 'TRANSFER_HANDLER_MISSING', 'No handler for WeChat Pay transfer notifications');
       if (resource.mch_id && resource.mch_id !== mchId) throw unprocessable('PAYMENT_MERCHANT_MISMATCH', 'Notification for another merchant', { field: 'mch_id' });
     }
     return this.p.database.transaction(async (tx) => {
@@ -233,7 +253,7 @@ export class PaymentService {
         .returning();
       if (fresh.length === 0) return { outcome: 'duplicate' as const };
       if (isTransfer) {
-        await this.transferHandler!(tx, shopId, resource);
+        for (const handler of this.transferHandlers) await handler(tx, shopId, resource);
       } else if (note.originalType === 'transaction' || note.eventType.startsWith('TRANSACTION.')) {
         const trx = resource as unknown as WechatTransaction;
         if (trx.trade_state !== 'SUCCESS') {

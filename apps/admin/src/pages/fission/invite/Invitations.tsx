@@ -10,6 +10,7 @@ import { useListParams } from '../../promotions/shared';
 import { fillDays } from '../charts';
 import { ChartBesideRanking, RankingTable, StatCard } from '../OverviewParts';
 import { ErrorBar } from '../shared';
+import InvitePayouts from './InvitePayouts';
 import '../../promotions/promotions.css';
 
 export type InvitationStatus = 'accepted' | 'rewarded' | 'expired' | 'rejected';
@@ -161,6 +162,7 @@ export default function Invitations() {
           data-testid="iv-table"
         />
       </div>
+      <InvitePayouts />
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { Alert, Button, Card, Form, InputNumber, Radio, Select, Skeleton, Space, Switch } from 'antd';
+import { Alert, Button, Card, Form, Input, InputNumber, Radio, Select, Skeleton, Space, Switch } from 'antd';
 import { InviteSettingsBody } from '@siyu/contracts';
 import { api } from '../../../lib/api';
 import { feedback, showError } from '../../../lib/feedback';
@@ -25,12 +25,14 @@ interface Settings {
   inviteePoints: number;
   inviterCashFen: number;
   inviteeCashFen: number;
+  cashPayout: 'balance' | 'wechat';
+  activityName: string | null;
   inviterDailyCap: number;
 }
 
 /** The form edits the cash rewards in yuan. */
 type Values = Omit<Settings, 'inviterCashFen' | 'inviteeCashFen'> & { inviterCashYuan?: number; inviteeCashYuan?: number };
-const toValues = (s: Settings): Values => ({ ...s, inviterCashYuan: (s.inviterCashFen ?? 0) / 100, inviteeCashYuan: (s.inviteeCashFen ?? 0) / 100 });
+const toValues = (s: Settings): Values => ({ ...s, cashPayout: s.cashPayout ?? 'balance', activityName: s.activityName ?? null, inviterCashYuan: (s.inviterCashFen ?? 0) / 100, inviteeCashYuan: (s.inviteeCashFen ?? 0) / 100 });
 const yuanToFen = (y: number | undefined) => Math.round((y ?? 0) * 100);
 
 /** 邀请设置: who counts as a new customer, when an invitation is rewarded, what each side gets, the inviter's daily cap. */
@@ -45,6 +47,7 @@ export default function InviteSettings() {
   const [saving, setSaving] = useState(false);
   const newCustomer = Form.useWatch('newCustomer', form);
   const trigger = Form.useWatch('trigger', form);
+  const cashPayout = Form.useWatch('cashPayout', form);
 
   useEffect(() => {
     if (data) form.setFieldsValue(toValues(data));
@@ -71,6 +74,8 @@ export default function InviteSettings() {
       inviteePoints: v.inviteePoints ?? 0,
       inviterCashFen: yuanToFen(v.inviterCashYuan),
       inviteeCashFen: yuanToFen(v.inviteeCashYuan),
+      cashPayout: v.cashPayout ?? 'balance',
+      activityName: v.activityName?.trim() || null,
       inviterDailyCap: v.inviterDailyCap ?? 0,
     };
     if (!validateBody(form, InviteSettingsBody, body, { inviterCashFen: 'inviterCashYuan', inviteeCashFen: 'inviteeCashYuan' })) return;
@@ -154,7 +159,7 @@ export default function InviteSettings() {
               <InputNumber min={0} max={100000} precision={0} suffix={t('fission.iv.points')} aria-label={t('fission.iv.inviterPoints')} data-testid="iv-inviter-points" />
             </Form.Item>
             <Form.Item name="inviterCashYuan" noStyle>
-              <InputNumber min={0} max={1000} precision={2} prefix="¥" suffix={t('fission.iv.cash')} aria-label={t('fission.iv.inviterCash')} data-testid="iv-inviter-cash" />
+              <InputNumber min={0} max={1000} precision={2} prefix="¥" suffix={t(cashPayout === 'wechat' ? 'fission.iv.cashWechat' : 'fission.iv.cash')} aria-label={t('fission.iv.inviterCash')} data-testid="iv-inviter-cash" />
             </Form.Item>
           </Space>
         </Form.Item>
@@ -167,10 +172,29 @@ export default function InviteSettings() {
               <InputNumber min={0} max={100000} precision={0} suffix={t('fission.iv.points')} aria-label={t('fission.iv.inviteePoints')} data-testid="iv-invitee-points" />
             </Form.Item>
             <Form.Item name="inviteeCashYuan" noStyle>
-              <InputNumber min={0} max={1000} precision={2} prefix="¥" suffix={t('fission.iv.cash')} aria-label={t('fission.iv.inviteeCash')} data-testid="iv-invitee-cash" />
+              <InputNumber min={0} max={1000} precision={2} prefix="¥" suffix={t(cashPayout === 'wechat' ? 'fission.iv.cashWechat' : 'fission.iv.cash')} aria-label={t('fission.iv.inviteeCash')} data-testid="iv-invitee-cash" />
             </Form.Item>
           </Space>
         </Form.Item>
+        <Form.Item name="cashPayout" label={t('fission.iv.cashPayout')} required>
+          <Radio.Group data-testid="iv-cash-payout">
+            <Space orientation="vertical" size={8}>
+              {(['balance', 'wechat'] as const).map((k) => (
+                <Radio key={k} value={k}>
+                  <b>{t(`fission.iv.payout.${k}`)}</b>
+                  <div className="muted" style={{ fontSize: 12, maxWidth: 560 }}>
+                    {t(`fission.iv.payoutHint.${k}`)}
+                  </div>
+                </Radio>
+              ))}
+            </Space>
+          </Radio.Group>
+        </Form.Item>
+        {cashPayout === 'wechat' && (
+          <Form.Item name="activityName" label={t('fission.iv.activityName')} extra={t('fission.iv.activityNameHint')}>
+            <Input maxLength={32} placeholder="邀请有礼" style={{ width: 320 }} data-testid="iv-activity-name" />
+          </Form.Item>
+        )}
         <Form.Item name="inviterDailyCap" label={t('fission.iv.dailyCap')} required rules={[{ required: true, message: t('common.required') }]} extra={t('fission.iv.dailyCapHint')}>
           <InputNumber min={0} max={1000} precision={0} suffix={t('fission.iv.perDay')} data-testid="iv-daily-cap" />
         </Form.Item>

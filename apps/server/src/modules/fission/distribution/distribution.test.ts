@@ -100,6 +100,8 @@ describe('commission rules (pure)', () => {
 
 describe('the promoter flow', () => {
   it('share → visit binds → buy → frozen → completed → window closes → payable → withdraw → approve → confirm → paid', async () => {
+    // Withdrawals share WeChat's transfer notifications with invitation payouts: both handlers are registered.
+    expect((t.services.payments as unknown as { transferHandlers: unknown[] }).transferHandlers.length).toBeGreaterThanOrEqual(2);
     const a = await promoter('推广员甲');
     const scene = await shareScene(a);
     const friend = await signInCustomer(t, shop.slug);

@@ -91,15 +91,13 @@ export class WithdrawalService {
     private dist: DistributionService,
   ) {
     const payments = d.payments as unknown as TransferPayments;
+    // One of several transfer handlers (invitation payouts are another): applyBill ignores any bill whose
+    // out_bill_no is not a withdrawal's of this shop.
     payments.onTransfer?.((tx, shopId, resource) => this.applyBill(tx, shopId, resource as TransferBill));
   }
 
   private async client(shopId: string) {
     return (await this.d.payments.client(shopId)) as unknown as TransferClient;
-  }
-
-  private sandboxed() {
-    return !!this.p.config.SANDBOX && !this.p.config.WECHATPAY_BASE_URL;
   }
 
   private async openid(shopId: string, customerId: string) {
@@ -300,11 +298,7 @@ export class WithdrawalService {
     const [w] = await rows<WithdrawalRow>(this.p.db, sql`SELECT * FROM promoter_withdrawals WHERE id = ${id} AND shop_id = ${shopId} AND customer_id = ${customerId}`);
     if (!w) throw notFound('Withdrawal', { field: 'id' });
     this.expect(w, ['wait_confirm']);
-    const merchant = await this.d.payments.merchant(shopId);
-    return {
-      mchId: merchant.mchId, appId: merchant.appId, packageInfo: w.package_info,
-      confirmUrl: this.sandboxed() && w.package_info ? `/sandbox/wechatpay/transfer/confirm?package=${encodeURIComponent(w.package_info)}` : null,
-    };
+    return this.d.payments.transferConfirmation(shopId, w.package_info);
   }
 
   async mine(shopId: string, customerId: string, page = 1, pageSize = 20) {

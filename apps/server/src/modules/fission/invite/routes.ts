@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { InviteAcceptBody, InviteSettingsBody, InvitationsQuery } from '@siyu/contracts';
+import { InviteAcceptBody, InvitePayoutsQuery, InviteSettingsBody, InvitationsQuery } from '@siyu/contracts';
 import { actorOf } from '../../../platform/http/admin-auth.js';
 import { customerOf, shopOf } from '../../../platform/http/store-scope.js';
 import type { Fission } from '../index.js';
@@ -19,6 +19,9 @@ export const inviteAdminRoutes: FastifyPluginAsyncZod<{ fission: Fission }> = as
   app.get('/invitations', { config: { permission: 'promotions:read' }, schema: { tags, summary: 'Invitations: who invited whom, and whether it was rewarded', querystring: InvitationsQuery } }, async (req) =>
     f.invitations.list(actorOf(req).shopId, req.query));
 
+  app.get('/invitations/payouts', { config: { permission: 'promotions:read' }, schema: { tags, summary: 'Cash rewards paid as WeChat change (商家转账): each side of each invitation, its transfer state, and whether it fell back to the member balance', querystring: InvitePayoutsQuery } }, async (req) =>
+    f.invitations.payouts.list(actorOf(req).shopId, req.query));
+
   app.get('/invitations/overview', { config: { permission: 'promotions:read' }, schema: { tags, summary: 'Invitations accepted and rewarded, top inviters, 30 days by day' } }, async (req) => f.invitations.overview(actorOf(req).shopId));
 };
 
@@ -31,4 +34,7 @@ export const inviteStoreRoutes: FastifyPluginAsyncZod<{ fission: Fission }> = as
     f.invitations.accept(shopOf(req).id, customerOf(req).id, req.body.scene, req.ip));
 
   app.get('/me/invitations', { schema: { tags, security, summary: 'The rewards for inviting friends, and the friends I invited' } }, async (req) => f.invitations.mine(shopOf(req).id, customerOf(req).id));
+
+  app.get('/me/invitations/payouts', { schema: { tags, security, summary: 'My invitation cash rewards on their way as WeChat change; those waiting for 确认收款 carry what wx.requestMerchantTransfer needs' } }, async (req) =>
+    f.invitations.payouts.mine(shopOf(req).id, customerOf(req).id));
 };

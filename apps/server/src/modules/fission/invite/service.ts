@@ -4,6 +4,7 @@ import { AppError, notFound, tooMany, unprocessable } from '../../../platform/er
 import { shanghaiDay } from '../../loyalty/points-service.js';
 import type { FissionDeps } from '../deps.js';
 import type { SceneService } from '../share/scenes.js';
+import { InvitePayoutService, MIN_TRANSFER_FEN, rewardNote, rewardRef } from './payouts.js';
 
 export interface InviteSettings {
   enabled: boolean;
@@ -15,15 +16,20 @@ export interface InviteSettings {
   inviterPoints: number;
   inviteeCouponTemplateId: string | null;
   inviteePoints: number;
-  /** Paid into the member balance as bonus (储值), fen. */
+  /** Cash, fen: paid into the member balance as bonus (储值), or as WeChat change (see cashPayout). */
   inviterCashFen: number;
   inviteeCashFen: number;
+  /** balance: the member balance; wechat: 商家转账 scene 1000, confirmed by the customer (balance as the fallback). */
+  cashPayout: 'balance' | 'wechat';
+  /** 活动名称 reported to WeChat with each transfer; '邀请有礼' when null. */
+  activityName: string | null;
   inviterDailyCap: number;
 }
 
 const DEFAULTS: InviteSettings = {
   enabled: false, newCustomer: 'new_account', newAccountHours: 24, trigger: 'first_order', attributionDays: 7,
   inviterCouponTemplateId: null, inviterPoints: 0, inviteeCouponTemplateId: null, inviteePoints: 0, inviterCashFen: 0, inviteeCashFen: 0, inviterDailyCap: 10,
+  cashPayout: 'balance', activityName: null,
 };
 
 interface InvitationRow {
@@ -53,11 +59,16 @@ const PER_INVITER_ADDRESS_PER_HOUR = 10;
  * daily cap counted under the inviter's lock; merged-away accounts never qualify.
  */
 export class InviteService {
+  /** Cash rewards paid as WeChat change (商家转账). */
+  readonly payouts: InvitePayoutService;
+
   constructor(
     private p: Platform,
     private d: FissionDeps,
     private scenes: SceneService,
-  ) {}
+  ) {
+    this.payouts = new InvitePayoutService(p, d, async (shopId) => (await this.settings(shopId)).activityName);
+  }
 
   async settings(shopId: string, db: Db = this.p.db): Promise<InviteSettings> {
     const [r] = await rows<Record<string, unknown>>(db, sql`SELECT * FROM invite_settings WHERE shop_id = ${shopId}`);
@@ -68,6 +79,7 @@ export class InviteService {
       inviterCouponTemplateId: r.inviter_coupon_template_id as string | null, inviterPoints: r.inviter_points as number,
       inviteeCouponTemplateId: r.invitee_coupon_template_id as string | null, inviteePoints: r.invitee_points as number, inviterDailyCap: r.inviter_daily_cap as number,
       inviterCashFen: r.inviter_cash_fen as number, inviteeCashFen: r.invitee_cash_fen as number,
+      cashPayout: (r.cash_payout as InviteSettings['cashPayout']) ?? 'balance', activityName: (r.activity_name as string | null) ?? null,
     };
   }
 
@@ -83,13 +95,14 @@ export class InviteService {
       const before = await this.settings(actor.shopId, tx);
       await tx.execute(sql`
         INSERT INTO invite_settings (shop_id, enabled, new_customer, new_account_hours, trigger, attribution_days, inviter_coupon_template_id, inviter_points, invitee_coupon_template_id, invitee_points,
-                                     inviter_cash_fen, invitee_cash_fen, inviter_daily_cap, updated_at)
+                                     inviter_cash_fen, invitee_cash_fen, cash_payout, activity_name, inviter_daily_cap, updated_at)
         VALUES (${actor.shopId}, ${input.enabled}, ${input.newCustomer}, ${input.newAccountHours}, ${input.trigger}, ${input.attributionDays}, ${input.inviterCouponTemplateId}, ${input.inviterPoints},
-                ${input.inviteeCouponTemplateId}, ${input.inviteePoints}, ${input.inviterCashFen}, ${input.inviteeCashFen}, ${input.inviterDailyCap}, now())
+                ${input.inviteeCouponTemplateId}, ${input.inviteePoints}, ${input.inviterCashFen}, ${input.inviteeCashFen},
+                ${input.cashPayout ?? 'balance'}, ${input.activityName ?? null}, ${input.inviterDailyCap}, now())
         ON CONFLICT (shop_id) DO UPDATE SET enabled = EXCLUDED.enabled, new_customer = EXCLUDED.new_customer, new_account_hours = EXCLUDED.new_account_hours,
           trigger = EXCLUDED.trigger, attribution_days = EXCLUDED.attribution_days, inviter_coupon_template_id = EXCLUDED.inviter_coupon_template_id,
           inviter_points = EXCLUDED.inviter_points, invitee_coupon_template_id = EXCLUDED.invitee_coupon_template_id, invitee_points = EXCLUDED.invitee_points,
-          inviter_cash_fen = EXCLUDED.inviter_cash_fen, invitee_cash_fen = EXCLUDED.invitee_cash_fen,
+          inviter_cash_fen = EXCLUDED.inviter_cash_fen, invitee_cash_fen = EXCLUDED.invitee_cash_fen, cash_payout = EXCLUDED.cash_payout, activity_name = EXCLUDED.activity_name,
           inviter_daily_cap = EXCLUDED.inviter_daily_cap, updated_at = now()`);
       return { before, after: await this.settings(actor.shopId, tx) };
     });
@@ -152,15 +165,17 @@ export class InviteService {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`invite:${row.shop_id}:${row.inviter_id}`}, 0))`);
     const [{ n }] = await rows<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM invitations WHERE shop_id = ${row.shop_id} AND inviter_id = ${row.inviter_id} AND reward_day = ${day} AND inviter_rewarded`);
     const inviterGets = n < s.inviterDailyCap;
-    if (inviterGets) await this.give(tx, row, row.inviter_id, { couponTemplateId: s.inviterCouponTemplateId, points: s.inviterPoints, cashFen: s.inviterCashFen }, 'inviter');
-    await this.give(tx, row, row.invitee_id, { couponTemplateId: s.inviteeCouponTemplateId, points: s.inviteePoints, cashFen: s.inviteeCashFen }, 'invitee');
+    if (inviterGets) await this.give(tx, row, row.inviter_id, { couponTemplateId: s.inviterCouponTemplateId, points: s.inviterPoints, cashFen: s.inviterCashFen }, 'inviter', s.cashPayout);
+    await this.give(tx, row, row.invitee_id, { couponTemplateId: s.inviteeCouponTemplateId, points: s.inviteePoints, cashFen: s.inviteeCashFen }, 'invitee', s.cashPayout);
     await tx.execute(sql`
       UPDATE invitations SET status = 'rewarded', rewarded_at = ${this.p.now()}, qualified_order_id = ${orderId}, inviter_rewarded = ${inviterGets}, reward_day = ${day}
       WHERE id = ${row.id} AND status = 'accepted'`);
     await this.p.events.emit(tx, { shopId: row.shop_id, type: 'invitation.rewarded', payload: { invitationId: row.id, inviterId: row.inviter_id, inviteeId: row.invitee_id, inviterRewarded: inviterGets } });
   }
 
-  private async give(tx: Db, row: InvitationRow, customerId: string, reward: { couponTemplateId: string | null; points: number; cashFen: number }, side: 'inviter' | 'invitee') {
+  private async give(
+    tx: Db, row: InvitationRow, customerId: string, reward: { couponTemplateId: string | null; points: number; cashFen: number }, side: 'inviter' | 'invitee', cashPayout: InviteSettings['cashPayout'],
+  ) {
     const { couponTemplateId: templateId, points, cashFen } = reward;
     if (templateId) {
       try {
@@ -171,7 +186,15 @@ export class InviteService {
       }
     }
     if (points > 0) await this.d.points.earn(tx, row.shop_id, customerId, points, 'share', `invite:${row.id}:${side}`, side === 'inviter' ? '邀请好友' : '受邀注册');
-    if (cashFen > 0) await this.d.storedValue.creditReward(tx, row.shop_id, customerId, cashFen, `invite:${row.id}:${side}`, side === 'inviter' ? '邀请好友奖励' : '受邀新人奖励');
+    if (cashFen <= 0) return;
+    // As WeChat change: a payout (once per invitation and side) whose transfer a job sends; it falls back to the
+    // balance, with this same ledger reference, if WeChat cancels or fails it. Below WeChat's ¥0.10 minimum the
+    // balance gets it straight away.
+    if (cashPayout === 'wechat' && cashFen >= MIN_TRANSFER_FEN) {
+      await this.payouts.create(tx, { shopId: row.shop_id, invitationId: row.id, customerId, side, amountFen: cashFen });
+      return;
+    }
+    await this.d.storedValue.creditReward(tx, row.shop_id, customerId, cashFen, rewardRef(row.id, side), rewardNote(side));
   }
 
   /** Accepted invitations past their window without qualifying. */
@@ -179,9 +202,13 @@ export class InviteService {
     await this.p.db.execute(sql`UPDATE invitations SET status = 'expired' WHERE status = 'accepted' AND expires_at <= ${this.p.now()}`);
   }
 
-  /** Merged accounts never qualify: a merged-away invitee or inviter closes the invitation. */
-  async onMerged(tx: Db, shopId: string, fromCustomerId: string) {
+  /**
+   * Merged accounts never qualify: a merged-away invitee or inviter closes the invitation. Cash payouts already
+   * given follow the survivor (its sign-ins, and its balance should one fall back).
+   */
+  async onMerged(tx: Db, shopId: string, fromCustomerId: string, intoCustomerId?: string) {
     await tx.execute(sql`UPDATE invitations SET status = 'rejected', reject_reason = 'merged' WHERE shop_id = ${shopId} AND status = 'accepted' AND (invitee_id = ${fromCustomerId} OR inviter_id = ${fromCustomerId})`);
+    if (intoCustomerId) await tx.execute(sql`UPDATE invite_payouts SET customer_id = ${intoCustomerId} WHERE shop_id = ${shopId} AND customer_id = ${fromCustomerId}`);
   }
 
   // ---- reading ---------------------------------------------------------------------------------------
@@ -227,7 +254,7 @@ export class InviteService {
       enabled: s.enabled,
       trigger: s.trigger,
       attributionDays: s.attributionDays,
-      rewards: { inviterPoints: s.inviterPoints, inviterCoupon: !!s.inviterCouponTemplateId, inviterCashFen: s.inviterCashFen, inviteePoints: s.inviteePoints, inviteeCoupon: !!s.inviteeCouponTemplateId, inviteeCashFen: s.inviteeCashFen, inviterDailyCap: s.inviterDailyCap },
+      rewards: { inviterPoints: s.inviterPoints, inviterCoupon: !!s.inviterCouponTemplateId, inviterCashFen: s.inviterCashFen, inviteePoints: s.inviteePoints, inviteeCoupon: !!s.inviteeCouponTemplateId, inviteeCashFen: s.inviteeCashFen, cashPayout: s.cashPayout, inviterDailyCap: s.inviterDailyCap },
       invited: list.map((r) => ({ nickname: names.get(r.invitee_id)?.nickname ?? '微信用户', avatarUrl: names.get(r.invitee_id)?.avatarUrl ?? null, status: r.status, acceptedAt: iso(r.accepted_at), rewardedAt: iso(r.rewarded_at), inviterRewarded: r.inviter_rewarded })),
       counts: { invited: list.length, rewarded: list.filter((r) => r.status === 'rewarded').length },
     };
