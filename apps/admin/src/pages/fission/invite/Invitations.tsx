@@ -110,7 +110,7 @@ export default function Invitations() {
       <div className="page-card">
         <h1 className="page-title">{t('nav.invitations')}</h1>
         <p className="muted">
-          {t('fission.iv.overviewHint')} <Link to="/invitations/settings">{t('nav.inviteSettings')}</Link>
+          {t('fission.iv.overviewHint')} <Link to="/invitations/settings" style={{ textDecoration: 'underline' }}>{t('nav.inviteSettings')}</Link>
         </p>
         <ErrorBar error={ov.error} onRetry={ov.reload} />
         <Row gutter={[16, 16]}>
