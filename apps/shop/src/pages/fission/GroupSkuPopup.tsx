@@ -52,7 +52,7 @@ export function GroupSkuPopup({ product, groupBuy, groupId, visible, onClose }: 
     startFissionCheckout(
       navigate,
       { skuId: sku.id, quantity, title: product.title, specText: sku.specText, priceFen: sku.price, imageUrl: product.images[0] ?? null },
-      { groupBuy: groupId ? { groupBuyId: groupBuy.id, groupId } : { groupBuyId: groupBuy.id } },
+      { groupBuy: { groupBuyId: groupBuy.id, ...(groupId ? { groupId } : {}), ...(tiers ? { firstTier: tiers[0]!.size } : {}) } },
     );
   };
 
