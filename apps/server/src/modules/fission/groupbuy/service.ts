@@ -67,6 +67,7 @@ interface GroupRow {
   min_size: number | null;
   settled_at: Date | string | null;
   tier_size_reached: number | null;
+  settle_retry_at: Date | string | null;
 }
 
 interface SeatRow {
@@ -103,6 +104,8 @@ const HOLD = 'group_buy';
 const FAILED_REASON = '拼团未成团,自动退款';
 const ENDED_REASON = '拼团活动已结束,自动退款';
 const TIER_REASON = '阶梯团差价退款';
+/** A settlement waiting for a member's open case is tried again after this. */
+const SETTLE_RETRY_MS = 60_000;
 
 /** An activity's SKUs with their prices, as one JSON column. */
 const ITEMS_JSON = sql`coalesce((SELECT json_agg(json_build_object('skuId', i.sku_id, 'groupPriceFen', i.group_price_fen, 'leaderPriceFen', i.leader_price_fen, 'tierPricesFen', i.tier_prices_fen)) FROM group_buy_items i WHERE i.group_buy_id = a.id), '[]'::json)`;
@@ -495,6 +498,7 @@ export class GroupBuyService {
     const due = await rows<{ id: string; shop_id: string }>(this.p.db, sql`
       SELECT id, shop_id FROM group_buy_groups
       WHERE tiered AND status = 'succeeded' AND settled_at IS NULL AND (expires_at <= ${this.p.now()} OR filled >= size)
+        AND (settle_retry_at IS NULL OR settle_retry_at <= ${this.p.now()})
       ORDER BY expires_at LIMIT ${limit}`);
     let settled = 0;
     for (const g of due) if (await this.settle(g.shop_id, g.id)) settled++;
@@ -538,7 +542,10 @@ export class GroupBuyService {
         await tx.execute(sql`UPDATE group_buy_orders SET tier_refund_fen = ${fen} WHERE order_id = ${m.order_id}`);
         refunded.push({ customerId: m.customer_id, orderId: m.order_id, refundFen: fen });
       }
-      if (waiting) return false;
+      if (waiting) {
+        await tx.execute(sql`UPDATE group_buy_groups SET settle_retry_at = ${new Date(now.getTime() + SETTLE_RETRY_MS)} WHERE id = ${g.id}`);
+        return false;
+      }
       await tx.execute(sql`UPDATE group_buy_groups SET settled_at = ${now}, tier_size_reached = ${reached} WHERE id = ${g.id}`);
       await this.p.events.emit(tx, { shopId, type: 'group_buy.settled', payload: { groupId: g.id, groupBuyId: g.group_buy_id, productTitle: await this.productTitle(tx, g), tierSize: reached, members: refunded } });
       return true;

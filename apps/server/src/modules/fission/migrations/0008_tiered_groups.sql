@@ -13,6 +13,9 @@ ALTER TABLE group_buy_groups ADD COLUMN tiered boolean NOT NULL DEFAULT false;
 ALTER TABLE group_buy_groups ADD COLUMN min_size integer;
 ALTER TABLE group_buy_groups ADD COLUMN settled_at timestamptz;
 ALTER TABLE group_buy_groups ADD COLUMN tier_size_reached integer;
+-- A settlement that had to wait for a member's open after-sales case is not looked at again before this, so a
+-- few such groups cannot fill every round of the sweep and hold up the rest.
+ALTER TABLE group_buy_groups ADD COLUMN settle_retry_at timestamptz;
 
 -- A succeeded group is full, except a tiered one, which succeeds from its first tier.
 DO $$
