@@ -304,8 +304,8 @@ export class GroupBuyService {
       productTitle: skus[0]?.productTitle ?? null,
       imageUrl: skus[0]?.imageUrl ?? null,
       groupPriceFen: Math.min(...items.map((i) => i.group_price_fen)),
-      // 阶梯团: each tier's size and its lowest price over the SKUs, for the ladder the page draws.
-      tiers: tierLadder(items[0]?.tier_sizes ?? null, items.map((i) => i.tier_prices_fen)),
+      // 阶梯团: each tier's size and price for the ladder the page draws — a member's own SKU's, else the lowest over the SKUs.
+      tiers: tierLadder(items[0]?.tier_sizes ?? null, (mine ? items.filter((i) => i.sku_id === mine.sku_id) : items).map((i) => i.tier_prices_fen)),
       myTierRefundFen: mine?.tier_refund_fen ?? null,
       joinable: (g.status === 'open' || (g.tiered && g.status === 'succeeded' && !g.settled_at)) && new Date(g.expires_at) > this.p.now() && g.filled + g.virtual_seats < g.size,
       members: seats.filter((s) => s.status === 'joined' || g.status !== 'open').map((s) => ({ nickname: names.get(s.customer_id)?.nickname ?? '微信用户', avatarUrl: names.get(s.customer_id)?.avatarUrl ?? null, isLeader: s.is_leader, virtual: false })),

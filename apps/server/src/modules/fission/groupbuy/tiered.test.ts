@@ -139,6 +139,32 @@ describe('阶梯团', () => {
     expect(await t.services.fission.groupBuys.settle(shop.shopId, groupId)).toBe(false);
   });
 
+  it('gives each member the difference of their own SKU, and shows a member their own ladder', async () => {
+    const product = await createProduct(t, shop.owner, { priceFen: 10_000, stock: 50, specs: { 规格: ['小份', '大份'] } });
+    const [small, big] = product.skus.map((k) => k.id) as [string, string];
+    const res = await admin('POST', '/group-buys', {
+      name: '两规格阶梯团', productId: product.id, startsAt: new Date(Date.now() - MIN).toISOString(), endsAt: new Date(Date.now() + 24 * 60 * MIN).toISOString(),
+      groupSize: 3, durationMinutes: 60, leaderMode: 'same', perOrderLimit: 2, perCustomerLimit: 1, tierSizes: [2, 3],
+      items: [{ skuId: small, groupPriceFen: 3_000, tierPricesFen: [3_000, 2_500] }, { skuId: big, groupPriceFen: 8_000, tierPricesFen: [8_000, 6_000] }],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const [a, b, c] = await people(3);
+    const first = await buy(a, { id: res.body.id, skuId: small });
+    const groupId = (await seatOf(first)).group_id;
+    const second = await buy(b, { id: res.body.id, skuId: big }, groupId);
+    // A visitor sees the lowest price per tier; a member their own SKU's.
+    expect((await t.call('GET', store(`/group-buys/groups/${groupId}`))).body.tiers).toEqual([{ size: 2, priceFen: 3_000 }, { size: 3, priceFen: 2_500 }]);
+    expect((await t.call('GET', store(`/group-buys/groups/${groupId}`), { headers: bearer(b) })).body.tiers).toEqual([{ size: 2, priceFen: 8_000 }, { size: 3, priceFen: 6_000 }]);
+    const third = await buy(c, { id: res.body.id, skuId: big }, groupId);
+    await waitFor(async () => {
+      await t.drain();
+      return (await seatOf(third)).tier_refund_fen !== null;
+    }, 'the full group settled');
+    expect((await refundsDone(first)).map((r) => r.amount_fen)).toEqual([500]);
+    expect((await refundsDone(second)).map((r) => r.amount_fen)).toEqual([2_000]);
+    expect((await refundsDone(third)).map((r) => r.amount_fen)).toEqual([2_000]);
+  });
+
   it('settles a full group at once at the lowest price', async () => {
     const gb = await tieredBuy({ tiers: [2, 3], prices: [6_000, 4_500] });
     const [a, b, c] = await people(3);
