@@ -58,11 +58,6 @@ interface TransferClient {
   getTransferBill(outBillNo: string): Promise<TransferBill>;
 }
 
-interface TransferPayments {
-  onTransfer?(handler: (tx: Db, shopId: string, resource: Record<string, unknown>) => Promise<void>): void;
-  transferNotifyUrl?(shopId: string): string;
-}
-
 /** WeChat requires the payee's real name from ¥2,000 on. */
 const REAL_NAME_FROM_FEN = 200_000;
 const IN_FLIGHT: WithdrawalStatus[] = ['transferring', 'wait_confirm'];
@@ -90,10 +85,9 @@ export class WithdrawalService {
     private d: FissionDeps,
     private dist: DistributionService,
   ) {
-    const payments = d.payments as unknown as TransferPayments;
     // One of several transfer handlers (invitation payouts are another): applyBill ignores any bill whose
     // out_bill_no is not a withdrawal's of this shop.
-    payments.onTransfer?.((tx, shopId, resource) => this.applyBill(tx, shopId, resource as TransferBill));
+    d.payments.onTransfer((tx, shopId, resource) => this.applyBill(tx, shopId, resource as TransferBill));
   }
 
   private async client(shopId: string) {
@@ -220,7 +214,6 @@ export class WithdrawalService {
       await this.p.database.transaction((tx) => this.applyBill(tx, shopId, { out_bill_no: w.out_bill_no!, state: 'FAIL', fail_reason: 'OPENID_MISSING' }));
       return;
     }
-    const payments = this.d.payments as unknown as TransferPayments;
     const client = await this.client(shopId);
     const bill = await client.createTransferBill({
       outBillNo: w.out_bill_no,
@@ -230,7 +223,7 @@ export class WithdrawalService {
       sceneId: '1005',
       reportInfos: [{ type: '岗位类型', content: '推广员' }, { type: '报酬说明', content: '推广佣金' }],
       ...(w.real_name && Number(w.pay_fen) >= REAL_NAME_FROM_FEN ? { userName: w.real_name } : {}),
-      notifyUrl: payments.transferNotifyUrl?.(shopId) ?? `${this.p.publicUrl()}/api/pay/wechatpay/transfer-notify/${shopId}`,
+      notifyUrl: this.d.payments.transferNotifyUrl(shopId),
     });
     await this.p.database.transaction((tx) => this.applyBill(tx, shopId, { ...bill, out_bill_no: bill.out_bill_no ?? bill.outBillNo ?? w.out_bill_no! }));
   }

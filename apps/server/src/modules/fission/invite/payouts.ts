@@ -92,9 +92,8 @@ export class InvitePayoutService {
     private d: FissionDeps,
     private activityName: (shopId: string) => Promise<string | null>,
   ) {
-    const payments = d.payments as unknown as { onTransfer?(h: (tx: Db, shopId: string, resource: Record<string, unknown>) => Promise<void>): void };
     // One of several transfer handlers (withdrawals are another): applyBill ignores bills that are not ours.
-    payments.onTransfer?.((tx, shopId, resource) => this.applyBill(tx, shopId, resource as TransferBill));
+    d.payments.onTransfer((tx, shopId, resource) => this.applyBill(tx, shopId, resource as TransferBill));
   }
 
   private async client(shopId: string) {
@@ -151,7 +150,6 @@ export class InvitePayoutService {
       return;
     }
     await this.p.db.execute(sql`UPDATE invite_payouts SET status = 'transferring', updated_at = ${this.p.now().toISOString()}::timestamptz WHERE id = ${w.id} AND status = 'pending'`);
-    const payments = this.d.payments as unknown as { transferNotifyUrl?(shopId: string): string };
     const client = await this.client(shopId);
     let bill: TransferBill;
     try {
@@ -162,7 +160,7 @@ export class InvitePayoutService {
         remark: REMARK[w.side],
         sceneId: '1000',
         reportInfos: [{ type: '活动名称', content: (await this.activityName(shopId)) || '邀请有礼' }, { type: '奖励说明', content: REMARK[w.side] }],
-        notifyUrl: payments.transferNotifyUrl?.(shopId) ?? `${this.p.publicUrl()}/api/pay/wechatpay/transfer-notify/${shopId}`,
+        notifyUrl: this.d.payments.transferNotifyUrl(shopId),
       });
     } catch (err) {
       const { vendorCode, vendorStatus } = vendorOf(err);
