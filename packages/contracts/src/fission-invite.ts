@@ -29,6 +29,9 @@ export const InviteSettingsBody = z
   })
   .strict();
 
+/** The scheme as the server keeps and answers it. */
+export type InviteSettings = z.output<typeof InviteSettingsBody>;
+
 export const InviteAcceptBody = z.object({ scene: z.string().min(1).max(32) }).strict();
 
 export const InvitationsQuery = z.object({

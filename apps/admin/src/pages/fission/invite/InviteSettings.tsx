@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Alert, Button, Card, Form, Input, InputNumber, Radio, Select, Skeleton, Space, Switch } from 'antd';
-import { InviteSettingsBody } from '@siyu/contracts';
+import { InviteSettingsBody, type InviteSettings } from '@siyu/contracts';
 import { api } from '../../../lib/api';
 import { feedback, showError } from '../../../lib/feedback';
 import { applyApiError, validateBody } from '../../../lib/form';
@@ -13,22 +13,7 @@ import type { CouponTemplate, Paged } from '../../../lib/types';
 import { LoadError } from '../../../components/Results';
 import '../../promotions/promotions.css';
 
-interface Settings {
-  enabled: boolean;
-  newCustomer: 'never_paid' | 'new_account';
-  newAccountHours: number;
-  trigger: 'registered' | 'first_order';
-  attributionDays: number;
-  inviterCouponTemplateId: string | null;
-  inviterPoints: number;
-  inviteeCouponTemplateId: string | null;
-  inviteePoints: number;
-  inviterCashFen: number;
-  inviteeCashFen: number;
-  cashPayout: 'balance' | 'wechat';
-  activityName: string | null;
-  inviterDailyCap: number;
-}
+type Settings = InviteSettings;
 
 /** The form edits the cash rewards in yuan. */
 type Values = Omit<Settings, 'inviterCashFen' | 'inviteeCashFen'> & { inviterCashYuan?: number; inviteeCashYuan?: number };

@@ -1,3 +1,4 @@
+import type { InviteSettings } from '@siyu/contracts';
 import type { Actor, Platform } from '../../../platform/context.js';
 import { rows, sql, type Db } from '../../../platform/db/index.js';
 import { AppError, notFound, tooMany, unprocessable } from '../../../platform/errors.js';
@@ -6,25 +7,8 @@ import type { FissionDeps } from '../deps.js';
 import type { SceneService } from '../share/scenes.js';
 import { InvitePayoutService, MIN_TRANSFER_FEN, rewardNote, rewardRef } from './payouts.js';
 
-export interface InviteSettings {
-  enabled: boolean;
-  newCustomer: 'never_paid' | 'new_account';
-  newAccountHours: number;
-  trigger: 'registered' | 'first_order';
-  attributionDays: number;
-  inviterCouponTemplateId: string | null;
-  inviterPoints: number;
-  inviteeCouponTemplateId: string | null;
-  inviteePoints: number;
-  /** Cash, fen: paid into the member balance as bonus (储值), or as WeChat change (see cashPayout). */
-  inviterCashFen: number;
-  inviteeCashFen: number;
-  /** balance: the member balance; wechat: 商家转账 scene 1000, confirmed by the customer (balance as the fallback). */
-  cashPayout: 'balance' | 'wechat';
-  /** 活动名称 reported to WeChat with each transfer; '邀请有礼' when null. */
-  activityName: string | null;
-  inviterDailyCap: number;
-}
+/** The scheme, as the contract's body makes it (defaults filled). */
+export type { InviteSettings };
 
 const DEFAULTS: InviteSettings = {
   enabled: false, newCustomer: 'new_account', newAccountHours: 24, trigger: 'first_order', attributionDays: 7,
