@@ -1,7 +1,6 @@
 import { useMemo, useState } from 'react';
-import { useNavigate, useParams } from 'react-router-dom';
-import { Button, Card, Col, Descriptions, Row, Space, Statistic, Table, Tag } from 'antd';
-import { DownloadOutlined, EditOutlined } from '@ant-design/icons';
+import { useParams } from 'react-router-dom';
+import { Card, Col, Descriptions, Row, Statistic, Table, Tag } from 'antd';
 import { useAuth } from '../../lib/auth';
 import { fmtTime } from '../../lib/format';
 import { useApi } from '../../lib/hooks';
@@ -13,7 +12,7 @@ import { LoadError } from '../../components/Results';
 import { codeFunnelOption, deletionsOption } from './charts';
 import { scheduleText } from './helpers';
 import { CorpTagList, useRelationColumns } from './labels';
-import QrImage, { qrPath } from './QrImage';
+import { CodeStatsHead } from './CodeStatsHead';
 import RelationDrawer from './RelationDrawer';
 import type { ChannelCode, ChannelCodeStats as Stats, CorpTag, Relation, StaffMember } from './types';
 import './wecom.css';
@@ -23,7 +22,6 @@ export default function ChannelCodeStats() {
   const { t } = useI18n();
   const { can } = useAuth();
   const { id } = useParams();
-  const navigate = useNavigate();
   const code = useApi<ChannelCode>(`/wecom/channel-codes/${id}`);
   const stats = useApi<Stats>(`/wecom/channel-codes/${id}/stats`);
   const staff = useApi<{ items: StaffMember[] }>('/wecom/staff');
@@ -47,57 +45,42 @@ export default function ChannelCodeStats() {
 
   return (
     <div>
-      <div className="page-card">
-        <Space style={{ width: '100%', justifyContent: 'space-between' }} align="start" wrap>
-          <div>
-            <h1 className="page-title" style={{ marginBottom: 4 }}>
-              {s?.name ?? c?.name} {s?.deleted && <Tag color="red">{t('wecom.code.deletedTag')}</Tag>}
-            </h1>
-            <div className="muted">state: {s?.state}</div>
-          </div>
-          {c && can('messaging:write') && (
-            <Button icon={<EditOutlined />} onClick={() => navigate(`/wecom/channel-codes/${c.id}`)} data-testid="wecom-code-stats-edit">
-              {t('common.edit')}
-            </Button>
-          )}
-        </Space>
+      <CodeStatsHead
+        kind="channel-codes"
+        code={c}
+        title={<>{s?.name ?? c?.name} {s?.deleted && <Tag color="red">{t('wecom.code.deletedTag')}</Tag>}</>}
+        state={s?.state}
+        testPrefix="wecom-code"
+      >
         {c && (
-          <div className="wecom-code-head">
-            <div style={{ textAlign: 'center' }}>
-              <QrImage src={qrPath('channel-codes', c.id)} original={c.qrCode} name={c.name} big testId="wecom-code-qr-big" />
-              <Button type="link" icon={<DownloadOutlined />} href={c.qrCode} download={`${c.name}.png`} target="_blank" rel="noreferrer" data-testid="wecom-code-download">
-                {t('wecom.code.download')}
-              </Button>
-            </div>
-            <Descriptions column={1} size="small" style={{ flex: 1, minWidth: 280 }} data-testid="wecom-code-info">
-              <Descriptions.Item label={t('wecom.code.mode')}>{c.mode === 'single' ? t('wecom.code.mode.single') : t('wecom.code.mode.rotation')}</Descriptions.Item>
-              <Descriptions.Item label={t('wecom.code.now')}>{who(c.currentUsers) || '-'}</Descriptions.Item>
-              <Descriptions.Item label={t('wecom.code.defaultMembers')}>{who(c.users)}</Descriptions.Item>
-              {c.schedules.map((x, i) => (
-                <Descriptions.Item key={i} label={i === 0 ? t('wecom.code.schedules') : ' '}>
-                  {scheduleText(x, t)}: {who(x.users)}
-                </Descriptions.Item>
-              ))}
-              <Descriptions.Item label={t('wecom.code.backup')}>{c.backupUserid ? (names.get(c.backupUserid) ?? c.backupUserid) : '-'}</Descriptions.Item>
-              <Descriptions.Item label={t('wecom.code.tags')}>
-                <CorpTagList ids={c.tagIds} tags={tagMap} />
+          <Descriptions column={1} size="small" style={{ flex: 1, minWidth: 280 }} data-testid="wecom-code-info">
+            <Descriptions.Item label={t('wecom.code.mode')}>{c.mode === 'single' ? t('wecom.code.mode.single') : t('wecom.code.mode.rotation')}</Descriptions.Item>
+            <Descriptions.Item label={t('wecom.code.now')}>{who(c.currentUsers) || '-'}</Descriptions.Item>
+            <Descriptions.Item label={t('wecom.code.defaultMembers')}>{who(c.users)}</Descriptions.Item>
+            {c.schedules.map((x, i) => (
+              <Descriptions.Item key={i} label={i === 0 ? t('wecom.code.schedules') : ' '}>
+                {scheduleText(x, t)}: {who(x.users)}
               </Descriptions.Item>
-              <Descriptions.Item label={t('wecom.code.welcome')}>
-                {c.welcome ? (
-                  <span>
-                    {c.welcome.couponTemplateId && <Tag color="orange">{t('wecom.code.withCoupon')}</Tag>}
-                    {c.welcome.miniprogram && <Tag color="blue">{t('wecom.code.withMini')}</Tag>}
-                    <span className="wecom-welcome-text">{c.welcome.text}</span>
-                  </span>
-                ) : (
-                  t('wecom.code.noWelcome')
-                )}
-              </Descriptions.Item>
-              <Descriptions.Item label={t('common.createdAt')}>{fmtTime(c.createdAt)}</Descriptions.Item>
-            </Descriptions>
-          </div>
+            ))}
+            <Descriptions.Item label={t('wecom.code.backup')}>{c.backupUserid ? (names.get(c.backupUserid) ?? c.backupUserid) : '-'}</Descriptions.Item>
+            <Descriptions.Item label={t('wecom.code.tags')}>
+              <CorpTagList ids={c.tagIds} tags={tagMap} />
+            </Descriptions.Item>
+            <Descriptions.Item label={t('wecom.code.welcome')}>
+              {c.welcome ? (
+                <span>
+                  {c.welcome.couponTemplateId && <Tag color="orange">{t('wecom.code.withCoupon')}</Tag>}
+                  {c.welcome.miniprogram && <Tag color="blue">{t('wecom.code.withMini')}</Tag>}
+                  <span className="wecom-welcome-text">{c.welcome.text}</span>
+                </span>
+              ) : (
+                t('wecom.code.noWelcome')
+              )}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('common.createdAt')}>{fmtTime(c.createdAt)}</Descriptions.Item>
+          </Descriptions>
         )}
-      </div>
+      </CodeStatsHead>
 
       {s && (
         <div className="page-card" data-testid="wecom-code-stats" data-adds={s.adds} data-first-orders={s.firstOrders}>

@@ -1,9 +1,7 @@
 import { useMemo } from 'react';
-import { Link, useNavigate, useParams } from 'react-router-dom';
-import { Alert, Button, Card, Col, Descriptions, Empty, Progress, Row, Space, Statistic, Table, type TableProps } from 'antd';
-import { DownloadOutlined, EditOutlined } from '@ant-design/icons';
+import { Link, useParams } from 'react-router-dom';
+import { Alert, Card, Col, Descriptions, Empty, Progress, Row, Statistic, Table, type TableProps } from 'antd';
 import { ApiError } from '../../lib/api';
-import { useAuth } from '../../lib/auth';
 import { fmtTime } from '../../lib/format';
 import { useApi } from '../../lib/hooks';
 import { useI18n } from '../../lib/i18n';
@@ -12,7 +10,7 @@ import { LoadError } from '../../components/Results';
 import { codeJoinsOption } from './charts-groups';
 import { GROUP_QR_CAPACITY, fillDays, fillPercent } from './helpers-groups';
 import { ChatFillList } from './labels-groups';
-import QrImage, { qrPath } from './QrImage';
+import { CodeStatsHead } from './CodeStatsHead';
 import type { GroupCode, GroupCodeStats as Stats } from './types-groups';
 import './wecom.css';
 import './groups.css';
@@ -22,9 +20,7 @@ type ChatRow = Stats['chats'][number];
 /** One group code: its QR code, the groups it fills, and who joined through it, per day and per group. */
 export default function GroupCodeStats() {
   const { t } = useI18n();
-  const { can } = useAuth();
   const { id } = useParams();
-  const navigate = useNavigate();
   const code = useApi<GroupCode>(`/wecom/group-codes/${id}`);
   const stats = useApi<Stats>(`/wecom/group-codes/${id}/stats`);
   const c = code.data;
@@ -67,42 +63,29 @@ export default function GroupCodeStats() {
 
   return (
     <div>
-      <div className="page-card">
-        <Space style={{ width: '100%', justifyContent: 'space-between' }} align="start" wrap>
-          <div>
-            <h1 className="page-title" style={{ marginBottom: 4 }}>{c?.name ?? (deleted ? t('nav.wecomGroupCodeStats') : '')}</h1>
-            {c && <div className="muted">state: {c.state}</div>}
-          </div>
-          {c && can('messaging:write') && (
-            <Button icon={<EditOutlined />} onClick={() => navigate(`/wecom/group-codes/${c.id}`)} data-testid="wecom-gcode-stats-edit">
-              {t('common.edit')}
-            </Button>
-          )}
-        </Space>
-        {deleted && <Alert type="warning" showIcon title={t('wecom.gcode.deletedNote')} />}
+      <CodeStatsHead
+        kind="group-codes"
+        code={c}
+        title={c?.name ?? (deleted ? t('nav.wecomGroupCodeStats') : '')}
+        state={c?.state}
+        notice={deleted && <Alert type="warning" showIcon title={t('wecom.gcode.deletedNote')} />}
+        testPrefix="wecom-gcode"
+      >
         {c && (
-          <div className="wecom-code-head">
-            <div style={{ textAlign: 'center' }}>
-              <QrImage src={qrPath('group-codes', c.id)} original={c.qrCode} name={c.name} big testId="wecom-gcode-qr-big" />
-              <Button type="link" icon={<DownloadOutlined />} href={c.qrCode} download={`${c.name}.png`} target="_blank" rel="noreferrer" data-testid="wecom-gcode-download">
-                {t('wecom.code.download')}
-              </Button>
-            </div>
-            <Descriptions column={1} size="small" style={{ flex: 1, minWidth: 280 }} data-testid="wecom-gcode-info">
-              <Descriptions.Item label={t('wecom.gcode.chats')}>
-                <div>
-                  <div className="muted" style={{ fontSize: 12 }}>{t('wecom.gcode.chatsOrder')}</div>
-                  <ChatFillList chats={c.chats} />
-                </div>
-              </Descriptions.Item>
-              <Descriptions.Item label={t('wecom.gcode.whenFull')}>
-                {c.autoCreateRoom ? t('wecom.gcode.autoCreateAs', { name: `${c.roomBaseName}${c.roomBaseId}` }) : t('wecom.gcode.noAutoCreate')}
-              </Descriptions.Item>
-              <Descriptions.Item label={t('common.createdAt')}>{fmtTime(c.createdAt)}</Descriptions.Item>
-            </Descriptions>
-          </div>
+          <Descriptions column={1} size="small" style={{ flex: 1, minWidth: 280 }} data-testid="wecom-gcode-info">
+            <Descriptions.Item label={t('wecom.gcode.chats')}>
+              <div>
+                <div className="muted" style={{ fontSize: 12 }}>{t('wecom.gcode.chatsOrder')}</div>
+                <ChatFillList chats={c.chats} />
+              </div>
+            </Descriptions.Item>
+            <Descriptions.Item label={t('wecom.gcode.whenFull')}>
+              {c.autoCreateRoom ? t('wecom.gcode.autoCreateAs', { name: `${c.roomBaseName}${c.roomBaseId}` }) : t('wecom.gcode.noAutoCreate')}
+            </Descriptions.Item>
+            <Descriptions.Item label={t('common.createdAt')}>{fmtTime(c.createdAt)}</Descriptions.Item>
+          </Descriptions>
         )}
-      </div>
+      </CodeStatsHead>
 
       {s && (
         <div className="page-card" data-testid="wecom-gcode-stats" data-joins={s.joins} data-still-in={s.stillIn}>
