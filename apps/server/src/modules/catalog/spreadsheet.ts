@@ -2,6 +2,7 @@ import ExcelJS from 'exceljs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { badRequest } from '../../platform/errors.js';
 import type { ImportRow } from './schema.js';
+import { addSheet, xlsxBuffer } from '../../platform/excel.js';
 
 /** The import/export columns, in template order. Chinese headers are canonical; English ones are accepted. */
 export const COLUMNS = [
@@ -131,15 +132,11 @@ function readCsv(data: Buffer) {
 export function templateWorkbook() {
   const wb = new ExcelJS.Workbook();
   wb.creator = 'Siyu';
-  const sheet = wb.addWorksheet('商品');
-  sheet.columns = COLUMNS.map((c) => ({ header: c.header, key: c.key, width: c.width }));
-  sheet.getRow(1).font = { bold: true };
+  const sheet = addSheet(wb, '商品', COLUMNS.map((c) => ({ header: c.header, key: c.key, width: c.width })));
   sheet.views = [{ state: 'frozen', ySplit: 1 }];
   return { wb, sheet };
 }
 
-export async function toBuffer(wb: ExcelJS.Workbook): Promise<Buffer> {
-  return Buffer.from(await wb.xlsx.writeBuffer());
-}
+export { xlsxBuffer as toBuffer };
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';

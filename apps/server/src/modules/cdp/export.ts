@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import { RFM_LABELS, type AnalysisQuery, type AnalysisResult } from '@siyu/contracts';
+import { xlsxBuffer } from '../../platform/excel.js';
 
 const KIND_NAMES: Record<AnalysisResult['kind'], string> = {
   trends: '事件分析', funnel: '漏斗分析', retention: '留存分析', paths: '路径分析', lifecycle: '用户生命周期', rfm: 'RFM分析', attribution: '渠道归因',
@@ -48,5 +49,5 @@ export async function resultXlsx(query: AnalysisQuery, result: AnalysisResult): 
       for (const r of result.rows) ws.addRow([r.value, r.newPeople, r.payers, r.orders, r.revenueFen / 100]);
       break;
   }
-  return { name, data: Buffer.from(await wb.xlsx.writeBuffer()) };
+  return { name, data: await xlsxBuffer(wb) };
 }

@@ -1,15 +1,14 @@
 import ExcelJS from 'exceljs';
 import { ORDER_STATUS_LABELS } from '@siyu/contracts';
+import { addSheet, beijingTime, xlsxBuffer, yuan } from '../../platform/excel.js';
 import type { OrderService, OrderListQuery } from './service.js';
 
-const yuan = (fen: number) => Number((fen / 100).toFixed(2));
 const MAX_ROWS = 20_000;
 
 /** The filtered orders as an Excel sheet, one row per order line, the way merchants reconcile. */
 export async function exportOrdersXlsx(orders: OrderService, shopId: string, q: Omit<OrderListQuery, 'page' | 'pageSize'>, phoneOf: (customerId: string) => string | null): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
-  const ws = wb.addWorksheet('订单');
-  ws.columns = [
+  const ws = addSheet(wb, '订单', [
     { header: '订单号', key: 'orderNo', width: 24 },
     { header: '下单时间', key: 'createdAt', width: 20 },
     { header: '状态', key: 'status', width: 10 },
@@ -27,8 +26,7 @@ export async function exportOrdersXlsx(orders: OrderService, shopId: string, q: 
     { header: '收货地址', key: 'address', width: 40 },
     { header: '快递公司', key: 'carrier', width: 12 },
     { header: '快递单号', key: 'trackingNo', width: 20 },
-  ];
-  ws.getRow(1).font = { bold: true };
+  ]);
   let rows = 0;
   for (let page = 1; rows < MAX_ROWS; page++) {
     const res = await orders.list(shopId, { ...q, page, pageSize: 100 });
@@ -36,7 +34,7 @@ export async function exportOrdersXlsx(orders: OrderService, shopId: string, q: 
       for (const it of o.items) {
         ws.addRow({
           orderNo: o.orderNo,
-          createdAt: new Date(o.createdAt.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' '),
+          createdAt: beijingTime(o.createdAt),
           status: ORDER_STATUS_LABELS[o.status].zh,
           phone: phoneOf(o.customerId) ?? '',
           fulfilment: o.fulfilment === 'pickup' ? '到店自提' : '快递',
@@ -58,5 +56,5 @@ export async function exportOrdersXlsx(orders: OrderService, shopId: string, q: 
     }
     if (page * 100 >= res.total) break;
   }
-  return Buffer.from(await wb.xlsx.writeBuffer());
+  return xlsxBuffer(wb);
 }

@@ -3,6 +3,7 @@ import { and, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Actor, Platform } from '../../platform/context.js';
 import { rows, type Db } from '../../platform/db/index.js';
 import { conflict } from '../../platform/errors.js';
+import { addSheet, beijingTime, xlsxBuffer, yuan } from '../../platform/excel.js';
 import { storedValueAccounts, storedValueLedger, storedValueSettings, type StoredValueKind, type StoredValuePosting, type StoredValueSettings } from './schema.js';
 
 const DEFAULT_SETTINGS: StoredValueSettings = { enabled: true, customAmountEnabled: true, minCustomFen: 100, maxCustomFen: 500_000, terms: '' };
@@ -245,8 +246,7 @@ export class StoredValueService {
     const all = await this.statement(shopId, { ...q, page: 1, pageSize: 100_000 });
     const phoneOf = await phones([...new Set(all.items.map((i) => i.customerId))]);
     const wb = new ExcelJS.Workbook();
-    const ws = wb.addWorksheet('储值流水');
-    ws.columns = [
+    const ws = addSheet(wb, '储值流水', [
       { header: '时间', key: 'at', width: 20 },
       { header: '客户手机号', key: 'phone', width: 15 },
       { header: '类型', key: 'kind', width: 10 },
@@ -255,20 +255,20 @@ export class StoredValueService {
       { header: '本金余额(元)', key: 'pa', width: 14 },
       { header: '赠送金余额(元)', key: 'ba', width: 14 },
       { header: '说明', key: 'note', width: 30 },
-    ];
+    ]);
     for (const i of all.items) {
       ws.addRow({
-        at: new Date(new Date(i.createdAt).getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' '),
+        at: beijingTime(i.createdAt),
         phone: phoneOf.get(i.customerId) ?? '',
         kind: KIND_LABELS[i.kind],
-        p: i.principalDeltaFen / 100,
-        b: i.bonusDeltaFen / 100,
-        pa: i.principalAfterFen / 100,
-        ba: i.bonusAfterFen / 100,
+        p: yuan(i.principalDeltaFen),
+        b: yuan(i.bonusDeltaFen),
+        pa: yuan(i.principalAfterFen),
+        ba: yuan(i.bonusAfterFen),
         note: i.note ?? '',
       });
     }
-    return Buffer.from(await wb.xlsx.writeBuffer());
+    return xlsxBuffer(wb);
   }
 }
 

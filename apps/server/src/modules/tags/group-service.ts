@@ -4,6 +4,7 @@ import type { GroupConditions, SegmentRule } from '@siyu/contracts';
 import type { Actor, Platform } from '../../platform/context.js';
 import { rows, type Db } from '../../platform/db/index.js';
 import { notFound, unprocessable } from '../../platform/errors.js';
+import { addSheet, beijingTime, xlsxBuffer } from '../../platform/excel.js';
 import type { CustomersService } from '../customers/service.js';
 import { customerGroupMembers, customerGroups, type CustomerGroup } from './schema.js';
 import { ruleOf, type SegmentService } from './segments.js';
@@ -122,19 +123,17 @@ export class GroupService {
     const g = await this.row(this.p.db, shopId, id);
     const ids = await this.memberIds(this.p.db, g, MAX_EXPORT, 0);
     const wb = new ExcelJS.Workbook();
-    const ws = wb.addWorksheet(g.name.slice(0, 31));
-    ws.columns = [
+    const ws = addSheet(wb, g.name.slice(0, 31), [
       { header: '手机号', key: 'phone', width: 14 },
       { header: '昵称', key: 'nickname', width: 16 },
       { header: '注册时间', key: 'registeredAt', width: 20 },
       { header: '客户ID', key: 'id', width: 38 },
-    ];
-    ws.getRow(1).font = { bold: true };
+    ]);
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = await Promise.all(ids.slice(i, i + 500).map((cid) => this.customers.getCustomer(shopId, cid).catch(() => null)));
-      for (const c of chunk) if (c) ws.addRow({ phone: c.phone ?? '', nickname: c.nickname ?? '', registeredAt: new Date(new Date(c.registeredAt).getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' '), id: c.id });
+      for (const c of chunk) if (c) ws.addRow({ phone: c.phone ?? '', nickname: c.nickname ?? '', registeredAt: beijingTime(c.registeredAt), id: c.id });
     }
-    return { name: g.name, data: Buffer.from(await wb.xlsx.writeBuffer()) };
+    return { name: g.name, data: await xlsxBuffer(wb) };
   }
 
   /** The groups a customer is in now (static membership, or a dynamic group's conditions), for customer 360. */
