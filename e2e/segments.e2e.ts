@@ -3,7 +3,7 @@ import { signInCustomer, type CustomerFixture } from '../apps/server/src/testing
 import type { E2EApp } from './support/app.js';
 import type { WatchedPage } from './support/browser.js';
 import { twoPersonStage } from './support/stage.js';
-import { consoleGo, consoleSignIn, settle } from './support/flows.js';
+import { consoleGo, consoleSelect, consoleSignIn, settle } from './support/flows.js';
 
 /**
  * 人群: a dynamic customer group built in the console as nested AND / OR conditions (three levels), its live
@@ -29,10 +29,7 @@ describe('segments: a nested rule with a live estimate → saved → a member le
 
   it('builds 没做过支付订单 且 (高潜客户 或 消费≥¥1000 或 (超过30天未下单 且 已关注公众号)) and sees about 3 of 6', async () => {
     const page = merchant.page;
-    const pick = async (testId: string, text: string) => {
-      await page.getByTestId(testId).click();
-      await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: text }).first().click();
-    };
+    const pick = (testId: string, text: string) => consoleSelect(page, testId, text);
     await consoleSignIn(merchant, app.t.url, app.login, app.password);
     await consoleGo(page, app.t.url, '/customers/groups');
     await page.getByTestId('group-new').click();

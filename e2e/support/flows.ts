@@ -113,8 +113,16 @@ export function orderIdOf(url: string): string {
 
 /** Opens the console select with `testId` and chooses the (first) option showing `text`. */
 export async function consoleSelect(page: Page, testId: string, text: string) {
-  await page.getByTestId(testId).click();
-  await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: text }).first().click();
+  const select = page.getByTestId(testId);
+  await select.click();
+  // This select's own dropdown (its listbox is `<input id>_list`): another select's may still be closing — its
+  // animation runs longer on a loaded machine — and list the same option, then vanish under the click.
+  const input = (await select.evaluate((el) => el.tagName)) === 'INPUT' ? select : select.locator('input').first();
+  const id = await input.getAttribute('id');
+  const dropdown = id
+    ? page.locator('.ant-select-dropdown', { has: page.locator(`[id="${id}_list"]`) })
+    : page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)');
+  await dropdown.locator('.ant-select-item-option', { hasText: text }).first().click();
 }
 
 /** Picks 省 / 市 / 区 in the storefront's region picker (antd-mobile Cascader) opened by `trigger`. */
